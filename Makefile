@@ -1,0 +1,48 @@
+# Front Door: `make run` starts everything on this machine, `make test` runs the whole suite.
+# Both create .venv at the repository root and install the locked dependencies into it.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: install run test test-unit lint bench schemas clean help
+
+help:
+	@echo "make run [DEMO=1]   start broker, database, intake and triage (Ctrl-C stops all)"
+	@echo "make test           run the whole test suite"
+	@echo "make test-unit      run only the fast unit tests"
+	@echo "make lint           ruff + mypy"
+	@echo "make bench          benchmarks (not tests), ratios against a baseline in the same run"
+	@echo "make schemas        regenerate schemas/json and schemas/asyncapi.json from the models"
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/frontdoor dev $(if $(filter 1 yes true,$(DEMO)),--demo,)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services schemas tests bench
+	$(VENV)/bin/mypy services/triage services/common/workdays.py services/intake/identity.py schemas
+
+bench: $(STAMP)
+	$(PY) -m bench.decide
+	$(PY) -m bench.triage_throughput
+
+schemas: $(STAMP)
+	$(VENV)/bin/frontdoor schemas export
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,25 @@
+"""Validation problems as plain field/problem pairs that never quote the input (it may be personal data)."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+def problems(exc: ValidationError) -> list[dict[str, str]]:
+    """Every problem in `exc`, one per field, without the offending values."""
+    out: list[dict[str, str]] = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        field = ".".join(str(p) for p in err["loc"]) or "(body)"
+        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if err["type"] == "extra_forbidden":
+            message = "is not a field of this form"
+        elif err["type"] == "union_tag_invalid":
+            message = "is not one of the allowed kinds"
+        out.append({"field": field, "problem": message})
+    return out
+
+
+def summary(exc: ValidationError, limit: int = 500) -> str:
+    """One line for a DLQ header or a log: field names and problem types only."""
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['type']}" for e in exc.errors(include_url=False, include_input=False)]
+    return f"ValidationError: {'; '.join(parts)}"[:limit]

@@ -1,0 +1,156 @@
+"""Event payloads on the bus (contracts.md, "Events" and "TriageDecision"). Key = child_id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from schemas.enums import DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
+from schemas.referral import LONDON, Referral, Strict, check_date_of_birth
+
+SCHEMA_VERSION = 1
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.\-]{0,79}$")]
+Pathway = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
+TOPIC_DECISIONS = "frontdoor.triage.decisions"
+TOPIC_OUTCOMES = "frontdoor.service.outcomes"
+TOPIC_DSR_CHANGES = "frontdoor.dsr.changes"
+
+
+def queue_topic(service: Service | str) -> str:
+    """The topic a service's requests are published to."""
+    return f"frontdoor.queue.{Service(service).value}"
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+class Envelope(Strict):
+    """Carried by every event. `event_id` is the idempotency key for every consumer."""
+
+    event_id: UUID
+    schema_version: Annotated[int, Field(ge=1)] = SCHEMA_VERSION
+    occurred_at: AwareDatetime
+    correlation_id: UUID | None = None
+
+
+class History(Strict):
+    prior_referrals_365d: Annotated[int, Field(ge=0)] = 0
+    open_services: list[Service] = []
+
+
+class ReferralSubmitted(Envelope):
+    event_type: Literal["referral.submitted"] = "referral.submitted"
+    referral_id: UUID
+    child_id: UUID
+    submitted_at: AwareDatetime
+    referral: Referral
+    history: History = History()
+
+    @model_validator(mode="after")
+    def _age_at_submission(self) -> ReferralSubmitted:
+        check_date_of_birth(self.referral.child.date_of_birth, self.submitted_at.astimezone(LONDON).date())
+        return self
+
+
+class Explanation(Strict):
+    rule_id: RuleId
+    because: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class Route(Strict):
+    service: Service
+    pathway: Pathway
+    priority: Priority
+    due_by: AwareDatetime
+    held: bool = False
+    reasons: list[RuleId]
+    service_request_id: UUID | None = Field(None, description="id of the service_request.created event's request")
+
+
+class DsrSuggestion(Strict):
+    candidate: bool
+    suggested_rating: DsrRating | None = None
+    consent: DsrConsent | None = None
+    reasons: list[RuleId] = []
+
+
+class TriageDecision(Strict):
+    referral_id: UUID
+    child_id: UUID
+    decided_at: AwareDatetime
+    ruleset_version: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    outcome: Outcome
+    routes: list[Route]
+    missing: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]]
+    dsr: DsrSuggestion
+    explanation: list[Explanation]
+
+
+class TriageDecided(Envelope, TriageDecision):
+    event_type: Literal["triage.decided"] = "triage.decided"
+
+
+class ServiceRequestCreated(Envelope):
+    """One route of a decision, on `frontdoor.queue.<service>`. `details` holds only what that service needs."""
+
+    event_type: Literal["service_request.created"] = "service_request.created"
+    service_request_id: UUID
+    referral_id: UUID
+    child_id: UUID
+    service: Service
+    pathway: Pathway
+    priority: Priority
+    due_by: AwareDatetime
+    held: bool
+    reasons: list[Explanation]
+    details: ServiceDetails
+
+
+class ServiceDetails(Strict):
+    """The referral fields a service receives; which ones each service gets is decided in the ruleset."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    date_of_birth: str | None = None
+    nhs_number: str | None = None
+    postcode: str | None = None
+    education_setting_name: str | None = None
+    year_group: int | None = None
+    diagnoses: list[str] | None = None
+    sen_status: str | None = None
+    social_care_status: str | None = None
+    referrer_name: str | None = None
+    referrer_role: str | None = None
+    referrer_organisation: str | None = None
+    referrer_email: str | None = None
+    referrer_phone: str | None = None
+    consent_basis: str | None = None
+    child_aware: bool | None = None
+    reason: str | None = None
+    concerns: list[str] | None = None
+    risks: list[str] | None = None
+    impact: str | None = None
+    duration: str | None = None
+    known_services: list[str] | None = None
+    voice_of_child: str | None = None
+
+
+ServiceRequestCreated.model_rebuild()
+
+
+class ServiceOutcome(Envelope):
+    """What a service did with a request, on `frontdoor.service.outcomes`."""
+
+    event_type: OutcomeEventType
+    service_request_id: UUID
+    referral_id: UUID
+    child_id: UUID
+    service: Service
+    by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    redirect_to: Service | None = None

@@ -1,0 +1,69 @@
+"""Export the contracts: JSON Schema per model and the AsyncAPI document of every service's topics.
+
+`frontdoor schemas export` writes them; tests/unit/test_contract_files.py fails when they drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from schemas.events import ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
+from schemas.referral import Referral
+
+HERE = Path(__file__).parent
+JSON_DIR = HERE / "json"
+ASYNCAPI = HERE / "asyncapi.json"
+
+MODELS: dict[str, type[BaseModel]] = {
+    "referral": Referral,
+    "referral.submitted": ReferralSubmitted,
+    "triage.decided": TriageDecided,
+    "service_request.created": ServiceRequestCreated,
+    "service_request.outcome": ServiceOutcome,
+}
+
+
+def json_schemas() -> dict[Path, str]:
+    from services.triage.ruleset_model import RulesetFile
+
+    out = {JSON_DIR / f"{name}.schema.json": _dump(model.model_json_schema()) for name, model in MODELS.items()}
+    out[JSON_DIR / "ruleset.schema.json"] = _dump(RulesetFile.model_json_schema(by_alias=True))
+    return out
+
+
+def asyncapi() -> str:
+    """The AsyncAPI 3.0 document generated from the FastStream routers of every service."""
+    from faststream.specification import AsyncAPI
+
+    from services.common.broker import make_broker
+    from services.common.settings import Settings
+    from services.intake.consumer import build_router as intake_router
+    from services.triage.consumer import build_router as triage_router
+    from services.triage.ruleset import load_ruleset
+
+    settings = Settings()
+    broker = make_broker(settings, client_id="frontdoor")
+    broker.include_router(triage_router(settings, load_ruleset(settings.ruleset_path)))
+    broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]  # engine unused until a message arrives
+    spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0", description="Topics, keys (child_id) and payloads of Front Door.")
+    return _dump(json.loads(spec.to_specification().to_json()))
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def export_all(*, write: bool = True) -> list[str]:
+    """Return the files whose content differs from the models; write them when `write`."""
+    wanted = json_schemas() | {ASYNCAPI: asyncapi()}
+    stale = []
+    for path, text in wanted.items():
+        if not path.exists() or path.read_text() != text:
+            stale.append(str(path.relative_to(HERE.parent)))
+            if write:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+    return stale

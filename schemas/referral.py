@@ -1,0 +1,128 @@
+"""The Referral a practitioner submits (contracts.md, "Referral"). Strict: unknown fields are rejected."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from schemas.enums import (
+    Channel,
+    Concern,
+    ConsentBasis,
+    Diagnosis,
+    Duration,
+    Impact,
+    KnownService,
+    ReferrerRole,
+    Risk,
+    SenStatus,
+    SocialCareStatus,
+)
+from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
+
+LONDON = ZoneInfo("Europe/London")
+MAX_AGE_YEARS = 26
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not contain duplicates")
+    return values
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+NhsNumber = Annotated[str, AfterValidator(normalise_nhs_number)]
+Upn = Annotated[str, AfterValidator(normalise_upn)]
+Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9 ()\-]{6,32}$")]
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years from `born` to `day`; a 29 February birthday is reached on 1 March in other years."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_date_of_birth(born: date, as_of: date) -> None:
+    """Raise ValueError when `born` is after `as_of` or the person is 26 or over on `as_of`."""
+    if born > as_of:
+        raise ValueError("must not be in the future")
+    if age_on(born, as_of) >= MAX_AGE_YEARS:
+        raise ValueError(f"must give an age under {MAX_AGE_YEARS} at submission")
+
+
+class EducationSetting(Strict):
+    urn: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    has_mhst: bool = False
+    year_group: Annotated[int, Field(ge=-2, le=14)] | None = None
+
+
+class Child(Strict):
+    given_name: Name
+    family_name: Name
+    date_of_birth: date
+    nhs_number: NhsNumber | None = None
+    upn: Upn | None = None
+    postcode: Postcode
+    education_setting: EducationSetting | None = None
+    diagnoses: Annotated[list[Diagnosis], AfterValidator(_unique)] = []
+    sen_status: SenStatus = SenStatus.none
+    social_care_status: SocialCareStatus = SocialCareStatus.none
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born_plausibly(cls, born: date, info: ValidationInfo) -> date:
+        # The submitting path passes the submission day; otherwise only "not in the future" is
+        # checkable here (an event's own submitted_at is checked by ReferralSubmitted).
+        as_of = (info.context or {}).get("as_of")
+        if as_of is not None:
+            check_date_of_birth(born, as_of)
+        elif born > datetime.now(LONDON).date():
+            raise ValueError("must not be in the future")
+        return born
+
+
+class Referrer(Strict):
+    name: Name
+    role: ReferrerRole
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class Consent(Strict):
+    basis: ConsentBasis
+    child_aware: bool = False
+
+
+class Referral(Strict):
+    """One referral for one child. `reason` and `voice_of_child` are free text: never logged."""
+
+    client_reference: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    channel: Channel
+    child: Child
+    referrer: Referrer
+    consent: Consent
+    reason: Annotated[str, StringConstraints(min_length=20, max_length=5000)]
+    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(_unique)]
+    impact: Impact
+    duration: Duration
+    risks: Annotated[list[Risk], AfterValidator(_unique)] = []
+    known_services: Annotated[list[KnownService], AfterValidator(_unique)] = []
+    voice_of_child: Annotated[str, StringConstraints(max_length=5000)] | None = None

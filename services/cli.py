@@ -1,0 +1,188 @@
+"""The `frontdoor` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(help="Front Door: a single front door for children's additional-needs referrals.", no_args_is_help=True)
+triage_app = typer.Typer(help="Run the triage rules without a broker or database.", no_args_is_help=True)
+rules_app = typer.Typer(help="Check a triage ruleset file.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+schemas_app = typer.Typer(help="The exported contracts (JSON Schema, AsyncAPI).", no_args_is_help=True)
+app.add_typer(triage_app, name="triage")
+app.add_typer(rules_app, name="rules")
+app.add_typer(db_app, name="db")
+app.add_typer(schemas_app, name="schemas")
+
+RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)]
+SERVICES = ("intake", "triage")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _ruleset(path: Optional[Path]) -> Any:
+    from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+
+    try:
+        return load_ruleset(path or DEFAULT_RULESET)
+    except RulesetError as exc:
+        _fail(str(exc))
+
+
+@triage_app.command("decide")
+def triage_decide(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="referral.submitted events (or worked-case files with an `event` key). None: read standard input.")] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Print the TriageDecision for each event as JSON: one object for one input, one per line for several."""
+    from schemas import ReferralSubmitted
+    from schemas.errors import problems
+    from services.triage.engine import decide
+
+    ruleset = _ruleset(rules)
+    sources: list[tuple[str, str]] = []
+    if not files:
+        sources.append(("<stdin>", sys.stdin.read()))
+    else:
+        for path in files:
+            try:
+                sources.append((str(path), path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                _fail(f"{path}: cannot read ({type(exc).__name__})")
+    outputs = []
+    for name, text in sources:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            _fail(f"{name}: not JSON (line {exc.lineno}, column {exc.colno})")
+        if isinstance(data, dict) and "event" in data and "event_type" not in data:
+            data = data["event"]
+        try:
+            event = ReferralSubmitted.model_validate(data)
+        except ValidationError as exc:
+            lines = "\n".join(f"  - {p['field']}: {p['problem']}" for p in problems(exc))
+            _fail(f"{name}: not a valid referral.submitted event:\n{lines}")
+        outputs.append(decide(event, ruleset).model_dump(mode="json"))
+    if len(outputs) == 1:
+        typer.echo(json.dumps(outputs[0], indent=2))
+    else:
+        for decision in outputs:
+            typer.echo(json.dumps(decision, separators=(",", ":")))
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[Optional[Path], typer.Argument(help="Ruleset file to check (default: the shipped one).")] = None,
+    cases: Annotated[Optional[Path], typer.Option(help="Folder of worked cases (default: the project's golden cases).")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any case decides differently from its expectation.")] = False,
+) -> None:
+    """Validate a ruleset, then run the golden cases through it and list every decision that changed."""
+    from services.triage.golden import compare_cases
+
+    ruleset = _ruleset(path)
+    typer.echo(f"ruleset {ruleset.name} {ruleset.version}: valid ({sum(len(s.rules) for s in ruleset.stages)} rules in {len(ruleset.stages)} stages)")
+    report = compare_cases(ruleset, cases)
+    for line in report.lines():
+        typer.echo(line)
+    if strict and report.changed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")],
+    port: Annotated[Optional[int], typer.Option(help="HTTP port for the API, health and metrics.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run one service (what each container runs). Settings come from the environment."""
+    import uvicorn
+
+    from services.common.logging import configure_logging
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if service == "intake":
+        from services.intake.api import create_app as intake_app
+
+        application, default_port = intake_app(settings), settings.intake_port
+    elif service == "triage":
+        from services.triage.app import create_app as triage_app_
+
+        try:
+            application = triage_app_(settings)
+        except ValueError as exc:
+            _fail(str(exc))
+        default_port = settings.triage_port
+    else:
+        _fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    uvicorn.run(application, host=host, port=port or default_port, log_config=None, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
+
+
+@app.command()
+def dev(
+    demo: Annotated[bool, typer.Option(help="Submit a handful of realistic demo referrals once everything is up.")] = False,
+) -> None:
+    """Start the whole stack on this machine (what `make run` calls). Ctrl-C stops everything."""
+    from services.devstack import run_dev
+
+    raise typer.Exit(run_dev(demo=demo))
+
+
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", help="referrer, worker:<service>, dsr_panel, admin or manager (repeatable).")],
+    subject: Annotated[str, typer.Option(help="Who the token is for (a user id, not a name).")] = "dev-user",
+    hours: Annotated[int, typer.Option(help="How long the token lasts.")] = 8,
+) -> None:
+    """Mint a dev bearer token signed with the local secret (AUTH_MODE=dev only)."""
+    from services.common.auth import mint_dev_token
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    if settings.auth_mode != "dev":
+        _fail("tokens come from your identity provider when AUTH_MODE=oidc")
+    try:
+        typer.echo(mint_dev_token(settings, subject=subject, roles=role, ttl_seconds=hours * 3600))
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations to DATABASE_URL."""
+    from services.common.db import make_engine, migrate, wait_for_database
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    wait_for_database(make_engine(settings.database_url), timeout=settings.startup_timeout_seconds)
+    migrate(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@schemas_app.command("export")
+def schemas_export(check: Annotated[bool, typer.Option(help="Only check: exit 1 if the files differ from the models.")] = False) -> None:
+    """Write schemas/json/*.schema.json and schemas/asyncapi.json from the models."""
+    from schemas.export import export_all
+
+    stale = export_all(write=not check)
+    if check and stale:
+        _fail("out of date: " + ", ".join(stale) + " (run `frontdoor schemas export`)", 1)
+    typer.echo("up to date" if not stale else f"wrote {len(stale)} file(s)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The broker factory and publishing helpers every service uses (acks=all; idempotence a setting)."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
+
+from services.common.logging import get_logger
+from services.common.settings import Settings
+
+log = get_logger("frontdoor.broker")
+
+
+def make_broker(settings: Settings, *, client_id: str, middlewares: tuple[Any, ...] = ()) -> KafkaBroker:
+    """A broker for one service. Build it in a composition root, never at import time."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        graceful_timeout=settings.graceful_timeout_seconds,
+        security=_security(settings),
+        middlewares=middlewares,
+        logger=logging.getLogger(f"faststream.{client_id}"),
+        ack_policy=AckPolicy.ACK,
+    )
+
+
+def subscriber_options(settings: Settings, group: str) -> dict[str, Any]:
+    """At-least-once consumption: commit after the handler (ACK), from the start for a new group."""
+    options: dict[str, Any] = {
+        "group_id": f"{settings.kafka_group_prefix}.{group}",
+        "ack_policy": AckPolicy.ACK,
+        "auto_offset_reset": "earliest",
+    }
+    if settings.kafka_fast_rebalance:
+        options.update(rebalance_timeout_ms=1000, session_timeout_ms=6000, heartbeat_interval_ms=500)
+    return options
+
+
+def _security(settings: Settings) -> Any:
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl.create_default_context()
+    if protocol == "SSL":
+        from faststream.security import BaseSecurity
+
+        return BaseSecurity(ssl_context=context)
+    mechanism = (settings.kafka_sasl_mechanism or "SCRAM-SHA-512").upper()
+    cls = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[mechanism]
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    return cls(username=settings.kafka_sasl_username or "", password=password, ssl_context=context if protocol == "SASL_SSL" else None)
+
+
+TRANSIENT_BROKER_ERRORS = (KafkaConnectionError, KafkaTimeoutError, OSError)
+
+
+async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
+    """Start, retrying while the broker is unreachable (it raises at once otherwise)."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_exponential_jitter(initial=0.5, max=5),
+        retry=retry_if_exception_type((*TRANSIENT_BROKER_ERRORS, KafkaError)),
+        reraise=True,
+    ):
+        with attempt:
+            try:
+                await broker.start()
+            except BaseException:
+                log.warning("broker not reachable yet", attempt=attempt.retry_state.attempt_number)
+                await broker.stop()
+                raise
+
+
+def event_headers(event: BaseModel) -> dict[str, str]:
+    return {
+        "content-type": "application/json",
+        "event-type": str(getattr(event, "event_type", "")),
+        "event-id": str(getattr(event, "event_id", "")),
+    }
+
+
+async def publish_event(broker: KafkaBroker, event: BaseModel, *, topic: str, key: str) -> None:
+    """Publish one event as JSON with acks=all, keyed by child id, waiting for the broker's confirmation."""
+    await broker.publish(event.model_dump_json().encode(), topic, key=key.encode(), headers=event_headers(event))

@@ -1,0 +1,127 @@
+"""Error handling, once, for every consumer (a router-level FastStream middleware).
+
+- Permanent errors (not JSON, invalid UTF-8, wrong schema, a value that makes the code raise) go to
+  `<topic>.dlq` after one attempt, with the original bytes and key and headers `x-error`,
+  `x-original-topic`, `x-original-partition`, `x-original-offset`, `x-attempts`; then the offset is
+  committed, so one bad record never blocks its partition.
+- Transient errors (database or broker unavailable) are retried in place with capped exponential
+  backoff and never dead-lettered: consumption of that partition pauses until the dependency is back.
+
+Where errors surface in FastStream 0.7.8: decoding (JSON with a JSON content-type) fails in the
+subscriber *before* any consume_scope runs, so it reaches this middleware's __aexit__; argument
+validation and handler errors happen inside consume_scope. Both paths are handled here. The
+outer AcknowledgementMiddleware (AckPolicy.ACK) commits once this middleware returns normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import TracebackType
+from typing import Any
+
+from faststream import BaseMiddleware
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from schemas.errors import summary
+from services.common.logging import get_logger
+
+log = get_logger("frontdoor.consumer")
+DLQ_MESSAGES = Counter("frontdoor_dlq_messages", "Records sent to a dead-letter topic", ["topic"])
+TRANSIENT_RETRIES = Counter("frontdoor_transient_retries", "Retries of a record while a dependency was down", ["topic"])
+MAX_BACKOFF_SECONDS = 10.0
+
+
+class PermanentError(Exception):
+    """Bad input or a rule error: retrying cannot help. Its message must hold no personal data."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the failure is a dependency being unavailable, not the record being bad."""
+    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    if isinstance(exc, (PermanentError, ValidationError, UnicodeError, json.JSONDecodeError)):
+        return False
+    return isinstance(
+        exc,
+        (OperationalError, InterfaceError, DisconnectionError, KafkaConnectionError, KafkaTimeoutError,
+         RequestTimedOutError, NodeNotReadyError, ConnectionError, TimeoutError, OSError),
+    )
+
+
+def safe_error_summary(exc: BaseException, limit: int = 500) -> str:
+    """The error for a header or a log line: its type, and for validation errors the fields and
+    problem kinds. Never the input values or a library's message (both may quote personal data)."""
+    if isinstance(exc, ValidationError):
+        return summary(exc, limit)
+    if isinstance(exc, PermanentError):
+        return f"PermanentError: {exc}"[:limit]
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSONDecodeError: line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"UnicodeDecodeError: {exc.reason} at byte {exc.start}"[:limit]
+    return type(exc).__name__
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    async def consume_scope(self, call_next: Any, msg: Any) -> Any:
+        delay = 0.2
+        attempt = 1
+        while True:
+            try:
+                return await call_next(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_transient(exc):
+                    await self._dead_letter(exc)
+                    return None
+                record = self.msg
+                TRANSIENT_RETRIES.labels(record.topic).inc()
+                log.warning(
+                    "dependency unavailable; retrying the same record",
+                    topic=record.topic, partition=record.partition, offset=record.offset,
+                    error_type=type(exc).__name__, attempt=attempt, delay_s=round(delay, 2),
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+                attempt += 1
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        # Only decode errors get here: they are raised before consume_scope is entered.
+        if exc_val is None or isinstance(exc_val, asyncio.CancelledError) or not isinstance(exc_val, Exception):
+            return False
+        from faststream.exceptions import HandlerException
+
+        if isinstance(exc_val, HandlerException):
+            return False
+        await self._dead_letter(exc_val)
+        return True
+
+    async def _dead_letter(self, exc: BaseException) -> None:
+        record = self.msg
+        broker = self.context.get_local("broker")
+        dlq = f"{record.topic}.dlq"
+        error = safe_error_summary(exc)
+        headers = {
+            "x-error": error,
+            "x-original-topic": record.topic,
+            "x-original-partition": str(record.partition),
+            "x-original-offset": str(record.offset),
+            "x-attempts": "1",
+        }
+        # The original bytes and key, untouched; publishing waits for acks=all before the commit.
+        await broker.publish(record.value or b"", dlq, key=record.key, headers=headers)
+        DLQ_MESSAGES.labels(record.topic).inc()
+        log.error(
+            "record sent to the dead-letter topic",
+            topic=record.topic, partition=record.partition, offset=record.offset, dlq_topic=dlq,
+            error_type=type(exc).__name__, error=error,
+        )

@@ -1,0 +1,133 @@
+"""Transactional outbox: events are written with the change they announce and published by a relay.
+
+Several relay replicas are safe: each claims a batch with a short lease (FOR UPDATE SKIP LOCKED on
+PostgreSQL), publishes it with acks=all, then marks it published. A relay that dies mid-batch lets
+its lease lapse and another publishes the batch again: at-least-once, deduplicated downstream on
+event_id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, and_, or_, update
+from sqlmodel import Session, col, select
+
+from services.common.db import TRANSIENT_DB_ERRORS, session_scope
+from services.common.logging import get_logger
+from services.common.tables import OutboxMessage, utcnow
+
+log = get_logger("frontdoor.outbox")
+Publish = Callable[[OutboxMessage], Awaitable[None]]
+LEASE = timedelta(seconds=30)
+
+
+def enqueue(session: Session, *, topic: str, key: str, event: BaseModel, event_id: uuid.UUID, event_type: str) -> None:
+    """Add an event to the outbox inside the caller's transaction."""
+    session.add(
+        OutboxMessage(
+            id=event_id,
+            topic=topic,
+            key=key,
+            payload=event.model_dump_json(),
+            headers={"content-type": "application/json", "event-type": event_type, "event-id": str(event_id)},
+        )
+    )
+
+
+def claim_batch(engine: Engine, *, owner: str, limit: int = 100, now: datetime | None = None) -> list[OutboxMessage]:
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        query = (
+            select(OutboxMessage.id)
+            .where(col(OutboxMessage.published_at).is_(None))
+            .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+            .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.exec(query))
+        if not ids:
+            return []
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(claimed_by=owner, claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        )
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))).all()
+        return sorted(rows, key=lambda r: (r.created_at, str(r.id)))
+
+
+def mark_published(engine: Engine, *, owner: str, ids: list[uuid.UUID]) -> None:
+    with session_scope(engine) as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(and_(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == owner))
+            .values(published_at=utcnow(), claimed_until=None)
+        )
+
+
+class OutboxRelay:
+    """Publishes outbox rows in order. `wake()` after a commit publishes at once; otherwise it polls."""
+
+    def __init__(self, engine: Engine, publish: Publish, *, poll_seconds: float = 0.5):
+        self.engine = engine
+        self.publish = publish
+        self.poll_seconds = poll_seconds
+        self.owner = f"relay-{uuid.uuid4()}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self.poll_seconds
+        while not self._stopping:
+            try:
+                sent = await self.drain_once()
+                backoff = self.poll_seconds
+            except TRANSIENT_DB_ERRORS + (OSError, ConnectionError, TimeoutError) as exc:
+                log.warning("outbox relay waiting for a dependency", error_type=type(exc).__name__)
+                sent, backoff = 0, min(backoff * 2, 10.0)
+            except Exception as exc:  # a relay must keep going; the row stays unpublished
+                log.error("outbox relay error", error_type=type(exc).__name__)
+                sent, backoff = 0, min(backoff * 2, 10.0)
+            if sent == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
+
+    async def drain_once(self) -> int:
+        batch = await asyncio.to_thread(claim_batch, self.engine, owner=self.owner)
+        done: list[uuid.UUID] = []
+        try:
+            for row in batch:
+                await self.publish(row)
+                done.append(row.id)
+        finally:
+            if done:
+                await asyncio.to_thread(mark_published, self.engine, owner=self.owner, ids=done)
+                self.published += len(done)
+        return len(done)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+
+def payload_of(row: OutboxMessage) -> bytes:
+    return row.payload.encode()
+
+
+def loads(row: OutboxMessage) -> dict[str, object]:
+    return dict(json.loads(row.payload))

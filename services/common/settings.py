@@ -1,0 +1,56 @@
+"""All runtime settings, read once from the environment (documented in README.md, "Settings")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "triage" / "rules" / "reference-v1.yaml"
+DEV_SECRET = "frontdoor-dev-secret-not-for-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # Broker
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="host:port[,host:port]")
+    kafka_enable_idempotence: bool = Field(False, description="on for Apache Kafka; Tansu rejects it")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_topic_partitions: int = Field(4, ge=1)
+    kafka_group_prefix: str = "frontdoor"
+    kafka_fast_rebalance: bool = Field(False, description="short rebalance timeouts, for tests on the embedded broker")
+
+    # Database
+    database_url: str = "sqlite:///var/frontdoor.db"
+
+    # Triage
+    ruleset_path: Path = DEFAULT_RULESET
+
+    # Auth
+    auth_mode: Literal["dev", "oidc"] = "dev"
+    dev_token_secret: SecretStr = SecretStr(DEV_SECRET)
+    oidc_issuer: str | None = None
+    oidc_audience: str = "frontdoor"
+    oidc_jwks_url: str | None = None
+    oidc_roles_claim: str = "roles"
+
+    # Runtime
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    outbox_poll_seconds: float = Field(0.5, gt=0)
+    graceful_timeout_seconds: float = Field(15.0, gt=0)
+    intake_port: int = 8000
+    triage_port: int = 8001
+    startup_timeout_seconds: float = Field(60.0, gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

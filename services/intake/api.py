@@ -1,0 +1,124 @@
+"""The intake HTTP API: POST /referrals, GET /referrals, GET /referrals/{id}."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from schemas import Referral
+from schemas.referral import LONDON
+from services.common.auth import Principal, TokenVerifier, require
+from services.common.broker import make_broker, start_broker
+from services.common.db import make_engine, session_scope, wait_for_database
+from services.common.http import install_common, invalid
+from services.common.logging import get_logger
+from services.common.outbox import OutboxRelay
+from services.common.settings import Settings
+from services.common.tables import OutboxMessage, utcnow
+from services.intake import consumer
+from services.intake.service import ClientReferenceReused, Submitted, referral_summaries, referral_view, submit
+
+log = get_logger("frontdoor.intake")
+Referrer = Annotated[Principal, Depends(require("referrer"))]
+REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(wait_for_database, engine, timeout=settings.startup_timeout_seconds)
+        broker = make_broker(settings, client_id="frontdoor-intake")
+        broker.include_router(consumer.build_router(settings, engine))
+
+        async def publish(row: OutboxMessage) -> None:
+            await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(), headers=dict(row.headers))
+
+        relay = OutboxRelay(engine, publish, poll_seconds=settings.outbox_poll_seconds)
+        app.state.relay = relay
+        await start_broker(broker, timeout=settings.startup_timeout_seconds)
+        task = asyncio.create_task(relay.run(), name="outbox-relay")
+        app.state.ready = True
+        log.info("intake ready", port=settings.intake_port)
+        try:
+            yield
+        finally:
+            app.state.ready = False  # readiness goes false before anything stops
+            await relay.stop()
+            await task
+            await broker.stop()
+
+    app = FastAPI(title="Front Door intake", version="1", lifespan=lifespan)
+    app.state.engine = engine
+    app.state.verifier = TokenVerifier(settings)
+    app.state.ready = False
+    install_common(app, ready=lambda: app.state.ready)
+
+    @app.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses={200: {"description": "already received (same client_reference)"}, 422: {"description": "every problem, by field"}})
+    async def post_referral(request: Request, by: Referrer) -> JSONResponse:
+        now = utcnow()
+        try:
+            referral = Referral.model_validate_json(await request.body(), context={"as_of": now.astimezone(LONDON).date()})
+        except ValidationError as exc:
+            return invalid(exc)
+        try:
+            result = await asyncio.to_thread(_submit, engine, referral, by, now)
+        except ClientReferenceReused:
+            raise HTTPException(409, "This client_reference was already used for a different referral") from None
+        relay = getattr(app.state, "relay", None)
+        if result.created and relay is not None:
+            relay.wake()
+        body = {"referral_id": str(result.record.id), "child_id": str(result.record.child_id), "status": result.record.status,
+                "links": {"self": f"/referrals/{result.record.id}"}}
+        return JSONResponse(body, status_code=201 if result.created else 200, headers={"Location": f"/referrals/{result.record.id}"})
+
+    @app.get("/referrals")
+    async def list_referrals(by: Referrer) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(_read, engine, lambda s: referral_summaries(s, by=by))
+
+    @app.get("/referrals/{referral_id}")
+    async def get_referral(referral_id: uuid.UUID, by: Referrer) -> dict[str, Any]:
+        view = await asyncio.to_thread(_read, engine, lambda s: referral_view(s, referral_id, by=by))
+        if view is None:
+            raise HTTPException(404, "No referral of yours has this id")
+        return view
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            defs = Referral.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.pop("$defs", {}))
+            schema["components"]["schemas"]["Referral"] = defs
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _submit(engine: Engine, referral: Referral, by: Principal, now: Any) -> Submitted:
+    try:
+        with session_scope(engine) as session:
+            return submit(session, referral, by=by, now=now)
+    except IntegrityError:
+        # Two submissions raced on the same client_reference: the loser reads the winner's.
+        with session_scope(engine) as session:
+            return submit(session, referral, by=by, now=now)
+
+
+def _read(engine: Engine, fn: Any) -> Any:
+    with session_scope(engine) as session:
+        return fn(session)
+

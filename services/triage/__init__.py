@@ -1,0 +1,1 @@
+"""Triage: the rules-based decision (pure core in engine.py) and the consumer around it."""

@@ -1,0 +1,75 @@
+"""Run worked cases through a ruleset and say which decisions differ from what the case expects,
+so a council editing its policy sees exactly what its change does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from schemas import ReferralSubmitted
+from services.triage.engine import decide
+from services.triage.ruleset import Ruleset
+
+GOLDEN_CASES = Path(__file__).parent / "golden"
+
+
+def comparable(decision: dict[str, Any]) -> dict[str, Any]:
+    """The fields a worked case lists, due dates as instants."""
+    return {
+        "outcome": decision["outcome"],
+        "routes": [
+            {k: (datetime.fromisoformat(r[k]) if k == "due_by" else r[k]) for k in ("service", "pathway", "priority", "held", "due_by")}
+            for r in decision["routes"]
+        ],
+        "missing": sorted(decision["missing"]),
+        "dsr": {k: decision["dsr"][k] for k in ("candidate", "suggested_rating", "consent")},
+    }
+
+
+def _route_text(r: dict[str, Any]) -> str:
+    held = ", held" if r["held"] else ""
+    return f"{r['service']}/{r['pathway']} {r['priority']}{held} due {r['due_by'].isoformat()}"
+
+
+@dataclass
+class CaseReport:
+    total: int = 0
+    changed: dict[str, list[str]] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.total} worked cases: {self.total - len(self.changed)} decide as expected, {len(self.changed)} changed"]
+        for name, diffs in self.changed.items():
+            out.append(f"  {name}:")
+            out.extend(f"    {d}" for d in diffs)
+        return out
+
+
+def compare_cases(ruleset: Ruleset, folder: Path | None = None) -> CaseReport:
+    report = CaseReport()
+    for path in sorted((folder or GOLDEN_CASES).glob("*.json")):
+        case = json.loads(path.read_text())
+        got = comparable(decide(ReferralSubmitted.model_validate(case["event"]), ruleset).model_dump(mode="json"))
+        want = comparable(case["expect"])
+        report.total += 1
+        diffs = differences(want, got)
+        if diffs:
+            report.changed[case.get("name", path.stem)] = diffs
+    return report
+
+
+def differences(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    diffs = []
+    if want["outcome"] != got["outcome"]:
+        diffs.append(f"outcome: {want['outcome']} -> {got['outcome']}")
+    was = {_route_text(r) for r in want["routes"]}
+    now = {_route_text(r) for r in got["routes"]}
+    diffs += [f"route removed: {r}" for r in sorted(was - now)]
+    diffs += [f"route added:   {r}" for r in sorted(now - was)]
+    if want["missing"] != got["missing"]:
+        diffs.append(f"missing: {want['missing']} -> {got['missing']}")
+    if want["dsr"] != got["dsr"]:
+        diffs.append(f"dsr: {want['dsr']} -> {got['dsr']}")
+    return diffs

@@ -1,0 +1,77 @@
+"""Shared fixtures: the embedded broker on a free loopback port and a migrated database
+(TEST_DATABASE_URL when set, e.g. PostgreSQL in CI; a temporary SQLite file otherwise)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from services.common.db import make_engine, migrate, normalise_url
+from services.common.embedded_broker import EmbeddedBroker, ensure_topics
+from services.common.settings import Settings
+from services.topics import all_topics
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def broker_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_file = tmp_path_factory.mktemp("broker") / "tansu.log"
+    with EmbeddedBroker(log_file=log_file) as broker:
+        yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+async def topics(broker_bootstrap: str) -> dict[str, int]:
+    wanted = all_topics(partitions=4)
+    await ensure_topics(broker_bootstrap, wanted)
+    return wanted
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontdoor.db'}"
+        migrate(url)
+        yield url
+        return
+    # A schema of its own per run, so runs never see each other's rows; dropped afterwards.
+    schema = f"frontdoor_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    url = f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
+    migrate(url)
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(broker_bootstrap: str, database_url: str) -> Settings:
+    return Settings(
+        kafka_bootstrap_servers=broker_bootstrap,
+        database_url=database_url,
+        kafka_fast_rebalance=True,
+        kafka_group_prefix=f"test-{uuid.uuid4().hex[:6]}",
+        outbox_poll_seconds=0.1,
+        graceful_timeout_seconds=5.0,
+        startup_timeout_seconds=30.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+

@@ -1,0 +1,163 @@
+"""The intake API on the real database (TEST_DATABASE_URL or SQLite), without a broker: validation,
+roles, idempotency, identity and the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, col, select
+
+from services.common.auth import mint_dev_token
+from services.common.db import make_engine
+from services.common.settings import Settings
+from services.common.tables import AuditEntry, OutboxMessage
+from services.intake.api import create_app
+from services.demo import sample_nhs_number
+from tests.factories import CANARIES, CANARY_NHS, referral_body, years_ago
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def app_settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="module")
+async def client(app_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(app_settings)  # no lifespan: nothing is published, rows stay in the outbox
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as c:
+        c.app = app  # type: ignore[attr-defined]
+        yield c
+
+
+def auth(settings: Settings, role: str = "referrer", subject: str = "referrer-1") -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_dev_token(settings, subject=subject, roles=[role])}"}
+
+
+INVALID = [
+    ("missing required field", {"child__given_name": ...}, "child.given_name"),
+    ("unknown field", {"child__favourite_colour": "blue"}, "child.favourite_colour"),
+    ("unknown enum value", {"impact": "catastrophic"}, "impact"),
+    ("bad NHS check digit", {"child__nhs_number": "9434765918"}, "child.nhs_number"),
+    ("NHS number not 10 digits", {"child__nhs_number": "12345"}, "child.nhs_number"),
+    ("bad UPN check letter", {"child__upn": "C801200005001"}, "child.upn"),
+    ("bad postcode", {"child__postcode": "NOT A CODE"}, "child.postcode"),
+    ("future date of birth", {"child__date_of_birth": "2999-01-01"}, "child.date_of_birth"),
+    ("aged 26 or over", {"child__date_of_birth": years_ago(27)}, "child.date_of_birth"),
+    ("reason too short", {"reason": "too short"}, "reason"),
+    ("no concerns", {"concerns": []}, "concerns"),
+    ("duplicate concerns", {"concerns": ["anxiety", "anxiety"]}, "concerns"),
+    ("bad email", {"referrer__email": "not-an-email"}, "referrer.email"),
+    ("wrong type", {"consent__child_aware": {"yes": 1}}, "consent.child_aware"),
+    ("year group out of range", {"child__education_setting__year_group": 20}, "child.education_setting.year_group"),
+    ("client_reference too long", {"client_reference": "x" * 65}, "client_reference"),
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "field"), INVALID, ids=[c[0] for c in INVALID])
+async def test_invalid_field_gets_422_naming_it_without_echoing_input(client: httpx.AsyncClient, app_settings: Settings, case: str, changes: dict[str, Any], field: str) -> None:
+    response = await client.post("/referrals", json=referral_body(**changes), headers=auth(app_settings))
+    assert response.status_code == 422, case
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert field in fields
+    for canary in CANARIES + ["catastrophic", "9434765918", "NOT A CODE", "not-an-email", "favourite_colour\":"]:
+        assert canary not in response.text
+
+
+async def test_every_problem_is_listed_at_once(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    body = referral_body(impact="huge", child__postcode="nope", reason="short", concerns=[], channel="fax")
+    response = await client.post("/referrals", json=body, headers=auth(app_settings))
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"impact", "child.postcode", "reason", "concerns", "channel"}
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"child": 5}', b"{" * 5000])
+async def test_malformed_bodies_get_422_never_500(client: httpx.AsyncClient, app_settings: Settings, raw: bytes) -> None:
+    headers = auth(app_settings) | {"Content-Type": "application/json"}
+    response = await client.post("/referrals", content=raw, headers=headers)
+    assert response.status_code == 422
+
+
+async def test_oversized_body_is_refused(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    body = referral_body(reason="x" * 300_000)
+    response = await client.post("/referrals", json=body, headers=auth(app_settings))
+    assert response.status_code == 413
+
+
+async def test_a_token_is_required_and_roles_are_enforced(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    assert (await client.post("/referrals", json=referral_body())).status_code == 401
+    assert (await client.post("/referrals", json=referral_body(), headers={"Authorization": "Bearer forged"})).status_code == 401
+    other_secret = Settings(dev_token_secret="another-secret-that-is-long-enough-for-hs256")
+    assert (await client.post("/referrals", json=referral_body(), headers=auth(other_secret))).status_code == 401
+    for role in ("worker:salt", "dsr_panel", "admin"):
+        assert (await client.post("/referrals", json=referral_body(), headers=auth(app_settings, role))).status_code == 403
+        assert (await client.get(f"/referrals/{uuid.uuid4()}", headers=auth(app_settings, role))).status_code == 403
+    assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_a_referrer_reads_only_its_own_referrals(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    created = await client.post("/referrals", json=referral_body(), headers=auth(app_settings, subject="school-a"))
+    assert created.status_code == 201
+    rid = created.json()["referral_id"]
+    mine = await client.get(f"/referrals/{rid}", headers=auth(app_settings, subject="school-a"))
+    assert mine.status_code == 200 and mine.json()["referral"]["child"]["nhs_number"] == CANARY_NHS
+    assert mine.json()["status"] == "submitted" and mine.json()["decision"] is None
+    theirs = await client.get(f"/referrals/{rid}", headers=auth(app_settings, subject="school-b"))
+    assert theirs.status_code == 404
+    assert (await client.get(f"/referrals/{uuid.uuid4()}", headers=auth(app_settings, subject="school-a"))).status_code == 404
+    listing = await client.get("/referrals", headers=auth(app_settings, subject="school-b"))
+    assert rid not in listing.text
+
+
+def outbox_rows(settings: Settings, referral_id: str) -> list[OutboxMessage]:
+    with Session(make_engine(settings.database_url)) as s:
+        rows = s.exec(select(OutboxMessage)).all()
+        return [r for r in rows if json.loads(r.payload)["referral_id"] == referral_id]
+
+
+async def test_same_client_reference_gives_the_same_referral_and_one_event(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    body = referral_body(client_reference=f"mis-{uuid.uuid4()}")
+    first = await client.post("/referrals", json=body, headers=auth(app_settings))
+    again = await client.post("/referrals", json=body, headers=auth(app_settings))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["referral_id"] == again.json()["referral_id"]
+    assert len(outbox_rows(app_settings, first.json()["referral_id"])) == 1
+    changed = await client.post("/referrals", json=body | {"impact": "severe"}, headers=auth(app_settings))
+    assert changed.status_code == 409
+    # The key belongs to the submitting system: another system may use the same one.
+    other = await client.post("/referrals", json=body, headers=auth(app_settings, subject="another-system"))
+    assert other.status_code == 201 and other.json()["referral_id"] != first.json()["referral_id"]
+
+
+async def test_identity_and_history_come_from_the_store(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    nhs = sample_nhs_number(21)
+    body = referral_body(child__nhs_number=nhs, child__given_name="Robin", child__family_name="Historytest")
+    ids = []
+    for _ in range(3):
+        r = await client.post("/referrals", json=body, headers=auth(app_settings))
+        ids.append(r.json())
+    assert len({r["child_id"] for r in ids}) == 1
+    priors = [json.loads(outbox_rows(app_settings, r["referral_id"])[0].payload)["history"]["prior_referrals_365d"] for r in ids]
+    assert priors == [0, 1, 2]
+    # Same child without the NHS number: matched on demographics. A typo in the name: a new child, flagged.
+    no_nhs = await client.post("/referrals", json=referral_body(child__nhs_number=..., child__given_name="ROBIN", child__family_name="History-Test"), headers=auth(app_settings))
+    assert no_nhs.json()["child_id"] == ids[0]["child_id"]
+    typo = await client.post("/referrals", json=referral_body(child__nhs_number=..., child__given_name="Robni", child__family_name="Historytest"), headers=auth(app_settings))
+    assert typo.json()["child_id"] != ids[0]["child_id"]
+    view = await client.get(f"/referrals/{typo.json()['referral_id']}", headers=auth(app_settings))
+    assert view.json()["possible_duplicate"] is True
+
+
+async def test_reads_and_writes_of_child_records_are_audited(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    created = await client.post("/referrals", json=referral_body(), headers=auth(app_settings, subject="auditee"))
+    rid = uuid.UUID(created.json()["referral_id"])
+    await client.get(f"/referrals/{rid}", headers=auth(app_settings, subject="auditee"))
+    with Session(make_engine(app_settings.database_url)) as s:
+        actions = s.exec(select(AuditEntry.action).where(col(AuditEntry.referral_id) == rid)).all()
+    assert sorted(actions) == ["read", "submit"]
