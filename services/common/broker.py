@@ -68,7 +68,7 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
     """Start, retrying while the broker is unreachable (it raises at once otherwise)."""
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(timeout),
-        wait=wait_exponential_jitter(initial=0.5, max=5),
+        wait=wait_exponential_jitter(multiplier=0.5, max=5),
         retry=retry_if_exception_type((*TRANSIENT_BROKER_ERRORS, KafkaError)),
         reraise=True,
     ):

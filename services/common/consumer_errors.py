@@ -20,6 +20,7 @@ import json
 from types import TracebackType
 from typing import Any
 
+import structlog
 from faststream import BaseMiddleware
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -63,6 +64,28 @@ def safe_error_summary(exc: BaseException, limit: int = 500) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"UnicodeDecodeError: {exc.reason} at byte {exc.start}"[:limit]
     return type(exc).__name__
+
+
+class MessageContextMiddleware(BaseMiddleware):
+    """Binds the record's coordinates (and event id header) to every log line while it is handled;
+    the consume loop reuses one task, so the binding is undone when the record is done."""
+
+    async def on_receive(self) -> None:
+        record = self.msg
+        headers = {k: v for k, v in (record.headers or ()) if k == "event-id"}
+        event_id = headers.get("event-id", b"").decode("ascii", "replace") or None
+        self._tokens = structlog.contextvars.bind_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset, event_id=event_id
+        )
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        structlog.contextvars.reset_contextvars(**getattr(self, "_tokens", {}))
+        return False
 
 
 class DeadLetterMiddleware(BaseMiddleware):
@@ -125,3 +148,7 @@ class DeadLetterMiddleware(BaseMiddleware):
             topic=record.topic, partition=record.partition, offset=record.offset, dlq_topic=dlq,
             error_type=type(exc).__name__, error=error,
         )
+
+
+# Every consumer's router takes these, outermost first.
+CONSUMER_MIDDLEWARES = (MessageContextMiddleware, DeadLetterMiddleware)

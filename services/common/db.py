@@ -65,7 +65,7 @@ def wait_for_database(engine: Engine, *, timeout: float = 60.0) -> None:
     """Block until `SELECT 1` works, retrying connection errors with backoff (start-up only)."""
     for attempt in Retrying(
         stop=stop_after_delay(timeout),
-        wait=wait_exponential_jitter(initial=0.2, max=5),
+        wait=wait_exponential_jitter(multiplier=0.2, max=5),
         retry=retry_if_exception_type((*TRANSIENT_DB_ERRORS, DBAPIError)),
         reraise=True,
     ):

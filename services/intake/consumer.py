@@ -9,14 +9,14 @@ from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TriageDecided
 from services.common.broker import subscriber_options
-from services.common.consumer_errors import DeadLetterMiddleware
+from services.common.consumer_errors import CONSUMER_MIDDLEWARES
 from services.common.db import session_scope
 from services.common.settings import Settings
 from services.intake.service import apply_decision
 
 
 def build_router(settings: Settings, engine: Engine) -> KafkaRouter:
-    router = KafkaRouter(middlewares=(DeadLetterMiddleware,))
+    router = KafkaRouter(middlewares=CONSUMER_MIDDLEWARES)
 
     def apply(event: TriageDecided) -> None:
         with session_scope(engine) as session:

@@ -8,7 +8,7 @@ from prometheus_client import Counter
 from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, ReferralSubmitted, ServiceRequestCreated, TriageDecided, queue_topic
 from schemas.enums import Service
 from services.common.broker import event_headers, subscriber_options
-from services.common.consumer_errors import DeadLetterMiddleware
+from services.common.consumer_errors import CONSUMER_MIDDLEWARES
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.triage.outputs import triage
@@ -19,7 +19,7 @@ ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and prior
 
 
 def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
-    router = KafkaRouter(middlewares=(DeadLetterMiddleware,))
+    router = KafkaRouter(middlewares=CONSUMER_MIDDLEWARES)
     decisions = router.publisher(TOPIC_DECISIONS, schema=TriageDecided, title="triage.decided")
     queues = {
         s.value: router.publisher(queue_topic(s), schema=ServiceRequestCreated, title=f"service_request.created ({s.value})")
