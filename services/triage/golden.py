@@ -61,15 +61,28 @@ def compare_cases(ruleset: Ruleset, folder: Path | None = None) -> CaseReport:
 
 
 def differences(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """Plain-English differences: outcome, routes removed, added or changed (by service/pathway), missing, DSR."""
     diffs = []
     if want["outcome"] != got["outcome"]:
         diffs.append(f"outcome: {want['outcome']} -> {got['outcome']}")
-    was = {_route_text(r) for r in want["routes"]}
-    now = {_route_text(r) for r in got["routes"]}
-    diffs += [f"route removed: {r}" for r in sorted(was - now)]
-    diffs += [f"route added:   {r}" for r in sorted(now - was)]
+    was = {(r["service"], r["pathway"]): r for r in want["routes"]}
+    now = {(r["service"], r["pathway"]): r for r in got["routes"]}
+    diffs += [f"route removed: {_route_text(was[k])}" for k in was if k not in now]
+    diffs += [f"route added:   {_route_text(now[k])}" for k in now if k not in was]
+    for k in was.keys() & now.keys():
+        changes = [
+            f"{attr} {_text(was[k][attr])} -> {_text(now[k][attr])}"
+            for attr in ("priority", "held", "due_by")
+            if was[k][attr] != now[k][attr]
+        ]
+        if changes:
+            diffs.append(f"route changed: {k[0]}/{k[1]}: {', '.join(changes)}")
     if want["missing"] != got["missing"]:
         diffs.append(f"missing: {want['missing']} -> {got['missing']}")
     if want["dsr"] != got["dsr"]:
         diffs.append(f"dsr: {want['dsr']} -> {got['dsr']}")
     return diffs
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

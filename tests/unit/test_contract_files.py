@@ -1,0 +1,44 @@
+"""The exported contract files match the models, and the worked cases conform to them."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from schemas.export import ASYNCAPI, JSON_DIR, export_all
+from tests.cases import case_files, load
+
+
+def test_exported_files_match_the_models() -> None:
+    stale = export_all(write=False)
+    assert stale == [], f"run `frontdoor schemas export`: {stale}"
+
+
+def test_worked_case_events_validate_against_the_exported_json_schema() -> None:
+    schema = json.loads((JSON_DIR / "referral.submitted.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in case_files():
+        errors = list(validator.iter_errors(load(path)["event"]))
+        assert not errors, (path.name, errors[:1])
+
+
+def test_the_json_schema_rejects_unknown_fields() -> None:
+    schema = json.loads((JSON_DIR / "referral.schema.json").read_text())
+    referral = load(case_files()[0])["event"]["referral"]
+    jsonschema.validate(referral, schema)
+    bad = referral | {"unexpected": True}
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_asyncapi_documents_every_topic_with_its_payload() -> None:
+    doc = json.loads(ASYNCAPI.read_text())
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert {
+        "frontdoor.referrals.submitted", "frontdoor.triage.decisions",
+        "frontdoor.queue.safeguarding", "frontdoor.queue.semh", "frontdoor.queue.counselling",
+        "frontdoor.queue.salt", "frontdoor.queue.early_help",
+    } <= addresses
+    payloads = json.dumps(doc["components"])
+    for model in ("ReferralSubmitted", "TriageDecided", "ServiceRequestCreated", "ServiceDetails"):
+        assert model in payloads
