@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "triage" / "rules" / "reference-v1.yaml"
-DEV_SECRET = "frontdoor-dev-secret-not-for-production"
+DEV_SECRET = "frontdoor-dev-secret-not-for-production"  # noqa: S105 - dev only; AUTH_MODE=oidc in production
 
 
 class Settings(BaseSettings):

@@ -25,7 +25,7 @@ from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage, utcnow
 from services.intake import consumer
-from services.intake.service import ClientReferenceReused, Submitted, referral_summaries, referral_view, submit
+from services.intake.service import ClientReferenceReusedError, Submitted, referral_summaries, referral_view, submit
 
 log = get_logger("frontdoor.intake")
 Referrer = Annotated[Principal, Depends(require("referrer"))]
@@ -73,7 +73,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             return invalid(exc)
         try:
             result = await asyncio.to_thread(_submit, engine, referral, by, now)
-        except ClientReferenceReused:
+        except ClientReferenceReusedError:
             raise HTTPException(409, "This client_reference was already used for a different referral") from None
         relay = getattr(app.state, "relay", None)
         if result.created and relay is not None:

@@ -24,7 +24,7 @@ OPEN_STATUSES = ("created", "accepted")
 DECISIONS_CONSUMER = "intake.decisions"
 
 
-class ClientReferenceReused(Exception):
+class ClientReferenceReusedError(Exception):
     """The same client_reference was sent before with a different referral."""
 
 
@@ -49,7 +49,7 @@ def submit(session: Session, referral: Referral, *, by: Principal, now: datetime
         ).first()
         if existing is not None:
             if existing.fingerprint != digest:
-                raise ClientReferenceReused
+                raise ClientReferenceReusedError
             return Submitted(existing, created=False)
 
     child = referral.child

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from schemas.events import DsrSuggestion, Explanation, ReferralSubmitted, Route, TriageDecision
 from services.triage.facts import derive_facts
-from services.triage.ruleset import OutcomeRule, Ruleset
+from services.triage.ruleset import CompiledStage, OutcomeRule, Ruleset
 from services.triage.state import State
 
 
@@ -44,7 +44,7 @@ def decide(event: ReferralSubmitted, ruleset: Ruleset, *, decided_at: datetime |
     )
 
 
-def _run_stage(stage, state: State, ruleset: Ruleset) -> bool:  # type: ignore[no-untyped-def]
+def _run_stage(stage: CompiledStage, state: State, ruleset: Ruleset) -> bool:
     boosted_by: list[str] = []
     halted = False
     for rule in stage.rules:

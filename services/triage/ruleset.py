@@ -270,12 +270,12 @@ class _Compiler:
             name, value = t.fact, t.value
             return lambda s: s.facts[name] == value
         if isinstance(node, m.In):
-            t = node.in_
-            fact = self._fact(t.fact, f"{where}.in", ("int", "bool", "enum"))
-            for i, v in enumerate(t.values):
+            many = node.in_
+            fact = self._fact(many.fact, f"{where}.in", ("int", "bool", "enum"))
+            for i, v in enumerate(many.values):
                 if fact:
                     self._check_value(fact, v, f"{where}.in.values[{i}]")
-            name, values = t.fact, frozenset(t.values)
+            name, values = many.fact, frozenset(many.values)
             return lambda s: s.facts[name] in values
         for cls, op in ((m.Lt, "lt"), (m.Le, "le"), (m.Gt, "gt"), (m.Ge, "ge")):
             if isinstance(node, cls):

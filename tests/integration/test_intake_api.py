@@ -16,8 +16,8 @@ from services.common.auth import mint_dev_token
 from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, OutboxMessage
-from services.intake.api import create_app
 from services.demo import sample_nhs_number
+from services.intake.api import create_app
 from tests.factories import CANARIES, CANARY_NHS, referral_body, years_ago
 
 pytestmark = pytest.mark.integration
