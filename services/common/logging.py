@@ -72,6 +72,7 @@ _TECHNICAL_LOGGERS = ("uvicorn", "aiokafka", "alembic", "kafka")
 
 def configure_logging(*, level: str = "INFO", fmt: str = "auto", stream: Any = None) -> None:
     """Route structlog and stdlib logging through one redacting pipeline. Safe to call again."""
+    import faststream  # noqa: F401  # it installs its own stderr handler at import: import first, then take it over
     stream = stream or sys.stderr
     json_output = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)

@@ -1,0 +1,56 @@
+"""`make run DEMO=1` as a newcomer runs it: the whole stack starts, demo referrals are decided and
+visible through the API, and Ctrl-C stops every process, broker included."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.common.embedded_broker import free_port
+from tests.cases import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Path) -> None:
+    intake_port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    env |= {"INTAKE_PORT": str(intake_port), "TRIAGE_PORT": str(free_port()), "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}", "LOG_FORMAT": "json"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 150
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "press Ctrl-C" in line:
+                break
+        text = "".join(output)
+        assert "8 of 8 demo referrals decided" in text, text[-3000:]
+        assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
+        token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))
+        listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert listing.status_code == 200
+        assert sorted({r["status"] for r in listing.json()}) == ["decided"] and len(listing.json()) == 8
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 3  # the broker, intake and triage
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "stopped" in rest
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
