@@ -26,6 +26,9 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+RAW_BATCH_PAYLOADS: dict[str, type[BaseModel]] = {"frontdoor.referrals.submitted": ReferralSubmitted}
+
+
 def json_schemas() -> dict[Path, str]:
     from services.triage.ruleset_model import RulesetFile
 
@@ -49,7 +52,24 @@ def asyncapi() -> str:
     broker.include_router(triage_router(settings, load_ruleset(settings.ruleset_path)))
     broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]  # engine unused until a message arrives
     spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0", description="Topics, keys (child_id) and payloads of Front Door.")
-    return _dump(json.loads(spec.to_specification().to_json()))
+    doc = json.loads(spec.to_specification().to_json())
+    # Batch consumers decode record by record (so one bad record cannot fail a batch): FastStream
+    # sees raw bytes there, so the payload each such topic carries is documented from its model.
+    for topic, model in RAW_BATCH_PAYLOADS.items():
+        _document_payload(doc, topic, model)
+    return _dump(doc)
+
+
+def _document_payload(doc: dict[str, Any], topic: str, model: type[BaseModel]) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    doc["components"]["schemas"].update(schema.pop("$defs", {}))
+    for channel in doc["channels"].values():
+        if channel["address"] != topic:
+            continue
+        for ref in channel["messages"].values():
+            message = doc["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+            payload_name = message["payload"]["$ref"].rsplit("/", 1)[-1]
+            doc["components"]["schemas"][payload_name] = schema
 
 
 def _dump(data: Any) -> str:

@@ -15,10 +15,12 @@ triage_app = typer.Typer(help="Run the triage rules without a broker or database
 rules_app = typer.Typer(help="Check a triage ruleset file.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 schemas_app = typer.Typer(help="The exported contracts (JSON Schema, AsyncAPI).", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(triage_app, name="triage")
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(topics_app, name="topics")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)]
 SERVICES = ("intake", "triage")
@@ -167,6 +169,20 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     wait_for_database(make_engine(settings.database_url), timeout=settings.startup_timeout_seconds)
     migrate(settings.database_url, revision)
     typer.echo(f"database at {revision}")
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic (KAFKA_TOPIC_PARTITIONS partitions each, dead-letter topics one); existing ones are kept."""
+    import asyncio
+
+    from services.common.settings import get_settings
+    from services.topics import all_topics, ensure_topics
+
+    settings = get_settings()
+    wanted = all_topics(settings.kafka_topic_partitions)
+    asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, wanted, timeout=settings.startup_timeout_seconds))
+    typer.echo(f"{len(wanted)} topics present on {settings.kafka_bootstrap_servers}")
 
 
 @schemas_app.command("export")

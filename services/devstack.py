@@ -21,9 +21,9 @@ import httpx
 
 from services.common.auth import mint_dev_token
 from services.common.db import make_engine, migrate, wait_for_database
-from services.common.embedded_broker import EmbeddedBroker, ensure_topics, free_port
+from services.common.embedded_broker import EmbeddedBroker, free_port
 from services.common.settings import Settings
-from services.topics import all_topics
+from services.topics import all_topics, ensure_topics
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "triage")

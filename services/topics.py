@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
 from schemas import TOPIC_DECISIONS, TOPIC_DSR_CHANGES, TOPIC_OUTCOMES, TOPIC_SUBMITTED, dlq_topic, queue_topic
 from schemas.enums import Service
 
@@ -11,3 +17,27 @@ MAIN_TOPICS = [TOPIC_SUBMITTED, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_DSR_CHANG
 def all_topics(partitions: int) -> dict[str, int]:
     """Main topics with `partitions` each; their dead-letter topics with one."""
     return {t: partitions for t in MAIN_TOPICS} | {dlq_topic(t): 1 for t in MAIN_TOPICS}
+
+
+async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: float = 30.0) -> None:
+    """Create missing topics with the given partition counts (existing ones are left alone)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await admin.start()
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from services.common.db import make_engine, migrate, normalise_url
-from services.common.embedded_broker import EmbeddedBroker, ensure_topics
+from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
-from services.topics import all_topics
+from services.topics import all_topics, ensure_topics
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

@@ -66,17 +66,49 @@ def safe_error_summary(exc: BaseException, limit: int = 500) -> str:
     return type(exc).__name__
 
 
+def records_of(raw: Any) -> tuple[Any, ...]:
+    """The ConsumerRecords behind a middleware's message: one, or a batch."""
+    return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
+
+
+async def dead_letter(broker: Any, record: Any, exc: BaseException, *, confirm: bool = True) -> Any:
+    """Publish `record`'s original bytes and key to `<topic>.dlq` with the error headers.
+
+    With confirm=False the broker's future is returned, for a batch to await with its other sends
+    before committing."""
+    dlq = f"{record.topic}.dlq"
+    error = safe_error_summary(exc)
+    headers = {
+        "x-error": error,
+        "x-original-topic": record.topic,
+        "x-original-partition": str(record.partition),
+        "x-original-offset": str(record.offset),
+        "x-attempts": "1",
+    }
+    DLQ_MESSAGES.labels(record.topic).inc()
+    log.error(
+        "record sent to the dead-letter topic",
+        topic=record.topic, partition=record.partition, offset=record.offset, dlq_topic=dlq,
+        error_type=type(exc).__name__, error=error,
+    )
+    return await broker.publish(record.value or b"", dlq, key=record.key, headers=headers, no_confirm=not confirm)
+
+
 class MessageContextMiddleware(BaseMiddleware):
     """Binds the record's coordinates (and event id header) to every log line while it is handled;
-    the consume loop reuses one task, so the binding is undone when the record is done."""
+    the consume loop reuses one task, so the binding is undone when the record is done. A batch
+    binds its topic and size; its handler binds each record's coordinates as it goes."""
 
     async def on_receive(self) -> None:
-        record = self.msg
-        headers = {k: v for k, v in (record.headers or ()) if k == "event-id"}
-        event_id = headers.get("event-id", b"").decode("ascii", "replace") or None
-        self._tokens = structlog.contextvars.bind_contextvars(
-            topic=record.topic, partition=record.partition, offset=record.offset, event_id=event_id
-        )
+        records = records_of(self.msg)
+        if len(records) == 1:
+            record = records[0]
+            event_id = dict(record.headers or ()).get("event-id", b"").decode("ascii", "replace") or None
+            self._tokens = structlog.contextvars.bind_contextvars(
+                topic=record.topic, partition=record.partition, offset=record.offset, event_id=event_id
+            )
+        else:
+            self._tokens = structlog.contextvars.bind_contextvars(topic=records[0].topic, count=len(records))
 
     async def after_processed(
         self,
@@ -99,13 +131,13 @@ class DeadLetterMiddleware(BaseMiddleware):
                 raise
             except Exception as exc:
                 if not is_transient(exc):
-                    await self._dead_letter(exc)
+                    await self._dead_letter_all(exc)
                     return None
-                record = self.msg
-                TRANSIENT_RETRIES.labels(record.topic).inc()
+                first = records_of(self.msg)[0]
+                TRANSIENT_RETRIES.labels(first.topic).inc()
                 log.warning(
                     "dependency unavailable; retrying the same record",
-                    topic=record.topic, partition=record.partition, offset=record.offset,
+                    topic=first.topic, partition=first.partition, offset=first.offset,
                     error_type=type(exc).__name__, attempt=attempt, delay_s=round(delay, 2),
                 )
                 await asyncio.sleep(delay)
@@ -125,29 +157,15 @@ class DeadLetterMiddleware(BaseMiddleware):
 
         if isinstance(exc_val, HandlerException):
             return False
-        await self._dead_letter(exc_val)
+        await self._dead_letter_all(exc_val)
         return True
 
-    async def _dead_letter(self, exc: BaseException) -> None:
-        record = self.msg
+    async def _dead_letter_all(self, exc: BaseException) -> None:
+        # A batch handler dead-letters its own bad records; reaching here with a batch means the
+        # handler itself failed permanently, so the whole batch goes (nothing is silently skipped).
         broker = self.context.get_local("broker")
-        dlq = f"{record.topic}.dlq"
-        error = safe_error_summary(exc)
-        headers = {
-            "x-error": error,
-            "x-original-topic": record.topic,
-            "x-original-partition": str(record.partition),
-            "x-original-offset": str(record.offset),
-            "x-attempts": "1",
-        }
-        # The original bytes and key, untouched; publishing waits for acks=all before the commit.
-        await broker.publish(record.value or b"", dlq, key=record.key, headers=headers)
-        DLQ_MESSAGES.labels(record.topic).inc()
-        log.error(
-            "record sent to the dead-letter topic",
-            topic=record.topic, partition=record.partition, offset=record.offset, dlq_topic=dlq,
-            error_type=type(exc).__name__, error=error,
-        )
+        for record in records_of(self.msg):
+            await dead_letter(broker, record, exc)
 
 
 # Every consumer's router takes these, outermost first.

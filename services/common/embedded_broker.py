@@ -3,7 +3,6 @@ memory-only, on a loopback port. No idempotent producer, no transactions; ~5 s p
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -11,9 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
-
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -92,27 +88,3 @@ class EmbeddedBroker:
 
     def __exit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | None) -> None:
         self.stop()
-
-
-async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: float = 30.0) -> None:
-    """Create missing topics with the given partition counts (existing ones are left alone)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            await admin.start()
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.5)
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing]
-        if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        await admin.close()

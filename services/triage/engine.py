@@ -51,7 +51,7 @@ def _run_stage(stage: CompiledStage, state: State, ruleset: Ruleset) -> bool:
         if not rule.test(state):
             continue
         state.fired.add(rule.id)
-        state.explanation.append((rule.id, rule.because.format_map(_Printable(state.facts))))
+        state.explanation.append((rule.id, rule.because.render(state.facts)))
         for effect in rule.effects:
             effect(state)
         if rule.boosts:
@@ -101,7 +101,7 @@ def _dsr(state: State, ruleset: Ruleset) -> DsrSuggestion:
     consent = _first(ruleset.dsr_consent, state)
     fired = [r for r in (candidate, rating, consent) if r is not None]
     for rule in fired:
-        state.explanation.append((rule.id, rule.because.format_map(_Printable(state.facts))))
+        state.explanation.append((rule.id, rule.because.render(state.facts)))
     return DsrSuggestion(
         candidate=True,
         suggested_rating=rating.value if rating else None,
@@ -112,11 +112,3 @@ def _dsr(state: State, ruleset: Ruleset) -> DsrSuggestion:
 
 def _first(rules: tuple[OutcomeRule, ...], state: State) -> OutcomeRule | None:
     return next((r for r in rules if r.test(state)), None)
-
-
-class _Printable(dict):  # type: ignore[type-arg]
-    """Facts as `because` placeholders: sets print as sorted comma lists."""
-
-    def __getitem__(self, key: str) -> object:
-        value = super().__getitem__(key)
-        return ", ".join(sorted(value)) if isinstance(value, frozenset) else value

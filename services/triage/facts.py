@@ -63,22 +63,23 @@ def derive_facts(event: ReferralSubmitted, local_day: date) -> dict[str, Any]:
     year_group = setting.year_group if setting is not None and setting.year_group is not None else None
     if year_group is None:
         year_group = school_year_start(local_day) - school_year_start(child.date_of_birth) - 5
+    # StrEnum members hash and compare as their values: no .value conversions on this hot path.
     return {
         "age": age_on(child.date_of_birth, local_day),
         "year_group": year_group,
         "prior": event.history.prior_referrals_365d,
         "child_aware": referral.consent.child_aware,
         "has_mhst": bool(setting is not None and setting.has_mhst),
-        "basis": referral.consent.basis.value,
-        "impact": referral.impact.value,
-        "duration": referral.duration.value,
-        "sen_status": child.sen_status.value,
-        "social_care_status": child.social_care_status.value,
-        "channel": referral.channel.value,
-        "referrer_role": referral.referrer.role.value,
-        "concerns": frozenset(c.value for c in referral.concerns),
-        "risks": frozenset(r.value for r in referral.risks),
-        "diagnoses": frozenset(d.value for d in child.diagnoses),
-        "known_services": frozenset(k.value for k in referral.known_services),
-        "open_services": frozenset(s.value for s in event.history.open_services),
+        "basis": referral.consent.basis,
+        "impact": referral.impact,
+        "duration": referral.duration,
+        "sen_status": child.sen_status,
+        "social_care_status": child.social_care_status,
+        "channel": referral.channel,
+        "referrer_role": referral.referrer.role,
+        "concerns": frozenset(referral.concerns),
+        "risks": frozenset(referral.risks),
+        "diagnoses": frozenset(child.diagnoses),
+        "known_services": frozenset(referral.known_services),
+        "open_services": frozenset(event.history.open_services),
     }

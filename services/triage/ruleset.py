@@ -39,11 +39,24 @@ class RulesetError(ValueError):
 
 
 @dataclass(frozen=True)
+class Because:
+    """A rule's plain-English reason; `{fact}` placeholders are filled from the referral's facts."""
+
+    text: str
+    templated: bool
+
+    def render(self, facts: dict[str, Any]) -> str:
+        if not self.templated:
+            return self.text
+        return self.text.format_map({k: ", ".join(sorted(v)) if isinstance(v, frozenset) else v for k, v in facts.items()})
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     id: str
     test: Test
     effects: tuple[Effect, ...]
-    because: str
+    because: Because
     halts: bool
     boosts: bool
 
@@ -59,7 +72,7 @@ class CompiledStage:
 class OutcomeRule:
     id: str
     test: Test
-    because: str
+    because: Because
     value: str | None = None
 
 
@@ -233,21 +246,20 @@ class _Compiler:
         if not ok:
             self.problems.append(f"{where}: {value!r} is not a possible value here")
 
-    def _because(self, text: str, where: str) -> str:
-        for _, name, _, _ in string.Formatter().parse(text):
-            if name is not None and name not in self.fact_types:
+    def _because(self, text: str, where: str) -> Because:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        for name in fields:
+            if name not in self.fact_types:
                 self.problems.append(f"{where}.because: {{{name}}} is not a fact")
-        return " ".join(text.split())
+        return Because(" ".join(text.split()), templated=bool(fields))
 
     # --- conditions ---------------------------------------------------------------------------
 
     def condition(self, node: Any, where: str) -> Test:  # noqa: C901 - one branch per condition kind
         if isinstance(node, m.AllOf):
-            parts = tuple(self.condition(c, f"{where}.all[{i}]") for i, c in enumerate(node.all))
-            return lambda s: all(p(s) for p in parts)
+            return _all_of(tuple(self.condition(c, f"{where}.all[{i}]") for i, c in enumerate(node.all)))
         if isinstance(node, m.AnyOf):
-            parts = tuple(self.condition(c, f"{where}.any[{i}]") for i, c in enumerate(node.any))
-            return lambda s: any(p(s) for p in parts)
+            return _any_of(tuple(self.condition(c, f"{where}.any[{i}]") for i, c in enumerate(node.any)))
         if isinstance(node, m.NotOf):
             inner = self.condition(node.not_, f"{where}.not")
             return lambda s: not inner(s)
@@ -404,6 +416,34 @@ class _Compiler:
             self.problems.append(f"{where}: rule id {rule.id!r} used twice")
         self.rule_ids.add(rule.id)
         return OutcomeRule(rule.id, self.condition(rule.when, f"{where}.when"), self._because(rule.because, where), value)
+
+
+# Conditions run for every rule of every decision: short fixed-arity closures avoid a generator
+# per call, the largest cost of decide().
+def _all_of(parts: tuple[Test, ...]) -> Test:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda s: a(s) and b(s)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda s: a(s) and b(s) and c(s)
+    a, rest = parts[0], _all_of(parts[1:])
+    return lambda s: a(s) and rest(s)
+
+
+def _any_of(parts: tuple[Test, ...]) -> Test:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda s: a(s) or b(s)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda s: a(s) or b(s) or c(s)
+    a, rest = parts[0], _any_of(parts[1:])
+    return lambda s: a(s) or rest(s)
 
 
 def _selector(sel: m.RouteSelector) -> Callable[[RouteDraft], bool]:

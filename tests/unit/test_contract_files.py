@@ -42,3 +42,27 @@ def test_asyncapi_documents_every_topic_with_its_payload() -> None:
     payloads = json.dumps(doc["components"])
     for model in ("ReferralSubmitted", "TriageDecided", "ServiceRequestCreated", "ServiceDetails"):
         assert model in payloads
+
+
+def test_the_example_referral_in_the_readme_is_valid() -> None:
+    from schemas import Referral
+    from schemas.export import HERE
+
+    Referral.model_validate_json((HERE / "examples" / "referral.json").read_text())
+
+
+def test_the_readme_documents_every_setting() -> None:
+    from services.common.settings import Settings
+    from tests.cases import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in readme]
+    assert missing == []
+
+
+def test_the_batch_consumed_topic_documents_its_event_not_raw_bytes() -> None:
+    doc = json.loads(ASYNCAPI.read_text())
+    channel = next(c for c in doc["channels"].values() if c["address"] == "frontdoor.referrals.submitted")
+    message = doc["components"]["messages"][next(iter(channel["messages"].values()))["$ref"].rsplit("/", 1)[-1]]
+    payload = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[-1]]
+    assert {"event_id", "referral", "history", "submitted_at"} <= set(payload["properties"])
