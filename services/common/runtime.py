@@ -1,35 +1,77 @@
-"""A consumer-only service as an HTTP app: its broker runs in the lifespan, with health and metrics."""
+"""One way to run a service: a FastAPI app whose lifespan waits for the database, starts the
+service's broker (its consumers) and, where it writes events, its outbox relay; with health,
+readiness and metrics. Readiness goes false before anything stops on shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from sqlalchemy import Engine
 
+from services.common.auth import TokenVerifier
 from services.common.broker import start_broker
+from services.common.db import wait_for_database
 from services.common.http import install_common
 from services.common.logging import get_logger
+from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
+from services.common.tables import OutboxMessage
 
 log = get_logger("frontdoor.runtime")
 
 
-def consumer_app(title: str, settings: Settings, build_broker: Callable[[], KafkaBroker]) -> FastAPI:
+def service_app(
+    title: str,
+    settings: Settings,
+    build_broker: Callable[[], KafkaBroker],
+    *,
+    engine: Engine | None = None,
+    relay: bool = False,
+    **fastapi_options: Any,
+) -> FastAPI:
+    """`engine` given: wait for the database at start. `relay`: publish this service's outbox."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if engine is not None:
+            await asyncio.to_thread(wait_for_database, engine, timeout=settings.startup_timeout_seconds)
         broker = build_broker()
+        task: asyncio.Task[None] | None = None
+        if relay and engine is not None:
+
+            async def publish(row: OutboxMessage) -> None:
+                await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(), headers=dict(row.headers))
+
+            app.state.relay = OutboxRelay(engine, publish, poll_seconds=settings.outbox_poll_seconds)
         await start_broker(broker, timeout=settings.startup_timeout_seconds)
+        if relay and engine is not None:
+            task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
         app.state.ready = True
         log.info("service ready", service=title)
         try:
             yield
         finally:
             app.state.ready = False
+            if task is not None:
+                await app.state.relay.stop()
+                await task
             await broker.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(title=title, lifespan=lifespan, **fastapi_options)
     app.state.ready = False
+    app.state.relay = None
+    app.state.engine = engine
+    app.state.verifier = TokenVerifier(settings)
     install_common(app, ready=lambda: app.state.ready)
     return app
+
+
+def wake_relay(app: FastAPI) -> None:
+    """Publish what a request just committed without waiting for the next poll."""
+    if app.state.relay is not None:
+        app.state.relay.wake()

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from schemas import Referral
 from schemas.referral import LONDON
-from services.common.auth import Principal, TokenVerifier, require
-from services.common.broker import make_broker, start_broker
-from services.common.db import make_engine, session_scope, wait_for_database
-from services.common.http import install_common, invalid
+from services.common.auth import Principal, require
+from services.common.broker import make_broker
+from services.common.db import make_engine, session_scope
+from services.common.http import invalid
 from services.common.logging import get_logger
-from services.common.outbox import OutboxRelay
+from services.common.runtime import service_app, wake_relay
 from services.common.settings import Settings
-from services.common.tables import OutboxMessage, utcnow
+from services.common.tables import utcnow
 from services.intake import consumer
 from services.intake.service import ClientReferenceReusedError, Submitted, referral_summaries, referral_view, submit
 
@@ -35,34 +34,12 @@ REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     engine = engine or make_engine(settings.database_url)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(wait_for_database, engine, timeout=settings.startup_timeout_seconds)
+    def build_broker() -> KafkaBroker:
         broker = make_broker(settings, client_id="frontdoor-intake")
         broker.include_router(consumer.build_router(settings, engine))
+        return broker
 
-        async def publish(row: OutboxMessage) -> None:
-            await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(), headers=dict(row.headers))
-
-        relay = OutboxRelay(engine, publish, poll_seconds=settings.outbox_poll_seconds)
-        app.state.relay = relay
-        await start_broker(broker, timeout=settings.startup_timeout_seconds)
-        task = asyncio.create_task(relay.run(), name="outbox-relay")
-        app.state.ready = True
-        log.info("intake ready", port=settings.intake_port)
-        try:
-            yield
-        finally:
-            app.state.ready = False  # readiness goes false before anything stops
-            await relay.stop()
-            await task
-            await broker.stop()
-
-    app = FastAPI(title="Front Door intake", version="1", lifespan=lifespan)
-    app.state.engine = engine
-    app.state.verifier = TokenVerifier(settings)
-    app.state.ready = False
-    install_common(app, ready=lambda: app.state.ready)
+    app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1")
 
     @app.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses={200: {"description": "already received (same client_reference)"}, 422: {"description": "every problem, by field"}})
     async def post_referral(request: Request, by: Referrer) -> JSONResponse:
@@ -75,9 +52,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             result = await asyncio.to_thread(_submit, engine, referral, by, now)
         except ClientReferenceReusedError:
             raise HTTPException(409, "This client_reference was already used for a different referral") from None
-        relay = getattr(app.state, "relay", None)
-        if result.created and relay is not None:
-            relay.wake()
+        if result.created:
+            wake_relay(app)
         body = {"referral_id": str(result.record.id), "child_id": str(result.record.child_id), "status": result.record.status,
                 "links": {"self": f"/referrals/{result.record.id}"}}
         return JSONResponse(body, status_code=201 if result.created else 200, headers={"Location": f"/referrals/{result.record.id}"})

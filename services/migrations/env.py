@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import services.common.tables  # noqa: F401  (register tables)
+import services.dsr.tables  # noqa: F401
 import services.intake.tables  # noqa: F401
 from services.common.db import normalise_url
 
