@@ -183,3 +183,12 @@ class OutcomeEventType(StrEnum):
     redirected = "service_request.redirected"
     completed = "service_request.completed"
     released = "service_request.released"
+
+
+class DsrChangeType(StrEnum):
+    entry_created = "dsr.entry_created"
+    candidate_noted = "dsr.candidate_noted"
+    rating_changed = "dsr.rating_changed"
+    review_recorded = "dsr.review_recorded"
+    consent_changed = "dsr.consent_changed"
+    entry_closed = "dsr.entry_closed"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from schemas.enums import DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
+from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
 from schemas.referral import LONDON, Referral, Strict, check_date_of_birth
 
 SCHEMA_VERSION = 1
@@ -72,11 +73,22 @@ class Route(Strict):
     service_request_id: UUID | None = Field(None, description="id of the service_request.created event's request")
 
 
+class DsrPerson(Strict):
+    """Who a DSR candidate is: only on decisions with `dsr.candidate` true, for the register."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    nhs_number: str | None = None
+    has_ehcp: bool = False
+
+
 class DsrSuggestion(Strict):
     candidate: bool
     suggested_rating: DsrRating | None = None
     consent: DsrConsent | None = None
     reasons: list[RuleId] = []
+    person: DsrPerson | None = None
 
 
 class TriageDecision(Strict):
@@ -141,6 +153,20 @@ class ServiceDetails(Strict):
 
 
 ServiceRequestCreated.model_rebuild()
+
+
+class DsrChanged(Envelope):
+    """A change to the Dynamic Support Register, on `frontdoor.dsr.changes`. Ids and states only."""
+
+    event_type: DsrChangeType
+    entry_id: UUID
+    child_id: UUID
+    status: Annotated[str, StringConstraints(max_length=20)]
+    rating: DsrRating | None = None
+    suggested_rating: DsrRating | None = None
+    escalation_suggested: bool = False
+    next_review_due: date | None = None
+    by: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 class ServiceOutcome(Envelope):

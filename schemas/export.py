@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel
 
-from schemas.events import ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
+from schemas.events import DsrChanged, ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
 from schemas.referral import Referral
 
 HERE = Path(__file__).parent
@@ -23,10 +24,16 @@ MODELS: dict[str, type[BaseModel]] = {
     "triage.decided": TriageDecided,
     "service_request.created": ServiceRequestCreated,
     "service_request.outcome": ServiceOutcome,
+    "dsr.changed": DsrChanged,
 }
 
 
-RAW_BATCH_PAYLOADS: dict[str, type[BaseModel]] = {"frontdoor.referrals.submitted": ReferralSubmitted}
+# Topics some consumer reads as raw bytes (decoding itself), with the event each carries.
+RAW_PAYLOADS: dict[str, type[BaseModel]] = {
+    "frontdoor.referrals.submitted": ReferralSubmitted,
+    "frontdoor.triage.decisions": TriageDecided,
+    "frontdoor.service.outcomes": ServiceOutcome,
+}
 
 
 def json_schemas() -> dict[Path, str]:
@@ -43,6 +50,7 @@ def asyncapi() -> str:
 
     from services.common.broker import make_broker
     from services.common.settings import Settings
+    from services.dsr.consumer import build_router as dsr_router
     from services.intake.consumer import build_router as intake_router
     from services.triage.consumer import build_router as triage_router
     from services.triage.ruleset import load_ruleset
@@ -51,11 +59,13 @@ def asyncapi() -> str:
     broker = make_broker(settings, client_id="frontdoor")
     broker.include_router(triage_router(settings, load_ruleset(settings.ruleset_path)))
     broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]  # engine unused until a message arrives
+    broker.include_router(dsr_router(settings, None))  # type: ignore[arg-type]
     spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0", description="Topics, keys (child_id) and payloads of Front Door.")
     doc = json.loads(spec.to_specification().to_json())
-    # Batch consumers decode record by record (so one bad record cannot fail a batch): FastStream
-    # sees raw bytes there, so the payload each such topic carries is documented from its model.
-    for topic, model in RAW_BATCH_PAYLOADS.items():
+    # Some consumers decode records themselves (a batch record by record, so one bad record cannot
+    # fail it; the register picks the model by event type): FastStream sees raw bytes there, so the
+    # payload each such topic carries is documented from its model.
+    for topic, model in RAW_PAYLOADS.items():
         _document_payload(doc, topic, model)
     return _dump(doc)
 
@@ -67,8 +77,8 @@ def _document_payload(doc: dict[str, Any], topic: str, model: type[BaseModel]) -
         if channel["address"] != topic:
             continue
         for ref in channel["messages"].values():
-            message = doc["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
-            payload_name = message["payload"]["$ref"].rsplit("/", 1)[-1]
+            message = doc["components"]["messages"][unquote(ref["$ref"].rsplit("/", 1)[-1])]
+            payload_name = unquote(message["payload"]["$ref"].rsplit("/", 1)[-1])
             doc["components"]["schemas"][payload_name] = schema
 
 

@@ -16,14 +16,16 @@ rules_app = typer.Typer(help="Check a triage ruleset file.", no_args_is_help=Tru
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 schemas_app = typer.Typer(help="The exported contracts (JSON Schema, AsyncAPI).", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+dsr_app = typer.Typer(help="The Dynamic Support Register.", no_args_is_help=True)
 app.add_typer(triage_app, name="triage")
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(topics_app, name="topics")
+app.add_typer(dsr_app, name="dsr")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)]
-SERVICES = ("intake", "triage")
+SERVICES = ("intake", "triage", "dsr")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -125,6 +127,10 @@ def serve(
         except ValueError as exc:
             _fail(str(exc))
         default_port = settings.triage_port
+    elif service == "dsr":
+        from services.dsr.api import create_app as dsr_app_
+
+        application, default_port = dsr_app_(settings), settings.dsr_port
     else:
         _fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
     uvicorn.run(application, host=host, port=port or default_port, log_config=None, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
@@ -183,6 +189,44 @@ def topics_create() -> None:
     wanted = all_topics(settings.kafka_topic_partitions)
     asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, wanted, timeout=settings.startup_timeout_seconds))
     typer.echo(f"{len(wanted)} topics present on {settings.kafka_bootstrap_servers}")
+
+
+@dsr_app.command("agenda")
+def dsr_agenda(
+    horizon: Annotated[int, typer.Option(help="Include reviews due within this many days.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Print the DSR meeting's agenda from DATABASE_URL, for a meeting without the portal."""
+    from services.common.db import make_engine, session_scope
+    from services.common.settings import get_settings
+    from services.common.tables import utcnow
+    from services.common.workdays import WorkingCalendar
+    from services.dsr.service import Clock
+    from services.dsr.views import agenda
+
+    with session_scope(make_engine(get_settings().database_url)) as session:
+        items = agenda(session, Clock(utcnow(), WorkingCalendar()), horizon_days=horizon)
+    if as_json:
+        typer.echo(json.dumps(items, indent=2))
+        return
+    typer.echo(_agenda_table(items))
+
+
+def _agenda_table(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return "Nothing on the agenda."
+    header = ("#", "Name", "Age", "Track", "Status", "Rating", "Suggested", "Next review", "Tasks")
+    rows = [
+        (
+            str(i), item["name"], str(item.get("age") or ""), item.get("review_track") or "", item["status"].replace("_", " "),
+            (item["rating"] or "-").upper(), (item["suggested_rating"] or "-") + (" (escalate)" if item["escalation_suggested"] else ""),
+            (item["next_review_due"] or "-") + (" OVERDUE" if item["overdue"] else ""), str(item["open_tasks"]),
+        )
+        for i, item in enumerate(items, 1)
+    ]
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    line = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
 @schemas_app.command("export")

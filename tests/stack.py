@@ -65,3 +65,8 @@ class Stack:
         response = await self.client.get(f"/referrals/{referral_id}", headers=self.headers(subject))
         assert response.status_code == 200
         return dict(response.json())
+
+    async def referral_ids(self, subject: str = "e2e-referrer") -> set[str]:
+        assert self.client is not None
+        response = await self.client.get("/referrals", headers=self.headers(subject))
+        return {r["referral_id"] for r in response.json()}

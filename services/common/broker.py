@@ -46,6 +46,12 @@ def subscriber_options(settings: Settings, group: str) -> dict[str, Any]:
     return options
 
 
+async def raw_bodies(message: Any) -> Any:
+    """A subscriber decoder that leaves decoding to the handler: a batch handler decodes record by
+    record (one bad record cannot fail its batch); a handler of several event types picks the model."""
+    return message.body
+
+
 def _security(settings: Settings) -> Any:
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     graceful_timeout_seconds: float = Field(15.0, gt=0)
     intake_port: int = 8000
     triage_port: int = 8001
+    dsr_port: int = 8002
     startup_timeout_seconds: float = Field(60.0, gt=0)
 
 

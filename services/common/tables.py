@@ -74,3 +74,4 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=50)
     referral_id: uuid.UUID | None = Field(default=None, index=True)
     child_id: uuid.UUID | None = Field(default=None, index=True)
+    record_id: uuid.UUID | None = Field(default=None, index=True)  # another record read or written (e.g. a register entry)

@@ -14,7 +14,7 @@ from prometheus_client import Counter
 
 from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, ReferralSubmitted, ServiceRequestCreated, TriageDecided, queue_topic
 from schemas.enums import Service
-from services.common.broker import event_headers, subscriber_options
+from services.common.broker import event_headers, raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, dead_letter, is_transient
 from services.common.settings import Settings
 from services.common.tables import utcnow
@@ -24,11 +24,6 @@ from services.triage.ruleset import Ruleset
 DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])
 ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and priority", ["service", "priority"])
 BATCH_RECORDS = 500
-
-
-async def raw_bodies(message: Any) -> Any:
-    """Leave decoding to the handler, record by record, so one bad record cannot fail its batch."""
-    return message.body
 
 
 def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from schemas import Referral, ReferralSubmitted, ServiceDetails, ServiceRequestCreated, TriageDecided
+from schemas import DsrPerson, Referral, ReferralSubmitted, ServiceDetails, ServiceRequestCreated, TriageDecided
+from schemas.enums import SenStatus
 from services.common.ids import derived_id
 from services.triage.engine import decide
 from services.triage.ruleset import Ruleset
@@ -18,12 +19,21 @@ def triage(event: ReferralSubmitted, ruleset: Ruleset, *, now: datetime) -> tupl
         r.model_copy(update={"service_request_id": derived_id(event.event_id, "request", r.service.value, r.pathway)})
         for r in decision.routes
     ]
+    dsr = decision.dsr
+    if dsr.candidate:  # the register needs to know who the candidate is; nobody else gets this
+        child = event.referral.child
+        person = DsrPerson(
+            given_name=child.given_name, family_name=child.family_name, date_of_birth=child.date_of_birth,
+            nhs_number=child.nhs_number, has_ehcp=child.sen_status == SenStatus.ehcp,
+        )
+        dsr = dsr.model_copy(update={"person": person})
     decided = TriageDecided(
         event_id=derived_id(event.event_id, "triage.decided"),
         occurred_at=now,
         correlation_id=event.referral_id,
-        **decision.model_dump(exclude={"routes"}),
+        **decision.model_dump(exclude={"routes", "dsr"}),
         routes=routes,
+        dsr=dsr,
     )
     because = {e.rule_id: e for e in decision.explanation}
     requests = [

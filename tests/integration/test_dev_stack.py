@@ -14,16 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.common.auth import mint_dev_token
 from services.common.embedded_broker import free_port
+from services.common.settings import Settings
 from tests.cases import ROOT
 
 pytestmark = pytest.mark.integration
 
 
 def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Path) -> None:
-    intake_port = free_port()
+    intake_port, dsr_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    env |= {"INTAKE_PORT": str(intake_port), "TRIAGE_PORT": str(free_port()), "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}", "LOG_FORMAT": "json"}
+    env |= {"INTAKE_PORT": str(intake_port), "TRIAGE_PORT": str(free_port()), "DSR_PORT": str(dsr_port), "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}", "LOG_FORMAT": "json"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -43,11 +45,14 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         assert "8 of 8 demo referrals decided" in text, text[-3000:]
         assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
         token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))
+        panel_token = mint_dev_token(Settings(), subject="panel", roles=["dsr_panel"])
         listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert listing.status_code == 200
         assert sorted({r["status"] for r in listing.json()}) == ["decided"] and len(listing.json()) == 8
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 3  # the broker, intake and triage
+        assert len(children) == 4  # the broker, intake, triage and the register
+        agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda", headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
+        assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         rest, _ = proc.communicate(timeout=60)

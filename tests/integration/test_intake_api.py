@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
+from schemas import TOPIC_SUBMITTED
 from services.common.auth import mint_dev_token
 from services.common.db import make_engine
 from services.common.settings import Settings
@@ -118,7 +119,7 @@ async def test_a_referrer_reads_only_its_own_referrals(client: httpx.AsyncClient
 def outbox_rows(settings: Settings, referral_id: str) -> list[OutboxMessage]:
     with Session(make_engine(settings.database_url)) as s:
         rows = s.exec(select(OutboxMessage)).all()
-        return [r for r in rows if json.loads(r.payload)["referral_id"] == referral_id]
+        return [r for r in rows if r.topic == TOPIC_SUBMITTED and json.loads(r.payload)["referral_id"] == referral_id]
 
 
 async def test_same_client_reference_gives_the_same_referral_and_one_event(client: httpx.AsyncClient, app_settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 import jsonschema
 
@@ -63,6 +64,6 @@ def test_the_readme_documents_every_setting() -> None:
 def test_the_batch_consumed_topic_documents_its_event_not_raw_bytes() -> None:
     doc = json.loads(ASYNCAPI.read_text())
     channel = next(c for c in doc["channels"].values() if c["address"] == "frontdoor.referrals.submitted")
-    message = doc["components"]["messages"][next(iter(channel["messages"].values()))["$ref"].rsplit("/", 1)[-1]]
-    payload = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[-1]]
+    message = doc["components"]["messages"][unquote(next(iter(channel["messages"].values()))["$ref"].rsplit("/", 1)[-1])]
+    payload = doc["components"]["schemas"][unquote(message["payload"]["$ref"].rsplit("/", 1)[-1])]
     assert {"event_id", "referral", "history", "submitted_at"} <= set(payload["properties"])

@@ -1,0 +1,150 @@
+"""What the DSR meeting reads: the agenda, one entry with its timeline, the CSV return, counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from schemas.referral import age_on
+from services.dsr import rules
+from services.dsr.rules import AgendaItem, Rating, Status
+from services.dsr.service import OPEN, Clock, NotFoundError
+from services.dsr.tables import DsrAction, DsrConsent, DsrEntry, DsrRatingChange, DsrReview, DsrTask, DsrTimelineItem
+
+
+def _person(entry: DsrEntry, today: date) -> dict[str, Any]:
+    if entry.suppressed:
+        return {"name": "(suppressed: consent withdrawn)", "age": None, "review_track": None}
+    born = entry.date_of_birth
+    return {
+        "name": f"{entry.given_name or ''} {entry.family_name or ''}".strip() or "(not known)",
+        "date_of_birth": born.isoformat() if born else None,
+        "nhs_number": entry.nhs_number,
+        "age": age_on(born, today) if born else None,
+        "review_track": rules.review_track(born, entry.has_ehcp, today).value if born else None,
+    }
+
+
+def _open_tasks(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    counts: dict[uuid.UUID, int] = {}
+    for task in session.exec(select(DsrTask).where(col(DsrTask.entry_id).in_(entry_ids), DsrTask.status == "open")).all():
+        counts[task.entry_id] = counts.get(task.entry_id, 0) + 1
+    return counts
+
+
+def agenda(session: Session, clock: Clock, *, horizon_days: int = 7) -> list[dict[str, Any]]:
+    """Entries for the meeting, in the order it takes them (rules.agenda_order)."""
+    today = clock.today
+    entries = {e.id: e for e in session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN))).all()}
+    items = [
+        AgendaItem(str(e.id), Status(e.status), Rating(e.rating) if e.rating else None, e.escalation_suggested, e.next_review_due)
+        for e in entries.values()
+    ]
+    chosen = rules.agenda_order([i for i in items if rules.on_agenda(i, today, horizon_days)])
+    tasks = _open_tasks(session, list(entries))
+    out = []
+    for item in chosen:
+        e = entries[uuid.UUID(item.entry_id)]
+        out.append({
+            "entry_id": item.entry_id, **_person(e, today), "status": e.status, "rating": e.rating,
+            "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
+            "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
+            "overdue": rules.is_overdue(e.next_review_due, today), "open_tasks": tasks.get(e.id, 0),
+        })
+    return out
+
+
+def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str, Any]:
+    e = session.get(DsrEntry, entry_id)
+    if e is None:
+        raise NotFoundError
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(session.exec(select(model).where(model.entry_id == e.id).order_by(order)).all())
+
+    return {
+        "entry_id": str(e.id), "child_id": str(e.child_id), **_person(e, clock.today), "status": e.status,
+        "rating": e.rating, "rating_since": e.rating_since.isoformat() if e.rating_since else None,
+        "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
+        "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
+        "overdue": rules.is_overdue(e.next_review_due, clock.today), "keyworker": e.keyworker,
+        "lead_professional": e.lead_professional, "closed_reason": e.closed_reason,
+        "timeline": [{"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary} for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))],
+        "rating_history": [
+            {"from": r.from_rating, "to": r.to_rating, "at": r.at.isoformat(), "by": r.by, "rationale": r.rationale}
+            for r in rows(DsrRatingChange, col(DsrRatingChange.at))
+        ],
+        "reviews": [
+            {"review_id": str(r.id), "held_on": r.held_on.isoformat(), "rating": r.rating, "rationale": r.rationale,
+             "attendees": r.attendees, "next_review_due": r.next_review_due.isoformat(), "by": r.by}
+            for r in rows(DsrReview, col(DsrReview.held_on))
+        ],
+        "actions": [{"what": a.what, "owner_agency": a.owner_agency, "due": a.due.isoformat(), "status": a.status} for a in rows(DsrAction, col(DsrAction.due))],
+        "tasks": [{"kind": t.kind, "description": t.description, "due": t.due.isoformat(), "status": t.status} for t in rows(DsrTask, col(DsrTask.due))],
+        "consents": [
+            {"basis": c.basis, "given_by": c.given_by, "given_at": c.given_at.isoformat(),
+             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None, "reconfirm_due": c.reconfirm_due.isoformat()}
+            for c in rows(DsrConsent, col(DsrConsent.given_at))
+        ],
+    }
+
+
+EXPORT_COLUMNS = [
+    "entry_id", "nhs_number", "date_of_birth", "age", "review_track", "status", "rating", "rating_since",
+    "suggested_rating", "escalation_suggested", "next_review_due", "review_overdue", "keyworker_allocated",
+    "open_tasks", "consent_reconfirm_due",
+]
+
+
+def export_csv(session: Session, clock: Clock) -> str:
+    """One row per open entry for the monthly return: identifiers, states and dates, no free text."""
+    today = clock.today
+    entries = session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN)).order_by(col(DsrEntry.created_at))).all()
+    tasks = _open_tasks(session, [e.id for e in entries])
+    reconfirm: dict[uuid.UUID, date] = {}
+    for c in session.exec(select(DsrConsent).where(col(DsrConsent.withdrawn_at).is_(None))).all():
+        reconfirm[c.entry_id] = max(reconfirm.get(c.entry_id, c.reconfirm_due), c.reconfirm_due)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for e in entries:
+        born = e.date_of_birth
+        writer.writerow({
+            "entry_id": str(e.id), "nhs_number": e.nhs_number or "", "date_of_birth": born.isoformat() if born else "",
+            "age": age_on(born, today) if born else "", "review_track": rules.review_track(born, e.has_ehcp, today).value if born else "",
+            "status": e.status, "rating": e.rating or "", "rating_since": e.rating_since.date().isoformat() if e.rating_since else "",
+            "suggested_rating": e.suggested_rating or "", "escalation_suggested": "yes" if e.escalation_suggested else "no",
+            "next_review_due": e.next_review_due.isoformat() if e.next_review_due else "",
+            "review_overdue": "yes" if rules.is_overdue(e.next_review_due, today) else "no",
+            "keyworker_allocated": "yes" if e.keyworker else "no", "open_tasks": tasks.get(e.id, 0),
+            "consent_reconfirm_due": reconfirm[e.id].isoformat() if e.id in reconfirm else "",
+        })
+    return buffer.getvalue()
+
+
+def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12) -> list[dict[str, Any]]:
+    """Open entries by rating at the end of each of the last `weeks` weeks, this week (so far) last,
+    from the append-only rating history."""
+    changes = session.exec(select(DsrRatingChange).order_by(col(DsrRatingChange.at))).all()
+    entries = {e.id: e for e in session.exec(select(DsrEntry)).all()}
+    out = []
+    this_sunday = clock.today + timedelta(days=6 - clock.today.weekday())
+    for i in range(weeks - 1, -1, -1):
+        week_end = this_sunday - timedelta(weeks=i)
+        rating_at: dict[uuid.UUID, str] = {}
+        for c in changes:
+            if clock.calendar.local_day(c.at) <= week_end:
+                rating_at[c.entry_id] = c.to_rating
+        counts = {r.value: 0 for r in Rating} | {"unrated": 0}
+        for entry_id, e in entries.items():
+            if clock.calendar.local_day(e.created_at) > week_end:
+                continue
+            if e.status == Status.closed and clock.calendar.local_day(e.updated_at) <= week_end:
+                continue
+            counts[rating_at.get(entry_id, "unrated")] += 1
+        out.append({"week_ending": week_end.isoformat(), **counts})
+    return out
