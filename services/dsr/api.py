@@ -47,6 +47,8 @@ class ActionForm(Form):
 
 class ReviewForm(Form):
     rating: Rating
+    keyworker: Text | None = Field(None, description="The keyworker allocated, if any (role or service, not a person's name)")
+    lead_professional: Text | None = None
     rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
         description="Why the meeting chose this rating (required)"
     )
@@ -105,6 +107,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             rating=form.rating, rationale=form.rationale, attendees=[a.model_dump() for a in form.attendees],
             actions=[service.ActionIn(a.what, a.owner_agency, a.due) for a in form.actions],
             next_review_due=form.next_review_due, held_on=form.held_on,
+            keyworker=form.keyworker, lead_professional=form.lead_professional,
         )
         record = await run(lambda s, c: service.record_review(s, entry_id, review, by=by.subject, clock=c), by, "review", entry_id)
         return {"review_id": str(record.id), "next_review_due": record.next_review_due.isoformat()}

@@ -11,15 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from schemas.enums import DsrRating
 from schemas.referral import age_on
 from services.common.workdays import WorkingCalendar
 
-
-class Rating(StrEnum):
-    red = "red"
-    amber = "amber"
-    green = "green"
-    blue = "blue"
+Rating = DsrRating  # one vocabulary: the rating triage suggests is the rating a meeting sets
 
 
 class Status(StrEnum):

@@ -149,6 +149,8 @@ class ReviewIn:
     actions: list[ActionIn]
     next_review_due: date | None
     held_on: date | None
+    keyworker: str | None = None
+    lead_professional: str | None = None
 
 
 def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
@@ -166,6 +168,10 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
     if entry.status == Status.pending_consent:
         raise ConflictError("record consent (or a best-interests decision) before the first review")
     held_on = review.held_on or clock.today
+    if review.keyworker:
+        entry.keyworker = review.keyworker
+    if review.lead_professional:
+        entry.lead_professional = review.lead_professional
     due = review.next_review_due or rules.next_review(review.rating, held_on, policy)
     record = DsrReview(id=uuid.uuid4(), entry_id=entry.id, held_on=held_on, rating=review.rating.value, rationale=review.rationale,
                        attendees=review.attendees, next_review_due=due, by=by, recorded_at=clock.now)
