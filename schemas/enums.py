@@ -183,6 +183,7 @@ class OutcomeEventType(StrEnum):
     redirected = "service_request.redirected"
     completed = "service_request.completed"
     released = "service_request.released"
+    breached = "service_request.breached"  # not accepted by its due_by (worklists.md)
 
 
 class DsrChangeType(StrEnum):

@@ -58,6 +58,26 @@ class ReferralSubmitted(Envelope):
         return self
 
 
+class Redirect(Strict):
+    from_service: Service
+    from_request_id: UUID
+    to_service: Service
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ReferralRedirected(Envelope):
+    """A service redirected its request: triage decides again for the target service only.
+    Published by intake on the referrals topic (same key, so it follows the child's referrals)."""
+
+    event_type: Literal["referral.redirected"] = "referral.redirected"
+    referral_id: UUID
+    child_id: UUID
+    submitted_at: AwareDatetime
+    referral: Referral
+    history: History = History()
+    redirect: Redirect
+
+
 class Explanation(Strict):
     rule_id: RuleId
     because: Annotated[str, StringConstraints(min_length=1, max_length=500)]
@@ -105,6 +125,7 @@ class TriageDecision(Strict):
 
 class TriageDecided(Envelope, TriageDecision):
     event_type: Literal["triage.decided"] = "triage.decided"
+    redirect_of: UUID | None = Field(None, description="set when this decides a redirect: the redirected request; only `routes` is new")
 
 
 class ServiceRequestCreated(Envelope):
@@ -180,3 +201,6 @@ class ServiceOutcome(Envelope):
     by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
     redirect_to: Service | None = None
+    signpost: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="where a declined request's family is pointed")
+    pathway: Pathway | None = None
+    due_by: AwareDatetime | None = None

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, TypeAdapter
 
-from schemas.events import DsrChanged, ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
+from schemas.events import DsrChanged, ReferralRedirected, ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
 from schemas.referral import Referral
 
 HERE = Path(__file__).parent
@@ -25,12 +25,13 @@ MODELS: dict[str, type[BaseModel]] = {
     "service_request.created": ServiceRequestCreated,
     "service_request.outcome": ServiceOutcome,
     "dsr.changed": DsrChanged,
+    "referral.redirected": ReferralRedirected,
 }
 
 
 # Topics some consumer reads as raw bytes (decoding itself), with the event each carries.
-RAW_PAYLOADS: dict[str, type[BaseModel]] = {
-    "frontdoor.referrals.submitted": ReferralSubmitted,
+RAW_PAYLOADS: dict[str, Any] = {
+    "frontdoor.referrals.submitted": Annotated[ReferralSubmitted | ReferralRedirected, Field(discriminator="event_type")],
     "frontdoor.triage.decisions": TriageDecided,
     "frontdoor.service.outcomes": ServiceOutcome,
 }
@@ -70,8 +71,8 @@ def asyncapi() -> str:
     return _dump(doc)
 
 
-def _document_payload(doc: dict[str, Any], topic: str, model: type[BaseModel]) -> None:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+def _document_payload(doc: dict[str, Any], topic: str, payload: Any) -> None:
+    schema = TypeAdapter(payload).json_schema(ref_template="#/components/schemas/{model}")
     doc["components"]["schemas"].update(schema.pop("$defs", {}))
     for channel in doc["channels"].values():
         if channel["address"] != topic:

@@ -16,6 +16,7 @@ from services.common.broker import start_broker
 from services.common.settings import Settings
 from services.intake.api import create_app as create_intake
 from services.triage.app import build_broker as build_triage
+from services.worklists.api import create_app as create_worklists
 from services.triage.ruleset import load_ruleset
 
 
@@ -27,9 +28,16 @@ class Stack:
         self.intake: FastAPI | None = None
         self._lifespan: AbstractAsyncContextManager[Any] | None = None
         self.client: httpx.AsyncClient | None = None
+        self._worklists_lifespan: AbstractAsyncContextManager[Any] | None = None
 
-    async def start(self) -> None:
-        await asyncio.gather(self.start_triage(), self.start_intake())
+    async def start(self, *, worklists: bool = False) -> None:
+        await asyncio.gather(self.start_triage(), self.start_intake(), *([self.start_worklists()] if worklists else []))
+
+    async def start_worklists(self) -> None:
+        self.worklists = create_worklists(self.settings)
+        self._worklists_lifespan = self.worklists.router.lifespan_context(self.worklists)
+        await self._worklists_lifespan.__aenter__()
+        self.workers = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.worklists), base_url="http://worklists", timeout=30)
 
     async def start_triage(self) -> None:
         self.triage = build_triage(self.settings, self.ruleset)
@@ -52,6 +60,9 @@ class Stack:
             await self.client.aclose()
         if self._lifespan is not None:
             await self._lifespan.__aexit__(None, None, None)
+        if self._worklists_lifespan is not None:
+            await self.workers.aclose()
+            await self._worklists_lifespan.__aexit__(None, None, None)
 
     def headers(self, subject: str = "e2e-referrer", role: str = "referrer") -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_dev_token(self.settings, subject=subject, roles=[role])}"}

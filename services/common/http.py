@@ -29,6 +29,10 @@ def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
     return JSONResponse({"title": "The referral has problems", "errors": errors}, status_code=422)
 
 
+def invalid_body(problem: str) -> JSONResponse:
+    return JSONResponse({"title": "The request has problems", "errors": [{"field": "(body)", "problem": problem}]}, status_code=422)
+
+
 def install_common(app: FastAPI, *, ready: Any) -> None:
     """`ready()` says whether the service can take work (broker and database up, not shutting down)."""
 

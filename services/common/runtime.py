@@ -5,7 +5,7 @@ readiness and metrics. Readiness goes false before anything stops on shutdown.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,39 +28,48 @@ log = get_logger("frontdoor.runtime")
 def service_app(
     title: str,
     settings: Settings,
-    build_broker: Callable[[], KafkaBroker],
+    build_broker: Callable[[], KafkaBroker | list[KafkaBroker]],
     *,
     engine: Engine | None = None,
     relay: bool = False,
+    background: Callable[[], list[Callable[[], Awaitable[None]]]] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
-    """`engine` given: wait for the database at start. `relay`: publish this service's outbox."""
+    """`engine` given: wait for the database at start. `relay`: publish this service's outbox.
+    Several brokers (one consumer group each) start together, so their group joins overlap.
+    `background` gives loops to run while the service is up (cancelled at shutdown)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if engine is not None:
             await asyncio.to_thread(wait_for_database, engine, timeout=settings.startup_timeout_seconds)
-        broker = build_broker()
-        task: asyncio.Task[None] | None = None
+        built = build_broker()
+        brokers = built if isinstance(built, list) else [built]
+        broker = brokers[0]
+        tasks: list[asyncio.Task[None]] = []
         if relay and engine is not None:
 
             async def publish(row: OutboxMessage) -> None:
                 await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(), headers=dict(row.headers))
 
             app.state.relay = OutboxRelay(engine, publish, poll_seconds=settings.outbox_poll_seconds)
-        await start_broker(broker, timeout=settings.startup_timeout_seconds)
+        await asyncio.gather(*(start_broker(b, timeout=settings.startup_timeout_seconds) for b in brokers))
         if relay and engine is not None:
-            task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
+            tasks.append(asyncio.create_task(app.state.relay.run(), name="outbox-relay"))
+        loops = [asyncio.create_task(loop(), name="background") for loop in (background() if background else [])]
         app.state.ready = True
         log.info("service ready", service=title)
         try:
             yield
         finally:
             app.state.ready = False
-            if task is not None:
+            for loop_task in loops:
+                loop_task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            if tasks:
                 await app.state.relay.stop()
-                await task
-            await broker.stop()
+                await asyncio.gather(*tasks)
+            await asyncio.gather(*(b.stop() for b in brokers))
 
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_options)
     app.state.ready = False

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     intake_port: int = 8000
     triage_port: int = 8001
     dsr_port: int = 8002
+    worklists_port: int = 8003
+    breach_check_seconds: float = Field(60.0, gt=0, description="how often the breach job looks for requests past due")
     startup_timeout_seconds: float = Field(60.0, gt=0)
 
 

@@ -72,7 +72,7 @@ def timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary
 def apply_decision(session: Session, event: TriageDecided, clock: Clock) -> bool:
     """A decision naming a DSR candidate creates a pending entry or is noted on the open one.
     Every other decision is ignored without touching the database. False: already applied."""
-    if not event.dsr.candidate:
+    if not event.dsr.candidate or event.redirect_of is not None:  # a redirect is not a new referral
         return False
     if not first_delivery(session, consumer=CONSUMER, event_id=event.event_id):
         return False

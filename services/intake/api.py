@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -18,13 +19,21 @@ from schemas.referral import LONDON
 from services.common.auth import Principal, require
 from services.common.broker import make_broker
 from services.common.db import make_engine, session_scope
-from services.common.http import invalid
+from services.common.http import invalid, invalid_body
 from services.common.logging import get_logger
 from services.common.runtime import service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake import consumer
-from services.intake.service import ClientReferenceReusedError, Submitted, referral_summaries, referral_view, submit
+from services.intake.service import (
+    ClientReferenceReusedError,
+    NotCompletableError,
+    Submitted,
+    complete_missing,
+    referral_summaries,
+    referral_view,
+    submit,
+)
 
 log = get_logger("frontdoor.intake")
 Referrer = Annotated[Principal, Depends(require("referrer"))]
@@ -57,6 +66,26 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         body = {"referral_id": str(result.record.id), "child_id": str(result.record.child_id), "status": result.record.status,
                 "links": {"self": f"/referrals/{result.record.id}"}}
         return JSONResponse(body, status_code=201 if result.created else 200, headers={"Location": f"/referrals/{result.record.id}"})
+
+    @app.patch("/referrals/{referral_id}", openapi_extra={"requestBody": {"required": True, "content": {"application/merge-patch+json": {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}})
+    async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
+        """Complete a referral that needs information: send only what is missing (a JSON merge patch)."""
+        try:
+            patch = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return invalid_body("the body is not JSON")
+        if not isinstance(patch, dict):
+            return invalid_body("send an object with only the parts to change")
+        try:
+            record = await asyncio.to_thread(_read, engine, lambda s: complete_missing(s, referral_id, patch, by=by, now=utcnow()))
+        except ValidationError as exc:
+            return invalid(exc)
+        except NotCompletableError:
+            raise HTTPException(409, "Only a referral that needs information can be completed") from None
+        if record is None:
+            raise HTTPException(404, "No referral of yours has this id")
+        wake_relay(app)
+        return {"referral_id": str(record.id), "status": record.status}
 
     @app.get("/referrals")
     async def list_referrals(by: Referrer) -> list[dict[str, Any]]:

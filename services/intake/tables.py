@@ -56,4 +56,19 @@ class ServiceRequestRecord(SQLModel, table=True):
     held: bool = False
     status: str = Field(default="created", max_length=20)
     updated_at: datetime = Timestamp()
+    accepted_at: datetime | None = Timestamp(nullable=True)
+    breached_at: datetime | None = Timestamp(nullable=True)
+    redirect_of: uuid.UUID | None = None
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class TimelineItem(SQLModel, table=True):
+    """The child's journey across referrals and services ("tell it once")."""
+
+    __tablename__ = "child_timeline"
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: uuid.UUID = Field(index=True)
+    referral_id: uuid.UUID | None = Field(default=None, index=True)
+    at: datetime = Timestamp(index=True)
+    kind: str = Field(max_length=40)
+    summary: str = Field(max_length=300)

@@ -5,25 +5,38 @@ it (acks=all) is confirmed, so throughput is not bound by one broker round trip 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaBroker, KafkaMessage
 from prometheus_client import Counter
+from pydantic import Field, TypeAdapter
 
-from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, ReferralSubmitted, ServiceRequestCreated, TriageDecided, queue_topic
+from schemas import (
+    TOPIC_DECISIONS,
+    TOPIC_SUBMITTED,
+    ReferralRedirected,
+    ReferralSubmitted,
+    ServiceRequestCreated,
+    TriageDecided,
+    queue_topic,
+)
 from schemas.enums import Service
 from services.common.broker import event_headers, raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, dead_letter, is_transient
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.triage.outputs import triage
+from services.triage.outputs import triage, triage_redirect
 from services.triage.ruleset import Ruleset
 
 DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])
 ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and priority", ["service", "priority"])
 BATCH_RECORDS = 500
+# The referrals topic carries new referrals and redirects (same key: one child's events in order).
+INPUT: TypeAdapter[ReferralSubmitted | ReferralRedirected] = TypeAdapter(
+    Annotated[ReferralSubmitted | ReferralRedirected, Field(discriminator="event_type")]
+)
 
 
 def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
@@ -46,8 +59,9 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
         for record in message.raw_message:
             with structlog.contextvars.bound_contextvars(partition=record.partition, offset=record.offset):
                 try:
-                    event = ReferralSubmitted.model_validate_json(record.value or b"")
-                    decided, requests = triage(event, ruleset, now=utcnow())
+                    event = INPUT.validate_json(record.value or b"")
+                    react = triage if isinstance(event, ReferralSubmitted) else triage_redirect
+                    decided, requests = react(event, ruleset, now=utcnow())
                 except Exception as exc:  # a bad record: dead-letter it, keep the rest of the batch
                     if is_transient(exc):
                         raise

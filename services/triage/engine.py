@@ -32,7 +32,7 @@ def decide(event: ReferralSubmitted, ruleset: Ruleset, *, decided_at: datetime |
                 service=r.service,
                 pathway=r.pathway,
                 priority=r.priority,
-                due_by=_due_by(event.submitted_at, r.service, r.priority, ruleset),
+                due_by=due_by(event.submitted_at, r.service, r.priority, ruleset),
                 held=r.held,
                 reasons=r.reasons,
             )
@@ -85,7 +85,7 @@ def _outcome(state: State) -> str:
     return "needs_information" if state.missing else "manual_review"
 
 
-def _due_by(submitted_at: datetime, service: str, priority: str, ruleset: Ruleset) -> datetime:
+def due_by(submitted_at: datetime, service: str, priority: str, ruleset: Ruleset) -> datetime:
     clock = ruleset.clocks[(service, priority)]
     if clock.hours is not None:
         return (submitted_at + timedelta(hours=clock.hours)).astimezone(ruleset.calendar.tz)

@@ -301,6 +301,9 @@ class RulesetFile(Node):
     due: Due
     dsr: Dsr
     sharing: dict[Service, list[str]] = Field(description="referral details each service's queue receives")
+    redirects: dict[Service, Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
+        description="pathway a redirected request takes at a service when the policy itself routes nowhere there"
+    )
 
 
 for _model in (AllOf, AnyOf, NotOf, MissingAction, Rule, RulesetFile, DsrRule, Dsr):

@@ -1,0 +1,35 @@
+"""Each service's worklist: one row per service request it received."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+from services.common.tables import Timestamp
+
+
+class WorklistItem(SQLModel, table=True):
+    __tablename__ = "worklist_items"
+    id: uuid.UUID = Field(primary_key=True)  # the service_request_id
+    service: str = Field(max_length=30, index=True)
+    referral_id: uuid.UUID = Field(index=True)
+    child_id: uuid.UUID = Field(index=True)
+    pathway: str = Field(max_length=40)
+    priority: str = Field(max_length=20)
+    due_by: datetime = Timestamp(index=True)
+    held: bool = False
+    status: str = Field(default="created", max_length=20, index=True)  # created | accepted | declined | redirected | completed
+    reasons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+    accepted_at: datetime | None = Timestamp(nullable=True)
+    breached_at: datetime | None = Timestamp(nullable=True, index=True)
+    outcome_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    signpost: str | None = Field(default=None, max_length=500)
+    redirect_to: str | None = Field(default=None, max_length=30)
+    actor: str | None = Field(default=None, max_length=200)
