@@ -78,6 +78,7 @@ def run_dev(*, demo: bool) -> int:
         print(referrer_token, flush=True)
         if demo:
             submit_demo(intake, referrer_token)
+            show_worklists(settings)
         say("running; press Ctrl-C to stop everything")
         while not stopping:
             if any(p.poll() is not None for p in procs):
@@ -158,3 +159,21 @@ def submit_demo(intake: str, token: str) -> None:
         dsr = f"; DSR candidate ({d['dsr']['suggested_rating']})" if d["dsr"]["candidate"] else ""
         say(f"  {rid}: {d['outcome']}: {routes}{extra}{dsr}")
     say(f"see one: curl -H 'Authorization: Bearer <token>' {intake}/referrals/{ids[0]}")
+
+
+def show_worklists(settings: Settings) -> None:
+    from schemas.enums import Service
+
+    base = f"http://127.0.0.1:{settings.worklists_port}"
+    counts = []
+    for service in Service:
+        token = mint_dev_token(settings, subject=f"demo-{service.value}", roles=[f"worker:{service.value}"])
+        deadline = time.monotonic() + 20
+        items: list[Any] = []
+        while time.monotonic() < deadline:
+            items = httpx.get(f"{base}/worklists/{service.value}", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            if items:
+                break
+            time.sleep(0.5)
+        counts.append(f"{service.value} {len(items)}")
+    say("worklists: " + ", ".join(counts) + f"   (e.g. curl -H 'Authorization: Bearer <worker:salt token>' {base}/worklists/salt)")

@@ -16,8 +16,8 @@ from services.common.broker import start_broker
 from services.common.settings import Settings
 from services.intake.api import create_app as create_intake
 from services.triage.app import build_broker as build_triage
-from services.worklists.api import create_app as create_worklists
 from services.triage.ruleset import load_ruleset
+from services.worklists.api import create_app as create_worklists
 
 
 class Stack:

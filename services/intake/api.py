@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import uuid
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -25,6 +28,7 @@ from services.common.runtime import service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake import consumer
+from services.intake.reports import REPORTS
 from services.intake.service import (
     ClientReferenceReusedError,
     NotCompletableError,
@@ -32,6 +36,7 @@ from services.intake.service import (
     complete_missing,
     referral_summaries,
     referral_view,
+    report_rows,
     submit,
 )
 
@@ -86,6 +91,26 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             raise HTTPException(404, "No referral of yours has this id")
         wake_relay(app)
         return {"referral_id": str(record.id), "status": record.status}
+
+    @app.get("/reports/{name}")
+    async def get_report(
+        name: Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school"],
+        by: Annotated[Principal, Depends(require("admin", "manager"))],
+        weeks: Annotated[int, Query(ge=1, le=260)] = 12,
+        format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
+    ) -> Any:
+        """Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."""
+        since = utcnow() - timedelta(weeks=weeks)
+        referrals, requests = await asyncio.to_thread(_read, engine, lambda s: report_rows(s, since=since))
+        rows = REPORTS[name](referrals, requests)
+        if format == "json":
+            return rows
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["no_data"], lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
     @app.get("/referrals")
     async def list_referrals(by: Referrer) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.tables import AuditEntry
 from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
+from services.intake.reports import ReferralRow, RequestRow
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 OPEN_STATUSES = ("created", "accepted")
@@ -296,3 +297,19 @@ def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> 
 
 def audit(session: Session, by: Principal, action: str, *, referral_id: uuid.UUID | None, child_id: uuid.UUID | None) -> None:
     session.add(AuditEntry(actor=by.subject, role=by.primary_role, action=action, referral_id=referral_id, child_id=child_id))
+
+
+def report_rows(session: Session, *, since: datetime) -> tuple[list[ReferralRow], list[RequestRow]]:
+    """The rows the commissioning reports are computed from (referrals submitted since `since`)."""
+    records = session.exec(select(ReferralRecord).where(col(ReferralRecord.submitted_at) >= since)).all()
+    submitted = {r.id: r.submitted_at for r in records}
+    referrals = [
+        ReferralRow(str(r.id), r.submitted_at, r.outcome, ((r.referral.get("child") or {}).get("education_setting") or {}).get("name"),
+                    tuple(r.referral.get("concerns", ())))
+        for r in records
+    ]
+    requests = [
+        RequestRow(q.service, q.status, submitted[q.referral_id], q.accepted_at, q.breached_at is not None)
+        for q in session.exec(select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(list(submitted)))).all()
+    ]
+    return referrals, requests

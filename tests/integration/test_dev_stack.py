@@ -44,13 +44,15 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         text = "".join(output)
         assert "8 of 8 demo referrals decided" in text, text[-3000:]
         assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
+        worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), early_help (\d+)", text)
+        assert worklists and all(int(n) >= 1 for n in worklists.groups()), text[-2000:]
         token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))
         panel_token = mint_dev_token(Settings(), subject="panel", roles=["dsr_panel"])
         listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert listing.status_code == 200
         assert sorted({r["status"] for r in listing.json()}) == ["decided"] and len(listing.json()) == 8
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 4  # the broker, intake, triage and the register
+        assert len(children) == 5  # the broker, intake, triage, the register and the worklists
         agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda", headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
         assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
     finally:
