@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,8 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.worklists import rules
 from services.worklists.tables import WorklistItem
+
+BREACHES = Counter("frontdoor_sla_breaches", "Service requests not accepted by their due date", ["service"])
 
 
 class NotFoundError(Exception):
@@ -161,6 +164,7 @@ def mark_breaches(session: Session, now: datetime, *, limit: int = 500) -> int:
             service=Service(item.service), by="breach-job", pathway=item.pathway, due_by=item.due_by,
         )
         enqueue(session, topic=TOPIC_OUTCOMES, key=str(item.child_id), event=event, event_id=event.event_id, event_type=event.event_type.value)
+        BREACHES.labels(item.service).inc()
         count += 1
     return count
 
