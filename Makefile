@@ -18,7 +18,8 @@ help:
 	@echo "make bench          benchmarks (not tests), ratios against a baseline in the same run"
 	@echo "make schemas        regenerate schemas/json and schemas/asyncapi.json from the models"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml services/portal/package-lock.json
+	cd services/portal && npm ci --no-audit --no-fund --loglevel=error
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock

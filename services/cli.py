@@ -25,7 +25,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(dsr_app, name="dsr")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)]
-SERVICES = ("intake", "triage", "dsr", "worklists")
+SERVICES = ("intake", "triage", "dsr", "worklists", "portal")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -135,6 +135,10 @@ def serve(
         from services.worklists.api import create_app as worklists_app
 
         application, default_port = worklists_app(settings), settings.worklists_port
+    elif service == "portal":
+        from services.portal.app import create_app as portal_app
+
+        application, default_port = portal_app(settings), settings.portal_port
     else:
         _fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
     uvicorn.run(application, host=host, port=port or default_port, log_config=None, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))

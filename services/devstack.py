@@ -26,7 +26,7 @@ from services.common.settings import Settings
 from services.topics import all_topics, ensure_topics
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("intake", "triage", "dsr", "worklists")
+SERVICES = ("intake", "triage", "dsr", "worklists", "portal")
 
 
 def say(message: str) -> None:
@@ -47,6 +47,7 @@ def run_dev(*, demo: bool) -> int:
     env.setdefault("TRIAGE_PORT", str(_port(8001)))
     env.setdefault("DSR_PORT", str(_port(8002)))
     env.setdefault("WORKLISTS_PORT", str(_port(8003)))
+    env.setdefault("PORTAL_PORT", str(_port(8080)))
     settings = Settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields})
     procs: list[subprocess.Popen[bytes]] = []
     stopping = False
@@ -64,12 +65,13 @@ def run_dev(*, demo: bool) -> int:
         asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, all_topics(settings.kafka_topic_partitions)))
         for service in SERVICES:
             procs.append(subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service], env=env, cwd=ROOT))  # noqa: S603
-        ports = {"intake": settings.intake_port, "triage": settings.triage_port, "dsr": settings.dsr_port, "worklists": settings.worklists_port}
+        ports = {"intake": settings.intake_port, "triage": settings.triage_port, "dsr": settings.dsr_port, "worklists": settings.worklists_port, "portal": settings.portal_port}
         if not _wait_ready(ports, procs, lambda: stopping, timeout=120):
             say("a service did not become ready; stopping")
             return 1
         intake = f"http://127.0.0.1:{settings.intake_port}"
         referrer_token = mint_dev_token(settings, subject="dev-referrer", roles=["referrer"])
+        say(f"portal         http://127.0.0.1:{settings.portal_port}   (sign in as a referrer, a service worker or the DSR panel)")
         say(f"intake API     {intake}   (OpenAPI docs at {intake}/docs)")
         say(f"triage health  http://127.0.0.1:{settings.triage_port}/health/ready   metrics: /metrics")
         say(f"DSR API        http://127.0.0.1:{settings.dsr_port}/docs   (token: frontdoor token --role dsr_panel)")

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     triage_port: int = 8001
     dsr_port: int = 8002
     worklists_port: int = 8003
+    portal_port: int = 8080
+    portal_session_secret: SecretStr = SecretStr(DEV_SECRET + "-portal")
     breach_check_seconds: float = Field(60.0, gt=0, description="how often the breach job looks for requests past due")
     startup_timeout_seconds: float = Field(60.0, gt=0)
 

@@ -1,0 +1,39 @@
+"""Seeded people for signing in on a laptop (AUTH_MODE=dev). Keys are ids, not names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.enums import Service
+
+
+@dataclass(frozen=True)
+class User:
+    key: str
+    name: str
+    role: str
+    description: str
+
+    @property
+    def home(self) -> str:
+        if self.role == "referrer":
+            return "/referrals"
+        if self.role.startswith("worker:"):
+            return f"/work/{self.role.removeprefix('worker:')}"
+        if self.role == "dsr_panel":
+            return "/dsr"
+        return "/sign-in"
+
+
+SERVICE_NAMES = {"safeguarding": "Safeguarding (MASH)", "semh": "Emotional wellbeing and mental health (SEMH)",
+                 "counselling": "Counselling", "salt": "Speech and language therapy", "early_help": "Early help"}
+
+USERS = {
+    u.key: u
+    for u in [
+        User("senco-seaview", "Sam Patel", "referrer", "SENCO, Seaview Primary Academy"),
+        User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality"),
+        *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}", f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
+        User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
+    ]
+}

@@ -1,0 +1,191 @@
+"""The portal in a real browser (Debian's Chromium driven by Playwright) against the whole stack as
+`make run` starts it: a referrer's referral, a SALT worker accepting it, a DSR review, each role
+refused the others' pages, and an axe-core scan of every page. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.common.embedded_broker import free_port
+from tests.cases import ROOT
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "services" / "portal" / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    ports = {name: free_port() for name in ("INTAKE_PORT", "TRIAGE_PORT", "DSR_PORT", "WORKLISTS_PORT", "PORTAL_PORT")}
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    env |= {k: str(v) for k, v in ports.items()} | {"DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('portal') / 'portal.db'}", "LOG_FORMAT": "json"}
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 150
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        seen.append(line)
+        if "press Ctrl-C" in line or not line:
+            break
+    assert any("press Ctrl-C" in line for line in seen), "".join(seen[-40:])
+    try:
+        yield f"http://127.0.0.1:{ports['PORTAL_PORT']}"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One person's browser session, checking every page it lands on with axe-core."""
+
+    def __init__(self, browser: Any, base: str, artifacts: Path, who: str):
+        self.page = browser.new_context().new_page()
+        self.base, self.artifacts, self.who = base, artifacts, who
+        self.scanned: list[str] = []
+
+    def go(self, path: str) -> Any:
+        self.page.goto(self.base + path)
+        return self.check(path)
+
+    def check(self, name: str) -> Any:
+        page = self.page
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.who}-{name}".lower()).strip("-")[:80]
+        page.screenshot(path=str(self.artifacts / f"{slug}.png"), full_page=True)
+        (self.artifacts / f"{slug}.axe.json").write_text(json.dumps(result["violations"], indent=1))
+        assert serious == [], (name, serious)
+        self.scanned.append(name)
+        return page
+
+    def sign_in(self, user_key: str) -> None:
+        self.go("/sign-in")
+        self.page.check(f"input[value='{user_key}']")
+        self.page.click("button:has-text('Sign in')")
+        self.check(f"home-{user_key}")
+
+
+@pytest.fixture(scope="module")
+def shots(artifacts: Path) -> Path:
+    folder = artifacts / "portal"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_referrer_submits_through_the_form_and_sees_the_decision(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "referrer")
+    v.sign_in("senco-seaview")
+    page = v.go("/referrals/new")
+    page.click("button:has-text('Save and continue')")  # nothing filled in: the error summary lists every problem
+    v.check("child-errors")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert page.locator(".govuk-error-summary__list li").count() == 4
+    page.fill("#child-given_name", "Ruby")
+    page.fill("#child-family_name", "Browsertest")
+    page.fill("input[name='dob-day']", "4")
+    page.fill("input[name='dob-month']", "9")
+    page.fill("input[name='dob-year']", "2016")
+    page.fill("#child-postcode", "ss1 2ab")
+    page.click("button:has-text('Save and continue')")
+    v.check("setting")
+    page.fill("#child-education_setting-name", "Seaview Primary Academy")
+    page.click("button:has-text('Save and continue')")
+    v.check("needs")
+    page.check("input[name='concerns'][value='stammering']")
+    page.check("input[name='impact'][value='moderate']")
+    page.check("input[name='duration'][value='over_6_months']")
+    page.click("button:has-text('Save and continue')")
+    v.check("consent")
+    page.check("input[name='consent-basis'][value='parent_with_pr']")
+    page.check("input[name='consent-child_aware'][value='yes']")
+    page.click("button:has-text('Save and continue')")
+    v.check("reason")
+    page.fill("#reason", "Ruby's stammer has got worse this term and she has stopped answering in class.")
+    page.click("button:has-text('Save and continue')")
+    v.check("about-you")
+    page.fill("#referrer-name", "Sam Patel")
+    page.select_option("#referrer-role", "school_senco")
+    page.click("button:has-text('Save and continue')")
+    v.check("check-answers")
+    assert "Browsertest" in page.content()
+    page.click("button:has-text('Accept and send')")
+    v.check("confirmation")
+    assert page.locator(".govuk-panel__title").inner_text() == "Referral received"
+    page.click("text=See the decision for this referral")
+    for _ in range(40):
+        if "Decision" in page.content() and "Speech and language therapy" in page.content():
+            break
+        time.sleep(0.5)
+        page.reload()
+    v.check("referral-decided")
+    assert "Routed" in page.content() and "Community" in page.content()
+    v.go("/referrals")
+
+
+def test_a_salt_worker_accepts_the_referral(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "salt")
+    v.sign_in("worker-salt")
+    page = v.page
+    page.wait_for_selector("text=Browsertest", timeout=30_000) if "Browsertest" not in page.content() else None
+    page.click("a:has-text('Browsertest')")
+    v.check("request")
+    page.click("button:has-text('Accept')")
+    v.check("accepted")
+    assert "Request accepted" in page.content()
+
+
+def test_a_dsr_panel_member_records_a_review_with_a_rationale(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "dsr")
+    v.sign_in("dsr-chair")
+    page = v.page
+    page.click("table a >> nth=0")
+    v.check("entry")
+    page.click("button:has-text('Record review')")  # no rating, no rationale: refused with the reasons
+    v.check("review-errors")
+    assert page.locator(".govuk-error-summary").is_visible()
+    page.check("input[name='rating'][value='amber']")
+    page.fill("#review-rationale", "Placement under strain; extra support agreed with the family and school.")
+    page.fill("#review-attendees", "Chair, ICB\nSocial worker, Children's social care")
+    page.click("button:has-text('Record review')")
+    v.check("review-recorded")
+    assert "Review recorded" in page.content() and "Amber" in page.content()
+
+
+@pytest.mark.parametrize(
+    ("who", "forbidden"),
+    [("senco-seaview", ["/work/salt", "/dsr"]), ("worker-salt", ["/referrals", "/referrals/new", "/dsr", "/work/semh"]),
+     ("dsr-chair", ["/referrals", "/work/salt"])],
+)
+def test_each_role_is_refused_the_others_pages(browser: Any, portal: str, shots: Path, who: str, forbidden: list[str]) -> None:
+    v = Visit(browser, portal, shots, f"refused-{who}")
+    v.sign_in(who)
+    for path in forbidden:
+        response = v.page.goto(portal + path)
+        assert response.status == 403, path
+        assert "You cannot see this page" in v.page.content()
+    v.check("refused")
