@@ -70,7 +70,7 @@ def run_dev(*, demo: bool) -> int:
             say("a service did not become ready; stopping")
             return 1
         intake = f"http://127.0.0.1:{settings.intake_port}"
-        referrer_token = mint_dev_token(settings, subject="dev-referrer", roles=["referrer"])
+        referrer_token = mint_dev_token(settings, subject="senco-seaview", roles=["referrer"])  # the portal's seeded SENCO
         say(f"portal         http://127.0.0.1:{settings.portal_port}   (sign in as a referrer, a service worker or the DSR panel)")
         say(f"intake API     {intake}   (OpenAPI docs at {intake}/docs)")
         say(f"triage health  http://127.0.0.1:{settings.triage_port}/health/ready   metrics: /metrics")

@@ -35,6 +35,16 @@ async def topics(broker_bootstrap: str) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from migrated_database(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of a module's own, for tests whose data would disturb the shared one."""
+    yield from migrated_database(tmp_path_factory)
+
+
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontdoor.db'}"

@@ -52,7 +52,7 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         assert listing.status_code == 200
         assert sorted({r["status"] for r in listing.json()}) == ["decided"] and len(listing.json()) == 8
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 5  # the broker, intake, triage, the register and the worklists
+        assert len(children) == 6  # the broker, intake, triage, the register, the worklists and the portal
         agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda", headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
         assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
     finally:

@@ -6,13 +6,12 @@ import csv
 import io
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.common.auth import mint_dev_token
-from services.common.db import make_engine, migrate, session_scope
+from services.common.db import make_engine, session_scope
 from services.common.settings import Settings
 from services.intake.api import create_app
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord
@@ -48,9 +47,8 @@ def seed(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> httpx.AsyncClient:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('reports')) / 'reports.db'}"
-    migrate(url)
+def client(fresh_database_url: str) -> httpx.AsyncClient:
+    url = fresh_database_url
     seed(url)
     app = create_app(Settings(database_url=url))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")

@@ -61,7 +61,7 @@ async def referral_status(stack: Stack, referral_id: str, want: dict[str, str]) 
         got = {r["service"]: r["status"] for r in view["service_requests"]}
         return view if all(got.get(k) == v for k, v in want.items()) else None
 
-    return dict(await eventually(check, timeout=40))
+    return dict(await eventually(check, timeout=60))
 
 
 async def test_accept_and_decline_flow_back_to_the_referral_and_timeline(stack: Stack) -> None:
