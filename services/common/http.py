@@ -18,6 +18,7 @@ from services.common.logging import get_logger
 
 log = get_logger("frontdoor.http")
 MAX_BODY_BYTES = 256 * 1024
+MAX_IMPORT_BYTES = 10 * 1024 * 1024  # a bulk import file (about 20,000 rows)
 HTTP_ERRORS = Counter("frontdoor_http_errors", "HTTP responses of 4xx/5xx by status", ["status"])
 
 
@@ -70,8 +71,9 @@ def install_common(app: FastAPI, *, ready: Any) -> None:
     async def guard(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            response: Response = JSONResponse({"title": f"Request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+        limit = MAX_IMPORT_BYTES if request.url.path in ("/imports", "/admin/import") else MAX_BODY_BYTES
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            response: Response = JSONResponse({"title": f"Request body over {limit} bytes"}, status_code=413)
         else:
             response = await call_next(request)
         if response.status_code >= 400:

@@ -27,7 +27,7 @@ from services.common.logging import get_logger
 from services.common.runtime import service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import consumer
+from services.intake import bulk, consumer
 from services.intake.reports import REPORTS
 from services.intake.service import (
     ClientReferenceReusedError,
@@ -91,6 +91,29 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             raise HTTPException(404, "No referral of yours has this id")
         wake_relay(app)
         return {"referral_id": str(record.id), "status": record.status}
+
+    @app.post("/imports", openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    async def post_import(request: Request, by: Annotated[Principal, Depends(require("admin"))], import_valid: bool = False) -> dict[str, Any]:
+        """Bulk import (the CSV layout of `frontdoor import`): refused whole if any row is invalid, unless import_valid."""
+        try:
+            text = (await request.body()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return {"imported": 0, "already": 0, "refused": True, "rows": 0, "problems": [{"row": 1, "column": "(file)", "problem": "the file is not UTF-8 text"}]}
+        now = utcnow()
+        checked = await asyncio.to_thread(bulk.check, text, today=now.astimezone(LONDON).date())
+        result: dict[str, Any] = {"rows": len(checked.valid) + len(checked.bad_rows), "bad_rows": len(checked.bad_rows),
+                                  "problems": [p.__dict__ for p in checked.problems[:500]], "imported": 0, "already": 0}
+        if checked.problems and (not import_valid or not checked.valid):
+            return result | {"refused": True}
+        importer = Principal(subject=by.subject, roles=frozenset({"referrer"}))
+
+        def run_import() -> tuple[int, int]:
+            with session_scope(engine) as session:
+                return bulk.import_rows(checked.valid, lambda r: submit(session, r, by=importer, now=now).created)
+
+        result["imported"], result["already"] = await asyncio.to_thread(run_import)
+        wake_relay(app)
+        return result | {"refused": False}
 
     @app.get("/reports/{name}")
     async def get_report(

@@ -24,7 +24,7 @@ from services.common.auth import mint_dev_token
 from services.common.db import make_engine, session_scope
 from services.common.http import install_common
 from services.common.settings import Settings
-from services.portal import drafts, questions
+from services.portal import charts, drafts, questions
 from services.portal.backend import BackendError, Backends, Client
 from services.portal.users import USERS, User
 
@@ -257,7 +257,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         user = panel_only(request)
         if not isinstance(user, User):
             return user
-        return render(request, "agenda.html", items=await client(user).call("dsr", "GET", "/dsr/agenda"))
+        api = client(user)
+        counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12})
+        latest = counts[-1] if counts else {}
+        chart = charts.bar_chart("Open entries by rating this week", [(r.capitalize(), latest.get(r, 0)) for r in ("red", "amber", "green", "blue")] + [("Not rated", latest.get("unrated", 0))])
+        return render(request, "agenda.html", items=await api.call("dsr", "GET", "/dsr/agenda"), counts=counts, counts_chart=chart)
 
     @app.get("/dsr/{entry_id}", response_class=HTMLResponse)
     async def entry(request: Request, entry_id: uuid.UUID) -> Response:
@@ -291,6 +295,133 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
             return render(request, "entry.html", 422, entry=view, errors=errors, form=form, done=None)
         return RedirectResponse(f"/dsr/{entry_id}?done=review", status_code=303)
 
+    # --- reports (managers) -----------------------------------------------------------------------
+
+    manager_only = guarded(lambda u: u.role in ("manager", "admin"))
+
+    @app.get("/reports", response_class=HTMLResponse)
+    async def reports(request: Request) -> Response:
+        user = manager_only(request)
+        if not isinstance(user, User):
+            return user
+        api = client(user)
+        data = {name: await api.call("intake", "GET", f"/reports/{name}", params={"weeks": 12})
+                for name in ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school")}
+        weekly = [r for r in data["referrals-by-week"] if r["service"] == "all"]
+        by_service = [r for r in data["referrals-by-week"] if r["service"] != "all"]
+        per_week: dict[str, int] = {}
+        for r in weekly:
+            per_week[r["week_starting"]] = per_week.get(r["week_starting"], 0) + r["count"]
+        per_service: dict[str, int] = {}
+        for r in by_service:
+            per_service[r["service"]] = per_service.get(r["service"], 0) + r["count"]
+        per_concern: dict[str, int] = {}
+        for r in data["concerns-by-school"]:
+            per_concern[r["concern"]] = per_concern.get(r["concern"], 0) + r["count"]
+        rendered = {
+            "weekly": charts.bar_chart("Referrals per week", [(f"w/c {k}", v) for k, v in sorted(per_week.items())]),
+            "by_service": charts.bar_chart("Service requests per service", [(questions.label(k), v) for k, v in sorted(per_service.items())]),
+            "waits": charts.bar_chart("Median days to acceptance", [(questions.label(r["service"]), r["median_days"]) for r in data["waiting-times"]], unit=" days"),
+            "breaches": charts.bar_chart("Breaches per service", [(questions.label(r["service"]), r["breached"]) for r in data["breaches"]]),
+            "schools": charts.bar_chart("Most common concerns", [(questions.label(k), v) for k, v in sorted(per_concern.items(), key=lambda kv: -kv[1])[:8]]),
+        }
+        return render(request, "reports.html", weeks=12, charts=rendered, weekly=weekly, by_service=by_service,
+                      waits=data["waiting-times"], breaches=data["breaches"], schools=data["concerns-by-school"])
+
+    @app.get("/reports/{name}.csv")
+    async def report_csv(request: Request, name: str) -> Response:
+        user = manager_only(request)
+        if not isinstance(user, User):
+            return user
+        text = await client(user).call("intake", "GET", f"/reports/{name}", params={"weeks": 12, "format": "csv"})
+        return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    # --- bulk import (administrators) ------------------------------------------------------------
+
+    admin_only = guarded(lambda u: u.role == "admin")
+
+    @app.get("/admin/import", response_class=HTMLResponse)
+    async def import_page(request: Request) -> Response:
+        user = admin_only(request)
+        if not isinstance(user, User):
+            return user
+        return render(request, "import.html", result=None, errors=[])
+
+    @app.post("/admin/import", response_class=HTMLResponse)
+    async def import_file(request: Request) -> Response:
+        user = admin_only(request)
+        if not isinstance(user, User):
+            return user
+        form = await request.form()
+        upload = form.get("file")
+        content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
+        if not content:
+            return render(request, "import.html", 422, result=None, errors=[{"text": "Choose a CSV file to import", "href": "#file"}])
+        result = await client(user).call("intake", "POST", "/imports", content=content,
+                                         params={"import_valid": "true" if form.get("mode") == "valid" else "false"},
+                                         headers={"Content-Type": "text/csv"})
+        return render(request, "import.html", result=result, errors=[])
+
+    # --- completing a referral that needs information ------------------------------------------
+
+    @app.get("/referrals/{referral_id}/complete", response_class=HTMLResponse)
+    async def complete_page(request: Request, referral_id: uuid.UUID) -> Response:
+        user = referrer_only(request)
+        if not isinstance(user, User):
+            return user
+        view = await client(user).call("intake", "GET", f"/referrals/{referral_id}")
+        return render(request, "complete.html", referral=view, errors=[])
+
+    @app.post("/referrals/{referral_id}/complete", response_class=HTMLResponse)
+    async def complete(request: Request, referral_id: uuid.UUID) -> Response:
+        user = referrer_only(request)
+        if not isinstance(user, User):
+            return user
+        form = await form_data(request)
+        patch: dict[str, Any] = {"consent": {}}
+        if form.get("consent-basis", [""])[0]:
+            patch["consent"]["basis"] = form["consent-basis"][0]
+        if form.get("consent-child_aware", [""])[0]:
+            patch["consent"]["child_aware"] = form["consent-child_aware"][0] == "yes"
+        try:
+            await client(user).call("intake", "PATCH", f"/referrals/{referral_id}", json=patch)
+        except BackendError as exc:
+            if exc.status not in (409, 422):
+                raise
+            view = await client(user).call("intake", "GET", f"/referrals/{referral_id}")
+            errors = [{"text": e["problem"], "href": "#consent-basis"} for e in exc.problems] or [{"text": exc.title, "href": "#consent-basis"}]
+            return render(request, "complete.html", 422, referral=view, errors=errors)
+        return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
+
+    # --- DSR consent, close, export ----------------------------------------------------------
+
+    @app.post("/dsr/{entry_id}/{action}", response_class=HTMLResponse)
+    async def dsr_action(request: Request, entry_id: uuid.UUID, action: str) -> Response:
+        user = panel_only(request)
+        if not isinstance(user, User):
+            return user
+        form = {k: v[0].strip() for k, v in (await form_data(request)).items() if v and v[0].strip()}
+        paths = {"consent": f"/dsr/entries/{entry_id}/consent", "withdraw": f"/dsr/entries/{entry_id}/consent/withdraw", "close": f"/dsr/entries/{entry_id}/close"}
+        if action not in paths:
+            return render(request, "error.html", 404, title="Page not found", message="Check the address and try again.")
+        try:
+            await client(user).call("dsr", "POST", paths[action], json=form if action != "withdraw" else None)
+        except BackendError as exc:
+            if exc.status not in (409, 422):
+                raise
+            view = await client(user).call("dsr", "GET", f"/dsr/entries/{entry_id}")
+            errors = [{"text": f"{questions.label(e['field'])}: {e['problem']}", "href": f"#{action}"} for e in exc.problems] or [{"text": exc.title, "href": f"#{action}"}]
+            return render(request, "entry.html", 422, entry=view, errors=errors, form={}, done=None)
+        return RedirectResponse(f"/dsr/{entry_id}?done={action}", status_code=303)
+
+    @app.get("/dsr-register.csv")
+    async def dsr_export(request: Request) -> Response:
+        user = panel_only(request)
+        if not isinstance(user, User):
+            return user
+        text = await client(user).call("dsr", "GET", "/dsr/export.csv")
+        return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="dynamic-support-register.csv"'})
+
     return app
 
 
@@ -308,6 +439,10 @@ def navigation(user: User | None) -> list[dict[str, str]]:
         return [{"href": user.home, "text": "Worklist"}]
     if user.role == "dsr_panel":
         return [{"href": "/dsr", "text": "DSR agenda"}]
+    if user.role == "manager":
+        return [{"href": "/reports", "text": "Reports"}]
+    if user.role == "admin":
+        return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"}]
     return []
 
 

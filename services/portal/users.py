@@ -22,6 +22,10 @@ class User:
             return f"/work/{self.role.removeprefix('worker:')}"
         if self.role == "dsr_panel":
             return "/dsr"
+        if self.role == "manager":
+            return "/reports"
+        if self.role == "admin":
+            return "/admin/import"
         return "/sign-in"
 
 
@@ -35,5 +39,7 @@ USERS = {
         User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality"),
         *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}", f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
+        User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
+        User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
     ]
 }

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,8 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if "press Ctrl-C" in line or not line:
             break
     assert any("press Ctrl-C" in line for line in seen), "".join(seen[-40:])
+    # Keep reading its output: a full pipe would block every service that logs.
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
         yield f"http://127.0.0.1:{ports['PORTAL_PORT']}"
     finally:
@@ -178,8 +181,11 @@ def test_a_dsr_panel_member_records_a_review_with_a_rationale(browser: Any, port
 
 @pytest.mark.parametrize(
     ("who", "forbidden"),
-    [("senco-seaview", ["/work/salt", "/dsr"]), ("worker-salt", ["/referrals", "/referrals/new", "/dsr", "/work/semh"]),
-     ("dsr-chair", ["/referrals", "/work/salt"])],
+    [("senco-seaview", ["/work/salt", "/dsr", "/reports", "/admin/import"]),
+     ("worker-salt", ["/referrals", "/referrals/new", "/dsr", "/work/semh", "/reports"]),
+     ("dsr-chair", ["/referrals", "/work/salt", "/reports", "/admin/import"]),
+     ("commissioning", ["/referrals", "/work/salt", "/dsr", "/admin/import"]),
+     ("fd-admin", ["/referrals", "/work/salt", "/dsr"])],
 )
 def test_each_role_is_refused_the_others_pages(browser: Any, portal: str, shots: Path, who: str, forbidden: list[str]) -> None:
     v = Visit(browser, portal, shots, f"refused-{who}")
@@ -189,3 +195,69 @@ def test_each_role_is_refused_the_others_pages(browser: Any, portal: str, shots:
         assert response.status == 403, path
         assert "You cannot see this page" in v.page.content()
     v.check("refused")
+
+
+def test_a_referrer_completes_a_referral_that_needs_information(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "complete")
+    v.sign_in("senco-seaview")
+    page = v.page
+    row = page.locator("tr", has_text="Needs information").first
+    row.locator("a").click()
+    v.check("needs-information")
+    page.click("text=Give the missing information")
+    v.check("complete-form")
+    page.check("input[name='consent-basis'][value='parent_with_pr']")
+    page.click("button:has-text('Send to triage again')")
+    for _ in range(40):
+        if "Routed" in page.content():
+            break
+        time.sleep(0.5)
+        page.reload()
+    v.check("completed")
+    assert "Routed" in page.content()
+
+
+def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "manager")
+    v.sign_in("commissioning")
+    page = v.page
+    assert page.locator("svg.app-chart").count() == 5
+    assert page.locator("table.govuk-table").count() == 5
+    with page.expect_download() as download:
+        page.click("a:has-text('Download this data (CSV)') >> nth=2")
+    assert download.value.suggested_filename == "waiting-times.csv"
+
+
+def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots: Path, tmp_path: Path) -> None:
+    sample = tmp_path / "import.csv"
+    sample.write_text(subprocess.run([sys.executable, "-m", "services.cli", "import-sample", "--rows", "40", "--bad", "3"],
+                                     cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    v = Visit(browser, portal, shots, "admin")
+    v.sign_in("fd-admin")
+    page = v.page
+    page.click("button:has-text('Check and import')")
+    v.check("import-no-file")
+    page.set_input_files("#file", str(sample))
+    page.click("button:has-text('Check and import')")
+    v.check("import-refused")
+    assert "Nothing imported" in page.content() and "3 of 40 rows have problems" in page.content()
+    page.set_input_files("#file", str(sample))
+    page.check("input[name='mode'][value='valid']")
+    page.click("button:has-text('Check and import')")
+    v.check("import-done")
+    assert "37 referrals imported" in page.content()
+
+
+def test_the_dsr_panel_sees_the_register_over_time_and_can_close_an_entry(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "dsr-more")
+    v.sign_in("dsr-chair")
+    page = v.page
+    assert page.locator("svg.app-chart").count() == 1
+    with page.expect_download() as download:
+        page.click("text=Download the register for the monthly return (CSV)")
+    assert download.value.suggested_filename == "dynamic-support-register.csv"
+    page.click("table a >> nth=0")
+    page.check("input[name='reason'][value='moved_out_of_area']")
+    page.click("button:has-text('Close entry')")
+    v.check("closed")
+    assert "Entry closed" in page.content()

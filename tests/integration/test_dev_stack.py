@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
         worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), early_help (\d+)", text)
         assert worklists and all(int(n) >= 1 for n in worklists.groups()), text[-2000:]
+        drain = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]  # a full pipe would block the services
+        drain.start()
         token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))
         panel_token = mint_dev_token(Settings(), subject="panel", roles=["dsr_panel"])
         listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -57,7 +60,8 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        rest, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+    drain.join(timeout=10)
     assert proc.returncode == 0
-    assert "stopped" in rest
+    assert "frontdoor dev | stopped" in "".join(output)
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []

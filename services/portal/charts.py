@@ -1,0 +1,29 @@
+"""Server-rendered SVG bar charts (no JavaScript, no CDN). Each chart is an image with a text
+alternative; the page shows the same figures as a table beside it for screen-reader users."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+# GOV.UK colour palette: blue, green, orange, purple, pink, turquoise (distinct in greyscale too, with labels).
+COLOURS = ["#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d53880", "#28a197"]
+
+
+def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", width: int = 640) -> Markup:
+    """Horizontal bars, one per (label, value), each labelled with its value."""
+    if not bars:
+        return Markup('<p class="govuk-body">No data yet.</p>')
+    row, label_w, gap = 28, 200, 8
+    top = max(v for _, v in bars) or 1
+    height = len(bars) * (row + gap) + gap
+    parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
+             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" focusable="false">']
+    for i, (label, value) in enumerate(bars):
+        y = gap + i * (row + gap)
+        w = max(2, (width - label_w - 90) * value / top)
+        shown = f"{value:g}{unit}"
+        parts.append(f'<text x="{label_w - 8}" y="{y + row * 0.68:.1f}" text-anchor="end" font-size="15" fill="#0b0c0c">{escape(label)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + row * 0.68:.1f}" font-size="15" fill="#0b0c0c">{escape(shown)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
