@@ -81,6 +81,7 @@ def run_dev(*, demo: bool) -> int:
         if demo:
             submit_demo(intake, referrer_token)
             show_worklists(settings)
+            work_the_demo(settings)
         say("running; press Ctrl-C to stop everything")
         while not stopping:
             if any(p.poll() is not None for p in procs):
@@ -179,3 +180,31 @@ def show_worklists(settings: Settings) -> None:
             time.sleep(0.5)
         counts.append(f"{service.value} {len(items)}")
     say("worklists: " + ", ".join(counts) + f"   (e.g. curl -H 'Authorization: Bearer <worker:salt token>' {base}/worklists/salt)")
+
+
+def work_the_demo(settings: Settings) -> None:
+    """Some of what services and the DSR meeting would have done, so every portal page has data."""
+    def headers(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_dev_token(settings, subject=f'demo-{role}', roles=[role])}"}
+
+    worklists, dsr = f"http://127.0.0.1:{settings.worklists_port}", f"http://127.0.0.1:{settings.dsr_port}"
+    done = []
+    for service, action, body in [
+        ("salt", "accept", {}), ("semh", "accept", {}), ("counselling", "accept", {}),
+        ("early_help", "decline", {"reason": "The family is already supported by the housing team.", "signpost": "Local housing advice service"}),
+    ]:
+        items = httpx.get(f"{worklists}/worklists/{service}", headers=headers(f"worker:{service}"), timeout=10).json()
+        open_items = [i for i in items if i["status"] == "created" and not i["held"]]
+        if open_items:
+            r = httpx.post(f"{worklists}/worklists/{service}/requests/{open_items[0]['service_request_id']}/{action}",
+                           json=body, headers=headers(f"worker:{service}"), timeout=10)
+            done.append(f"{service} {action} ({r.status_code})")
+    agenda = httpx.get(f"{dsr}/dsr/agenda", headers=headers("dsr_panel"), timeout=10).json()
+    red = next((a for a in agenda if a["suggested_rating"] == "red"), None)
+    if red is not None:
+        review = {"rating": "red", "rationale": "Two self-harm incidents this month and an admission is being considered.",
+                  "attendees": [{"name": "Chair", "agency": "ICB"}, {"name": "CAMHS clinician", "agency": "NHS trust"}, {"name": "SENCO", "agency": "School"}],
+                  "actions": [{"what": "Arrange a community C(E)TR", "owner_agency": "ICB", "due": (date.today()).isoformat()}]}
+        r = httpx.post(f"{dsr}/dsr/entries/{red['entry_id']}/reviews", json=review, headers=headers("dsr_panel"), timeout=10)
+        done.append(f"DSR review ({r.status_code})")
+    say("demo work done: " + ", ".join(done))

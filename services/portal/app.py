@@ -259,8 +259,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
             return user
         api = client(user)
         counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12})
-        latest = counts[-1] if counts else {}
-        chart = charts.bar_chart("Open entries by rating this week", [(r.capitalize(), latest.get(r, 0)) for r in ("red", "amber", "green", "blue")] + [("Not rated", latest.get("unrated", 0))])
+        chart = charts.stacked_chart("Open register entries by rating, week by week", [
+            (w["week_ending"], [(r.capitalize(), w[r]) for r in ("red", "amber", "green", "blue")] + [("Not rated", w["unrated"])]) for w in counts
+        ])
         return render(request, "agenda.html", items=await api.call("dsr", "GET", "/dsr/agenda"), counts=counts, counts_chart=chart)
 
     @app.get("/dsr/{entry_id}", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", widt
     top = max(v for _, v in bars) or 1
     height = len(bars) * (row + gap) + gap
     parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" focusable="false">']
+             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif">']
     for i, (label, value) in enumerate(bars):
         y = gap + i * (row + gap)
         w = max(2, (width - label_w - 90) * value / top)
@@ -27,3 +27,31 @@ def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", widt
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + row * 0.68:.1f}" font-size="15" fill="#0b0c0c">{escape(shown)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
+
+
+def stacked_chart(title: str, rows: list[tuple[str, list[tuple[str, float]]]], *, width: int = 640) -> Markup:
+    """One horizontal bar per row, split into its named parts, with a legend (parts keep their order)."""
+    if not rows:
+        return Markup('<p class="govuk-body">No data yet.</p>')
+    names = [name for name, _ in rows[0][1]]
+    row, label_w, gap, legend_h = 24, 130, 6, 30
+    top = max(sum(v for _, v in parts) for _, parts in rows) or 1
+    height = legend_h + len(rows) * (row + gap) + gap
+    out = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
+           f'xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif">']
+    for i, name in enumerate(names):
+        x = label_w + i * 95
+        out.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
+        out.append(f'<text x="{x + 18}" y="16" font-size="13" fill="#0b0c0c">{escape(name)}</text>')
+    for r, (label, parts) in enumerate(rows):
+        y = legend_h + gap + r * (row + gap)
+        out.append(f'<text x="{label_w - 8}" y="{y + row * 0.7:.1f}" text-anchor="end" font-size="13" fill="#0b0c0c">{escape(label)}</text>')
+        x = float(label_w)
+        for i, (_, value) in enumerate(parts):
+            w = (width - label_w - 40) * value / top
+            if w > 0:
+                out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row}" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
+            x += w
+        out.append(f'<text x="{x + 6:.1f}" y="{y + row * 0.7:.1f}" font-size="13" fill="#0b0c0c">{sum(v for _, v in parts):g}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every text in it went through escape()

@@ -24,7 +24,7 @@ def label(value: str) -> str:
     text = value.replace("_", " ")
     return {"ae attendance mental health": "A&E attendance for mental health", "mh admission risk": "risk of a mental health hospital admission",
             "mh inpatient current": "currently a mental health inpatient", "1 to 6 months": "1 to 6 months",
-            "camhs": "CAMHS", "mhst": "Mental Health Support Team", "salt": "speech and language therapy",
+            "camhs": "CAMHS", "semh": "SEMH", "mash": "MASH", "mhst": "Mental Health Support Team", "salt": "speech and language therapy",
             "ehcp": "EHC plan", "sen support": "SEN support", "parent with pr": "a parent with parental responsibility",
             "not sought safeguarding": "not sought, for safeguarding reasons", "school senco": "school SENCO", "gp": "GP"}.get(text, text).capitalize()
 
