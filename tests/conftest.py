@@ -15,6 +15,7 @@ from services.common.db import make_engine, migrate, normalise_url
 from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
 from services.topics import all_topics, ensure_topics
+from tests.idp import oidc  # noqa: F401 - a fixture: a stand-in identity provider
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     oidc_audience: str = "frontdoor"
     oidc_jwks_url: str | None = None
     oidc_roles_claim: str = "roles"
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_client_id: str = "frontdoor-portal"
+    oidc_client_secret: SecretStr | None = None
+    portal_url: str = Field("http://127.0.0.1:8080", description="the portal's public address (OIDC redirect)")
 
     # Runtime
     log_level: str = "INFO"

@@ -20,11 +20,11 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from schemas.enums import Service
-from services.common.auth import mint_dev_token
+from services.common.auth import TokenVerifier, mint_dev_token
 from services.common.db import make_engine, session_scope
 from services.common.http import install_common
 from services.common.settings import Settings
-from services.portal import charts, drafts, questions
+from services.portal import charts, drafts, oidc, questions
 from services.portal.backend import BackendError, Backends, Client
 from services.portal.users import USERS, User
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         dsr=f"http://127.0.0.1:{settings.dsr_port}",
     )
     env = templates()
+    verifier = TokenVerifier(settings)
     app = FastAPI(title="Front Door portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=settings.portal_session_secret.get_secret_value(), same_site="lax",
                        https_only=False, session_cookie="frontdoor_portal")
@@ -59,10 +60,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     install_common(app, ready=lambda: True)
 
     def user_of(request: Request) -> User | None:
+        if settings.auth_mode == "oidc":
+            signed_in = request.session.get("oidc")
+            return oidc.user_from_session(signed_in) if signed_in else None
         return USERS.get(request.session.get("user", ""))
 
     def client(user: User) -> Client:
-        return Client(backends, mint_dev_token(settings, subject=user.key, roles=[user.role], ttl_seconds=900), transport)
+        token = user.token or mint_dev_token(settings, subject=user.key, roles=[user.role], ttl_seconds=900)
+        return Client(backends, token, transport)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         user = user_of(request)
@@ -99,10 +104,25 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
 
     @app.get("/sign-in", response_class=HTMLResponse)
     async def sign_in_page(request: Request) -> Response:
+        if settings.auth_mode == "oidc":  # production: the council's identity provider signs people in
+            return RedirectResponse(oidc.authorize_redirect(settings, request), status_code=303)
         return render(request, "sign_in.html", users=list(USERS.values()), errors=[])
+
+    @app.get("/auth/callback", response_class=HTMLResponse)
+    async def auth_callback(request: Request, code: str = "", state: str = "") -> Response:
+        try:
+            signed_in = await oidc.complete_sign_in(settings, request, code=code, state=state, verifier=verifier, transport=transport)
+        except oidc.SignInError as exc:
+            return render(request, "error.html", 403, title="You could not be signed in", message=str(exc))
+        request.session.clear()
+        request.session["oidc"] = signed_in
+        user = oidc.user_from_session(signed_in)
+        return RedirectResponse(user.home, status_code=303)
 
     @app.post("/sign-in", response_class=HTMLResponse)
     async def sign_in(request: Request) -> Response:
+        if settings.auth_mode == "oidc":
+            return RedirectResponse("/sign-in", status_code=303)
         key = (await form_data(request)).get("user", [""])[0]
         if key not in USERS:
             errors = [{"text": "Choose who you are signing in as", "href": "#user"}]
