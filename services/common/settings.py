@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     dsr_port: int = 8002
     worklists_port: int = 8003
     portal_port: int = 8080
+    intake_url: str | None = Field(None, description="where the portal reaches intake (default: 127.0.0.1 and INTAKE_PORT)")
+    worklists_url: str | None = None
+    dsr_url: str | None = None
     portal_session_secret: SecretStr = SecretStr(DEV_SECRET + "-portal")
     breach_check_seconds: float = Field(60.0, gt=0, description="how often the breach job looks for requests past due")
     startup_timeout_seconds: float = Field(60.0, gt=0)

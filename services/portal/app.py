@@ -44,8 +44,9 @@ def templates() -> Environment:
 def create_app(settings: Settings, *, engine: Engine | None = None, backends: Backends | None = None, transport: Any = None) -> FastAPI:
     engine = engine or make_engine(settings.database_url)
     backends = backends or Backends(
-        intake=f"http://127.0.0.1:{settings.intake_port}", worklists=f"http://127.0.0.1:{settings.worklists_port}",
-        dsr=f"http://127.0.0.1:{settings.dsr_port}",
+        intake=settings.intake_url or f"http://127.0.0.1:{settings.intake_port}",
+        worklists=settings.worklists_url or f"http://127.0.0.1:{settings.worklists_port}",
+        dsr=settings.dsr_url or f"http://127.0.0.1:{settings.dsr_port}",
     )
     env = templates()
     verifier = TokenVerifier(settings)
