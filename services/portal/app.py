@@ -3,15 +3,16 @@
 Server-rendered, works without JavaScript. It holds no rules of its own: every read and action
 goes to the owning service's API with the signed-in user's token."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the routes' role dependencies are local aliases
+# that FastAPI must see as objects, not strings.
 
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
@@ -27,6 +28,14 @@ from services.common.settings import Settings
 from services.portal import charts, drafts, oidc, questions
 from services.portal.backend import BackendError, Backends, Client
 from services.portal.users import USERS, User
+
+
+class SignInNeededError(Exception):
+    pass
+
+
+class RefusedError(Exception):
+    pass
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -79,17 +88,41 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return render(request, "error.html", 403, title="You cannot see this page",
                       message="This page is for another role. Use the links above for the pages you can use.")
 
-    def guarded(role_ok: Callable[[User], bool]) -> Callable[[Request], User | Response]:
-        def check(request: Request) -> User | Response:
+    def needs(role_ok: Callable[[User], bool]) -> Any:
+        """A dependency: the signed-in person if their role may see the page (else sign in, or 403)."""
+
+        def check(request: Request) -> User:
             user = user_of(request)
             if user is None:
-                return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
-            return user if role_ok(user) else refuse(request)
+                raise SignInNeededError
+            if not role_ok(user):
+                raise RefusedError
+            return user
 
-        return check
+        return Depends(check)
 
-    referrer_only = guarded(lambda u: u.role == "referrer")
-    panel_only = guarded(lambda u: u.role == "dsr_panel")
+    @app.exception_handler(SignInNeededError)
+    async def to_sign_in(request: Request, _: Exception) -> Response:
+        return RedirectResponse("/sign-in", status_code=303)
+
+    @app.exception_handler(RefusedError)
+    async def refused(request: Request, _: Exception) -> Response:
+        return refuse(request)
+
+    Referrer = Annotated[User, needs(lambda u: u.role == "referrer")]  # noqa: N806 - type aliases
+    Panel = Annotated[User, needs(lambda u: u.role == "dsr_panel")]  # noqa: N806
+    Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]  # noqa: N806
+    Admin = Annotated[User, needs(lambda u: u.role == "admin")]  # noqa: N806
+
+    def service_worker(request: Request, service: Service) -> User:
+        user = user_of(request)
+        if user is None:
+            raise SignInNeededError
+        if user.role != f"worker:{service.value}":
+            raise RefusedError
+        return user
+
+    Worker = Annotated[User, Depends(service_worker)]  # noqa: N806
 
     async def form_data(request: Request) -> dict[str, list[str]]:
         return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
@@ -139,32 +172,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     # --- referrer --------------------------------------------------------------------------------
 
     @app.get("/referrals", response_class=HTMLResponse)
-    async def my_referrals(request: Request) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def my_referrals(request: Request, user: Referrer) -> Response:
         items = await client(user).call("intake", "GET", "/referrals")
         return render(request, "referrals.html", referrals=items, has_draft=bool(_draft(engine, user)))
 
     @app.get("/referrals/new", response_class=HTMLResponse)
-    async def new_referral(request: Request) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def new_referral(request: Request, user: Referrer) -> Response:
         return RedirectResponse(f"/referrals/new/{questions.PAGES[0].slug}", status_code=303)
 
     @app.get("/referrals/new/check", response_class=HTMLResponse)
-    async def check_answers(request: Request) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def check_answers(request: Request, user: Referrer) -> Response:
         return render(request, "check.html", pages=questions.PAGES, answers=_draft(engine, user), errors=[])
 
     @app.post("/referrals/new/check", response_class=HTMLResponse)
-    async def submit(request: Request) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def submit(request: Request, user: Referrer) -> Response:
         answers = _draft(engine, user)
         body = questions.to_referral(answers) | {"client_reference": f"portal-{_draft_id(engine, user)}"}
         try:
@@ -181,20 +202,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return RedirectResponse(f"/referrals/{created['referral_id']}/confirmation", status_code=303)
 
     @app.get("/referrals/new/{slug}", response_class=HTMLResponse)
-    async def question(request: Request, slug: str) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def question(request: Request, slug: str, user: Referrer) -> Response:
         page = questions.page(slug)
         if page is None:
             return render(request, "error.html", 404, title="Page not found", message="Check the address and try again.")
         return render(request, "question.html", page=page, answers=_draft(engine, user), errors={})
 
     @app.post("/referrals/new/{slug}", response_class=HTMLResponse)
-    async def answer(request: Request, slug: str) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def answer(request: Request, slug: str, user: Referrer) -> Response:
         page = questions.page(slug)
         if page is None:
             return render(request, "error.html", 404, title="Page not found", message="Check the address and try again.")
@@ -207,17 +222,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return RedirectResponse(f"/referrals/new/{questions.next_page(slug)}", status_code=303)
 
     @app.get("/referrals/{referral_id}/confirmation", response_class=HTMLResponse)
-    async def confirmation(request: Request, referral_id: uuid.UUID) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def confirmation(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
         return render(request, "confirmation.html", referral_id=str(referral_id))
 
     @app.get("/referrals/{referral_id}", response_class=HTMLResponse)
-    async def referral(request: Request, referral_id: uuid.UUID) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def referral(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
         try:
             view = await client(user).call("intake", "GET", f"/referrals/{referral_id}")
         except BackendError as exc:
@@ -228,22 +237,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
 
     # --- service workers -------------------------------------------------------------------------
 
-    def worker_for(request: Request, service: str) -> User | Response:
-        return guarded(lambda u: u.role == f"worker:{service}")(request)
-
     @app.get("/work/{service}", response_class=HTMLResponse)
-    async def worklist(request: Request, service: Service) -> Response:
-        user = worker_for(request, service.value)
-        if not isinstance(user, User):
-            return user
+    async def worklist(request: Request, service: Service, user: Worker) -> Response:
         items = await client(user).call("worklists", "GET", f"/worklists/{service.value}")
         return render(request, "worklist.html", service=service.value, items=items)
 
     @app.get("/work/{service}/{request_id}", response_class=HTMLResponse)
-    async def work_item(request: Request, service: Service, request_id: uuid.UUID) -> Response:
-        user = worker_for(request, service.value)
-        if not isinstance(user, User):
-            return user
+    async def work_item(request: Request, service: Service, request_id: uuid.UUID, user: Worker) -> Response:
         try:
             item = await client(user).call("worklists", "GET", f"/worklists/{service.value}/requests/{request_id}")
         except BackendError as exc:
@@ -253,10 +253,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return render(request, "request.html", service=service.value, item=item, errors=[], done=request.query_params.get("done"))
 
     @app.post("/work/{service}/{request_id}/{action}", response_class=HTMLResponse)
-    async def work_action(request: Request, service: Service, request_id: uuid.UUID, action: str) -> Response:
-        user = worker_for(request, service.value)
-        if not isinstance(user, User):
-            return user
+    async def work_action(request: Request, service: Service, request_id: uuid.UUID, action: str, user: Worker) -> Response:
         if action not in ("accept", "decline", "redirect", "complete"):
             return render(request, "error.html", 404, title="Page not found", message="Check the address and try again.")
         form = {k: v[0].strip() for k, v in (await form_data(request)).items() if v and v[0].strip()}
@@ -274,10 +271,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     # --- DSR meeting -----------------------------------------------------------------------------
 
     @app.get("/dsr", response_class=HTMLResponse)
-    async def agenda(request: Request) -> Response:
-        user = panel_only(request)
-        if not isinstance(user, User):
-            return user
+    async def agenda(request: Request, user: Panel) -> Response:
         api = client(user)
         counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12})
         chart = charts.stacked_chart("Open register entries by rating, week by week", [
@@ -286,18 +280,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return render(request, "agenda.html", items=await api.call("dsr", "GET", "/dsr/agenda"), counts=counts, counts_chart=chart)
 
     @app.get("/dsr/{entry_id}", response_class=HTMLResponse)
-    async def entry(request: Request, entry_id: uuid.UUID) -> Response:
-        user = panel_only(request)
-        if not isinstance(user, User):
-            return user
+    async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
         view = await client(user).call("dsr", "GET", f"/dsr/entries/{entry_id}")
         return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"))
 
     @app.post("/dsr/{entry_id}/review", response_class=HTMLResponse)
-    async def review(request: Request, entry_id: uuid.UUID) -> Response:
-        user = panel_only(request)
-        if not isinstance(user, User):
-            return user
+    async def review(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
         form = {k: v[0].strip() for k, v in (await form_data(request)).items() if v}
         attendees = [dict(zip(("name", "agency"), (part.strip() for part in line.split(",", 1)), strict=False))
                      for line in form.get("attendees", "").splitlines() if line.strip()]
@@ -319,13 +307,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
 
     # --- reports (managers) -----------------------------------------------------------------------
 
-    manager_only = guarded(lambda u: u.role in ("manager", "admin"))
-
     @app.get("/reports", response_class=HTMLResponse)
-    async def reports(request: Request) -> Response:
-        user = manager_only(request)
-        if not isinstance(user, User):
-            return user
+    async def reports(request: Request, user: Manager) -> Response:
         api = client(user)
         data = {name: await api.call("intake", "GET", f"/reports/{name}", params={"weeks": 12})
                 for name in ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school")}
@@ -351,29 +334,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
                       waits=data["waiting-times"], breaches=data["breaches"], schools=data["concerns-by-school"])
 
     @app.get("/reports/{name}.csv")
-    async def report_csv(request: Request, name: str) -> Response:
-        user = manager_only(request)
-        if not isinstance(user, User):
-            return user
+    async def report_csv(request: Request, name: str, user: Manager) -> Response:
         text = await client(user).call("intake", "GET", f"/reports/{name}", params={"weeks": 12, "format": "csv"})
         return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
     # --- bulk import (administrators) ------------------------------------------------------------
 
-    admin_only = guarded(lambda u: u.role == "admin")
-
     @app.get("/admin/import", response_class=HTMLResponse)
-    async def import_page(request: Request) -> Response:
-        user = admin_only(request)
-        if not isinstance(user, User):
-            return user
+    async def import_page(request: Request, user: Admin) -> Response:
         return render(request, "import.html", result=None, errors=[])
 
     @app.post("/admin/import", response_class=HTMLResponse)
-    async def import_file(request: Request) -> Response:
-        user = admin_only(request)
-        if not isinstance(user, User):
-            return user
+    async def import_file(request: Request, user: Admin) -> Response:
         form = await request.form()
         upload = form.get("file")
         content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
@@ -387,18 +359,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     # --- completing a referral that needs information ------------------------------------------
 
     @app.get("/referrals/{referral_id}/complete", response_class=HTMLResponse)
-    async def complete_page(request: Request, referral_id: uuid.UUID) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def complete_page(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
         view = await client(user).call("intake", "GET", f"/referrals/{referral_id}")
         return render(request, "complete.html", referral=view, errors=[])
 
     @app.post("/referrals/{referral_id}/complete", response_class=HTMLResponse)
-    async def complete(request: Request, referral_id: uuid.UUID) -> Response:
-        user = referrer_only(request)
-        if not isinstance(user, User):
-            return user
+    async def complete(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
         form = await form_data(request)
         patch: dict[str, Any] = {"consent": {}}
         if form.get("consent-basis", [""])[0]:
@@ -418,10 +384,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     # --- DSR consent, close, export ----------------------------------------------------------
 
     @app.post("/dsr/{entry_id}/{action}", response_class=HTMLResponse)
-    async def dsr_action(request: Request, entry_id: uuid.UUID, action: str) -> Response:
-        user = panel_only(request)
-        if not isinstance(user, User):
-            return user
+    async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: Panel) -> Response:
         form = {k: v[0].strip() for k, v in (await form_data(request)).items() if v and v[0].strip()}
         paths = {"consent": f"/dsr/entries/{entry_id}/consent", "withdraw": f"/dsr/entries/{entry_id}/consent/withdraw", "close": f"/dsr/entries/{entry_id}/close"}
         if action not in paths:
@@ -437,10 +400,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         return RedirectResponse(f"/dsr/{entry_id}?done={action}", status_code=303)
 
     @app.get("/dsr-register.csv")
-    async def dsr_export(request: Request) -> Response:
-        user = panel_only(request)
-        if not isinstance(user, User):
-            return user
+    async def dsr_export(request: Request, user: Panel) -> Response:
         text = await client(user).call("dsr", "GET", "/dsr/export.csv")
         return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="dynamic-support-register.csv"'})
 
