@@ -17,12 +17,14 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 schemas_app = typer.Typer(help="The exported contracts (JSON Schema, AsyncAPI).", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 dsr_app = typer.Typer(help="The Dynamic Support Register.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead-letter topics (administrators: needs the broker's credentials).", no_args_is_help=True)
 app.add_typer(triage_app, name="triage")
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dsr_app, name="dsr")
+app.add_typer(dlq_app, name="dlq")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)]
 SERVICES = ("intake", "triage", "dsr", "worklists", "portal")
@@ -197,6 +199,43 @@ def topics_create() -> None:
     wanted = all_topics(settings.kafka_topic_partitions)
     asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, wanted, timeout=settings.startup_timeout_seconds))
     typer.echo(f"{len(wanted)} topics present on {settings.kafka_bootstrap_servers}")
+
+
+@dlq_app.command("list")
+def dlq_list(topic: Annotated[Optional[str], typer.Option(help="One dead-letter topic (default: every *.dlq topic).")] = None) -> None:
+    """What is in the dead-letter topics: where each record came from and why (never its content)."""
+    import asyncio
+
+    from services.common.dlq_tools import dlq_topics, list_dead_letters
+    from services.common.settings import get_settings
+
+    bootstrap = get_settings().kafka_bootstrap_servers
+
+    async def run() -> None:
+        for name in [topic] if topic else await dlq_topics(bootstrap):
+            letters = await list_dead_letters(bootstrap, name)
+            typer.echo(f"{name}: {len(letters)} record(s)")
+            for d in letters:
+                typer.echo(f"  id {d.id}  from {d.original_topic} [{d.original_partition}:{d.original_offset}]  "
+                           f"{d.size} bytes  key#{d.key_hash}  attempts {d.attempts}  {d.error}")
+
+    asyncio.run(run())
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Option(help="The dead-letter topic, e.g. frontdoor.referrals.submitted.dlq.")],
+    ids: Annotated[Optional[str], typer.Option(help="Comma-separated ids from `dlq list` (partition:offset); default: all.")] = None,
+) -> None:
+    """Send dead-lettered records back to their original topic after a fix (consumers deduplicate)."""
+    import asyncio
+
+    from services.common.dlq_tools import replay
+    from services.common.settings import get_settings
+
+    chosen = {i.strip() for i in ids.split(",") if i.strip()} if ids else None
+    sent = asyncio.run(replay(get_settings().kafka_bootstrap_servers, topic, chosen))
+    typer.echo(f"replayed {sent} record(s) from {topic}")
 
 
 @dsr_app.command("agenda")
