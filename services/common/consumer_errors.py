@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 import structlog
+from aiokafka.errors import MessageSizeTooLargeError
 from faststream import BaseMiddleware
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -91,7 +92,12 @@ async def dead_letter(broker: Any, record: Any, exc: BaseException, *, confirm: 
         topic=record.topic, partition=record.partition, offset=record.offset, dlq_topic=dlq,
         error_type=type(exc).__name__, error=error,
     )
-    return await broker.publish(record.value or b"", dlq, key=record.key, headers=headers, no_confirm=not confirm)
+    try:
+        return await broker.publish(record.value or b"", dlq, key=record.key, headers=headers, no_confirm=not confirm)
+    except MessageSizeTooLargeError:
+        # Too big to copy: the record itself stays on its original topic at the offset in the headers.
+        headers |= {"x-payload-omitted": str(len(record.value or b""))}
+        return await broker.publish(b"", dlq, key=record.key, headers=headers, no_confirm=not confirm)
 
 
 class MessageContextMiddleware(BaseMiddleware):
