@@ -4,8 +4,8 @@ and routed; duplicates, restarts and poison events; and no personal data in any 
 from __future__ import annotations
 
 import io
-import time
 import json
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
