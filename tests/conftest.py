@@ -34,6 +34,16 @@ async def topics(broker_bootstrap: str) -> dict[str, int]:
     return wanted
 
 
+@pytest.fixture(scope="module")
+def private_broker() -> Iterator[str]:
+    """A broker of a module's own (topics created), for tests that replay or count whole topics."""
+    import asyncio
+
+    with EmbeddedBroker() as broker:
+        asyncio.run(ensure_topics(broker.bootstrap, all_topics(partitions=4)))
+        yield broker.bootstrap
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from migrated_database(tmp_path_factory)

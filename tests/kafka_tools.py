@@ -11,6 +11,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
+from schemas.enums import Service
+
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -59,3 +62,35 @@ async def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes | No
             await producer.send_and_wait(topic, value, key=key, headers=headers or [])
     finally:
         await producer.stop()
+
+
+GROUP_TOPICS = {
+    "triage": [TOPIC_SUBMITTED], "intake": [TOPIC_DECISIONS, TOPIC_OUTCOMES], "dsr": [TOPIC_DECISIONS, TOPIC_OUTCOMES],
+    **{f"worklists.{s.value}": [queue_topic(s)] for s in Service},
+}
+
+
+async def lag(bootstrap: str, prefix: str, groups: list[str] | None = None) -> int:
+    """Records not yet committed by every consumer group of the system (the committed offsets, as
+    each consumer would resume from them)."""
+    total = 0
+    for group, topics in GROUP_TOPICS.items():
+        if groups is not None and group not in groups:
+            continue
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{prefix}.{group}", enable_auto_commit=False)
+        await consumer.start()
+        try:
+            for topic in topics:
+                parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
+                end = await consumer.end_offsets(parts)
+                for tp in parts:
+                    # The embedded broker can report a committed offset past its own end offset: caught up.
+                    total += max(0, end[tp] - (await consumer.committed(tp) or 0))
+        finally:
+            await consumer.stop()
+    return total
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer.topics()
+    return consumer.partitions_for_topic(topic) or set()

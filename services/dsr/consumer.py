@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, ServiceOutcome, TriageDecided
 from services.common.broker import raw_bodies, subscriber_options
+from services.common import faults
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, PermanentError
 from services.common.db import session_scope
 from services.common.settings import Settings
@@ -26,10 +27,14 @@ def apply_event(engine: Engine, body: bytes, clock: Clock) -> bool:
     kind = json.loads(body).get("event_type", "") if body else ""
     with session_scope(engine) as session:
         if kind == "triage.decided":
-            return apply_decision(session, TriageDecided.model_validate_json(body), clock)
-        if isinstance(kind, str) and kind.startswith("service_request."):
-            return apply_outcome(session, ServiceOutcome.model_validate_json(body), clock)
-    raise PermanentError("not an event the register consumes")
+            applied = apply_decision(session, TriageDecided.model_validate_json(body), clock)
+        elif isinstance(kind, str) and kind.startswith("service_request."):
+            applied = apply_outcome(session, ServiceOutcome.model_validate_json(body), clock)
+        else:
+            raise PermanentError("not an event the register consumes")
+    if applied:
+        faults.after_commit("dsr")
+    return applied
 
 
 def build_router(settings: Settings, engine: Engine, now: Callable[[], datetime] = utcnow) -> KafkaRouter:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
-from schemas.enums import Service
+from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED
 from services.common.db import make_engine
-from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage, ProcessedEvent
 from services.dsr.tables import DsrEntry, DsrTimelineItem
@@ -25,17 +21,11 @@ from services.topics import all_topics, ensure_topics
 from services.worklists.tables import WorklistItem
 from tests.factories import referral_body
 from tests.integration.test_dsr import Dsr
-from tests.kafka_tools import eventually, produce_raw, read_topic
+from tests.kafka_tools import eventually, lag, produce_raw, read_topic
 from tests.stack import Stack
 
 pytestmark = pytest.mark.integration
 TABLES: list[type[SQLModel]] = [ReferralRecord, ServiceRequestRecord, TimelineItem, WorklistItem, DsrEntry, DsrTimelineItem, ProcessedEvent, OutboxMessage]
-
-
-@pytest.fixture(scope="module")
-def own_broker() -> Iterator[str]:
-    with EmbeddedBroker() as broker:
-        yield broker.bootstrap
 
 
 def settings_for(bootstrap: str, url: str, prefix: str) -> Settings:
@@ -46,36 +36,6 @@ def settings_for(bootstrap: str, url: str, prefix: str) -> Settings:
 def counts(url: str) -> dict[str, int]:
     with Session(make_engine(url)) as s:
         return {t.__tablename__: int(s.exec(select(func.count()).select_from(t)).one()) for t in TABLES}  # type: ignore[attr-defined]
-
-
-GROUP_TOPICS = {
-    "triage": [TOPIC_SUBMITTED], "intake": [TOPIC_DECISIONS, TOPIC_OUTCOMES], "dsr": [TOPIC_DECISIONS, TOPIC_OUTCOMES],
-    **{f"worklists.{s.value}": [queue_topic(s)] for s in Service},
-}
-
-
-async def lag(bootstrap: str, prefix: str) -> int:
-    """Records not yet committed by every consumer group of the system (the committed offsets, as
-    each consumer would resume from them)."""
-    total = 0
-    for group, topics in GROUP_TOPICS.items():
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{prefix}.{group}", enable_auto_commit=False)
-        await consumer.start()
-        try:
-            for topic in topics:
-                parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
-                end = await consumer.end_offsets(parts)
-                for tp in parts:
-                    # The embedded broker can report a committed offset past its own end offset: caught up.
-                    total += max(0, end[tp] - (await consumer.committed(tp) or 0))
-        finally:
-            await consumer.stop()
-    return total
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer.topics()
-    return consumer.partitions_for_topic(topic) or set()
 
 
 async def run_stack(settings: Settings) -> tuple[Stack, Dsr]:
@@ -90,9 +50,9 @@ async def stop(stack: Stack, dsr: Dsr) -> None:
     await stack.stop()
 
 
-async def test_redelivery_and_a_full_replay_add_no_rows(own_broker: str, fresh_database_url: str) -> None:
-    await ensure_topics(own_broker, all_topics(4))
-    first = settings_for(own_broker, fresh_database_url, f"first-{uuid.uuid4().hex[:6]}")
+async def test_redelivery_and_a_full_replay_add_no_rows(private_broker: str, fresh_database_url: str) -> None:
+    await ensure_topics(private_broker, all_topics(4))
+    first = settings_for(private_broker, fresh_database_url, f"first-{uuid.uuid4().hex[:6]}")
     stack, dsr = await run_stack(first)
     try:
         bodies = [referral_body(child__nhs_number=..., concerns=["stammering", "housing"]),
@@ -104,14 +64,14 @@ async def test_redelivery_and_a_full_replay_add_no_rows(own_broker: str, fresh_d
             await eventually(lambda rid=rid: _decided(stack, rid), timeout=40)
 
         async def settled() -> bool:
-            return await lag(own_broker, first.kafka_group_prefix) == 0
+            return await lag(private_broker, first.kafka_group_prefix) == 0
 
         await eventually(settled, timeout=60, interval=0.5)
         before = counts(fresh_database_url)
         assert before["dsr_entries"] == 1 and before["worklist_items"] >= 4
 
-        submitted = await read_topic(own_broker, TOPIC_SUBMITTED)
-        await produce_raw(own_broker, TOPIC_SUBMITTED, [(r.key, r.value) for r in submitted for _ in range(3)],
+        submitted = await read_topic(private_broker, TOPIC_SUBMITTED)
+        await produce_raw(private_broker, TOPIC_SUBMITTED, [(r.key, r.value) for r in submitted for _ in range(3)],
                           headers=[("content-type", b"application/json")])
         await eventually(settled, timeout=60, interval=0.5)
         assert counts(fresh_database_url) == before
@@ -119,14 +79,14 @@ async def test_redelivery_and_a_full_replay_add_no_rows(own_broker: str, fresh_d
         await stop(stack, dsr)
 
     # Every consumer group from the beginning: a new group prefix replays every topic in full.
-    replay = settings_for(own_broker, fresh_database_url, f"replay-{uuid.uuid4().hex[:6]}")
+    replay = settings_for(private_broker, fresh_database_url, f"replay-{uuid.uuid4().hex[:6]}")
     stack, dsr = await run_stack(replay)
     try:
         async def replayed() -> bool:
-            return await lag(own_broker, replay.kafka_group_prefix) == 0
+            return await lag(private_broker, replay.kafka_group_prefix) == 0
 
         await eventually(replayed, timeout=90, interval=0.5)
-        decisions = [json.loads(r.value) for r in await read_topic(own_broker, TOPIC_DECISIONS)]
+        decisions = [json.loads(r.value) for r in await read_topic(private_broker, TOPIC_DECISIONS)]
         assert len(decisions) > len(ids)  # decided again...
         assert len({d["event_id"] for d in decisions}) == len(ids)  # ...as the very same events
         assert counts(fresh_database_url) == before  # and nothing anywhere changed
