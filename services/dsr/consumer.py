@@ -12,8 +12,8 @@ from faststream.kafka import KafkaRouter
 from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, ServiceOutcome, TriageDecided
-from services.common.broker import raw_bodies, subscriber_options
 from services.common import faults
+from services.common.broker import raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, PermanentError
 from services.common.db import session_scope
 from services.common.settings import Settings
