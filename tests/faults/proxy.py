@@ -1,0 +1,84 @@
+"""A TCP fault proxy for tests, placed between the services and the broker or the database.
+
+Modes: `pass` (forward), `latency` (delay every chunk), `blackhole` (accept and hold connections,
+forwarding nothing), `reset` (drop every connection at once), `refuse` (stop accepting). Loopback only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import Literal
+
+Mode = Literal["pass", "latency", "blackhole", "reset", "refuse"]
+
+
+class FaultProxy:
+    def __init__(self, upstream_port: int, *, port: int = 0, upstream_host: str = "127.0.0.1"):
+        self.upstream = (upstream_host, upstream_port)
+        self.port = port
+        self.mode: Mode = "pass"
+        self.latency = 0.0
+        self._server: asyncio.Server | None = None
+        self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        self._drop_all()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def set(self, mode: Mode, *, latency: float = 0.0) -> None:
+        self.mode, self.latency = mode, latency
+        if mode in ("reset", "refuse"):
+            self._drop_all()
+        if mode == "refuse" and self._server is not None:
+            self._server.close()
+            self._server = None
+        if mode in ("pass", "latency", "blackhole") and self._server is None:
+            self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    def _drop_all(self) -> None:
+        for client, upstream in list(self._pairs):
+            for writer in (client, upstream):
+                with contextlib.suppress(Exception):
+                    sock = writer.get_extra_info("socket")
+                    if sock is not None:  # RST rather than FIN
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    writer.close()
+        self._pairs.clear()
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        if self.mode == "reset":
+            client_w.close()
+            return
+        try:
+            up_r, up_w = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            client_w.close()
+            return
+        pair = (client_w, up_w)
+        self._pairs.add(pair)
+        await asyncio.gather(self._pipe(client_r, up_w), self._pipe(up_r, client_w), return_exceptions=True)
+        self._pairs.discard(pair)
+        for w in pair:
+            with contextlib.suppress(Exception):
+                w.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            while self.mode == "blackhole":
+                await asyncio.sleep(0.05)  # hold the bytes: the other side sees a silent network
+            if self.mode == "latency" and self.latency:
+                await asyncio.sleep(self.latency)
+            writer.write(data)
+            await writer.drain()
+        writer.close()
