@@ -21,6 +21,8 @@ class FaultProxy:
         self.latency = 0.0
         self._server: asyncio.Server | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -35,6 +37,10 @@ class FaultProxy:
 
     async def set(self, mode: Mode, *, latency: float = 0.0) -> None:
         self.mode, self.latency = mode, latency
+        if mode == "blackhole":
+            self._flowing.clear()
+        else:
+            self._flowing.set()
         if mode in ("reset", "refuse"):
             self._drop_all()
         if mode == "refuse" and self._server is not None:
@@ -75,8 +81,7 @@ class FaultProxy:
             data = await reader.read(65536)
             if not data:
                 break
-            while self.mode == "blackhole":
-                await asyncio.sleep(0.05)  # hold the bytes: the other side sees a silent network
+            await self._flowing.wait()  # blackhole: hold the bytes, the other side sees a silent network
             if self.mode == "latency" and self.latency:
                 await asyncio.sleep(self.latency)
             writer.write(data)
