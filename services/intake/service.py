@@ -103,14 +103,21 @@ def _history(session: Session, child_id: uuid.UUID, at: datetime, exclude: uuid.
     return History(prior_referrals_365d=session.exec(prior).one(), open_services=sorted(set(services)))
 
 
+NEAR_MATCH_CANDIDATES = 1000  # others born the same day, looked at for near-match hints
+
+
 def _candidates(session: Session, identity: Identity) -> list[KnownChild]:
-    conditions: list[Any] = [Child.date_of_birth == identity.born]
-    conditions.append((Child.given_key == identity.given) & (Child.family_key == identity.family))
+    """Every exact match (the NHS number; the names) always, however many children share the birth
+    date; then others born that day, capped, for near-match hints. (A cap on the lot once let a
+    busy birth date hide the child's own record and make a second child with the same NHS number.)"""
+    exact: list[Any] = [(Child.given_key == identity.given) & (Child.family_key == identity.family)]
     if identity.nhs_number:
-        conditions.append(Child.nhs_number == identity.nhs_number)
-    rows = session.exec(select(Child).where(or_(*conditions)).limit(200)).all()
+        exact.append(Child.nhs_number == identity.nhs_number)
+    rows = {c.id: c for c in session.exec(select(Child).where(or_(*exact))).all()}
+    same_day = select(Child).where(Child.date_of_birth == identity.born).order_by(col(Child.created_at).desc()).limit(NEAR_MATCH_CANDIDATES)
+    rows |= {c.id: c for c in session.exec(same_day).all() if c.id not in rows}
     return [
-        KnownChild(c.id, Identity(c.given_key, c.family_key, c.date_of_birth, c.postcode_key, c.nhs_number)) for c in rows
+        KnownChild(c.id, Identity(c.given_key, c.family_key, c.date_of_birth, c.postcode_key, c.nhs_number)) for c in rows.values()
     ]
 
 

@@ -155,6 +155,27 @@ async def test_identity_and_history_come_from_the_store(client: httpx.AsyncClien
     assert view.json()["possible_duplicate"] is True
 
 
+async def test_a_busy_birth_date_never_hides_the_childs_own_record(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    """More children born on one day than the near-match cap: the child's NHS number still finds it."""
+    from datetime import date, datetime, timezone
+
+    from services.intake.service import NEAR_MATCH_CANDIDATES
+    from services.intake.tables import Child
+
+    born = "2013-03-03"
+    nhs = sample_nhs_number(31)
+    first = await client.post("/referrals", json=referral_body(child__nhs_number=nhs, child__date_of_birth=born), headers=auth(app_settings))
+    engine = make_engine(app_settings.database_url)
+    with Session(engine) as s:  # others born that day, all recorded after the child
+        later = datetime.now(timezone.utc)
+        s.add_all([Child(id=uuid.uuid4(), given_key=f"other{i}", family_key="sameday", date_of_birth=date(2013, 3, 3), postcode_key="SS12AB",
+                         created_at=later) for i in range(NEAR_MATCH_CANDIDATES + 5)])
+        s.commit()
+    again = await client.post("/referrals", json=referral_body(child__nhs_number=nhs, child__date_of_birth=born), headers=auth(app_settings))
+    assert again.status_code == 201
+    assert again.json()["child_id"] == first.json()["child_id"]
+
+
 async def test_reads_and_writes_of_child_records_are_audited(client: httpx.AsyncClient, app_settings: Settings) -> None:
     created = await client.post("/referrals", json=referral_body(), headers=auth(app_settings, subject="auditee"))
     rid = uuid.UUID(created.json()["referral_id"])
