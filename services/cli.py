@@ -143,7 +143,11 @@ def serve(
         application, default_port = portal_app(settings), settings.portal_port
     else:
         _fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
-    uvicorn.run(application, host=host, port=port or default_port, log_config=None, timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
+    from services.common.runtime import DrainingServer
+
+    config = uvicorn.Config(application, host=host, port=port or default_port, log_config=None,
+                            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
+    DrainingServer(config, drain_seconds=settings.shutdown_drain_seconds).run()
 
 
 @app.command()

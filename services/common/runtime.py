@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
@@ -84,3 +85,38 @@ def wake_relay(app: FastAPI) -> None:
     """Publish what a request just committed without waiting for the next poll."""
     if app.state.relay is not None:
         app.state.relay.wake()
+
+
+class DrainingServer(uvicorn.Server):
+    """Uvicorn with a graceful stop in the order an orchestrator needs: on the first SIGTERM (or
+    Ctrl-C) readiness goes false at once while the service keeps serving and consuming for
+    `drain_seconds`, so traffic moves elsewhere; then the usual shutdown: stop accepting, let
+    requests finish, and the lifespan stops the consumers, which finish their in-flight messages
+    (within GRACEFUL_TIMEOUT_SECONDS) and commit their offsets. A second signal stops at once."""
+
+    def __init__(self, config: uvicorn.Config, *, drain_seconds: float):
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining = False
+
+    async def serve(self, sockets: Any = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._mark_unready()
+        if self._draining:  # a second signal: stop now
+            self.force_exit = True
+            super().handle_exit(sig, frame)
+        elif self._loop is None or not self.drain_seconds:
+            super().handle_exit(sig, frame)
+        else:
+            self._draining = True
+            log.info("stopping: readiness false, draining before shutdown", seconds=self.drain_seconds)
+            self._loop.call_soon_threadsafe(self._loop.call_later, self.drain_seconds, super().handle_exit, sig, frame)
+
+    def _mark_unready(self) -> None:
+        app = self.config.app
+        if isinstance(app, FastAPI):
+            app.state.ready = False

@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     outbox_poll_seconds: float = Field(0.5, gt=0)
-    graceful_timeout_seconds: float = Field(15.0, gt=0)
+    graceful_timeout_seconds: float = Field(15.0, gt=0, description="how long in-flight work may take to finish at shutdown")
+    shutdown_drain_seconds: float = Field(
+        2.0, ge=0, description="on SIGTERM, readiness goes false and the service keeps working this long before stopping"
+    )
     intake_port: int = 8000
     triage_port: int = 8001
     dsr_port: int = 8002

@@ -67,7 +67,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     app.mount("/assets", StaticFiles(directory=ASSETS / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=ASSETS), name="static")
     app.state.ready = True
-    install_common(app, ready=lambda: True)
+    install_common(app, ready=lambda: app.state.ready)
 
     def user_of(request: Request) -> User | None:
         if settings.auth_mode == "oidc":

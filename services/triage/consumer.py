@@ -23,6 +23,7 @@ from schemas import (
     queue_topic,
 )
 from schemas.enums import Service
+from services.common import faults
 from services.common.broker import event_headers, raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, dead_letter, is_transient
 from services.common.settings import Settings
@@ -74,6 +75,7 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
             for route in decided.routes:
                 ROUTES.labels(route.service.value, route.priority.value).inc()
         await asyncio.gather(*sends)  # every send confirmed (acks=all) before the batch is committed
+        faults.after_commit("triage")
 
     return router
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Literal
+from typing import Any, Literal
 
 Mode = Literal["pass", "latency", "blackhole", "reset", "refuse"]
 
@@ -77,13 +77,54 @@ class FaultProxy:
                 w.close()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                break
-            await self._flowing.wait()  # blackhole: hold the bytes, the other side sees a silent network
-            if self.mode == "latency" and self.latency:
-                await asyncio.sleep(self.latency)
-            writer.write(data)
-            await writer.drain()
+        with contextlib.suppress(ConnectionError, OSError):  # a dropped connection ends the pipe, as on a real network
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                await self._flowing.wait()  # blackhole: hold the bytes, the other side sees a silent network
+                if self.mode == "latency" and self.latency:
+                    await asyncio.sleep(self.latency)
+                writer.write(data)
+                await writer.drain()
         writer.close()
+
+
+class ProxyThread:
+    """A FaultProxy on an event loop of its own, in a thread: the traffic it carries never waits
+    for the test or script that controls it (which may block on a database query or a sleep)."""
+
+    def __init__(self, upstream_port: int, *, port: int = 0):
+        import threading
+
+        self.proxy = FaultProxy(upstream_port, port=port)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fault-proxy", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.proxy.port
+
+    @property
+    def mode(self) -> Mode:
+        return self.proxy.mode
+
+    def start(self) -> ProxyThread:
+        self._thread.start()
+        self._call(self.proxy.start())
+        return self
+
+    def set(self, mode: Mode, *, latency: float = 0.0) -> None:
+        self._call(self.proxy.set(mode, latency=latency))
+
+    async def aset(self, mode: Mode, *, latency: float = 0.0) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.proxy.set(mode, latency=latency), self._loop))
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._call(self.proxy.stop())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)

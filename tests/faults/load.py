@@ -1,0 +1,41 @@
+"""Referral bodies for fault tests and the soak: the worked triage cases' referrals (so every
+route, priority and DSR suggestion occurs), each for a new child, with some children referred
+again (so the register folds several decisions for one child)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from services.demo import sample_nhs_number
+
+GOLDEN = Path(__file__).resolve().parents[2] / "services" / "triage" / "golden"
+GIVEN = ["Avery", "Bryn", "Cass", "Dara", "Eden", "Finley", "Gray", "Harley", "Indy", "Jules", "Kit", "Lowen"]
+FAMILY = ["Ashdown", "Brightwell", "Colcott", "Dunmore", "Elstow", "Fennick", "Garrow", "Hallam", "Ivers", "Jessop"]
+
+
+def case_referrals() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text())["event"]["referral"] for p in sorted(GOLDEN.glob("*.json"))]
+
+
+def referral_bodies(*, seed: int = 7, start: int = 0, repeat_share: float = 0.1) -> Iterator[dict[str, Any]]:
+    """Endless valid bodies. `start` offsets the sample NHS numbers so runs on one database do not meet."""
+    rng = random.Random(seed)
+    cases = case_referrals()
+    children: list[dict[str, Any]] = []
+    serial = start
+    while True:
+        body = copy.deepcopy(rng.choice(cases))
+        if children and rng.random() < repeat_share:
+            body["child"] |= copy.deepcopy(rng.choice(children))
+        else:
+            serial += 1
+            identity = {"given_name": f"{rng.choice(GIVEN)}", "family_name": f"{rng.choice(FAMILY)}-{serial}",
+                        "nhs_number": sample_nhs_number(serial * 10)}  # x10: never two serials on one number
+            body["child"] |= identity
+            children.append(identity | {"date_of_birth": body["child"]["date_of_birth"], "postcode": body["child"]["postcode"]})
+        yield body

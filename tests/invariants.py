@@ -1,0 +1,192 @@
+"""The invariant checker every fault test and the soak end with.
+
+For the referrals a test submitted, read what the system did — the topics as an outside observer
+and each service's tables — and check, independently of the code under test:
+
+- every referral was published once and decided exactly once (one decision event id per
+  referral; the same event seen twice on the wire is a redelivery, not a second decision);
+- each decision's routes are exactly the service requests on each service's queue topic, in
+  intake's `service_requests`, and in each service's worklist — none missing, none extra;
+- the referral shows one decision on its record and one decision note on the child's timeline;
+- the Dynamic Support Register equals a fold over the decisions in the order the register
+  consumes them (per child, by offset): one entry per candidate child, created by the first
+  candidate decision, its suggested rating the highest suggested, escalation marked when a later
+  suggestion was higher, one timeline note per candidate decision;
+- every consumer recorded each event once; nothing is left unpublished in any outbox.
+
+`lost` counts what should exist and does not; `duplicated` what exists more than once or should
+not exist at all. Both must be zero."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, queue_topic
+from schemas.enums import Service
+from services.common.db import make_engine
+from services.common.tables import OutboxMessage
+from services.dsr.tables import DsrEntry, DsrTimelineItem
+from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
+from services.worklists.tables import WorklistItem
+from tests.kafka_tools import read_topic
+
+SEVERITY = {None: 0, "green": 1, "amber": 2, "red": 3, "blue": 4}
+
+
+@dataclass
+class Report:
+    referrals: int = 0
+    decisions: int = 0
+    service_requests: int = 0
+    dsr_entries: int = 0
+    wire_records: int = 0  # records read on the checked topics, redeliveries included
+    redelivered: int = 0  # records whose event id was already seen on that topic
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and not self.duplicated
+
+    def summary(self) -> str:
+        return (f"{self.referrals} referrals, {self.decisions} decisions, {self.service_requests} service requests, "
+                f"{self.dsr_entries} DSR entries; {self.wire_records} records read, {self.redelivered} redelivered; "
+                f"lost {len(self.lost)}, duplicated {len(self.duplicated)}")
+
+    def explain(self) -> str:
+        return self.summary() + "".join(f"\n  lost: {p}" for p in self.lost[:20]) + "".join(f"\n  duplicated: {p}" for p in self.duplicated[:20])
+
+
+async def events_on(bootstrap: str, topic: str, report: Report) -> list[dict[str, Any]]:
+    """The topic's events in consumption order (by partition, then offset), first sighting of each id."""
+    seen: set[str] = set()
+    out = []
+    for record in sorted(await read_topic(bootstrap, topic), key=lambda r: (r.partition, r.offset)):
+        report.wire_records += 1
+        event = json.loads(record.value)
+        if event["event_id"] in seen:
+            report.redelivered += 1
+            continue
+        seen.add(event["event_id"])
+        out.append(event)
+    return out
+
+
+async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list[str]) -> Report:
+    wanted = {str(r) for r in referral_ids}
+    report = Report(referrals=len(wanted))
+
+    submitted = Counter(e["referral_id"] for e in await events_on(bootstrap, TOPIC_SUBMITTED, report)
+                        if e["event_type"] == "referral.submitted" and e["referral_id"] in wanted)
+    report.lost += [f"referral {r} never published" for r in wanted - set(submitted)]
+    report.duplicated += [f"referral {r} published as {n} events" for r, n in submitted.items() if n > 1]
+
+    decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report) if e["referral_id"] in wanted]
+    firsts = Counter(e["referral_id"] for e in decisions if e.get("redirect_of") is None)
+    report.decisions = sum(firsts.values())
+    report.lost += [f"referral {r} never decided" for r in wanted - set(firsts)]
+    report.duplicated += [f"referral {r} decided {n} times (distinct decision events)" for r, n in firsts.items() if n > 1]
+
+    expected: dict[str, dict[str, str]] = defaultdict(dict)  # service -> request id -> referral id
+    for decision in decisions:
+        for route in decision["routes"]:
+            expected[route["service"]][route["service_request_id"]] = decision["referral_id"]
+    report.service_requests = sum(len(v) for v in expected.values())
+
+    for service in Service:
+        queued = Counter(e["service_request_id"] for e in await events_on(bootstrap, queue_topic(service), report)
+                         if e["referral_id"] in wanted)
+        _compare(report, f"{service.value} queue", set(expected[service.value]), queued)
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            _check_tables(session, report, wanted, expected, decisions)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _compare(report: Report, where: str, expected: set[str], found: Counter[str]) -> None:
+    report.lost += [f"{where}: request {r} missing" for r in expected - set(found)]
+    report.duplicated += [f"{where}: request {r} not in any decision" for r in set(found) - expected]
+    report.duplicated += [f"{where}: request {r} {n} times" for r, n in found.items() if n > 1]
+
+
+def _uuids(values: set[str]) -> list[uuid.UUID]:
+    return [uuid.UUID(v) for v in values]
+
+
+def _check_tables(session: Session, report: Report, wanted: set[str], expected: dict[str, dict[str, str]],
+                  decisions: list[dict[str, Any]]) -> None:
+    ids = _uuids(wanted)
+    records = session.exec(select(ReferralRecord).where(col(ReferralRecord.id).in_(ids))).all()
+    report.lost += [f"referral {r} not stored by intake" for r in wanted - {str(r.id) for r in records}]
+    report.lost += [f"referral {r.id} not shown as decided" for r in records if r.status != "decided" or r.decision is None]
+    notes = Counter(str(t.referral_id) for t in session.exec(
+        select(TimelineItem).where(col(TimelineItem.referral_id).in_(ids), TimelineItem.kind == "decision")).all())
+    report.duplicated += [f"referral {r}: {n} decision notes on the timeline" for r, n in notes.items() if n > 1]
+
+    all_expected = {rid: s for s, reqs in expected.items() for rid in reqs}
+    requests = session.exec(select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(ids))).all()
+    _compare(report, "intake service_requests", set(all_expected), Counter(str(r.id) for r in requests))
+    items = session.exec(select(WorklistItem).where(col(WorklistItem.referral_id).in_(ids))).all()
+    for service in Service:
+        _compare(report, f"{service.value} worklist", set(expected[service.value]),
+                 Counter(str(i.id) for i in items if i.service == service.value))
+
+    _check_register(session, report, decisions)
+
+    unpublished = session.exec(select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))).one()
+    if unpublished:
+        report.lost.append(f"{unpublished} outbox rows never published")
+
+
+def _check_register(session: Session, report: Report, decisions: list[dict[str, Any]]) -> None:
+    """The register as a fold over the candidate decisions, per child in consumption order."""
+    fold: dict[str, dict[str, Any]] = {}
+    for d in decisions:
+        dsr = d["dsr"]
+        if not dsr["candidate"] or d.get("redirect_of") is not None:
+            continue
+        suggested = dsr.get("suggested_rating")
+        entry = fold.get(d["child_id"])
+        if entry is None:
+            consent = (dsr.get("consent") or "") == "given"
+            fold[d["child_id"]] = {"first": d["event_id"], "status": "pending_review" if consent else "pending_consent",
+                                   "suggested": suggested, "escalation": False, "notes": 1}
+            continue
+        if SEVERITY[suggested] > SEVERITY[entry["suggested"]]:
+            entry["suggested"], entry["escalation"] = suggested, True
+        entry["notes"] += 1
+
+    children = _uuids(set(fold))
+    entries = session.exec(select(DsrEntry).where(col(DsrEntry.child_id).in_(children))).all() if children else []
+    report.dsr_entries = len(entries)
+    by_child = defaultdict(list)
+    for e in entries:
+        by_child[str(e.child_id)].append(e)
+    notes = Counter(str(t.entry_id) for t in session.exec(
+        select(DsrTimelineItem).where(col(DsrTimelineItem.entry_id).in_([e.id for e in entries]), DsrTimelineItem.kind == "referral")).all()) if entries else Counter()
+    from services.common.ids import derived_id
+
+    for child, want in fold.items():
+        found = by_child.get(child, [])
+        if not found:
+            report.lost.append(f"DSR entry for child {child} missing")
+            continue
+        if len(found) > 1:
+            report.duplicated.append(f"child {child} has {len(found)} DSR entries")
+        e = found[0]
+        got = {"id": str(e.id), "status": e.status, "suggested": e.suggested_rating, "escalation": e.escalation_suggested, "notes": notes[str(e.id)]}
+        exp = {"id": str(derived_id(uuid.UUID(want["first"]), "dsr.entry")), "status": want["status"], "suggested": want["suggested"],
+               "escalation": want["escalation"], "notes": want["notes"]}
+        if got != exp:
+            (report.duplicated if got["notes"] > exp["notes"] else report.lost).append(f"DSR entry for child {child}: {got} != fold {exp}")
