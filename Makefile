@@ -8,7 +8,7 @@ PYTHON ?= python3
 # The functional core, held to mypy --strict.
 CORE := schemas services/dsr/rules.py services/triage/engine.py services/triage/facts.py services/triage/ruleset.py services/triage/ruleset_model.py services/triage/state.py services/triage/golden.py services/triage/outputs.py services/common/workdays.py services/intake/identity.py
 
-.PHONY: install run test test-unit lint bench schemas clean help
+.PHONY: install run test test-unit lint bench soak schemas clean help
 
 help:
 	@echo "make run [DEMO=1]   start broker, database, intake and triage (Ctrl-C stops all)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit      run only the fast unit tests"
 	@echo "make lint           ruff + mypy"
 	@echo "make bench          benchmarks (not tests), ratios against a baseline in the same run"
+	@echo "make soak           10 minutes at 50 referrals/s with random faults, then the invariant checker (PostgreSQL)"
 	@echo "make schemas        regenerate schemas/json and schemas/asyncapi.json from the models"
 
 $(STAMP): requirements.lock pyproject.toml services/portal/package-lock.json
@@ -44,6 +45,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.decide
 	$(PY) -m bench.triage_throughput
+
+soak: $(STAMP)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 schemas: $(STAMP)
 	$(VENV)/bin/frontdoor schemas export

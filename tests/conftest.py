@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from services.common.db import make_engine, migrate, normalise_url
+from services.common.db import migrate
 from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
 from services.topics import all_topics, ensure_topics
+from tests.databases import temporary_schema
 from tests.idp import oidc  # noqa: F401 - a fixture: a stand-in identity provider
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -62,20 +62,8 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         migrate(url)
         yield url
         return
-    # A schema of its own per run, so runs never see each other's rows; dropped afterwards.
-    schema = f"frontdoor_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    url = f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
-    migrate(url)
-    try:
+    with temporary_schema(base) as url:  # a schema of its own per run, dropped afterwards
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import copy
 import json
 import random
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,15 @@ def referral_bodies(*, seed: int = 7, start: int = 0, repeat_share: float = 0.1)
         else:
             serial += 1
             identity = {"given_name": f"{rng.choice(GIVEN)}", "family_name": f"{rng.choice(FAMILY)}-{serial}",
-                        "nhs_number": sample_nhs_number(serial * 10)}  # x10: never two serials on one number
+                        "nhs_number": sample_nhs_number(serial * 10),  # x10: never two serials on one number
+                        "date_of_birth": _younger(body["child"]["date_of_birth"], rng.randint(0, 180))}
             body["child"] |= identity
-            children.append(identity | {"date_of_birth": body["child"]["date_of_birth"], "postcode": body["child"]["postcode"]})
+            children.append(identity | {"postcode": body["child"]["postcode"]})
         yield body
+
+
+def _younger(born: str, days: int) -> str:
+    """Born up to `days` later (so children spread over birth dates as a real population does),
+    never within a month of today."""
+    shifted = date.fromisoformat(born) + timedelta(days=days)
+    return min(shifted, max(date.fromisoformat(born), date.today() - timedelta(days=30))).isoformat()
