@@ -99,6 +99,21 @@ class Faults:
         self.system.wait_ready(self.system.processes, timeout=180)
 
 
+def behind(system: System) -> int | None:
+    """Records not yet consumed plus events not yet published; None when the broker does not
+    answer within a few seconds (a fault is on)."""
+    from tests.faults.system import unpublished
+    from tests.kafka_tools import lag
+
+    async def measure() -> int:
+        return await asyncio.wait_for(lag(system.bootstrap, system.prefix), timeout=5)
+
+    try:
+        return asyncio.run(measure()) + unpublished(system)
+    except Exception:  # noqa: BLE001 - a progress figure, never a reason to stop
+        return None
+
+
 def bar(done: float, width: int = 30) -> str:
     filled = int(width * min(done, 1.0))
     return "[" + "#" * filled + "-" * (width - filled) + "]"
@@ -123,6 +138,7 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         load_start = time.monotonic()
         next_fault = load_start + rng.uniform(10, 20)
         next_report = load_start + 10
+        most_behind = 0
         try:
             while (elapsed := time.monotonic() - load_start) < duration:
                 if any(load.errors for load in loads):
@@ -134,9 +150,12 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
                 if time.monotonic() >= next_report:
                     elapsed = time.monotonic() - load_start
                     submitted = sum(len(load.ids) for load in loads)
+                    waiting = behind(system)
+                    if waiting is not None:
+                        most_behind = max(most_behind, waiting)
                     say(f"{bar(elapsed / duration)} {elapsed / 60:4.1f}/{minutes:g} min  submitted {submitted} "
-                        f"({submitted / max(elapsed, 1):.1f}/s)  faults {sum(faults.injected.values())}"
-                        + ("  (fault active)" if faults.busy or faults.down else ""))
+                        f"({submitted / max(elapsed, 1):.1f}/s)  backlog {'?' if waiting is None else waiting}  "
+                        f"faults {sum(faults.injected.values())}" + ("  (fault active)" if faults.busy or faults.down else ""))
                     next_report = time.monotonic() + 10
                 time.sleep(0.2)
         finally:
@@ -157,7 +176,7 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         "submit_retries": sum(load.submitter.retries for load in loads),
         "faults": dict(faults.injected), "faults_total": sum(faults.injected.values()),
         "lost": len(report.lost), "duplicated": len(report.duplicated), "problems": (report.lost + report.duplicated)[:50],
-        "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
+        "max_backlog_seen": most_behind, "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
     }
     print(report.explain(), flush=True)
     return result

@@ -10,6 +10,7 @@ from faststream.kafka import KafkaRouter
 from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, ServiceOutcome, TriageDecided
+from services.common import faults
 from services.common.broker import raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, PermanentError
 from services.common.db import session_scope
@@ -22,10 +23,14 @@ def apply_event(engine: Engine, body: bytes) -> bool:
     kind = json.loads(body).get("event_type", "") if body else ""
     with session_scope(engine) as session:
         if kind == "triage.decided":
-            return apply_decision(session, TriageDecided.model_validate_json(body))
-        if isinstance(kind, str) and kind.startswith("service_request."):
-            return apply_outcome(session, ServiceOutcome.model_validate_json(body), now=utcnow())
-    raise PermanentError("not an event intake consumes")
+            applied = apply_decision(session, TriageDecided.model_validate_json(body))
+        elif isinstance(kind, str) and kind.startswith("service_request."):
+            applied = apply_outcome(session, ServiceOutcome.model_validate_json(body), now=utcnow())
+        else:
+            raise PermanentError("not an event intake consumes")
+    if applied:
+        faults.after_commit("intake")
+    return applied
 
 
 def build_router(settings: Settings, engine: Engine) -> KafkaRouter:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from schemas import ServiceRequestCreated, queue_topic
 from schemas.enums import Service
+from services.common import faults
 from services.common.auth import Principal, authenticated, require
 from services.common.broker import make_broker, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES
@@ -85,7 +86,9 @@ def _queue_router(svc: Service, settings: Settings, engine: Engine) -> KafkaRout
 
     def apply(event: ServiceRequestCreated) -> None:
         with session_scope(engine) as session:
-            service.receive(session, event)
+            applied = service.receive(session, event)
+        if applied:
+            faults.after_commit("worklists")
 
     @router.subscriber(queue_topic(svc), title=f"service_request.created (worklists.{svc.value})", **subscriber_options(settings, f"worklists.{svc.value}"))
     async def on_request(event: ServiceRequestCreated) -> None:

@@ -169,7 +169,9 @@ class System:
         return [p for p in self.processes if p.name == name]
 
     def restart(self, process: Process, *, wait: bool = True) -> None:
-        process.wait(timeout=0.1) if not process.alive() else None
+        """Start a process that has stopped (reaped first) again, on its port."""
+        assert not process.alive(), f"{process.label} is still running"
+        process.wait(timeout=1)
         process.start()
         if wait:
             self.wait_ready([process], timeout=120)

@@ -84,7 +84,7 @@ async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_bro
         service.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         at_signal = applied(fresh_database_url, children)
-        assert status(port, "/health/ready") == 503  # readiness false at once ...
+        await eventually(lambda: status(port, "/health/ready") == 503, timeout=1, interval=0.05)  # readiness false at once ...
         assert status(port, "/health/live") == 200  # ... while the service is still up and working
         exit_code = service.wait(timeout=DRAIN + GRACEFUL + 15)
         took = time.monotonic() - signalled
