@@ -99,19 +99,35 @@ class Faults:
         self.system.wait_ready(self.system.processes, timeout=180)
 
 
-def behind(system: System) -> int | None:
-    """Records not yet consumed plus events not yet published; None when the broker does not
-    answer within a few seconds (a fault is on)."""
+def behind(system: System) -> tuple[int, str] | None:
+    """(records not yet consumed plus events not yet published, the group furthest behind); None
+    when the broker does not answer within a few seconds (a fault is on)."""
     from tests.faults.system import unpublished
-    from tests.kafka_tools import lag
+    from tests.kafka_tools import lags
 
-    async def measure() -> int:
-        return await asyncio.wait_for(lag(system.bootstrap, system.prefix), timeout=5)
+    async def measure() -> dict[str, int]:
+        return await asyncio.wait_for(lags(system.bootstrap, system.prefix), timeout=5)
 
     try:
-        return asyncio.run(measure()) + unpublished(system)
+        by_group = asyncio.run(measure())
+        return sum(by_group.values()) + unpublished(system), max(by_group, key=lambda g: by_group[g])
     except Exception:  # noqa: BLE001 - a progress figure, never a reason to stop
         return None
+
+
+async def triage_offsets(system: System) -> dict[int, tuple[int | None, int]]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from schemas import TOPIC_SUBMITTED
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=system.bootstrap, group_id=f"{system.prefix}.triage", enable_auto_commit=False)
+    try:
+        await consumer.start()
+        parts = [TopicPartition(TOPIC_SUBMITTED, p) for p in range(4)]
+        end = await consumer.end_offsets(parts)
+        return {tp.partition: (await consumer.committed(tp), end[tp]) for tp in parts}
+    finally:
+        await consumer.stop()
 
 
 def bar(done: float, width: int = 30) -> str:
@@ -119,7 +135,8 @@ def bar(done: float, width: int = 30) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: Path) -> dict[str, Any]:
+def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: Path, faults_on: bool = True,
+         fault_gap: tuple[float, float] = (15, 35)) -> dict[str, Any]:
     rng = random.Random(seed)  # noqa: S311 - a reproducible fault schedule, not a secret
     started = time.monotonic()
 
@@ -144,17 +161,18 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
                 if any(load.errors for load in loads):
                     break
                 faults.tick()
-                if not faults.busy and time.monotonic() >= next_fault:
+                if faults_on and not faults.busy and time.monotonic() >= next_fault:
                     faults.inject()
-                    next_fault = time.monotonic() + rng.uniform(15, 35)
+                    next_fault = time.monotonic() + rng.uniform(*fault_gap)
                 if time.monotonic() >= next_report:
                     elapsed = time.monotonic() - load_start
                     submitted = sum(len(load.ids) for load in loads)
                     waiting = behind(system)
                     if waiting is not None:
-                        most_behind = max(most_behind, waiting)
+                        most_behind = max(most_behind, waiting[0])
+                    shown = "?" if waiting is None else f"{waiting[0]} (most: {waiting[1]})" if waiting[0] else "0"
                     say(f"{bar(elapsed / duration)} {elapsed / 60:4.1f}/{minutes:g} min  submitted {submitted} "
-                        f"({submitted / max(elapsed, 1):.1f}/s)  backlog {'?' if waiting is None else waiting}  "
+                        f"({submitted / max(elapsed, 1):.1f}/s)  backlog {shown}  "
                         f"faults {sum(faults.injected.values())}" + ("  (fault active)" if faults.busy or faults.down else ""))
                     next_report = time.monotonic() + 10
                 time.sleep(0.2)
@@ -168,6 +186,8 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         say(f"settled {settled - healed:.0f} s after healing; checking invariants")
         report = asyncio.run(check(system.bootstrap, database_url, ids))
         lag, unpublished = backlog(system)
+        if not report.ok:
+            say(f"where triage stands (partition: committed / end): {asyncio.run(triage_offsets(system))}")
     result = {
         "minutes": minutes, "target_rate": rate, "seed": seed, "referrals": report.referrals,
         "achieved_rate": round(len(ids) / load_seconds, 1), "decisions": report.decisions,
@@ -190,13 +210,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seeds the load and the fault schedule (default 1)")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
                         help="PostgreSQL to use; the soak makes a schema of its own there and drops it after")
+    parser.add_argument("--fault-gap", type=float, nargs=2, default=(15.0, 35.0), metavar=("MIN", "MAX"),
+                        help="seconds between one fault's end and the next, drawn at random (default 15 35)")
+    parser.add_argument("--no-faults", action="store_true", help="the same load with no faults (a baseline for the backlog figures)")
     parser.add_argument("--report", type=Path, default=ROOT / "var" / "soak-report.json", help="where the figures go (JSON)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         parser.error("the soak needs PostgreSQL (a database proxy sits in front of it)")
     workdir = ROOT / "var" / f"soak-{time.strftime('%Y%m%d-%H%M%S')}"
     with temporary_schema(args.database_url, prefix="frontdoor_soak") as url:
-        result = soak(url, minutes=args.minutes, rate=args.rate, seed=args.seed, workdir=workdir)
+        result = soak(url, minutes=args.minutes, rate=args.rate, seed=args.seed, workdir=workdir, faults_on=not args.no_faults,
+                      fault_gap=tuple(args.fault_gap))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "problems"}, indent=2))

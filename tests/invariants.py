@@ -65,7 +65,8 @@ class Report:
 
 
 async def events_on(bootstrap: str, topic: str, report: Report) -> list[dict[str, Any]]:
-    """The topic's events in consumption order (by partition, then offset), first sighting of each id."""
+    """The topic's events in consumption order (by partition, then offset), first sighting of each
+    id, each with where it was first seen under "_at" (partition, offset)."""
     seen: set[str] = set()
     out = []
     for record in sorted(await read_topic(bootstrap, topic), key=lambda r: (r.partition, r.offset)):
@@ -75,7 +76,7 @@ async def events_on(bootstrap: str, topic: str, report: Report) -> list[dict[str
             report.redelivered += 1
             continue
         seen.add(event["event_id"])
-        out.append(event)
+        out.append(event | {"_at": (record.partition, record.offset)})
     return out
 
 
@@ -83,15 +84,18 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     wanted = {str(r) for r in referral_ids}
     report = Report(referrals=len(wanted))
 
-    submitted = Counter(e["referral_id"] for e in await events_on(bootstrap, TOPIC_SUBMITTED, report)
-                        if e["event_type"] == "referral.submitted" and e["referral_id"] in wanted)
+    submissions = [e for e in await events_on(bootstrap, TOPIC_SUBMITTED, report)
+                   if e["event_type"] == "referral.submitted" and e["referral_id"] in wanted]
+    submitted = Counter(e["referral_id"] for e in submissions)
+    at = {e["referral_id"]: e["_at"] for e in submissions}
     report.lost += [f"referral {r} never published" for r in wanted - set(submitted)]
     report.duplicated += [f"referral {r} published as {n} events" for r, n in submitted.items() if n > 1]
 
     decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report) if e["referral_id"] in wanted]
     firsts = Counter(e["referral_id"] for e in decisions if e.get("redirect_of") is None)
     report.decisions = sum(firsts.values())
-    report.lost += [f"referral {r} never decided" for r in wanted - set(firsts)]
+    report.lost += [f"referral {r} never decided (submitted at partition {at[r][0]}, offset {at[r][1]})" if r in at
+                    else f"referral {r} never decided" for r in wanted - set(firsts)]
     report.duplicated += [f"referral {r} decided {n} times (distinct decision events)" for r, n in firsts.items() if n > 1]
 
     expected: dict[str, dict[str, str]] = defaultdict(dict)  # service -> request id -> referral id

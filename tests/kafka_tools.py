@@ -73,22 +73,28 @@ GROUP_TOPICS = {
 async def lag(bootstrap: str, prefix: str, groups: list[str] | None = None) -> int:
     """Records not yet committed by every consumer group of the system (the committed offsets, as
     each consumer would resume from them)."""
-    total = 0
+    return sum((await lags(bootstrap, prefix, groups)).values())
+
+
+async def lags(bootstrap: str, prefix: str, groups: list[str] | None = None) -> dict[str, int]:
+    """Records not yet committed, by consumer group."""
+    out: dict[str, int] = {}
     for group, topics in GROUP_TOPICS.items():
         if groups is not None and group not in groups:
             continue
+        out[group] = 0
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{prefix}.{group}", enable_auto_commit=False)
-        await consumer.start()
-        try:
+        try:  # closed even when a caller's timeout cancels it half-started
+            await consumer.start()
             for topic in topics:
                 parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
                 end = await consumer.end_offsets(parts)
                 for tp in parts:
                     # The embedded broker can report a committed offset past its own end offset: caught up.
-                    total += max(0, end[tp] - (await consumer.committed(tp) or 0))
+                    out[group] += max(0, end[tp] - (await consumer.committed(tp) or 0))
         finally:
             await consumer.stop()
-    return total
+    return out
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

@@ -26,11 +26,13 @@ from schemas.enums import Service
 from services.common import faults
 from services.common.broker import event_headers, raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES, dead_letter, is_transient
+from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.triage.outputs import triage, triage_redirect
 from services.triage.ruleset import Ruleset
 
+log = get_logger("frontdoor.triage")
 DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])
 ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and priority", ["service", "priority"])
 BATCH_RECORDS = 500
@@ -75,7 +77,16 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
             for route in decided.routes:
                 ROUTES.labels(route.service.value, route.priority.value).inc()
         await asyncio.gather(*sends)  # every send confirmed (acks=all) before the batch is committed
+        for partition, offsets in _by_partition(message.raw_message).items():
+            log.info("batch decided", partition=partition, offset=offsets[0], count=len(offsets))
         faults.after_commit("triage")
 
     return router
+
+
+def _by_partition(records: Any) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for record in records:
+        out.setdefault(record.partition, []).append(record.offset)
+    return out
 
