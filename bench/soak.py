@@ -33,6 +33,7 @@ from tests.invariants import check
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = ("broker_blackhole", "broker_reset", "broker_latency", "db_blackhole", "db_reset", "db_latency", "sigkill", "sigterm")
+REDRIVE_SECONDS = 60  # intake publishes an undecided referral's event again after this long
 LOADERS = 6  # submitting threads: one HTTP client waiting on each response cannot keep 50 a second going
 
 
@@ -130,6 +131,25 @@ async def triage_offsets(system: System) -> dict[int, tuple[int | None, int]]:
         await consumer.stop()
 
 
+def undecided(database_url: str, ids: list[str]) -> int:
+    import uuid
+
+    from sqlalchemy import func
+    from sqlmodel import Session, col, select
+
+    from services.common.db import make_engine
+    from services.intake.tables import ReferralRecord
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            query = select(func.count()).select_from(ReferralRecord).where(
+                col(ReferralRecord.id).in_([uuid.UUID(i) for i in ids]), ReferralRecord.status == "submitted")
+            return int(s.exec(query).one())
+    finally:
+        engine.dispose()
+
+
 def bar(done: float, width: int = 30) -> str:
     filled = int(width * min(done, 1.0))
     return "[" + "#" * filled + "-" * (width - filled) + "]"
@@ -143,7 +163,7 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
     def say(message: str) -> None:
         print(f"soak {time.monotonic() - started:6.0f}s | {message}", flush=True)
 
-    system = System(database_url, workdir, intake=2, triage=2)
+    system = System(database_url, workdir, intake=2, triage=2, extra_env={"UNDECIDED_REDRIVE_SECONDS": str(REDRIVE_SECONDS)})
     with system.running():
         say(f"system up: {', '.join(p.label for p in system.processes)}; logs in {workdir}")
         faults = Faults(system, rng, say)
@@ -183,7 +203,16 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         say(f"load stopped after {load_seconds:.0f} s: {len(ids)} referrals ({len(ids) / load_seconds:.1f}/s); every fault healed, draining")
         healed = time.monotonic()
         settled = wait_settled(system, timeout=600)
-        say(f"settled {settled - healed:.0f} s after healing; checking invariants")
+        say(f"settled {settled - healed:.0f} s after healing")
+        stuck = undecided(database_url, ids)
+        if stuck:  # the safety net's turn: intake publishes such a referral's event again
+            say(f"{stuck} referrals undecided after settling; waiting for intake to send them again")
+            deadline = time.monotonic() + 5 * REDRIVE_SECONDS
+            while undecided(database_url, ids) and time.monotonic() < deadline:
+                time.sleep(5)
+            wait_settled(system, timeout=300)
+        redriven = sum(log.read_text(errors="replace").count("its event published again") for log in workdir.glob("intake-*.log"))
+        say("checking invariants")
         report = asyncio.run(check(system.bootstrap, database_url, ids))
         lag, unpublished = backlog(system)
         if not report.ok:
@@ -196,7 +225,7 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         "submit_retries": sum(load.submitter.retries for load in loads),
         "faults": dict(faults.injected), "faults_total": sum(faults.injected.values()),
         "lost": len(report.lost), "duplicated": len(report.duplicated), "problems": (report.lost + report.duplicated)[:50],
-        "max_backlog_seen": most_behind, "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
+        "undecided_at_settle": stuck, "redriven_by_intake": redriven, "max_backlog_seen": most_behind, "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
     }
     print(report.explain(), flush=True)
     return result

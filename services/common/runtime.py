@@ -81,6 +81,22 @@ def service_app(
     return app
 
 
+def every(seconds: float, job: Callable[[], int], *, what: str, then: Callable[[int], None]) -> Callable[[], Awaitable[None]]:
+    """A background loop for `service_app`: every `seconds`, run the blocking `job` in a thread and
+    pass what it returns (a count) to `then`; a database outage skips a round, with a warning."""
+    from services.common.db import TRANSIENT_DB_ERRORS
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                then(await asyncio.to_thread(job))
+            except TRANSIENT_DB_ERRORS as exc:
+                log.warning(f"{what} skipped: database unavailable", error_type=type(exc).__name__)
+
+    return loop
+
+
 def wake_relay(app: FastAPI) -> None:
     """Publish what a request just committed without waiting for the next poll."""
     if app.state.relay is not None:

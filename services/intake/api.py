@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
+from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,7 @@ from services.common.broker import make_broker
 from services.common.db import make_engine, session_scope
 from services.common.http import invalid, invalid_body
 from services.common.logging import get_logger
-from services.common.runtime import service_app, wake_relay
+from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake import bulk, consumer
@@ -34,6 +35,7 @@ from services.intake.service import (
     NotCompletableError,
     Submitted,
     complete_missing,
+    redrive_undecided,
     referral_summaries,
     referral_view,
     report_rows,
@@ -41,6 +43,7 @@ from services.intake.service import (
 )
 
 log = get_logger("frontdoor.intake")
+REDRIVEN = Counter("frontdoor_intake_redriven_referrals", "Referrals still undecided long after publishing, whose event was published again")
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}
 
@@ -53,7 +56,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         broker.include_router(consumer.build_router(settings, engine))
         return broker
 
-    app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1")
+    def redrive() -> int:
+        with session_scope(engine) as session:
+            sent = redrive_undecided(session, now=utcnow(), after=timedelta(seconds=settings.undecided_redrive_seconds))
+        for referral_id in sent:
+            log.warning("referral still undecided; its event published again", referral_id=str(referral_id))
+        REDRIVEN.inc(len(sent))
+        return len(sent)
+
+    redrive_job = every(min(60.0, settings.undecided_redrive_seconds / 2), redrive, what="undecided referral check",
+                        then=lambda sent: wake_relay(app) if sent else None)
+    app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
+                      background=lambda: [redrive_job])
 
     @app.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses={200: {"description": "already received (same client_reference)"}, 422: {"description": "every problem, by field"}})
     async def post_referral(request: Request, by: Referrer) -> JSONResponse:

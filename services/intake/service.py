@@ -27,7 +27,7 @@ from services.common.auth import Principal
 from services.common.idempotency import first_delivery
 from services.common.ids import derived_id
 from services.common.outbox import enqueue
-from services.common.tables import AuditEntry
+from services.common.tables import AuditEntry, OutboxMessage
 from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
 from services.intake.reports import ReferralRow, RequestRow
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord, TimelineItem
@@ -207,6 +207,25 @@ def apply_outcome(session: Session, event: ServiceOutcome, *, now: datetime) -> 
         enqueue(session, topic=TOPIC_SUBMITTED, key=str(record.child_id), event=redirected, event_id=redirected.event_id,
                 event_type=redirected.event_type)
     return True
+
+
+def redrive_undecided(session: Session, *, now: datetime, after: timedelta, limit: int = 500) -> list[uuid.UUID]:
+    """Referrals whose event was published more than `after` ago and still have no decision: put
+    that same event back in the outbox (the same id, so triage decides it once in effect and every
+    consumer deduplicates). A safety net that should find nothing: a referral about a child must
+    not wait silently because a message went missing anywhere between the outbox and the
+    decision. Returns the referral ids sent again."""
+    stale = session.exec(
+        select(OutboxMessage, ReferralRecord.id)
+        .join(ReferralRecord, col(ReferralRecord.event_id) == col(OutboxMessage.id))
+        .where(ReferralRecord.status == "submitted", col(OutboxMessage.published_at) < now - after)
+        .order_by(col(OutboxMessage.published_at))
+        .limit(limit)
+    ).all()
+    for row, _ in stale:
+        row.published_at, row.claimed_by, row.claimed_until = None, None, None
+        session.add(row)
+    return [referral_id for _, referral_id in stale]
 
 
 class NotCompletableError(Exception):

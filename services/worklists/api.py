@@ -20,9 +20,9 @@ from services.common import faults
 from services.common.auth import Principal, authenticated, require
 from services.common.broker import make_broker, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES
-from services.common.db import TRANSIENT_DB_ERRORS, make_engine, session_scope
+from services.common.db import make_engine, session_scope
 from services.common.logging import get_logger
-from services.common.runtime import service_app, wake_relay
+from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, utcnow
 from services.worklists import service
@@ -100,16 +100,8 @@ def _queue_router(svc: Service, settings: Settings, engine: Engine) -> KafkaRout
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     engine = engine or make_engine(settings.database_url)
 
-    async def breach_job() -> None:
-        while True:
-            await asyncio.sleep(settings.breach_check_seconds)
-            try:
-                marked = await asyncio.to_thread(run_breach_check, engine)
-                if marked:
-                    wake_relay(app)
-            except TRANSIENT_DB_ERRORS as exc:
-                log.warning("breach check skipped: database unavailable", error_type=type(exc).__name__)
-
+    breach_job = every(settings.breach_check_seconds, lambda: run_breach_check(engine), what="breach check",
+                       then=lambda marked: wake_relay(app) if marked else None)
     app = service_app(
         "Front Door worklists", settings, lambda: build_brokers(settings, engine), engine=engine, relay=True,
         background=lambda: [breach_job], version="1",

@@ -176,6 +176,45 @@ async def test_a_busy_birth_date_never_hides_the_childs_own_record(client: httpx
     assert again.json()["child_id"] == first.json()["child_id"]
 
 
+async def test_a_referral_still_undecided_long_after_publishing_is_sent_again(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    """The safety net: the very same event (same id, same bytes) goes back in the outbox; a
+    decided referral, or one published only a minute ago, is left alone."""
+    from datetime import timedelta
+
+    from services.common.db import session_scope
+    from services.common.tables import utcnow
+    from services.intake.service import redrive_undecided
+    from services.intake.tables import ReferralRecord
+
+    ids = {}
+    for name, serial in (("stuck", 41), ("recent", 42), ("decided", 43)):
+        response = await client.post("/referrals", json=referral_body(child__nhs_number=sample_nhs_number(serial)), headers=auth(app_settings))
+        ids[name] = uuid.UUID(response.json()["referral_id"])
+    now = utcnow()
+    engine = make_engine(app_settings.database_url)
+    with Session(engine) as s:
+        for name, ago in (("stuck", 20), ("recent", 1), ("decided", 20)):
+            record = s.get(ReferralRecord, ids[name])
+            assert record is not None
+            row = s.get(OutboxMessage, record.event_id)
+            assert row is not None
+            row.published_at = now - timedelta(minutes=ago)
+            if name == "decided":
+                record.status = "decided"
+            s.add_all([row, record])
+        s.commit()
+        before = s.get(OutboxMessage, s.get(ReferralRecord, ids["stuck"]).event_id).payload  # type: ignore[union-attr]
+    with session_scope(engine) as s:
+        sent = redrive_undecided(s, now=now, after=timedelta(minutes=10))
+    assert sent == [ids["stuck"]]
+    with Session(engine) as s:
+        record = s.get(ReferralRecord, ids["stuck"])
+        row = s.get(OutboxMessage, record.event_id)  # type: ignore[union-attr]
+        assert row is not None and row.published_at is None and row.payload == before
+        recent = s.get(OutboxMessage, s.get(ReferralRecord, ids["recent"]).event_id)  # type: ignore[union-attr]
+        assert recent is not None and recent.published_at is not None
+
+
 async def test_reads_and_writes_of_child_records_are_audited(client: httpx.AsyncClient, app_settings: Settings) -> None:
     created = await client.post("/referrals", json=referral_body(), headers=auth(app_settings, subject="auditee"))
     rid = uuid.UUID(created.json()["referral_id"])
