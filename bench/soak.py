@@ -9,7 +9,12 @@ submitted through intake's API as a referrer would (a failed request is retried 
 client reference). Every 15-35 s one fault from FAULTS is injected at random; at the end every
 fault is healed, the system drains, and the checker compares what was submitted with every topic
 and table. Not part of `make test` (it is slow); the figures go to stdout and var/soak-report.json.
-Exit status 0 only when nothing was lost and nothing doubled."""
+Exit status 0 only when nothing was lost and nothing doubled.
+
+Intake's safety net runs with UNDECIDED_REDRIVE_SECONDS=60. `undecided_at_settle` counts referrals
+still undecided once everything had drained: messages lost somewhere, which the safety net then
+sent again; it is reported, not hidden. `redriven_by_intake` also counts referrals sent again
+while a backlog was still being worked through (harmless duplicates)."""
 
 from __future__ import annotations
 
