@@ -70,6 +70,31 @@ def _security(settings: Settings) -> Any:
 TRANSIENT_BROKER_ERRORS = (KafkaConnectionError, KafkaTimeoutError, OSError)
 
 
+async def group_lag(settings: Settings, group: str, topic: str, *, timeout: float = 10.0) -> int:
+    """Records of `topic` the consumer group `<prefix>.<group>` has not committed yet (read from the
+    committed offsets, without joining the group)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from faststream.kafka.security import parse_security
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=f"{settings.kafka_group_prefix}.{group}",
+                                enable_auto_commit=False, **parse_security(_security(settings)))
+
+    async def measure() -> int:
+        await consumer.start()
+        partitions = consumer.partitions_for_topic(topic) or (await consumer.topics() and consumer.partitions_for_topic(topic)) or set()
+        parts = [TopicPartition(topic, p) for p in sorted(partitions)]
+        end = await consumer.end_offsets(parts)
+        # The embedded broker can report a committed offset past its end offset: caught up.
+        return sum([max(0, end[tp] - (await consumer.committed(tp) or 0)) for tp in parts])
+
+    try:
+        return await asyncio.wait_for(measure(), timeout)
+    finally:
+        await consumer.stop()
+
+
 async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
     """Start, retrying while the broker is unreachable (it raises at once otherwise)."""
     async for attempt in AsyncRetrying(

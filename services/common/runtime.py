@@ -81,18 +81,24 @@ def service_app(
     return app
 
 
-def every(seconds: float, job: Callable[[], int], *, what: str, then: Callable[[int], None]) -> Callable[[], Awaitable[None]]:
+def every(seconds: float, job: Callable[[], int], *, what: str, then: Callable[[int], None],
+          unless: Callable[[], Awaitable[str | None]] | None = None) -> Callable[[], Awaitable[None]]:
     """A background loop for `service_app`: every `seconds`, run the blocking `job` in a thread and
-    pass what it returns (a count) to `then`; a database outage skips a round, with a warning."""
+    pass what it returns (a count) to `then`. `unless` may defer a round (it returns why); a
+    database or broker outage skips a round, with a warning."""
+    from services.common.broker import TRANSIENT_BROKER_ERRORS
     from services.common.db import TRANSIENT_DB_ERRORS
 
     async def loop() -> None:
         while True:
             await asyncio.sleep(seconds)
             try:
+                if unless is not None and (why := await unless()):
+                    log.info(f"{what} deferred: {why}")
+                    continue
                 then(await asyncio.to_thread(job))
-            except TRANSIENT_DB_ERRORS as exc:
-                log.warning(f"{what} skipped: database unavailable", error_type=type(exc).__name__)
+            except TRANSIENT_DB_ERRORS + TRANSIENT_BROKER_ERRORS as exc:
+                log.warning(f"{what} skipped: a dependency is unavailable", error_type=type(exc).__name__)
 
     return loop
 

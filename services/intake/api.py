@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from schemas import Referral
+from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, Referral
 from schemas.referral import LONDON
 from services.common.auth import Principal, require
-from services.common.broker import make_broker
+from services.common.broker import group_lag, make_broker
 from services.common.db import make_engine, session_scope
 from services.common.http import invalid, invalid_body
 from services.common.logging import get_logger
@@ -43,6 +43,7 @@ from services.intake.service import (
 )
 
 log = get_logger("frontdoor.intake")
+REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up
 REDRIVEN = Counter("frontdoor_intake_redriven_referrals", "Referrals still undecided long after publishing, whose event was published again")
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}
@@ -64,8 +65,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         REDRIVEN.inc(len(sent))
         return len(sent)
 
+    async def catching_up() -> str | None:
+        """Only a pipeline that has caught up can say a referral was lost: while triage or intake's
+        own consumer still has a backlog, a referral may simply not be reached yet, and sending it
+        again would only add to the backlog."""
+        behind = await group_lag(settings, "triage", TOPIC_SUBMITTED) + await group_lag(settings, "intake", TOPIC_DECISIONS)
+        return f"{behind} records still to consume" if behind > REDRIVE_MAX_BACKLOG else None
+
     redrive_job = every(min(60.0, settings.undecided_redrive_seconds / 2), redrive, what="undecided referral check",
-                        then=lambda sent: wake_relay(app) if sent else None)
+                        then=lambda sent: wake_relay(app) if sent else None, unless=catching_up)
     app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
                       background=lambda: [redrive_job])
 

@@ -209,7 +209,7 @@ def apply_outcome(session: Session, event: ServiceOutcome, *, now: datetime) -> 
     return True
 
 
-def redrive_undecided(session: Session, *, now: datetime, after: timedelta, limit: int = 500) -> list[uuid.UUID]:
+def redrive_undecided(session: Session, *, now: datetime, after: timedelta, limit: int = 100) -> list[uuid.UUID]:
     """Referrals whose event was published more than `after` ago and still have no decision: put
     that same event back in the outbox (the same id, so triage decides it once in effect and every
     consumer deduplicates). A safety net that should find nothing: a referral about a child must
