@@ -39,7 +39,7 @@ from tests.invariants import check
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = ("broker_blackhole", "broker_reset", "broker_latency", "db_blackhole", "db_reset", "db_latency", "sigkill", "sigterm")
 REDRIVE_SECONDS = 60  # intake publishes an undecided referral's event again after this long
-LOADERS = 6  # submitting threads: one HTTP client waiting on each response cannot keep 50 a second going
+LOADERS = 10  # submitting threads: one HTTP client waiting on each response cannot keep 50 a second going, nor catch up after a fault
 
 
 class Faults:
