@@ -13,6 +13,8 @@ from aiokafka.structs import ConsumerRecord
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
+from services.common.broker import group_lag
+from services.common.settings import Settings
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -77,26 +79,7 @@ async def lag(bootstrap: str, prefix: str, groups: list[str] | None = None) -> i
 
 
 async def lags(bootstrap: str, prefix: str, groups: list[str] | None = None) -> dict[str, int]:
-    """Records not yet committed, by consumer group."""
-    out: dict[str, int] = {}
-    for group, topics in GROUP_TOPICS.items():
-        if groups is not None and group not in groups:
-            continue
-        out[group] = 0
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{prefix}.{group}", enable_auto_commit=False)
-        try:  # closed even when a caller's timeout cancels it half-started
-            await consumer.start()
-            for topic in topics:
-                parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
-                end = await consumer.end_offsets(parts)
-                for tp in parts:
-                    # The embedded broker can report a committed offset past its own end offset: caught up.
-                    out[group] += max(0, end[tp] - (await consumer.committed(tp) or 0))
-        finally:
-            await consumer.stop()
-    return out
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer.topics()
-    return consumer.partitions_for_topic(topic) or set()
+    """Records not yet committed, by consumer group (the services' own measure, `group_lag`)."""
+    settings = Settings(kafka_bootstrap_servers=bootstrap, kafka_group_prefix=prefix)
+    return {group: sum([await group_lag(settings, group, topic) for topic in topics])
+            for group, topics in GROUP_TOPICS.items() if groups is None or group in groups}
