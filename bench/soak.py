@@ -33,6 +33,7 @@ from typing import Any
 
 from tests.databases import temporary_schema
 from tests.faults.load import referral_bodies
+from tests.faults.proxy import ProxyThread
 from tests.faults.system import Load, Process, Submitter, System, backlog, wait_settled
 from tests.invariants import check
 
@@ -66,11 +67,10 @@ class Faults:
             seconds = self.rng.uniform(5, 20)
             self.say(f"fault: {kind} for {seconds:.0f} s")
             proxy.set("blackhole")
-            self.healing = (time.monotonic() + seconds, lambda: (proxy.set("reset"), proxy.set("pass")) and None)
+            self.healing = (time.monotonic() + seconds, lambda: self.drop_connections(proxy))
         elif kind.endswith("_reset"):
             self.say(f"fault: {kind} (every connection dropped)")
-            proxy.set("reset")
-            proxy.set("pass")
+            self.drop_connections(proxy)
         elif kind.endswith("_latency"):
             seconds, delay = self.rng.uniform(5, 15), (0.2 if proxy is broker else 0.05)
             self.say(f"fault: {kind} {delay * 1000:.0f} ms for {seconds:.0f} s")
@@ -82,6 +82,11 @@ class Faults:
             victim.signal(signal.SIGKILL if kind == "sigkill" else signal.SIGTERM)
             victim.wait(timeout=30)
             self.down.append((time.monotonic() + self.rng.uniform(1, 5), victim))
+
+    @staticmethod
+    def drop_connections(proxy: ProxyThread) -> None:
+        proxy.set("reset")
+        proxy.set("pass")
 
     def tick(self, *, all_now: bool = False) -> None:
         if self.healing is not None and (all_now or self.healing[0] <= time.monotonic()):

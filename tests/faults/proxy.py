@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import socket
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 Mode = Literal["pass", "latency", "blackhole", "reset", "refuse"]
 
@@ -117,9 +118,6 @@ class ProxyThread:
     def set(self, mode: Mode, *, latency: float = 0.0) -> None:
         self._call(self.proxy.set(mode, latency=latency))
 
-    async def aset(self, mode: Mode, *, latency: float = 0.0) -> None:
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.proxy.set(mode, latency=latency), self._loop))
-
     def stop(self) -> None:
         if self._thread.is_alive():
             self._call(self.proxy.stop())
@@ -128,3 +126,13 @@ class ProxyThread:
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
+
+
+def database_port(url: str) -> int:
+    return urlsplit(url).port or 5432
+
+
+def through_proxy(url: str, proxy_port: int) -> str:
+    """The same database URL, pointed at a fault proxy on loopback."""
+    parts = urlsplit(url)
+    return url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy_port}", 1)

@@ -17,14 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from services.common.auth import mint_dev_token
 from services.common.embedded_broker import EmbeddedBroker, free_port
 from services.common.settings import Settings
-from tests.faults.proxy import ProxyThread
+from tests.faults.proxy import ProxyThread, database_port, through_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 GRACEFUL_SECONDS = 10
@@ -38,14 +37,12 @@ class Process:
     log: Path
     env: dict[str, str]
     popen: subprocess.Popen[bytes] | None = None
-    starts: int = 0
 
     @property
     def label(self) -> str:
         return f"{self.name}-{self.index}"
 
     def start(self) -> None:
-        self.starts += 1
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(  # noqa: S603 - our own CLI, no shell
                 [sys.executable, "-m", "services.cli", "serve", self.name, "--port", str(self.port)],
@@ -117,9 +114,8 @@ class System:
         asyncio.run(ensure_topics(self.bootstrap, all_topics(partitions=4)))
         service_db = self.database_url
         if self.database_url.startswith("postgresql"):
-            parts = urlsplit(self.database_url)
-            self.db_proxy = ProxyThread(parts.port or 5432).start()
-            service_db = self.database_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{self.db_proxy.port}", 1)
+            self.db_proxy = ProxyThread(database_port(self.database_url)).start()
+            service_db = through_proxy(self.database_url, self.db_proxy.port)
         env = os.environ | {
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "DATABASE_URL": service_db, "KAFKA_FAST_REBALANCE": "true",
             "KAFKA_GROUP_PREFIX": self.prefix, "LOG_FORMAT": "json", "OUTBOX_POLL_SECONDS": "0.2",

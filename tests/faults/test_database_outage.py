@@ -7,7 +7,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import Session, col, select
@@ -16,7 +15,7 @@ from schemas import TOPIC_DECISIONS, dlq_topic
 from services.common.db import make_engine
 from services.common.settings import Settings
 from services.dsr.tables import DsrEntry
-from tests.faults.proxy import FaultProxy
+from tests.faults.proxy import FaultProxy, database_port, through_proxy
 from tests.integration.test_dsr import Dsr, decision_bytes
 from tests.kafka_tools import eventually, lag, produce_raw, read_topic
 
@@ -26,10 +25,9 @@ OUTAGE_SECONDS = 20
 
 @pytest.fixture()
 async def db_proxy(fresh_database_url: str) -> AsyncIterator[tuple[FaultProxy, str]]:
-    parts = urlsplit(fresh_database_url)
-    proxy = FaultProxy(parts.port or 5432)
+    proxy = FaultProxy(database_port(fresh_database_url))
     await proxy.start()
-    yield proxy, fresh_database_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}", 1)
+    yield proxy, through_proxy(fresh_database_url, proxy.port)
     await proxy.stop()
 
 

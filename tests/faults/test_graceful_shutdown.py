@@ -27,7 +27,7 @@ from services.common.embedded_broker import free_port
 from services.common.tables import ProcessedEvent
 from services.dsr.tables import DsrEntry
 from tests.cases import ROOT
-from tests.faults.proxy import ProxyThread
+from tests.faults.proxy import ProxyThread, database_port, through_proxy
 from tests.integration.test_dsr import decision_bytes
 from tests.kafka_tools import eventually, produce_raw
 
@@ -58,11 +58,8 @@ def status(port: int, path: str) -> int | None:
 
 
 async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_broker: str, fresh_database_url: str, tmp_path: Path) -> None:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(fresh_database_url)
-    proxy = ProxyThread(parts.port or 5432).start()
-    slow_db = fresh_database_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}", 1)
+    proxy = ProxyThread(database_port(fresh_database_url)).start()
+    slow_db = through_proxy(fresh_database_url, proxy.port)
     group = f"drain-{uuid.uuid4().hex[:6]}"
     env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": private_broker, "DATABASE_URL": slow_db, "KAFKA_FAST_REBALANCE": "true",
                         "KAFKA_GROUP_PREFIX": group, "LOG_FORMAT": "json", "SHUTDOWN_DRAIN_SECONDS": str(DRAIN),
