@@ -6,15 +6,16 @@ import logging
 import ssl
 from typing import Any
 
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from services.common.logging import get_logger
 from services.common.settings import Settings
+from services.common.transient import is_transient
 
 log = get_logger("frontdoor.broker")
 
@@ -30,6 +31,7 @@ def make_broker(settings: Settings, *, client_id: str, middlewares: tuple[Any, .
         security=_security(settings),
         middlewares=middlewares,
         logger=logging.getLogger(f"faststream.{client_id}"),
+        log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" pair: the handling kit logs one line per message
         ack_policy=AckPolicy.ACK,
     )
 
@@ -67,9 +69,6 @@ def _security(settings: Settings) -> Any:
     return cls(username=settings.kafka_sasl_username or "", password=password, ssl_context=context if protocol == "SASL_SSL" else None)
 
 
-TRANSIENT_BROKER_ERRORS = (KafkaConnectionError, KafkaTimeoutError, OSError)
-
-
 async def group_lag(settings: Settings, group: str, topic: str, *, timeout: float = 10.0) -> int:
     """Records of `topic` the consumer group `<prefix>.<group>` has not committed yet (read from the
     committed offsets, without joining the group)."""
@@ -100,7 +99,7 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(timeout),
         wait=wait_exponential_jitter(multiplier=0.5, max=5),
-        retry=retry_if_exception_type((*TRANSIENT_BROKER_ERRORS, KafkaError)),
+        retry=retry_if_exception(lambda exc: is_transient(exc) or isinstance(exc, KafkaError)),
         reraise=True,
     ):
         with attempt:
@@ -113,13 +112,6 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
 
 
 def event_headers(event: BaseModel) -> dict[str, str]:
-    return {
-        "content-type": "application/json",
-        "event-type": str(getattr(event, "event_type", "")),
-        "event-id": str(getattr(event, "event_id", "")),
-    }
-
-
-async def publish_event(broker: KafkaBroker, event: BaseModel, *, topic: str, key: str) -> None:
-    """Publish one event as JSON with acks=all, keyed by child id, waiting for the broker's confirmation."""
-    await broker.publish(event.model_dump_json().encode(), topic, key=key.encode(), headers=event_headers(event))
+    """The headers every event carries on the bus (its type and id, so tools need not parse it)."""
+    kind = getattr(event, "event_type", "")
+    return {"content-type": "application/json", "event-type": str(getattr(kind, "value", kind)), "event-id": str(getattr(event, "event_id", ""))}

@@ -28,29 +28,12 @@ from pydantic import ValidationError
 
 from schemas.errors import summary
 from services.common.logging import get_logger
+from services.common.transient import PermanentError, is_transient
 
 log = get_logger("frontdoor.consumer")
 DLQ_MESSAGES = Counter("frontdoor_dlq_messages", "Records sent to a dead-letter topic", ["topic"])
 TRANSIENT_RETRIES = Counter("frontdoor_transient_retries", "Retries of a record while a dependency was down", ["topic"])
 MAX_BACKOFF_SECONDS = 10.0
-
-
-class PermanentError(Exception):
-    """Bad input or a rule error: retrying cannot help. Its message must hold no personal data."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when the failure is a dependency being unavailable, not the record being bad."""
-    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError
-    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-
-    if isinstance(exc, (PermanentError, ValidationError, UnicodeError, json.JSONDecodeError)):
-        return False
-    return isinstance(
-        exc,
-        (OperationalError, InterfaceError, DisconnectionError, KafkaConnectionError, KafkaTimeoutError,
-         RequestTimedOutError, NodeNotReadyError, ConnectionError, TimeoutError, OSError),
-    )
 
 
 def safe_error_summary(exc: BaseException, limit: int = 500) -> str:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
+
+from services.common.transient import TRANSIENT_DB_ERRORS
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -56,9 +58,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 def wait_for_database(engine: Engine, *, timeout: float = 60.0) -> None:

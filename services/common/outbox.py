@@ -9,7 +9,6 @@ event_id.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -18,26 +17,21 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
-from services.common.db import TRANSIENT_DB_ERRORS, session_scope
+from services.common.broker import event_headers
+from services.common.db import session_scope
 from services.common.logging import get_logger
 from services.common.tables import OutboxMessage, utcnow
+from services.common.transient import TRANSIENT_ERRORS
 
 log = get_logger("frontdoor.outbox")
 Publish = Callable[[OutboxMessage], Awaitable[None]]
 LEASE = timedelta(seconds=30)
 
 
-def enqueue(session: Session, *, topic: str, key: str, event: BaseModel, event_id: uuid.UUID, event_type: str) -> None:
-    """Add an event to the outbox inside the caller's transaction."""
-    session.add(
-        OutboxMessage(
-            id=event_id,
-            topic=topic,
-            key=key,
-            payload=event.model_dump_json(),
-            headers={"content-type": "application/json", "event-type": event_type, "event-id": str(event_id)},
-        )
-    )
+def enqueue(session: Session, event: BaseModel, *, topic: str, key: str) -> None:
+    """Add an event to the outbox inside the caller's transaction (its id and type come from the event)."""
+    event_id = getattr(event, "event_id")  # noqa: B009 - every event has one; BaseModel does not say so
+    session.add(OutboxMessage(id=event_id, topic=topic, key=key, payload=event.model_dump_json(), headers=event_headers(event)))
 
 
 def claim_batch(engine: Engine, *, owner: str, limit: int = 100, now: datetime | None = None) -> list[OutboxMessage]:
@@ -94,7 +88,7 @@ class OutboxRelay:
             try:
                 sent = await self.drain_once()
                 backoff = self.poll_seconds
-            except TRANSIENT_DB_ERRORS + (OSError, ConnectionError, TimeoutError) as exc:
+            except TRANSIENT_ERRORS as exc:
                 log.warning("outbox relay waiting for a dependency", error_type=type(exc).__name__)
                 sent, backoff = 0, min(backoff * 2, 10.0)
             except Exception as exc:  # a relay must keep going; the row stays unpublished
@@ -123,11 +117,3 @@ class OutboxRelay:
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-
-
-def payload_of(row: OutboxMessage) -> bytes:
-    return row.payload.encode()
-
-
-def loads(row: OutboxMessage) -> dict[str, object]:
-    return dict(json.loads(row.payload))

@@ -22,6 +22,7 @@ from services.common.logging import get_logger
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage
+from services.common.transient import TRANSIENT_ERRORS
 
 log = get_logger("frontdoor.runtime")
 
@@ -86,9 +87,6 @@ def every(seconds: float, job: Callable[[], int], *, what: str, then: Callable[[
     """A background loop for `service_app`: every `seconds`, run the blocking `job` in a thread and
     pass what it returns (a count) to `then`. `unless` may defer a round (it returns why); a
     database or broker outage skips a round, with a warning."""
-    from services.common.broker import TRANSIENT_BROKER_ERRORS
-    from services.common.db import TRANSIENT_DB_ERRORS
-
     async def loop() -> None:
         while True:
             await asyncio.sleep(seconds)
@@ -97,7 +95,7 @@ def every(seconds: float, job: Callable[[], int], *, what: str, then: Callable[[
                     log.info(f"{what} deferred: {why}")
                     continue
                 then(await asyncio.to_thread(job))
-            except TRANSIENT_DB_ERRORS + TRANSIENT_BROKER_ERRORS as exc:
+            except TRANSIENT_ERRORS as exc:
                 log.warning(f"{what} skipped: a dependency is unavailable", error_type=type(exc).__name__)
 
     return loop

@@ -60,7 +60,7 @@ def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: 
         suggested_rating=_rating(entry.suggested_rating), escalation_suggested=entry.escalation_suggested,
         next_review_due=entry.next_review_due, by=by,
     )
-    enqueue(session, topic=TOPIC_DSR_CHANGES, key=str(entry.child_id), event=change, event_id=change.event_id, event_type=kind.value)
+    enqueue(session, change, topic=TOPIC_DSR_CHANGES, key=str(entry.child_id))
 
 
 def timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:

@@ -84,7 +84,7 @@ def submit(session: Session, referral: Referral, *, by: Principal, now: datetime
         matched_on=resolution.matched_on, possible_duplicates=[str(c) for c in resolution.possible_duplicates],
     )
     session.add(record)
-    enqueue(session, topic=TOPIC_SUBMITTED, key=str(child_id), event=event, event_id=event_id, event_type=event.event_type)
+    enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(child_id))
     note(session, record, now, "submitted", f"Referral received from a {referral.referrer.role.value.replace('_', ' ')}")
     audit(session, by, "submit", referral_id=referral_id, child_id=child_id)
     return Submitted(record, created=True)
@@ -204,8 +204,7 @@ def apply_outcome(session: Session, event: ServiceOutcome, *, now: datetime) -> 
             referral=Referral.model_validate(record.referral), history=_history(session, record.child_id, record.submitted_at, exclude=record.id),
             redirect=Redirect(from_service=event.service, from_request_id=request.id, to_service=event.redirect_to, reason=event.reason),
         )
-        enqueue(session, topic=TOPIC_SUBMITTED, key=str(record.child_id), event=redirected, event_id=redirected.event_id,
-                event_type=redirected.event_type)
+        enqueue(session, redirected, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     return True
 
 
@@ -246,7 +245,7 @@ def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, 
     )
     record.referral, record.status, record.outcome, record.event_id = merged.model_dump(mode="json"), "submitted", None, event.event_id
     session.add(record)
-    enqueue(session, topic=TOPIC_SUBMITTED, key=str(record.child_id), event=event, event_id=event.event_id, event_type=event.event_type)
+    enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     note(session, record, now, "completed_information", "Missing information supplied; sent to triage again")
     audit(session, by, "complete", referral_id=record.id, child_id=record.child_id)
     return record

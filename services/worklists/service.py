@@ -92,7 +92,7 @@ def _emit(session: Session, item: WorklistItem, kind: OutcomeEventType, *, by: s
         service_request_id=item.id, referral_id=item.referral_id, child_id=item.child_id, service=Service(item.service),
         by=by, pathway=item.pathway, due_by=item.due_by, **fields,
     )
-    enqueue(session, topic=TOPIC_OUTCOMES, key=str(item.child_id), event=event, event_id=event.event_id, event_type=kind.value)
+    enqueue(session, event, topic=TOPIC_OUTCOMES, key=str(item.child_id))
     return event
 
 
@@ -163,7 +163,7 @@ def mark_breaches(session: Session, now: datetime, *, limit: int = 500) -> int:
             event_type=OutcomeEventType.breached, service_request_id=item.id, referral_id=item.referral_id, child_id=item.child_id,
             service=Service(item.service), by="breach-job", pathway=item.pathway, due_by=item.due_by,
         )
-        enqueue(session, topic=TOPIC_OUTCOMES, key=str(item.child_id), event=event, event_id=event.event_id, event_type=event.event_type.value)
+        enqueue(session, event, topic=TOPIC_OUTCOMES, key=str(item.child_id))
         BREACHES.labels(item.service).inc()
         count += 1
     return count

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TE
 
 
 class Ping(BaseModel):
+    event_id: uuid.UUID
+    event_type: str = "ping"
     n: int
 
 
@@ -29,7 +31,7 @@ def fill(url: str, n: int) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(n)]
     with session_scope(make_engine(url)) as session:
         for i, event_id in enumerate(ids):
-            enqueue(session, topic="replica.test", key=str(i % 7), event=Ping(n=i), event_id=event_id, event_type="ping")
+            enqueue(session, Ping(event_id=event_id, n=i), topic="replica.test", key=str(i % 7))
     return ids
 
 

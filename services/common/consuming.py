@@ -1,0 +1,112 @@
+"""The consumer side of the handling kit: one subscriber per service that decodes each record once,
+applies it in one transaction with its event id, and logs one line with the outcome.
+
+    event_consumer(router, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine,
+                   group="dsr", consumer="dsr.register", handlers={"triage.decided": ..., ...})
+
+A handler is `(session, event, now) -> bool`: True when it changed something (the transaction
+commits, with the event id recorded); False when the event means nothing here (the transaction is
+rolled back, so nothing at all is written). A redelivered event never reaches its handler. Bad
+records (not JSON, not a known event, invalid) raise and go to the DLQ through the router's
+middleware; a database outage raises a transient error and the same record is tried again."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Annotated, Any, Union
+
+from faststream.kafka import KafkaRouter
+from pydantic import BaseModel, Discriminator, Tag, TypeAdapter
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from services.common import faults
+from services.common.broker import raw_bodies, subscriber_options
+from services.common.consumer_errors import CONSUMER_MIDDLEWARES
+from services.common.idempotency import first_delivery
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.common.transient import PermanentError
+
+log = get_logger("frontdoor.consumer")
+Handler = Callable[[Session, Any, datetime], bool]
+
+
+def event_types(model: type[BaseModel]) -> tuple[str, ...]:
+    """The `event_type` values a model accepts (a Literal, or every member of an enum)."""
+    annotation = model.model_fields["event_type"].annotation
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(str(m.value) for m in annotation)
+    return tuple(str(v) for v in typing.get_args(annotation))
+
+
+def event_adapter(*models: type[BaseModel]) -> TypeAdapter[Any]:
+    """One TypeAdapter that reads the bytes once and picks the model by `event_type`; any other
+    type is a validation error (a permanent one: the record goes to the DLQ)."""
+    tag_of = {kind: model.__name__ for model in models for kind in event_types(model)}
+
+    def tag(value: Any) -> str | None:
+        kind = value.get("event_type") if isinstance(value, dict) else getattr(value, "event_type", None)
+        return tag_of.get(str(getattr(kind, "value", kind)))
+
+    if len(models) == 1:
+        return TypeAdapter(models[0])
+    union = Union[tuple(Annotated[m, Tag(m.__name__)] for m in models)]  # type: ignore[valid-type]  # noqa: UP007
+    return TypeAdapter(Annotated[union, Discriminator(tag)])
+
+
+def kind_of(event: BaseModel) -> str:
+    kind = getattr(event, "event_type", "")
+    return str(getattr(kind, "value", kind))
+
+
+def handler_for(handlers: Mapping[str, Handler], kind: str) -> Handler:
+    """The handler of `kind`: an exact key, else the longest key ending in '.*' that `kind` starts with."""
+    if kind in handlers:
+        return handlers[kind]
+    prefixes = sorted((k for k in handlers if k.endswith(".*") and kind.startswith(k[:-1])), key=len, reverse=True)
+    if not prefixes:
+        raise PermanentError(f"not an event this consumer handles ({kind})")
+    return handlers[prefixes[0]]
+
+
+def apply_record(engine: Engine, adapter: TypeAdapter[Any], handlers: Mapping[str, Handler], body: bytes, *, consumer: str,
+                 service: str, now: Callable[[], datetime] = utcnow) -> str:
+    """Decode, dispatch and apply one record; returns the outcome for the log line:
+    `applied`, `duplicate` (seen before) or `ignored` (nothing to do here)."""
+    event = adapter.validate_json(body)
+    handler = handler_for(handlers, kind_of(event))
+    with Session(engine, expire_on_commit=False) as session:
+        if not first_delivery(session, consumer=consumer, event_id=event.event_id):
+            return "duplicate"
+        if not handler(session, event, now()):
+            session.rollback()
+            return "ignored"
+        session.commit()
+    faults.after_commit(service)
+    return "applied"
+
+
+def event_consumer(router: KafkaRouter, *topics: str, settings: Settings, engine: Engine, group: str, consumer: str,
+                   handlers: Mapping[str, Handler], models: tuple[type[BaseModel], ...], title: str,
+                   now: Callable[[], datetime] = utcnow) -> None:
+    """Subscribe `handlers` (by event type; 'service_request.*' matches a family) to `topics` in the
+    consumer group `<prefix>.<group>`; processed ids are recorded under `consumer`."""
+    adapter = event_adapter(*models)
+    service = group.partition(".")[0]
+
+    @router.subscriber(*topics, title=title, description="Payloads: " + ", ".join(m.__name__ for m in models),
+                       decoder=raw_bodies, **subscriber_options(settings, group))
+    async def consume(body: bytes) -> None:
+        outcome = await asyncio.to_thread(apply_record, engine, adapter, handlers, body, consumer=consumer, service=service, now=now)
+        log.info("message consumed", group=group, outcome=outcome)
+
+
+def consumer_router() -> KafkaRouter:
+    """A router with the error handling every consumer shares (log context, DLQ, transient retries)."""
+    return KafkaRouter(middlewares=CONSUMER_MIDDLEWARES)
