@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from schemas import ServiceOutcome, TriageDecided
-from services.common.errors import NotFoundError
 from services.common.consuming import apply_record, event_adapter, handler_for
+from services.common.errors import NotFoundError
 from services.common.tables import AuditEntry, OutboxMessage, ProcessedEvent
 from services.common.transactions import Subject, run_audited
 from services.common.transient import PermanentError

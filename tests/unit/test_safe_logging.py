@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from schemas import Referral
 from services.common.consumer_errors import safe_error_summary
-from services.common.transient import PermanentError, is_transient
 from services.common.logging import configure_logging, get_logger
+from services.common.transient import PermanentError, is_transient
 from tests.factories import CANARIES, CANARY_FAMILY, CANARY_GIVEN, referral_body
 
 
