@@ -1,0 +1,58 @@
+"""The service-request lifecycle, part of the contract between intake and the worklists
+(design/worklists.md; FHIR Task statuses in brackets):
+
+created (requested) -> accepted (accepted) -> completed (completed)
+created -> declined (rejected: reason and signpost required) | redirected (to another service)
+accepted -> redirected
+
+A held request (under a safeguarding route) cannot be accepted or completed until MASH releases it.
+Pure: both services import it, so the statuses, the transitions and which outcome event leads to
+which status are written once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from schemas.enums import OutcomeEventType
+
+
+class RequestStatus(StrEnum):
+    created = "created"
+    accepted = "accepted"
+    declined = "declined"
+    redirected = "redirected"
+    completed = "completed"
+
+
+class Action(StrEnum):
+    accept = "accept"
+    decline = "decline"
+    redirect = "redirect"
+    complete = "complete"
+
+
+OPEN: tuple[RequestStatus, ...] = (RequestStatus.created, RequestStatus.accepted)
+NOT_YET_ACCEPTED: tuple[RequestStatus, ...] = (RequestStatus.created,)
+
+# action -> the statuses it may start from
+TRANSITIONS: dict[Action, tuple[RequestStatus, ...]] = {
+    Action.accept: (RequestStatus.created,),
+    Action.decline: (RequestStatus.created,),
+    Action.redirect: (RequestStatus.created, RequestStatus.accepted),
+    Action.complete: (RequestStatus.accepted,),
+}
+# action -> the status it leads to, and the event that announces it
+RESULT: dict[Action, RequestStatus] = {
+    Action.accept: RequestStatus.accepted,
+    Action.decline: RequestStatus.declined,
+    Action.redirect: RequestStatus.redirected,
+    Action.complete: RequestStatus.completed,
+}
+OUTCOME_EVENT: dict[Action, OutcomeEventType] = {
+    Action.accept: OutcomeEventType.accepted,
+    Action.decline: OutcomeEventType.declined,
+    Action.redirect: OutcomeEventType.redirected,
+    Action.complete: OutcomeEventType.completed,
+}
+# outcome event -> the status it gives the request (released and breached change no status)
+STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {event: RESULT[action] for action, event in OUTCOME_EVENT.items()}
