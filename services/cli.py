@@ -145,7 +145,7 @@ def serve(
         _fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
     from services.common.runtime import DrainingServer
 
-    config = uvicorn.Config(application, host=host, port=port or default_port, log_config=None,
+    config = uvicorn.Config(application, host=host, port=port or default_port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
     DrainingServer(config, drain_seconds=settings.shutdown_drain_seconds).run()
 

@@ -103,6 +103,9 @@ def configure_logging(*, level: str = "INFO", fmt: str = "auto", stream: Any = N
         lg.handlers[:] = []
         lg.propagate = True
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # One line per HTTP request: frontdoor.http writes it (with the route, not the raw path); uvicorn's
+    # access line would say the same again.
+    logging.getLogger("uvicorn.access").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str = "frontdoor") -> Any:

@@ -93,6 +93,8 @@ async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_bro
     # status tells the supervisor why it stopped).
     assert exit_code in (0, -signal.SIGTERM) and "Application shutdown complete" in log, log[-3000:]
     assert '"level": "error"' not in log
+    # One line per consumed message, with its outcome; not FastStream's "Received"/"Processed" pair.
+    assert '"event": "message consumed"' in log and '"event": "Received"' not in log and '"event": "Processed"' not in log
     assert took < DRAIN + GRACEFUL + 5
     done = applied(fresh_database_url, children)
     assert at_signal < done < len(children)  # it kept working while draining, and stopped before the end
