@@ -134,7 +134,7 @@ def serve(
 
         application, default_port = dsr_app_(settings), settings.dsr_port
     elif service == "worklists":
-        from services.worklists.api import create_app as worklists_app
+        from services.worklists.main import create_app as worklists_app
 
         application, default_port = worklists_app(settings), settings.worklists_port
     elif service == "portal":

@@ -17,7 +17,7 @@ from services.common.settings import Settings
 from services.intake.api import create_app as create_intake
 from services.triage.app import build_broker as build_triage
 from services.triage.ruleset import load_ruleset
-from services.worklists.api import create_app as create_worklists
+from services.worklists.main import create_app as create_worklists
 
 
 class Stack:

@@ -1,39 +1,36 @@
-"""Service request lifecycle (worklists.md; FHIR Task statuses in brackets): pure rules.
+"""What the worklists may do with a service request, and when it is late: pure rules over the
+service-request lifecycle of `schemas/lifecycle.py` (statuses, transitions, results).
 
-created (requested) -> accepted (accepted) -> completed (completed)
-created -> declined (rejected: reason and signpost required) | redirected (to another service)
-A held request (under a safeguarding route) cannot be accepted until MASH releases it."""
+A held request (under a safeguarding route) cannot be accepted or completed until MASH releases it;
+a redirect goes to another service, never the same one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.lifecycle import NOT_YET_ACCEPTED, RESULT, TRANSITIONS, Action, RequestStatus
+from services.common.errors import ConflictError
+
 PRIORITY_RANK = {"emergency": 0, "urgent": 1, "soon": 2, "routine": 3}
-OPEN = ("created", "accepted")
-NOT_YET_ACCEPTED = ("created",)
-
-# action -> statuses it may start from
-TRANSITIONS = {
-    "accept": ("created",),
-    "decline": ("created",),
-    "redirect": ("created", "accepted"),
-    "complete": ("accepted",),
-}
-RESULT = {"accept": "accepted", "decline": "declined", "redirect": "redirected", "complete": "completed"}
+NEEDS_RELEASE = (Action.accept, Action.complete)
 
 
-class ActionRefusedError(Exception):
-    """The action is not allowed from the request's current state; the message says why."""
+class ActionRefusedError(ConflictError):
+    """The action is not allowed from the request's current state; the message says why (409)."""
 
 
-def check_action(action: str, *, status: str, held: bool) -> str:
-    """The status after `action`, or ActionRefusedError."""
-    if held and action in ("accept", "complete"):
+def check_action(action: str, *, status: str, held: bool, service: str | None = None,
+                 redirect_to: str | None = None) -> RequestStatus:
+    """The status after `action`, or ActionRefusedError. `service` and `redirect_to`, when given,
+    refuse a redirect to the request's own service."""
+    action = Action(action)
+    if held and action in NEEDS_RELEASE:
         raise ActionRefusedError("held under a safeguarding route until MASH releases it")
-    allowed = TRANSITIONS[action]
-    if status not in allowed:
+    if status not in TRANSITIONS[action]:
         raise ActionRefusedError(f"cannot {action} a request that is {status}")
+    if action is Action.redirect and redirect_to is not None and redirect_to == service:
+        raise ActionRefusedError("redirect to another service, not this one")
     return RESULT[action]
 
 

@@ -22,7 +22,7 @@ class WorklistItem(SQLModel, table=True):
     priority: str = Field(max_length=20)
     due_by: datetime = Timestamp(index=True)
     held: bool = False
-    status: str = Field(default="created", max_length=20, index=True)  # created | accepted | declined | redirected | completed
+    status: str = Field(default="created", max_length=20, index=True)  # a schemas.lifecycle.RequestStatus
     reasons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     received_at: datetime = Timestamp()

@@ -18,7 +18,7 @@ from services.common.auth import mint_dev_token
 from services.common.db import make_engine, session_scope
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage
-from services.worklists.api import run_breach_check
+from services.worklists.main import run_breach_check
 from services.worklists.tables import WorklistItem
 from tests.factories import referral_body
 from tests.kafka_tools import eventually, read_events

@@ -1,0 +1,115 @@
+"""Worklist use cases: receive a request, act on it, decide on held requests, mark breaches. Each
+event goes out through the outbox, in the same transaction as the change it announces."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from prometheus_client import Counter
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from schemas import TOPIC_OUTCOMES, ServiceOutcome, ServiceRequestCreated
+from schemas.enums import OutcomeEventType, Service
+from schemas.lifecycle import NOT_YET_ACCEPTED, OUTCOME_EVENT, Action, RequestStatus
+from services.common.errors import NotFoundError
+from services.common.outbox import enqueue
+from services.worklists import rules
+from services.worklists.domain import MASH_SIGNPOST, breach_event, outcome_event
+from services.worklists.tables import WorklistItem
+
+BREACHES = Counter("frontdoor_sla_breaches", "Service requests not accepted by their due date", ["service"])
+
+
+class RequestNotFoundError(NotFoundError):
+    message = "No request of this service has this id"
+
+
+def receive(session: Session, event: ServiceRequestCreated, now: datetime) -> bool:
+    """Materialise one service_request.created into its service's worklist; False when it is already there."""
+    if session.get(WorklistItem, event.service_request_id) is not None:
+        return False
+    session.add(WorklistItem(
+        id=event.service_request_id, service=event.service.value, referral_id=event.referral_id,
+        child_id=event.child_id, pathway=event.pathway, priority=event.priority.value, due_by=event.due_by,
+        held=event.held, reasons=[r.model_dump() for r in event.reasons],
+        details=event.details.model_dump(exclude_none=True),
+        received_at=event.occurred_at, updated_at=event.occurred_at,
+    ))
+    return True
+
+
+def item_of(session: Session, service: str, request_id: uuid.UUID) -> WorklistItem:
+    """The request if it is this service's; another service's request is as good as missing."""
+    item = session.get(WorklistItem, request_id)
+    if item is None or item.service != service:
+        raise RequestNotFoundError
+    return item
+
+
+def _announce(session: Session, event: ServiceOutcome) -> None:
+    enqueue(session, event, topic=TOPIC_OUTCOMES, key=str(event.child_id))
+
+
+def act(session: Session, service: str, request_id: uuid.UUID, action: str, *, by: str, now: datetime,
+        reason: str | None = None, signpost: str | None = None, redirect_to: str | None = None) -> WorklistItem:
+    """accept, decline (reason + signpost), redirect (service + reason) or complete."""
+    item, kind = item_of(session, service, request_id), Action(action)
+    status = rules.check_action(kind, status=item.status, held=item.held, service=service, redirect_to=redirect_to)
+    item.status, item.updated_at, item.actor = status.value, now, by
+    if kind is Action.accept:
+        item.accepted_at = now
+    if reason:
+        item.outcome_reason = reason
+    item.signpost, item.redirect_to = signpost or item.signpost, redirect_to or item.redirect_to
+    session.add(item)
+    _announce(session, outcome_event(item, OUTCOME_EVENT[kind], by=by, now=now, reason=reason,
+                                     signpost=signpost, redirect_to=Service(redirect_to) if redirect_to else None))
+    return item
+
+
+def held_items(session: Session, referral_id: uuid.UUID) -> list[WorklistItem]:
+    """The referral's requests still held for MASH (held and not yet acted on)."""
+    query = select(WorklistItem).where(WorklistItem.referral_id == referral_id, WorklistItem.held == True)  # noqa: E712
+    return [i for i in session.exec(query).all() if i.status == RequestStatus.created]
+
+
+def decide_held(session: Session, referral_id: uuid.UUID, decision: str, *, by: str, now: datetime,
+                reason: str | None) -> int:
+    """MASH releases the referral's held requests to their services, or declines them."""
+    items = held_items(session, referral_id)
+    for item in items:
+        item.updated_at, item.actor = now, by
+        if decision == "release":
+            item.held = False
+            event = outcome_event(item, OutcomeEventType.released, by=by, now=now, reason=reason)
+        else:
+            item.status, item.outcome_reason = RequestStatus.declined.value, reason
+            event = outcome_event(item, OutcomeEventType.declined, by=by, now=now, reason=reason,
+                                  signpost=MASH_SIGNPOST)
+        session.add(item)
+        _announce(session, event)
+    return len(items)
+
+
+def mark_breaches(session: Session, now: datetime, *, limit: int = 500) -> int:
+    """Emit service_request.breached once per request not accepted by its due date.
+
+    Safe with several replicas: each request is claimed by a conditional UPDATE (breached_at IS
+    NULL), so only one transaction wins it, and its event is queued in that same transaction; the
+    event id is derived from the request, so even a replayed claim yields the same event."""
+    not_yet_breached = col(WorklistItem.breached_at).is_(None)
+    late = col(WorklistItem.status).in_(NOT_YET_ACCEPTED) & (col(WorklistItem.due_by) < now)
+    due = session.exec(select(WorklistItem.id).where(not_yet_breached, late).limit(limit)).all()
+    count = 0
+    for request_id in due:
+        claim = update(WorklistItem).where(col(WorklistItem.id) == request_id, not_yet_breached)
+        if session.execute(claim.values(breached_at=now)).rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another replica took it
+        item = session.get(WorklistItem, request_id)
+        assert item is not None
+        _announce(session, breach_event(item, now))
+        BREACHES.labels(item.service).inc()
+        count += 1
+    return count

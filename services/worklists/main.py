@@ -1,0 +1,51 @@
+"""The worklists service: one consumer group per service materialising its queue, the workers' API
+and the breach job, wired together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy import Engine
+
+from schemas import ServiceRequestCreated, queue_topic
+from schemas.enums import Service
+from services.common.broker import make_broker
+from services.common.consuming import consumer_router, event_consumer
+from services.common.db import make_engine, session_scope
+from services.common.runtime import every, service_app, wake_relay
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.worklists.handlers import mark_breaches, receive
+from services.worklists.routes import router
+
+
+def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
+    """One broker and consumer group per service queue (<prefix>.worklists.<service>)."""
+    brokers = []
+    for svc in Service:
+        queue = consumer_router()
+        event_consumer(queue, queue_topic(svc), settings=settings, engine=engine, group=f"worklists.{svc.value}",
+                       consumer=f"worklists.{svc.value}", handlers={"service_request.created": receive},
+                       models=(ServiceRequestCreated,), title=f"service_request.created (worklists.{svc.value})")
+        broker = make_broker(settings, client_id=f"frontdoor-worklists-{svc.value}")
+        broker.include_router(queue)
+        brokers.append(broker)
+    return brokers
+
+
+def run_breach_check(engine: Engine) -> int:
+    """One round of the breach job (blocking)."""
+    with session_scope(engine) as session:
+        return mark_breaches(session, utcnow())
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings.database_url)
+    breach_job = every(settings.breach_check_seconds, lambda: run_breach_check(engine), what="breach check",
+                       then=lambda marked: wake_relay(app) if marked else None)
+    app = service_app(
+        "Front Door worklists", settings, lambda: build_brokers(settings, engine), engine=engine, relay=True,
+        background=lambda: [breach_job], version="1",
+    )
+    app.include_router(router)
+    return app

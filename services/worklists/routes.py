@@ -1,0 +1,136 @@
+"""The workers' API: each service's worklist for its own workers (role `worker:<service>`), and the
+held requests for MASH (`worker:safeguarding`). HTTP only: every route runs one use case or view."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlmodel import Session
+
+from schemas.enums import Service
+from services.common.auth import Principal, authenticated, require
+from services.common.tables import utcnow
+from services.common.transactions import Subject, in_transaction
+from services.worklists import handlers, views
+from services.worklists.tables import WorklistItem
+
+router = APIRouter()
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+StatusFilter = Literal["created", "accepted", "declined", "redirected", "completed"]
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeclineForm(Form):
+    reason: Reason
+    signpost: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class RedirectForm(Form):
+    redirect_to: Service
+    reason: Reason
+
+
+class NoteForm(Form):
+    reason: Reason | None = None
+
+
+class HeldDecisionForm(Form):
+    decision: Literal["release", "decline"]
+    reason: Reason
+
+
+ServicePath = Annotated[Service, Path(description="safeguarding, semh, counselling, salt or early_help")]
+
+
+def service_worker(service_name: ServicePath, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """Admit only the path's service's workers (another service's worker, a referrer, anyone else: 403),
+    checked before the body is even read."""
+    if f"worker:{service_name.value}" not in principal.roles:
+        raise HTTPException(403, "only this service's workers can use its worklist")
+    return principal
+
+
+Worker = Annotated[Principal, Depends(service_worker)]
+Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
+
+
+@router.get("/worklists/{service_name}")
+async def get_worklist(
+    request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
+    status: Annotated[StatusFilter | None, Query()] = None, held: bool | None = None,
+) -> list[dict[str, Any]]:
+    return await in_transaction(
+        request, lambda s: views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held),
+        by=by, action="worklist.list")
+
+
+@router.get("/worklists/{service_name}/requests/{request_id}")
+async def get_request(request: Request, service_name: ServicePath, request_id: uuid.UUID, by: Worker) -> dict[str, Any]:
+    return await in_transaction(request, lambda s: views.view(s, service_name.value, request_id, utcnow()),
+                                by=by, action="worklist.read", about=Subject(record_id=request_id))
+
+
+async def act(request: Request, service_name: Service, request_id: uuid.UUID, action: str, by: Principal,
+              **fields: Any) -> dict[str, str]:
+    def use_case(session: Session) -> WorklistItem:
+        return handlers.act(session, service_name.value, request_id, action, by=by.subject, now=utcnow(), **fields)
+
+    item = await in_transaction(request, use_case, by=by, action=f"worklist.{action}",
+                                about=Subject(record_id=request_id))
+    return {"service_request_id": str(item.id), "status": item.status}
+
+
+@router.post("/worklists/{service_name}/requests/{request_id}/accept")
+async def accept(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
+                 by: Worker) -> dict[str, str]:
+    return await act(request, service_name, request_id, "accept", by, reason=form.reason)
+
+
+@router.post("/worklists/{service_name}/requests/{request_id}/decline")
+async def decline(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: DeclineForm,
+                  by: Worker) -> dict[str, str]:
+    """A reason and a signpost (where the family can go instead) are both required."""
+    return await act(request, service_name, request_id, "decline", by, reason=form.reason, signpost=form.signpost)
+
+
+@router.post("/worklists/{service_name}/requests/{request_id}/redirect")
+async def redirect(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: RedirectForm,
+                   by: Worker) -> dict[str, str]:
+    """Triage decides again for the target service only and a new request lands on its queue."""
+    return await act(request, service_name, request_id, "redirect", by, reason=form.reason,
+                     redirect_to=form.redirect_to.value)
+
+
+@router.post("/worklists/{service_name}/requests/{request_id}/complete")
+async def complete(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
+                   by: Worker) -> dict[str, str]:
+    return await act(request, service_name, request_id, "complete", by, reason=form.reason)
+
+
+@router.get("/worklists/safeguarding/referrals/{referral_id}/held")
+async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[dict[str, Any]]:
+    return await in_transaction(request, lambda s: views.held_for_referral(s, referral_id, utcnow()),
+                                by=by, action="worklist.held", about=Subject(record_id=referral_id))
+
+
+@router.post("/worklists/safeguarding/referrals/{referral_id}/held")
+async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecisionForm, by: Mash) -> dict[str, Any]:
+    def use_case(session: Session) -> int:
+        return handlers.decide_held(session, referral_id, form.decision, by=by.subject, now=utcnow(),
+                                    reason=form.reason)
+
+    count = await in_transaction(request, use_case, by=by, action=f"worklist.held.{form.decision}",
+                                 about=Subject(record_id=referral_id))
+    return {"decision": form.decision, "requests": count}
+
+
+@router.get("/worklists/{service_name}/breaches")
+async def get_breaches(request: Request, service_name: ServicePath, by: Worker) -> dict[str, Any]:
+    counts = await in_transaction(request, views.breach_counts, by=by, action="worklist.breaches")
+    return {"service": service_name.value, "breaches": counts[service_name.value]}

@@ -1,0 +1,60 @@
+"""What a service's workers see: its worklist in queue order, one request, the requests MASH holds,
+and breach counts (the dicts the API returns)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from schemas.enums import Service
+from schemas.lifecycle import OPEN
+from services.worklists import rules
+from services.worklists.handlers import held_items, item_of
+from services.worklists.tables import WorklistItem
+
+CHILD_FIELDS = ("given_name", "family_name", "date_of_birth")
+
+
+def summary(item: WorklistItem, now: datetime) -> dict[str, Any]:
+    left = rules.time_left(item.due_by, now)
+    return {
+        "service_request_id": str(item.id), "referral_id": str(item.referral_id), "pathway": item.pathway,
+        "priority": item.priority, "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue,
+        "held": item.held, "status": item.status, "breached": item.breached_at is not None,
+        "child": {k: item.details.get(k) for k in CHILD_FIELDS if k in item.details},
+    }
+
+
+def worklist(session: Session, service: str, now: datetime, *, pathway: str | None = None, status: str | None = None,
+             held: bool | None = None) -> list[dict[str, Any]]:
+    """The service's open requests (or those with `status`), most urgent first."""
+    query = select(WorklistItem).where(WorklistItem.service == service)
+    query = query.where(WorklistItem.status == status) if status else query.where(col(WorklistItem.status).in_(OPEN))
+    if pathway:
+        query = query.where(WorklistItem.pathway == pathway)
+    if held is not None:
+        query = query.where(WorklistItem.held == held)
+    items = sorted(session.exec(query).all(), key=lambda i: rules.queue_order_key(i.priority, i.due_by, str(i.id)))
+    return [summary(i, now) for i in items]
+
+
+def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    item = item_of(session, service, request_id)
+    return summary(item, now) | {
+        "reasons": item.reasons, "details": item.details, "outcome_reason": item.outcome_reason,
+        "signpost": item.signpost, "redirect_to": item.redirect_to,
+    }
+
+
+def held_for_referral(session: Session, referral_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
+    return [summary(i, now) | {"service": i.service} for i in held_items(session, referral_id)]
+
+
+def breach_counts(session: Session) -> dict[str, int]:
+    counts = {s.value: 0 for s in Service}
+    for service in session.exec(select(WorklistItem.service).where(col(WorklistItem.breached_at).is_not(None))).all():
+        counts[service] += 1
+    return counts
