@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from services.triage.golden import comparable
 __all__ = ["GOLDEN", "SHARED_CASES", "case_files", "comparable", "load"]
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_CASES = ROOT.parent / "shared" / "cases" / "triage"
+# FRONTDOOR_SHARED_CASES: for runs from a copy of the tree elsewhere (`make mutate` runs from ./mutants).
+SHARED_CASES = Path(os.environ.get("FRONTDOOR_SHARED_CASES") or ROOT.parent / "shared" / "cases" / "triage")
 GOLDEN = ROOT / "services" / "triage" / "golden"
 
 

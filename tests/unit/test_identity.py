@@ -17,7 +17,7 @@ def test_name_key_ignores_case_accents_spaces_and_punctuation() -> None:
     assert name_key(" Zoë O'Brien-Smith ") == name_key("zoe obriensmith")
 
 
-def sample_nhs_number_wins_over_different_demographics() -> None:
+def test_nhs_number_wins_over_different_demographics() -> None:
     known = [KnownChild(A, ident(given="Samuel", postcode="SS9 9ZZ", nhs="9434765919"))]
     result = resolve(ident(nhs="9434765919"), known)
     assert (result.child_id, result.matched_on) == (A, "nhs_number")
