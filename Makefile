@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
 # The functional core, held to mypy --strict.
-CORE := schemas services/dsr/rules.py services/triage/engine.py services/triage/facts.py services/triage/ruleset services/triage/ruleset_model.py services/triage/state.py services/triage/golden.py services/triage/outputs.py services/common/workdays.py services/intake/identity.py
+CORE := schemas services/contracts.py services/dsr/rules.py services/common/workdays.py services/intake/identity.py \
+	services/triage/engine.py services/triage/facts.py services/triage/ruleset services/triage/ruleset_model.py \
+	services/triage/state.py services/triage/golden.py services/triage/outputs.py
 
 .PHONY: install run test test-unit lint mutate bench soak schemas clean help
 

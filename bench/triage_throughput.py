@@ -21,7 +21,7 @@ from services.common.broker import start_broker
 from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
 from services.topics import all_topics, ensure_topics
-from services.triage.app import build_broker
+from services.triage.main import build_broker
 from services.triage.ruleset import load_ruleset
 
 
@@ -29,7 +29,8 @@ async def publish(bootstrap: str, topic: str, payloads: list[bytes], keys: list[
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
-        futures = [await producer.send(topic, p, key=k, headers=[("content-type", b"application/json")]) for p, k in zip(payloads, keys, strict=True)]
+        headers = [("content-type", b"application/json")]
+        futures = [await producer.send(topic, p, key=k, headers=headers) for p, k in zip(payloads, keys, strict=True)]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -40,7 +41,8 @@ async def span_of(bootstrap: str, topic: str, expected: int, label: str, timeout
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
+        partitions = consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+        parts = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         stamps: list[int] = []
@@ -48,7 +50,8 @@ async def span_of(bootstrap: str, topic: str, expected: int, label: str, timeout
         while len(stamps) < expected and time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
                 stamps.extend(r.timestamp for r in records)
-            print(f"\r  {label}: {min(len(stamps), expected):>6}/{expected} [{'#' * (30 * min(len(stamps), expected) // expected):<30}]", end="", file=sys.stderr)
+            seen = min(len(stamps), expected)
+            print(f"\r  {label}: {seen:>6}/{expected} [{'#' * (30 * seen // expected):<30}]", end="", file=sys.stderr)
         print(file=sys.stderr)
         if len(stamps) < expected:
             raise RuntimeError(f"{label}: only {len(stamps)} of {expected} records within {timeout} s")
@@ -64,7 +67,8 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 async def passthrough(bootstrap: str, source: str, sink: str, n: int) -> None:
     """The baseline: consume in batches, produce each record, commit each batch after its sends are confirmed."""
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4()}", enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4()}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
     await asyncio.gather(consumer.start(), producer.start())
     done = 0
@@ -94,7 +98,8 @@ async def main(n: int) -> None:
         await task
 
         await publish(bootstrap, TOPIC_SUBMITTED, payloads, keys)
-        settings = Settings(kafka_bootstrap_servers=bootstrap, kafka_fast_rebalance=True, kafka_group_prefix=f"bench-{uuid.uuid4().hex[:6]}")
+        settings = Settings(kafka_bootstrap_servers=bootstrap, kafka_fast_rebalance=True,
+                            kafka_group_prefix=f"bench-{uuid.uuid4().hex[:6]}")
         triage = build_broker(settings, load_ruleset())
         await start_broker(triage, timeout=30)
         try:

@@ -122,7 +122,7 @@ def serve(
 
         application, default_port = intake_app(settings), settings.intake_port
     elif service == "triage":
-        from services.triage.app import create_app as triage_app_
+        from services.triage.main import create_app as triage_app_
 
         try:
             application = triage_app_(settings)
@@ -347,7 +347,7 @@ def import_sample(
 @schemas_app.command("export")
 def schemas_export(check: Annotated[bool, typer.Option(help="Only check: exit 1 if the files differ from the models.")] = False) -> None:
     """Write schemas/json/*.schema.json and schemas/asyncapi.json from the models."""
-    from schemas.export import export_all
+    from services.contracts import export_all
 
     stale = export_all(write=not check)
     if check and stale:

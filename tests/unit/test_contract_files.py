@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import jsonschema
 
-from schemas.export import ASYNCAPI, JSON_DIR, export_all
+from services.contracts import ASYNCAPI, JSON_DIR, export_all
 from tests.cases import case_files, load
 
 
@@ -47,7 +47,7 @@ def test_asyncapi_documents_every_topic_with_its_payload() -> None:
 
 def test_the_example_referral_in_the_readme_is_valid() -> None:
     from schemas import Referral
-    from schemas.export import HERE
+    from services.contracts import SCHEMAS as HERE
 
     Referral.model_validate_json((HERE / "examples" / "referral.json").read_text())
 
@@ -64,8 +64,10 @@ def test_the_readme_documents_every_setting() -> None:
 def test_the_batch_consumed_topic_documents_its_event_not_raw_bytes() -> None:
     doc = json.loads(ASYNCAPI.read_text())
     channel = next(c for c in doc["channels"].values() if c["address"] == "frontdoor.referrals.submitted")
-    message = doc["components"]["messages"][unquote(next(iter(channel["messages"].values()))["$ref"].rsplit("/", 1)[-1])]
+    ref = next(iter(channel["messages"].values()))["$ref"]
+    message = doc["components"]["messages"][unquote(ref.rsplit("/", 1)[-1])]
     payload = doc["components"]["schemas"][unquote(message["payload"]["$ref"].rsplit("/", 1)[-1])]
     refs = json.dumps(payload)
     assert "ReferralSubmitted" in refs and "ReferralRedirected" in refs
-    assert {"event_id", "referral", "history", "submitted_at"} <= set(doc["components"]["schemas"]["ReferralSubmitted"]["properties"])
+    submitted = doc["components"]["schemas"]["ReferralSubmitted"]
+    assert {"event_id", "referral", "history", "submitted_at"} <= set(submitted["properties"])

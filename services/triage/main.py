@@ -1,4 +1,5 @@
-"""Composition root of the triage service."""
+"""The triage service put together: the ruleset (loaded once; a bad one stops start-up with every
+problem listed), the batch consumer around the engine, and health and metrics. No API, no database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from services.common.broker import make_broker
 from services.common.runtime import service_app
 from services.common.settings import Settings
-from services.triage.consumer import build_router
+from services.triage.handlers import build_router
 from services.triage.ruleset import Ruleset, load_ruleset
 
 
@@ -19,5 +20,9 @@ def build_broker(settings: Settings, ruleset: Ruleset) -> KafkaBroker:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    ruleset = load_ruleset(settings.ruleset_path)  # a bad ruleset stops start-up here, with every problem listed
-    return service_app("Front Door triage", settings, lambda: build_broker(settings, ruleset), openapi_url=None, docs_url=None, redoc_url=None)
+    """RULESET_PATH unset: the shipped reference ruleset."""
+    ruleset = load_ruleset(settings.ruleset_path)
+    return service_app(
+        "Front Door triage", settings, lambda: build_broker(settings, ruleset),
+        openapi_url=None, docs_url=None, redoc_url=None,
+    )

@@ -1,5 +1,7 @@
 """Export the contracts: JSON Schema per model and the AsyncAPI document of every service's topics.
 
+The files live in schemas/ (json/*.schema.json, asyncapi.json); the export lives here because the
+AsyncAPI document is read off the services' own consumers, and schemas/ imports nothing from services/.
 `frontdoor schemas export` writes them; tests/unit/test_contract_files.py fails when they drift."""
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from schemas.events import DsrChanged, ReferralRedirected, ReferralSubmitted, ServiceOutcome, ServiceRequestCreated, TriageDecided
+import schemas
+from schemas.events import (
+    DsrChanged,
+    ReferralRedirected,
+    ReferralSubmitted,
+    ServiceOutcome,
+    ServiceRequestCreated,
+    TriageDecided,
+)
 from schemas.referral import Referral
 
-HERE = Path(__file__).parent
-JSON_DIR = HERE / "json"
-ASYNCAPI = HERE / "asyncapi.json"
+SCHEMAS = Path(schemas.__file__).parent
+JSON_DIR = SCHEMAS / "json"
+ASYNCAPI = SCHEMAS / "asyncapi.json"
 
 MODELS: dict[str, type[BaseModel]] = {
     "referral": Referral,
@@ -31,7 +41,9 @@ MODELS: dict[str, type[BaseModel]] = {
 
 # Topics some consumer reads as raw bytes (decoding itself), with the event each carries.
 RAW_PAYLOADS: dict[str, Any] = {
-    "frontdoor.referrals.submitted": Annotated[ReferralSubmitted | ReferralRedirected, Field(discriminator="event_type")],
+    "frontdoor.referrals.submitted": Annotated[
+        ReferralSubmitted | ReferralRedirected, Field(discriminator="event_type")
+    ],
     "frontdoor.triage.decisions": TriageDecided,
     "frontdoor.service.outcomes": ServiceOutcome,
 }
@@ -53,15 +65,17 @@ def asyncapi() -> str:
     from services.common.settings import Settings
     from services.dsr.consumer import build_router as dsr_router
     from services.intake.consumer import build_router as intake_router
-    from services.triage.consumer import build_router as triage_router
+    from services.triage.handlers import build_router as triage_router
     from services.triage.ruleset import load_ruleset
 
     settings = Settings()
     broker = make_broker(settings, client_id="frontdoor")
     broker.include_router(triage_router(settings, load_ruleset(settings.ruleset_path)))
-    broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]  # engine unused until a message arrives
+    # The engine is unused until a message arrives: None will do for reading the subscriptions.
+    broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]
     broker.include_router(dsr_router(settings, None))  # type: ignore[arg-type]
-    spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0", description="Topics, keys (child_id) and payloads of Front Door.")
+    spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0",
+                    description="Topics, keys (child_id) and payloads of Front Door.")
     doc = json.loads(spec.to_specification().to_json())
     # Some consumers decode records themselves (a batch record by record, so one bad record cannot
     # fail it; the register picks the model by event type): FastStream sees raw bytes there, so the
@@ -93,7 +107,7 @@ def export_all(*, write: bool = True) -> list[str]:
     stale = []
     for path, text in wanted.items():
         if not path.exists() or path.read_text() != text:
-            stale.append(str(path.relative_to(HERE.parent)))
+            stale.append(str(path.relative_to(SCHEMAS.parent)))
             if write:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)

@@ -1,0 +1,112 @@
+"""Triage's consumer: for each record of a batch, decode it once, decide, publish the decision and one
+request per route; a bad record goes to the DLQ and the rest of the batch goes on. The batch is
+committed only once every send of it (acks=all) is confirmed, so throughput is not bound by one broker
+round trip per message. Triage keeps no state: redelivered input yields the very same events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import structlog
+from faststream.kafka import KafkaRouter
+from faststream.kafka.annotations import KafkaBroker, KafkaMessage
+from prometheus_client import Counter
+
+from schemas import (
+    TOPIC_DECISIONS,
+    TOPIC_SUBMITTED,
+    ReferralRedirected,
+    ReferralSubmitted,
+    ServiceRequestCreated,
+    TriageDecided,
+    queue_topic,
+)
+from schemas.enums import Service
+from services.common import faults
+from services.common.broker import event_headers, raw_bodies, subscriber_options
+from services.common.consumer_errors import dead_letter
+from services.common.consuming import consumer_router, event_adapter, kind_of
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.common.transient import is_transient
+from services.triage.outputs import Published, triage, triage_redirect
+from services.triage.ruleset import Ruleset
+
+log = get_logger("frontdoor.triage")
+DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])
+ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and priority", ["service", "priority"])
+BATCH_RECORDS = 500
+# The referrals topic carries new referrals and redirects (same key: one child's events in order).
+INPUT = event_adapter(ReferralSubmitted, ReferralRedirected)
+REACTIONS: dict[str, Callable[..., Published]] = {"referral.submitted": triage, "referral.redirected": triage_redirect}
+
+
+def decide_record(body: bytes, ruleset: Ruleset, now: datetime) -> Published:
+    """One record's events: its decision and a request per route. Raises on a record that is not a
+    valid referral event (or that the engine cannot decide): a permanent error, for the DLQ."""
+    event = INPUT.validate_json(body)
+    decided, requests = REACTIONS[kind_of(event)](event, ruleset, now=now)
+    return decided, requests
+
+
+def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
+    router = consumer_router()
+    decisions = router.publisher(TOPIC_DECISIONS, schema=TriageDecided, title="triage.decided")
+    queues = {
+        s.value: router.publisher(
+            queue_topic(s), schema=ServiceRequestCreated, title=f"service_request.created ({s.value})"
+        )
+        for s in Service
+    }
+
+    async def publish(decided: TriageDecided, requests: list[ServiceRequestCreated]) -> list[Any]:
+        """Send without waiting for the broker's confirmation; the caller awaits the returned futures."""
+        key = str(decided.child_id).encode()
+        sends = [(decisions, decided)] + [(queues[r.service.value], r) for r in requests]
+        return [
+            await to.publish(e.model_dump_json().encode(), key=key, headers=event_headers(e), no_confirm=True)
+            for to, e in sends
+        ]
+
+    @router.subscriber(
+        TOPIC_SUBMITTED, title="referral.submitted",
+        description="Payload: ReferralSubmitted (schemas/json/referral.submitted.schema.json)",
+        batch=True, max_records=BATCH_RECORDS, batch_timeout_ms=20, decoder=raw_bodies,
+        **subscriber_options(settings, "triage"),
+    )
+    async def on_referrals_submitted(bodies: list[bytes], message: KafkaMessage, broker: KafkaBroker) -> None:
+        sends = []
+        for record in message.raw_message:
+            with structlog.contextvars.bound_contextvars(partition=record.partition, offset=record.offset):
+                try:
+                    decided, requests = decide_record(record.value or b"", ruleset, utcnow())
+                except Exception as exc:  # a bad record: dead-letter it, keep the rest of the batch
+                    if is_transient(exc):
+                        raise
+                    sends.append(await dead_letter(broker, record, exc, confirm=False))
+                    continue
+            sends += await publish(decided, requests)
+            _count(decided)
+        await asyncio.gather(*sends)  # every send confirmed (acks=all) before the batch is committed
+        for partition, offsets in _by_partition(message.raw_message).items():
+            log.info("batch decided", partition=partition, offset=offsets[0], count=len(offsets))
+        faults.after_commit("triage")
+
+    return router
+
+
+def _count(decided: TriageDecided) -> None:
+    DECISIONS.labels(decided.outcome.value).inc()
+    for route in decided.routes:
+        ROUTES.labels(route.service.value, route.priority.value).inc()
+
+
+def _by_partition(records: Any) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for record in records:
+        out.setdefault(record.partition, []).append(record.offset)
+    return out
