@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "triage" / "rules" / "reference-v1.yaml"
 DEV_SECRET = "frontdoor-dev-secret-not-for-production"  # noqa: S105 - dev only; AUTH_MODE=oidc in production
 
 
@@ -31,7 +30,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/frontdoor.db"
 
     # Triage
-    ruleset_path: Path = DEFAULT_RULESET
+    ruleset_path: Path | None = Field(None, description="the triage policy file (unset: triage's reference ruleset)")
 
     # Auth
     auth_mode: Literal["dev", "oidc"] = "dev"
@@ -50,21 +49,27 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     outbox_poll_seconds: float = Field(0.5, gt=0)
-    graceful_timeout_seconds: float = Field(15.0, gt=0, description="how long in-flight work may take to finish at shutdown")
+    graceful_timeout_seconds: float = Field(
+        15.0, gt=0, description="how long in-flight work may take to finish at shutdown"
+    )
     shutdown_drain_seconds: float = Field(
-        2.0, ge=0, description="on SIGTERM, readiness goes false and the service keeps working this long before stopping"
+        2.0, ge=0,
+        description="on SIGTERM, readiness goes false and the service keeps working this long before stopping",
     )
     intake_port: int = 8000
     triage_port: int = 8001
     dsr_port: int = 8002
     worklists_port: int = 8003
     portal_port: int = 8080
-    intake_url: str | None = Field(None, description="where the portal reaches intake (default: 127.0.0.1 and INTAKE_PORT)")
+    intake_url: str | None = Field(
+        None, description="where the portal reaches intake (default: 127.0.0.1 and INTAKE_PORT)"
+    )
     worklists_url: str | None = None
     dsr_url: str | None = None
     portal_session_secret: SecretStr = SecretStr(DEV_SECRET + "-portal")
     undecided_redrive_seconds: float = Field(
-        600.0, gt=0, description="a referral still undecided this long after its event was published has the event published again"
+        600.0, gt=0,
+        description="a referral still undecided this long after its event was published has the event published again",
     )
     breach_check_seconds: float = Field(60.0, gt=0, description="how often the breach job looks for requests past due")
     startup_timeout_seconds: float = Field(60.0, gt=0)
