@@ -1,4 +1,5 @@
-"""The facts a ruleset can test, derived from a `referral.submitted` event alone (triage-policy.md, "Derived values")."""
+"""The facts a ruleset can test, derived from a `referral.submitted` event alone
+(triage-policy.md, "Derived values")."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from services.triage.engine import decide
 from services.triage.ruleset import Ruleset
 
 GOLDEN_CASES = Path(__file__).parent / "golden"
+ROUTE_FIELDS = ("service", "pathway", "priority", "held", "due_by")
 
 
 def comparable(decision: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def comparable(decision: dict[str, Any]) -> dict[str, Any]:
     return {
         "outcome": decision["outcome"],
         "routes": [
-            {k: (datetime.fromisoformat(r[k]) if k == "due_by" else r[k]) for k in ("service", "pathway", "priority", "held", "due_by")}
+            {k: (datetime.fromisoformat(r[k]) if k == "due_by" else r[k]) for k in ROUTE_FIELDS}
             for r in decision["routes"]
         ],
         "missing": sorted(decision["missing"]),
@@ -40,7 +41,8 @@ class CaseReport:
     changed: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        out = [f"{self.total} worked cases: {self.total - len(self.changed)} decide as expected, {len(self.changed)} changed"]
+        expected = self.total - len(self.changed)
+        out = [f"{self.total} worked cases: {expected} decide as expected, {len(self.changed)} changed"]
         for name, diffs in self.changed.items():
             out.append(f"  {name}:")
             out.extend(f"    {d}" for d in diffs)

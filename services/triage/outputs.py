@@ -36,13 +36,17 @@ def triage_redirect(event: ReferralRedirected, ruleset: Ruleset, *, now: datetim
     one, else the ruleset's redirect pathway at routine; the clock starts now. Nothing else changes."""
     target = event.redirect.to_service
     as_submitted = ReferralSubmitted(
-        event_id=event.event_id, occurred_at=event.occurred_at, correlation_id=event.referral_id, referral_id=event.referral_id,
-        child_id=event.child_id, submitted_at=event.submitted_at, referral=event.referral, history=event.history,
+        event_id=event.event_id, occurred_at=event.occurred_at, correlation_id=event.referral_id,
+        referral_id=event.referral_id, child_id=event.child_id, submitted_at=event.submitted_at,
+        referral=event.referral, history=event.history,
     )
     full = decide(as_submitted, ruleset, decided_at=now)
     hop = Explanation(rule_id=f"redirect.{event.redirect.from_service.value}",
                       because=f"Redirected by {event.redirect.from_service.value} to {target.value}.")
-    routes = [r.model_copy(update={"held": False, "reasons": [hop.rule_id, *r.reasons]}) for r in full.routes if r.service == target]
+    routes = [
+        r.model_copy(update={"held": False, "reasons": [hop.rule_id, *r.reasons]})
+        for r in full.routes if r.service == target
+    ]
     if not routes:
         routes = [Route(service=target, pathway=ruleset.source.redirects[target], priority=Priority.routine, held=False,
                         reasons=[hop.rule_id], due_by=due_by(now, target.value, Priority.routine.value, ruleset))]
@@ -52,17 +56,22 @@ def triage_redirect(event: ReferralRedirected, ruleset: Ruleset, *, now: datetim
         "outcome": Outcome.emergency if any(r.priority == Priority.emergency for r in routes) else Outcome.routed,
         "explanation": [hop, *(e for e in full.explanation if e.rule_id in fired)],
     })
-    return _publishable(event.event_id, event.referral, decision, ruleset, now, redirect_of=event.redirect.from_request_id)
+    return _publishable(event.event_id, event.referral, decision, ruleset, now,
+                        redirect_of=event.redirect.from_request_id)
 
 
 def _publishable(source: uuid.UUID, referral: Referral, decision: TriageDecision, ruleset: Ruleset, now: datetime,
                  redirect_of: uuid.UUID | None = None) -> Published:
-    routes = [r.model_copy(update={"service_request_id": derived_id(source, "request", r.service.value, r.pathway)}) for r in decision.routes]
+    routes = [
+        r.model_copy(update={"service_request_id": derived_id(source, "request", r.service.value, r.pathway)})
+        for r in decision.routes
+    ]
     dsr = decision.dsr
     if dsr.candidate and redirect_of is None:  # the register needs to know who the candidate is; nobody else gets this
         child = referral.child
-        person = DsrPerson(given_name=child.given_name, family_name=child.family_name, date_of_birth=child.date_of_birth,
-                           nhs_number=child.nhs_number, has_ehcp=child.sen_status == SenStatus.ehcp)
+        person = DsrPerson(given_name=child.given_name, family_name=child.family_name,
+                           date_of_birth=child.date_of_birth, nhs_number=child.nhs_number,
+                           has_ehcp=child.sen_status == SenStatus.ehcp)
         dsr = dsr.model_copy(update={"person": person})
     decided = TriageDecided(
         event_id=derived_id(source, "triage.decided"), occurred_at=now, correlation_id=decision.referral_id,
@@ -72,8 +81,9 @@ def _publishable(source: uuid.UUID, referral: Referral, decision: TriageDecision
     requests = [
         ServiceRequestCreated(
             event_id=derived_id(source, "service_request.created", r.service.value, r.pathway), occurred_at=now,
-            correlation_id=decision.referral_id, service_request_id=r.service_request_id, referral_id=decision.referral_id,
-            child_id=decision.child_id, service=r.service, pathway=r.pathway, priority=r.priority, due_by=r.due_by, held=r.held,
+            correlation_id=decision.referral_id, service_request_id=r.service_request_id,
+            referral_id=decision.referral_id, child_id=decision.child_id, service=r.service, pathway=r.pathway,
+            priority=r.priority, due_by=r.due_by, held=r.held,
             reasons=[because[rule_id] for rule_id in r.reasons if rule_id in because],
             details=service_details(referral, ruleset.sharing[r.service.value]),
         )

@@ -149,7 +149,12 @@ Condition = Annotated[
         Annotated[Is, Tag("is")],
         Annotated[Always, Tag("always")],
     ],
-    Discriminator(_key, custom_error_type="condition", custom_error_message="unknown condition: use one of all, any, not, intersects, contains, eq, in, lt, le, gt, ge, fired, has_route, is, always"),
+    Discriminator(
+        _key,
+        custom_error_type="condition",
+        custom_error_message="unknown condition: use one of all, any, not, intersects, contains, eq, in, lt, le, gt, ge,"
+        " fired, has_route, is, always",
+    ),
 ]
 
 
@@ -219,7 +224,12 @@ Action = Annotated[
         Annotated[BoostAction, Tag("boost")],
         Annotated[DropRoutesAction, Tag("drop_routes")],
     ],
-    Discriminator(_key, custom_error_type="action", custom_error_message="unknown action: use one of route, missing, set, hold_others, halt, outcome, boost, drop_routes"),
+    Discriminator(
+        _key,
+        custom_error_type="action",
+        custom_error_message="unknown action: use one of route, missing, set, hold_others, halt, outcome, boost,"
+        " drop_routes",
+    ),
 ]
 
 
