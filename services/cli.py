@@ -130,7 +130,7 @@ def serve(
             _fail(str(exc))
         default_port = settings.triage_port
     elif service == "dsr":
-        from services.dsr.api import create_app as dsr_app_
+        from services.dsr.main import create_app as dsr_app_
 
         application, default_port = dsr_app_(settings), settings.dsr_port
     elif service == "worklists":
@@ -252,7 +252,7 @@ def dsr_agenda(
     from services.common.settings import get_settings
     from services.common.tables import utcnow
     from services.common.workdays import WorkingCalendar
-    from services.dsr.service import Clock
+    from services.dsr.domain import Clock
     from services.dsr.views import agenda
 
     with session_scope(make_engine(get_settings().database_url)) as session:

@@ -2,7 +2,7 @@
 
 The register only records what a DSR meeting decides; triage can *suggest* a candidate and a
 rating. These functions say what follows from a rating, a suggestion, a birthday or a consent
-withdrawal, so the consumer and the API stay thin translations around them.
+withdrawal, so the handlers (handlers.py) stay thin translations around them.
 """
 
 from __future__ import annotations
@@ -11,18 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from schemas.enums import DsrRating
 from schemas.referral import age_on
 from services.common.workdays import WorkingCalendar
-
-Rating = DsrRating  # one vocabulary: the rating triage suggests is the rating a meeting sets
-
-
-class Status(StrEnum):
-    pending_consent = "pending_consent"
-    pending_review = "pending_review"
-    active = "active"
-    closed = "closed"
+from services.dsr.domain import Rating, Status  # the register's vocabulary
 
 
 class Track(StrEnum):
@@ -91,7 +82,8 @@ def tasks_for_rating(
     if rating is Rating.amber:
         return [TaskSpec("mdt_or_cetr", "Hold a multi-agency meeting or a C(E)TR", due), *keyworker]
     if rating is Rating.blue and age < policy.adult_age:
-        return [TaskSpec("inpatient_cetr", "Inpatient C(E)TR", today + timedelta(days=30 * policy.inpatient_cetr_months))]
+        due_inpatient = today + timedelta(days=30 * policy.inpatient_cetr_months)
+        return [TaskSpec("inpatient_cetr", "Inpatient C(E)TR", due_inpatient)]
     return []
 
 

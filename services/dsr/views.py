@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from schemas.referral import age_on
 from services.dsr import rules
-from services.dsr.rules import AgendaItem, Rating, Status
-from services.dsr.service import OPEN, Clock, NotFoundError
+from services.dsr.domain import OPEN, Clock, EntryNotFoundError, Rating, Status
+from services.dsr.rules import AgendaItem
 from services.dsr.tables import DsrAction, DsrConsent, DsrEntry, DsrRatingChange, DsrReview, DsrTask, DsrTimelineItem
 
 
@@ -32,7 +32,8 @@ def _person(entry: DsrEntry, today: date) -> dict[str, Any]:
 
 def _open_tasks(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     counts: dict[uuid.UUID, int] = {}
-    for task in session.exec(select(DsrTask).where(col(DsrTask.entry_id).in_(entry_ids), DsrTask.status == "open")).all():
+    open_tasks = select(DsrTask).where(col(DsrTask.entry_id).in_(entry_ids), DsrTask.status == "open")
+    for task in session.exec(open_tasks).all():
         counts[task.entry_id] = counts.get(task.entry_id, 0) + 1
     return counts
 
@@ -42,7 +43,8 @@ def agenda(session: Session, clock: Clock, *, horizon_days: int = 7) -> list[dic
     today = clock.today
     entries = {e.id: e for e in session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN))).all()}
     items = [
-        AgendaItem(str(e.id), Status(e.status), Rating(e.rating) if e.rating else None, e.escalation_suggested, e.next_review_due)
+        AgendaItem(str(e.id), Status(e.status), Rating(e.rating) if e.rating else None, e.escalation_suggested,
+                   e.next_review_due)
         for e in entries.values()
     ]
     chosen = rules.agenda_order([i for i in items if rules.on_agenda(i, today, horizon_days)])
@@ -60,9 +62,11 @@ def agenda(session: Session, clock: Clock, *, horizon_days: int = 7) -> list[dic
 
 
 def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str, Any]:
+    """One entry with its timeline, rating history, reviews, actions, tasks and consents."""
     e = session.get(DsrEntry, entry_id)
     if e is None:
-        raise NotFoundError
+        raise EntryNotFoundError
+
     def rows(model: Any, order: Any) -> list[Any]:
         return list(session.exec(select(model).where(model.entry_id == e.id).order_by(order)).all())
 
@@ -73,7 +77,10 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str,
         "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
         "overdue": rules.is_overdue(e.next_review_due, clock.today), "keyworker": e.keyworker,
         "lead_professional": e.lead_professional, "closed_reason": e.closed_reason,
-        "timeline": [{"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary} for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))],
+        "timeline": [
+            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary}
+            for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))
+        ],
         "rating_history": [
             {"from": r.from_rating, "to": r.to_rating, "at": r.at.isoformat(), "by": r.by, "rationale": r.rationale}
             for r in rows(DsrRatingChange, col(DsrRatingChange.at))
@@ -83,11 +90,18 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str,
              "attendees": r.attendees, "next_review_due": r.next_review_due.isoformat(), "by": r.by}
             for r in rows(DsrReview, col(DsrReview.held_on))
         ],
-        "actions": [{"what": a.what, "owner_agency": a.owner_agency, "due": a.due.isoformat(), "status": a.status} for a in rows(DsrAction, col(DsrAction.due))],
-        "tasks": [{"kind": t.kind, "description": t.description, "due": t.due.isoformat(), "status": t.status} for t in rows(DsrTask, col(DsrTask.due))],
+        "actions": [
+            {"what": a.what, "owner_agency": a.owner_agency, "due": a.due.isoformat(), "status": a.status}
+            for a in rows(DsrAction, col(DsrAction.due))
+        ],
+        "tasks": [
+            {"kind": t.kind, "description": t.description, "due": t.due.isoformat(), "status": t.status}
+            for t in rows(DsrTask, col(DsrTask.due))
+        ],
         "consents": [
             {"basis": c.basis, "given_by": c.given_by, "given_at": c.given_at.isoformat(),
-             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None, "reconfirm_due": c.reconfirm_due.isoformat()}
+             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+             "reconfirm_due": c.reconfirm_due.isoformat()}
             for c in rows(DsrConsent, col(DsrConsent.given_at))
         ],
     }
@@ -103,7 +117,8 @@ EXPORT_COLUMNS = [
 def export_csv(session: Session, clock: Clock) -> str:
     """One row per open entry for the monthly return: identifiers, states and dates, no free text."""
     today = clock.today
-    entries = session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN)).order_by(col(DsrEntry.created_at))).all()
+    open_entries = select(DsrEntry).where(col(DsrEntry.status).in_(OPEN)).order_by(col(DsrEntry.created_at))
+    entries = session.exec(open_entries).all()
     tasks = _open_tasks(session, [e.id for e in entries])
     reconfirm: dict[uuid.UUID, date] = {}
     for c in session.exec(select(DsrConsent).where(col(DsrConsent.withdrawn_at).is_(None))).all():
@@ -115,9 +130,12 @@ def export_csv(session: Session, clock: Clock) -> str:
         born = e.date_of_birth
         writer.writerow({
             "entry_id": str(e.id), "nhs_number": e.nhs_number or "", "date_of_birth": born.isoformat() if born else "",
-            "age": age_on(born, today) if born else "", "review_track": rules.review_track(born, e.has_ehcp, today).value if born else "",
-            "status": e.status, "rating": e.rating or "", "rating_since": e.rating_since.date().isoformat() if e.rating_since else "",
-            "suggested_rating": e.suggested_rating or "", "escalation_suggested": "yes" if e.escalation_suggested else "no",
+            "age": age_on(born, today) if born else "",
+            "review_track": rules.review_track(born, e.has_ehcp, today).value if born else "",
+            "status": e.status, "rating": e.rating or "",
+            "rating_since": e.rating_since.date().isoformat() if e.rating_since else "",
+            "suggested_rating": e.suggested_rating or "",
+            "escalation_suggested": "yes" if e.escalation_suggested else "no",
             "next_review_due": e.next_review_due.isoformat() if e.next_review_due else "",
             "review_overdue": "yes" if rules.is_overdue(e.next_review_due, today) else "no",
             "keyworker_allocated": "yes" if e.keyworker else "no", "open_tasks": tasks.get(e.id, 0),

@@ -21,7 +21,7 @@ from services.common.auth import mint_dev_token
 from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.workdays import WorkingCalendar
-from services.dsr.api import create_app
+from services.dsr.main import create_app
 from services.dsr.tables import DsrEntry
 from services.dsr.views import EXPORT_COLUMNS
 from services.triage.outputs import triage

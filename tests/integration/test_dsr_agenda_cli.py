@@ -14,8 +14,7 @@ import pytest
 from schemas import TriageDecided
 from services.common.db import make_engine, session_scope
 from services.common.ids import derived_id
-from services.common.workdays import WorkingCalendar
-from services.dsr.service import Clock, apply_decision
+from services.dsr.handlers import apply_decision
 from tests.cases import ROOT
 from tests.integration.test_dsr import decision_bytes
 
@@ -23,11 +22,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
-    clock = Clock(datetime.now(timezone.utc), WorkingCalendar())
+    now = datetime.now(timezone.utc)
     events = [TriageDecided.model_validate_json(decision_bytes(case, uuid.uuid4())) for case in ("dsr-amber-placement", "dsr-red")]
     with session_scope(make_engine(database_url)) as session:
         for event in events:
-            assert apply_decision(session, event, clock)
+            assert apply_decision(session, event, now)
     expected = {str(derived_id(e.event_id, "dsr.entry")): e.dsr.suggested_rating for e in events}
     env = os.environ | {"DATABASE_URL": database_url}
 

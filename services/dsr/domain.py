@@ -1,0 +1,142 @@
+"""The register's vocabulary (pure, no SQL, no I/O): entry statuses and ratings, the clock the use
+cases run on, the refusals, the `dsr.changes` event and the timeline's wording. The register rules
+themselves (what a rating, a suggestion or a withdrawal leads to) are in `rules.py`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from schemas import DsrChanged, ServiceOutcome, TriageDecided
+from schemas.enums import DsrChangeType, DsrRating
+from services.common.errors import ConflictError, NotFoundError
+from services.common.ids import derived_id
+from services.common.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from services.dsr.tables import DsrEntry
+
+Rating = DsrRating  # one vocabulary: the rating triage suggests is the rating a meeting sets
+
+
+class Status(StrEnum):
+    pending_consent = "pending_consent"
+    pending_review = "pending_review"
+    active = "active"
+    closed = "closed"
+
+
+OPEN = (Status.pending_consent.value, Status.pending_review.value, Status.active.value)
+
+
+class EntryNotFoundError(NotFoundError):
+    message = "No register entry has this id"
+
+
+class EntryClosedError(ConflictError):
+    message = "the entry is closed"
+
+
+class ConsentFirstError(ConflictError):
+    message = "record consent (or a best-interests decision) before the first review"
+
+
+class AlreadyClosedError(ConflictError):
+    message = "the entry is already closed"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Today and the working-day calendar: passed in so the use cases stay deterministic."""
+
+    now: datetime
+    calendar: WorkingCalendar
+
+    @property
+    def today(self) -> date:
+        return self.calendar.local_day(self.now)
+
+
+@dataclass(frozen=True)
+class ActionIn:
+    what: str
+    owner_agency: str
+    due: date
+
+
+@dataclass(frozen=True)
+class ReviewIn:
+    """What a DSR meeting decided about one entry."""
+
+    rating: Rating
+    rationale: str
+    attendees: list[dict[str, str]]
+    actions: list[ActionIn]
+    next_review_due: date | None
+    held_on: date | None
+    keyworker: str | None = None
+    lead_professional: str | None = None
+
+
+def rating(value: str | None) -> Rating | None:
+    """A stored rating column as a Rating (None when empty)."""
+    return Rating(value) if value else None
+
+
+def entry_id_for(decision_id: uuid.UUID) -> uuid.UUID:
+    """A new entry's id derives from the decision that made it, so a redelivery makes the same entry."""
+    return derived_id(decision_id, "dsr.entry")
+
+
+def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
+                 by: str | None = None) -> DsrChanged:
+    """The `dsr.changes` event announcing `kind` on `entry`: ids and states only. Its id derives from
+    the input (`source`), so a redelivered input makes the very same event."""
+    return DsrChanged(
+        event_id=derived_id(source, kind.value, str(entry.id)), occurred_at=now, correlation_id=None, event_type=kind,
+        entry_id=entry.id, child_id=entry.child_id, status=entry.status, rating=rating(entry.rating),
+        suggested_rating=rating(entry.suggested_rating), escalation_suggested=entry.escalation_suggested,
+        next_review_due=entry.next_review_due, by=by,
+    )
+
+
+# --- what the timeline says -------------------------------------------------------------------
+
+def routes_text(event: TriageDecided) -> str:
+    return ", ".join(f"{r.service.value}/{r.pathway} {r.priority.value}" for r in event.routes) or "no routes"
+
+
+def referred_summary(event: TriageDecided) -> str:
+    """A new entry's first line."""
+    return f"Referred; triage: {event.outcome.value} ({routes_text(event)})"
+
+
+def candidate_noted_summary(event: TriageDecided, suggested: Rating | None, *, escalate: bool) -> str:
+    """A further referral of a child already on the register."""
+    note = f"New referral; triage: {event.outcome.value} ({routes_text(event)}); "
+    note += f"suggested {suggested.value if suggested else 'no'} rating"
+    return note + ("; escalation suggested" if escalate else "")
+
+
+def outcome_summary(event: ServiceOutcome) -> str:
+    verb = event.event_type.value.removeprefix("service_request.")
+    return f"{event.service.value}: {verb}" + (f" to {event.redirect_to.value}" if event.redirect_to else "")
+
+
+def review_summary(new: Rating, previous: Rating | None, due: date) -> str:
+    change = f"rated {new.value}" + (f" (was {previous.value})" if previous and previous is not new else "")
+    return f"DSR review: {change}; next review {due.isoformat()}"
+
+
+def consent_summary(basis: str) -> str:
+    return f"Consent recorded ({basis})"
+
+
+WITHDRAWN_SUMMARY = "Consent withdrawn: entry closed and details suppressed"
+
+
+def closed_summary(reason: str) -> str:
+    return f"Entry closed ({reason.replace('_', ' ')})"

@@ -1,0 +1,228 @@
+"""The register's use cases, each in the caller's transaction: the consumer's two handlers (a triage
+decision, a service outcome) and what the DSR meeting does (review, consent, withdrawal, close).
+Rules come from rules.py, wording and events from domain.py; changes are announced through the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from schemas import TOPIC_DSR_CHANGES, ServiceOutcome, TriageDecided
+from schemas.enums import DsrChangeType
+from services.common.outbox import enqueue
+from services.common.workdays import WorkingCalendar
+from services.dsr import domain, rules
+from services.dsr.domain import (
+    OPEN,
+    AlreadyClosedError,
+    Clock,
+    ConsentFirstError,
+    EntryClosedError,
+    EntryNotFoundError,
+    Rating,
+    ReviewIn,
+    Status,
+    entry_id_for,
+    rating,
+)
+from services.dsr.rules import CandidateOutcome, RegisterPolicy
+from services.dsr.tables import DsrAction, DsrConsent, DsrEntry, DsrRatingChange, DsrReview, DsrTask, DsrTimelineItem
+
+CALENDAR = WorkingCalendar()
+
+
+def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
+    return session.exec(select(DsrEntry).where(DsrEntry.child_id == child_id, col(DsrEntry.status).in_(OPEN))).first()
+
+
+def get_entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
+    entry = session.get(DsrEntry, entry_id)
+    if entry is None:
+        raise EntryNotFoundError
+    return entry
+
+
+def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
+             by: str | None = None) -> None:
+    """Queue a dsr.changes event (keyed by child) in the caller's transaction."""
+    enqueue(session, domain.change_event(entry, kind, source=source, now=now, by=by), topic=TOPIC_DSR_CHANGES,
+            key=str(entry.child_id))
+
+
+def timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
+    session.add(DsrTimelineItem(entry_id=entry.id, at=at, kind=kind, summary=summary[:300], detail=detail))
+
+
+# --- the consumer ------------------------------------------------------------------------------
+
+def apply_decision(session: Session, event: TriageDecided, now: datetime) -> bool:
+    """A decision naming a DSR candidate creates a pending entry or is noted on the open one.
+    False (nothing written) for every other decision, and for a redirect's (not a new referral)."""
+    if not event.dsr.candidate or event.redirect_of is not None:
+        return False
+    clock = Clock(now, CALENDAR)
+    entry = open_entry(session, event.child_id)
+    suggested = event.dsr.suggested_rating
+    outcome = rules.on_candidate(
+        open_entry_rating=rating(entry.rating) if entry else None,
+        open_entry_suggested=rating(entry.suggested_rating) if entry else None,
+        has_open_entry=entry is not None, suggested=suggested,
+        consent_given=event.dsr.consent is not None and event.dsr.consent.value == "given",
+        today=clock.today, calendar=clock.calendar,
+    )
+    if entry is None:
+        _create_entry(session, event, outcome, clock)
+    else:
+        _note_candidate(session, entry, event, outcome, clock)
+    return True
+
+
+def _create_entry(session: Session, event: TriageDecided, outcome: CandidateOutcome, clock: Clock) -> None:
+    person, suggested = event.dsr.person, event.dsr.suggested_rating
+    entry = DsrEntry(
+        id=entry_id_for(event.event_id), child_id=event.child_id, status=outcome.status or Status.pending_consent,
+        suggested_rating=suggested.value if suggested else None,
+        given_name=person.given_name if person else None, family_name=person.family_name if person else None,
+        date_of_birth=person.date_of_birth if person else None, nhs_number=person.nhs_number if person else None,
+        has_ehcp=bool(person and person.has_ehcp), created_at=clock.now, updated_at=clock.now,
+    )
+    session.add(entry)
+    session.flush()
+    if outcome.status is Status.pending_review:  # consent given at referral
+        session.add(DsrConsent(entry_id=entry.id, basis="at_referral", given_by="referrer", given_at=clock.now,
+                               reconfirm_due=rules.consent_reconfirm_due(clock.today)))
+    timeline(session, entry, event.decided_at, "referral", domain.referred_summary(event),
+             referral_id=str(event.referral_id), suggested_rating=entry.suggested_rating)
+    announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
+
+
+def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided, outcome: CandidateOutcome,
+                    clock: Clock) -> None:
+    suggested = event.dsr.suggested_rating
+    if rules.is_higher(suggested, rating(entry.suggested_rating)):
+        entry.suggested_rating = suggested.value if suggested else None
+    if outcome.escalate:
+        entry.escalation_suggested = True
+        due = outcome.next_review_due
+        if entry.next_review_due is None or (due and due < entry.next_review_due):
+            entry.next_review_due = due
+    entry.updated_at = clock.now
+    session.add(entry)
+    timeline(session, entry, event.decided_at, "referral",
+             domain.candidate_noted_summary(event, suggested, escalate=outcome.escalate),
+             referral_id=str(event.referral_id), suggested_rating=suggested.value if suggested else None)
+    announce(session, entry, DsrChangeType.candidate_noted, source=event.event_id, now=clock.now)
+
+
+def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
+    """A service's outcome for a child on the register goes on the entry's timeline.
+    False (nothing written) when the child has no open entry."""
+    entry = open_entry(session, event.child_id)
+    if entry is None:
+        return False
+    timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
+             service_request_id=str(event.service_request_id), referral_id=str(event.referral_id))
+    return True
+
+
+# --- the meeting -------------------------------------------------------------------------------
+
+def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by: str, clock: Clock,
+                  policy: RegisterPolicy = RegisterPolicy()) -> DsrReview:
+    """A review sets the rating, the next review date and the actions; a new rating raises its tasks.
+    Refused on a closed entry and before consent."""
+    entry = get_entry(session, entry_id)
+    if entry.status == Status.closed:
+        raise EntryClosedError
+    if entry.status == Status.pending_consent:
+        raise ConsentFirstError
+    held_on = review.held_on or clock.today
+    entry.keyworker = review.keyworker or entry.keyworker
+    entry.lead_professional = review.lead_professional or entry.lead_professional
+    due = review.next_review_due or rules.next_review(review.rating, held_on, policy)
+    record = DsrReview(id=uuid.uuid4(), entry_id=entry.id, held_on=held_on, rating=review.rating.value,
+                       rationale=review.rationale, attendees=review.attendees, next_review_due=due, by=by,
+                       recorded_at=clock.now)
+    session.add(record)
+    session.flush()
+    for action in review.actions:
+        session.add(DsrAction(entry_id=entry.id, review_id=record.id, what=action.what,
+                              owner_agency=action.owner_agency, due=action.due))
+    previous = rating(entry.rating)
+    changed = previous is not review.rating
+    if changed:
+        _change_rating(session, entry, review, held_on, by=by, clock=clock, policy=policy)
+    entry.status, entry.escalation_suggested = Status.active, False
+    entry.next_review_due, entry.updated_at = due, clock.now
+    session.add(entry)
+    timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
+             review_id=str(record.id))
+    announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
+    if changed:
+        announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
+    return record
+
+
+def _change_rating(session: Session, entry: DsrEntry, review: ReviewIn, held_on: date, *, by: str, clock: Clock,
+                   policy: RegisterPolicy) -> None:
+    """The rating history row and the tasks the new rating raises."""
+    new: Rating = review.rating
+    session.add(DsrRatingChange(entry_id=entry.id, from_rating=entry.rating, to_rating=new.value, at=clock.now, by=by,
+                                rationale=review.rationale))
+    tasks = rules.tasks_for_rating(new, born=entry.date_of_birth or held_on, has_keyworker=bool(entry.keyworker),
+                                   today=clock.today, calendar=clock.calendar, policy=policy)
+    for task in tasks:
+        session.add(DsrTask(entry_id=entry.id, kind=task.kind, description=task.description, due=task.due,
+                            created_at=clock.now))
+    entry.rating, entry.rating_since = new.value, clock.now
+
+
+def record_consent(session: Session, entry_id: uuid.UUID, *, basis: str, given_by: str, by: str,
+                   clock: Clock) -> DsrEntry:
+    """Consent (or a best-interests decision) lets a pending entry go to review. Refused when closed."""
+    entry = get_entry(session, entry_id)
+    if entry.status == Status.closed:
+        raise EntryClosedError
+    session.add(DsrConsent(entry_id=entry.id, basis=basis, given_by=given_by, given_at=clock.now,
+                           reconfirm_due=rules.consent_reconfirm_due(clock.today)))
+    if entry.status == Status.pending_consent:
+        entry.status = Status.pending_review
+    entry.updated_at = clock.now
+    session.add(entry)
+    timeline(session, entry, clock.now, "consent", domain.consent_summary(basis))
+    announce(session, entry, DsrChangeType.consent_changed, source=uuid.uuid4(), now=clock.now, by=by)
+    return entry
+
+
+def withdraw_consent(session: Session, entry_id: uuid.UUID, *, by: str, clock: Clock) -> DsrEntry:
+    """Closes the entry and suppresses the person's details: processing stops (dsr.md)."""
+    entry = get_entry(session, entry_id)
+    given = select(DsrConsent).where(DsrConsent.entry_id == entry.id, col(DsrConsent.withdrawn_at).is_(None))
+    for consent in session.exec(given).all():
+        consent.withdrawn_at = clock.now
+        session.add(consent)
+    status, suppressed = rules.on_consent_withdrawn()
+    entry.status, entry.suppressed, entry.closed_reason = status, suppressed, "consent_withdrawn"
+    entry.updated_at = clock.now
+    entry.given_name = entry.family_name = entry.nhs_number = None
+    session.add(entry)
+    timeline(session, entry, clock.now, "consent", domain.WITHDRAWN_SUMMARY)
+    source = uuid.uuid4()
+    announce(session, entry, DsrChangeType.consent_changed, source=source, now=clock.now, by=by)
+    announce(session, entry, DsrChangeType.entry_closed, source=source, now=clock.now, by=by)
+    return entry
+
+
+def close_entry(session: Session, entry_id: uuid.UUID, *, reason: str, by: str, clock: Clock) -> DsrEntry:
+    """Refused when the entry is already closed."""
+    entry = get_entry(session, entry_id)
+    if entry.status == Status.closed:
+        raise AlreadyClosedError
+    entry.status, entry.closed_reason, entry.updated_at = Status.closed, reason, clock.now
+    session.add(entry)
+    timeline(session, entry, clock.now, "closed", domain.closed_summary(reason))
+    announce(session, entry, DsrChangeType.entry_closed, source=uuid.uuid4(), now=clock.now, by=by)
+    return entry

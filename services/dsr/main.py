@@ -1,0 +1,50 @@
+"""The DSR service put together: the meeting's API, the outbox relay, and the register's consumer
+(its own group) on triage decisions and service outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker, KafkaRouter
+from sqlalchemy import Engine
+
+from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, ServiceOutcome, TriageDecided
+from services.common.broker import make_broker
+from services.common.consuming import Handler, consumer_router, event_consumer
+from services.common.db import make_engine
+from services.common.runtime import service_app
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.common.workdays import WorkingCalendar
+from services.dsr import handlers
+from services.dsr.routes import router
+
+CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
+HANDLERS: dict[str, Handler] = {"triage.decided": handlers.apply_decision, "service_request.*": handlers.apply_outcome}
+MODELS = (TriageDecided, ServiceOutcome)
+
+
+def build_router(settings: Settings, engine: Engine, now: Callable[[], datetime] = utcnow) -> KafkaRouter:
+    """The register's consumer: a candidate decision makes or updates an entry; an outcome goes on its timeline."""
+    consumer = consumer_router()
+    event_consumer(
+        consumer, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine, group="dsr", consumer=CONSUMER,
+        handlers=HANDLERS, models=MODELS, title="triage.decided and service outcomes (dsr)", now=now,
+    )
+    return consumer
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings.database_url)
+
+    def build_broker() -> KafkaBroker:
+        broker = make_broker(settings, client_id="frontdoor-dsr")
+        broker.include_router(build_router(settings, engine))
+        return broker
+
+    app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1")
+    app.state.calendar = WorkingCalendar()
+    app.include_router(router)
+    return app

@@ -1,0 +1,147 @@
+"""The DSR meeting's API (role `dsr_panel` only): agenda, entry, review, consent, close, exports.
+HTTP only: each route reads its form and runs one use case or view with `in_transaction` (audited)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel import Session
+
+from services.common.auth import Principal, require
+from services.common.tables import utcnow
+from services.common.transactions import Subject, in_transaction
+from services.dsr import handlers, views
+from services.dsr.domain import ActionIn, Clock, Rating, ReviewIn
+from services.dsr.tables import DsrEntry, DsrReview
+
+router = APIRouter()
+
+
+def clock(request: Request) -> Clock:
+    """Now, on the service's working-day calendar."""
+    return Clock(utcnow(), request.app.state.calendar)
+
+
+Panel = Annotated[Principal, Depends(require("dsr_panel"))]
+Now = Annotated[Clock, Depends(clock)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Attendee(Form):
+    name: Text
+    agency: Text
+
+
+class ActionForm(Form):
+    what: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    owner_agency: Text
+    due: date
+
+
+class ReviewForm(Form):
+    rating: Rating
+    keyworker: Text | None = Field(
+        None, description="The keyworker allocated, if any (role or service, not a person's name)")
+    lead_professional: Text | None = None
+    rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
+        description="Why the meeting chose this rating (required)"
+    )
+    attendees: list[Attendee] = Field(min_length=1)
+    actions: list[ActionForm] = []
+    next_review_due: date | None = Field(
+        None, description="Defaults by rating: red 1 week, amber 2 weeks, green and blue 3 months")
+    held_on: date | None = None
+
+    def review(self) -> ReviewIn:
+        return ReviewIn(
+            rating=self.rating, rationale=self.rationale, attendees=[a.model_dump() for a in self.attendees],
+            actions=[ActionIn(a.what, a.owner_agency, a.due) for a in self.actions],
+            next_review_due=self.next_review_due, held_on=self.held_on,
+            keyworker=self.keyworker, lead_professional=self.lead_professional,
+        )
+
+
+class ConsentForm(Form):
+    basis: Literal["person", "parent_with_pr", "best_interests"]
+    given_by: Text
+
+
+class CloseForm(Form):
+    reason: Literal["no_longer_needed", "moved_out_of_area", "transferred", "died", "other"]
+
+
+def entry(entry_id: uuid.UUID) -> Subject:
+    return Subject(record_id=entry_id)
+
+
+@router.get("/dsr/agenda")
+async def get_agenda(request: Request, by: Panel, now: Now,
+                     horizon_days: Annotated[int, Query(ge=0, le=90)] = 7) -> list[dict[str, Any]]:
+    return await in_transaction(request, lambda s: views.agenda(s, now, horizon_days=horizon_days),
+                                by=by, action="dsr.agenda")
+
+
+@router.get("/dsr/entries/{entry_id}")
+async def get_entry(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, Any]:
+    return await in_transaction(request, lambda s: views.entry_view(s, entry_id, now),
+                                by=by, action="dsr.read", about=entry(entry_id))
+
+
+@router.post("/dsr/entries/{entry_id}/reviews", status_code=201)
+async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, by: Panel, now: Now) -> dict[str, Any]:
+    def review(s: Session) -> DsrReview:
+        return handlers.record_review(s, entry_id, form.review(), by=by.subject, clock=now)
+
+    record = await in_transaction(request, review, by=by, action="dsr.review", about=entry(entry_id))
+    return {"review_id": str(record.id), "next_review_due": record.next_review_due.isoformat()}
+
+
+@router.post("/dsr/entries/{entry_id}/consent", status_code=201)
+async def post_consent(request: Request, entry_id: uuid.UUID, form: ConsentForm, by: Panel, now: Now) -> dict[str, str]:
+    def consent(s: Session) -> DsrEntry:
+        return handlers.record_consent(s, entry_id, basis=form.basis, given_by=form.given_by, by=by.subject, clock=now)
+
+    done = await in_transaction(request, consent, by=by, action="dsr.consent", about=entry(entry_id))
+    return {"status": done.status}
+
+
+@router.post("/dsr/entries/{entry_id}/consent/withdraw")
+async def post_withdraw(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, str]:
+    def withdraw(s: Session) -> DsrEntry:
+        return handlers.withdraw_consent(s, entry_id, by=by.subject, clock=now)
+
+    done = await in_transaction(request, withdraw, by=by, action="dsr.withdraw", about=entry(entry_id))
+    return {"status": done.status}
+
+
+@router.post("/dsr/entries/{entry_id}/close")
+async def post_close(request: Request, entry_id: uuid.UUID, form: CloseForm, by: Panel, now: Now) -> dict[str, str]:
+    def close(s: Session) -> DsrEntry:
+        return handlers.close_entry(s, entry_id, reason=form.reason, by=by.subject, clock=now)
+
+    done = await in_transaction(request, close, by=by, action="dsr.close", about=entry(entry_id))
+    return {"status": done.status}
+
+
+@router.get("/dsr/export.csv")
+async def get_export(request: Request, by: Panel, now: Now) -> Response:
+    text = await in_transaction(request, lambda s: views.export_csv(s, now), by=by, action="dsr.export")
+    filename = f"dynamic-support-register-{now.today.isoformat()}.csv"
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/dsr/counts")
+async def get_counts(request: Request, by: Panel, now: Now,
+                     weeks: Annotated[int, Query(ge=1, le=104)] = 12) -> list[dict[str, Any]]:
+    return await in_transaction(request, lambda s: views.counts_by_week(s, now, weeks=weeks),
+                                by=by, action="dsr.counts")
