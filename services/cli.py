@@ -118,7 +118,7 @@ def serve(
     settings = get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     if service == "intake":
-        from services.intake.api import create_app as intake_app
+        from services.intake.main import create_app as intake_app
 
         application, default_port = intake_app(settings), settings.intake_port
     elif service == "triage":
@@ -310,8 +310,8 @@ def import_referrals(
     from services.common.db import make_engine, session_scope
     from services.common.settings import get_settings
     from services.common.tables import utcnow
-    from services.intake.bulk import check, import_rows
-    from services.intake.service import submit
+    from services.intake.bulk import check
+    from services.intake.handlers import import_checked
 
     now = utcnow()
     checked = check(file.read_text(encoding="utf-8-sig"), today=now.date(), progress=ProgressBar("checking"))
@@ -327,7 +327,7 @@ def import_referrals(
     by = Principal(subject=subject, roles=frozenset({"referrer"}))
     engine = make_engine(get_settings().database_url)
     with session_scope(engine) as session:  # one transaction: all of it or none of it
-        new, existing = import_rows(checked.valid, lambda r: submit(session, r, by=by, now=now).created, progress=ProgressBar("importing"))
+        new, existing = import_checked(session, checked.valid, by=by, now=now, progress=ProgressBar("importing"))
     typer.echo(f"imported {new} referrals ({existing} were already imported); each goes to triage as usual")
 
 
@@ -339,9 +339,9 @@ def import_sample(
     """Print a realistic import file (fictional children, NHS test numbers) to try the import with."""
     from datetime import date
 
-    from services.intake.bulk import sample_csv
+    from services.demo import sample_import_csv
 
-    sys.stdout.write(sample_csv(rows, bad, today=date.today()))
+    sys.stdout.write(sample_import_csv(rows, bad, today=date.today()))
 
 
 @schemas_app.command("export")

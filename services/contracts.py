@@ -64,7 +64,7 @@ def asyncapi() -> str:
     from services.common.broker import make_broker
     from services.common.settings import Settings
     from services.dsr.main import build_router as dsr_router
-    from services.intake.consumer import build_router as intake_router
+    from services.intake.main import build_router as intake_router
     from services.triage.handlers import build_router as triage_router
     from services.triage.ruleset import load_ruleset
 

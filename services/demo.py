@@ -1,10 +1,15 @@
-"""Realistic demo referrals for `make run DEMO=1`: fictional children, ages relative to today, NHS
-numbers from the 999 range the NHS reserves for testing."""
+"""Realistic demo data: referrals for `make run DEMO=1` and import files for `frontdoor import-sample`.
+Fictional children, ages relative to today, NHS numbers from the 999 range the NHS reserves for testing."""
 
 from __future__ import annotations
 
+import csv
+import io
+import random
 from datetime import date
 from typing import Any
+
+from services.intake.bulk import COLUMNS
 
 
 def sample_nhs_number(serial: int) -> str:
@@ -27,7 +32,8 @@ def _born(today: date, years: int, months: int = 0) -> str:
     return date(year, month, min(today.day, 28)).isoformat()
 
 
-def _referral(i: int, today: date, *, given: str, family: str, years: int, concerns: list[str], **extra: Any) -> dict[str, Any]:
+def _referral(i: int, today: date, *, given: str, family: str, years: int, concerns: list[str],
+              **extra: Any) -> dict[str, Any]:
     child = {
         "given_name": given,
         "family_name": family,
@@ -45,10 +51,12 @@ def _referral(i: int, today: date, *, given: str, family: str, years: int, conce
         "client_reference": f"demo-{i:03d}",
         "channel": "professional_portal",
         "child": child,
-        "referrer": {"name": "Demo Referrer", "role": extra.pop("role", "school_senco"), "organisation": child["education_setting"]["name"],
-                     "email": "senco@example.sch.uk", "phone": "01702 000000"},
+        "referrer": {"name": "Demo Referrer", "role": extra.pop("role", "school_senco"),
+                     "organisation": child["education_setting"]["name"], "email": "senco@example.sch.uk",
+                     "phone": "01702 000000"},
         "consent": extra.pop("consent", {"basis": "parent_with_pr", "child_aware": True}),
-        "reason": extra.pop("reason", "School and family have noticed changes over this term; details of what has been tried so far are given here."),
+        "reason": extra.pop("reason", "School and family have noticed changes over this term; details of what has been "
+                                      "tried so far are given here."),
         "concerns": concerns,
         "impact": extra.pop("impact", "moderate"),
         "duration": extra.pop("duration", "1_to_6_months"),
@@ -59,23 +67,76 @@ def _referral(i: int, today: date, *, given: str, family: str, years: int, conce
 def demo_referrals(today: date) -> list[dict[str, Any]]:
     return [
         _referral(1, today, given="Ava", family="Demo-Hart", years=11, concerns=["anxiety", "bereavement"],
-                  reason="Since her grandmother died in the summer Ava has been tearful in class and reluctant to come to school."),
+                  reason="Since her grandmother died in the summer Ava has been tearful in class and reluctant to "
+                         "come to school."),
         _referral(2, today, given="Leo", family="Demo-Okafor", years=15, concerns=["self_harm", "low_mood"],
-                  risks=["self_harm_recent", "mh_admission_risk"], child={"diagnoses": ["autism"], "sen_status": "ehcp"},
-                  impact="severe", reason="Leo has cut his arms twice this month and the CAMHS worker is worried about an admission."),
-        _referral(3, today, given="Mia", family="Demo-Patel", years=3, concerns=["speech_sounds", "expressive_language"],
-                  role="health_visitor", reason="At her 3-year review Mia uses few words and is hard for family to understand."),
+                  risks=["self_harm_recent", "mh_admission_risk"],
+                  child={"diagnoses": ["autism"], "sen_status": "ehcp"}, impact="severe",
+                  reason="Leo has cut his arms twice this month and the CAMHS worker is worried about an admission."),
+        _referral(3, today, given="Mia", family="Demo-Patel", years=3,
+                  concerns=["speech_sounds", "expressive_language"], role="health_visitor",
+                  reason="At her 3-year review Mia uses few words and is hard for family to understand."),
         _referral(4, today, given="Noah", family="Demo-Brown", years=8, concerns=["anxiety", "parenting"],
-                  risks=["harm_or_abuse_disclosure"], reason="Noah told his teacher today that he is hit at home when his dad drinks."),
+                  risks=["harm_or_abuse_disclosure"],
+                  reason="Noah told his teacher today that he is hit at home when his dad drinks."),
         _referral(5, today, given="Ella", family="Demo-Nowak", years=17, concerns=["behaviour_that_challenges"],
-                  risks=["placement_breakdown"], child={"diagnoses": ["learning_disability"], "social_care_status": "looked_after"},
+                  risks=["placement_breakdown"],
+                  child={"diagnoses": ["learning_disability"], "social_care_status": "looked_after"},
                   consent={"basis": "young_person", "child_aware": True},
                   reason="Ella's residential placement is at risk of ending after several incidents this month."),
-        _referral(6, today, given="Oscar", family="Demo-Smith", years=9, concerns=["feeding_swallowing"], risks=["aspiration_signs"],
-                  role="school_nurse", reason="Oscar coughs and chokes at most lunchtimes and has had two chest infections."),
+        _referral(6, today, given="Oscar", family="Demo-Smith", years=9, concerns=["feeding_swallowing"],
+                  risks=["aspiration_signs"], role="school_nurse",
+                  reason="Oscar coughs and chokes at most lunchtimes and has had two chest infections."),
         _referral(7, today, given="Isla", family="Demo-Jones", years=7, concerns=["housing", "finances", "attendance"],
                   reason="The family were evicted last month and Isla's attendance has fallen to 70 percent."),
         _referral(8, today, given="Jacob", family="Demo-Evans", years=12, concerns=["anxiety", "school_avoidance"],
                   consent={"basis": "none", "child_aware": False},
-                  reason="Jacob has missed most of the last three weeks; his parents have not yet been asked about a referral."),
+                  reason="Jacob has missed most of the last three weeks; his parents have not yet been asked about a "
+                         "referral."),
     ]
+
+
+def sample_import_csv(rows: int, bad: int, *, today: date, seed: int = 7) -> str:
+    """A realistic import file (`frontdoor import-sample`) of `rows` referrals, `bad` of them with one
+    mistake each (for trials and tests)."""
+    rng = random.Random(seed)  # noqa: S311 - sample data, not security
+    given = ["Ava", "Noah", "Mia", "Leo", "Isla", "Jacob", "Ella", "Oscar", "Ruby", "Theo", "Amira", "Kai", "Zara",
+             "Finn", "Maya"]
+    family = ["Hart", "Okafor", "Patel", "Brown", "Nowak", "Evans", "Smith", "Khan", "Jones", "Taylor", "Murphy",
+              "Chen"]
+    schools = [("Seaview Primary Academy", "114999"), ("Eastwood Academy", "115020"), ("Cecil Jones Academy", "136504"),
+               ("Chalkwell Hall Infants", "114873")]
+    concerns = [["anxiety"], ["stammering"], ["speech_sounds", "expressive_language"], ["housing", "attendance"],
+                ["low_mood", "bereavement"], ["parenting"], ["anxiety", "school_avoidance"], ["social_communication"],
+                ["bullying", "low_self_esteem"]]
+    bad_rows = set(rng.sample(range(rows), bad))
+    mistakes = [("nhs_number", "1234567890"), ("postcode", "NOT A POSTCODE"), ("date_of_birth", "2030-01-01"),
+                ("concerns", "worries"), ("impact", "huge"), ("reason", "too short"), ("referrer_role", "wizard"),
+                ("consent_basis", "")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for i in range(rows):
+        school, urn = rng.choice(schools)
+        age = rng.randint(3, 16)
+        born = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+        row = {
+            "given_name": rng.choice(given), "family_name": f"{rng.choice(family)}-{i:04d}",
+            "date_of_birth": born.isoformat(), "nhs_number": sample_nhs_number(10_000 + i * 7),
+            "postcode": rng.choice(["SS1 2AB", "SS2 6HX", "SS0 7QP", "SS9 4BN"]),
+            "school_name": school, "school_urn": urn, "has_mhst": rng.choice(["yes", "no"]),
+            "referrer_name": "Import Referrer",
+            "referrer_role": rng.choice(["school_senco", "gp", "health_visitor", "teacher"]),
+            "referrer_organisation": school,
+            "consent_basis": rng.choice(["parent_with_pr", "parent_with_pr", "parent_with_pr", "best_interests"]),
+            "child_aware": "yes",
+            "reason": "Concerns raised by school and family over the last term; what has been tried so far is in the "
+                      "school's notes.",
+            "concerns": ";".join(rng.choice(concerns)), "impact": rng.choice(["mild", "moderate", "severe"]),
+            "duration": rng.choice(["under_1_month", "1_to_6_months", "over_6_months"]),
+        }
+        if i in bad_rows:
+            column, value = mistakes[len([b for b in bad_rows if b < i]) % len(mistakes)]
+            row[column] = value
+        writer.writerow(row)
+    return out.getvalue()

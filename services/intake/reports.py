@@ -67,7 +67,8 @@ def waiting_times(requests: list[RequestRow]) -> list[dict[str, Any]]:
         values.sort()
         middle = len(values) // 2
         median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-        out.append({"service": service, "accepted": len(values), "median_days": round(median, 1), "p90_days": round(nearest_rank(values, 90), 1)})
+        out.append({"service": service, "accepted": len(values), "median_days": round(median, 1),
+                    "p90_days": round(nearest_rank(values, 90), 1)})
     return out
 
 

@@ -18,7 +18,7 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
-from services.intake.api import create_app
+from services.intake.main import create_app
 from tests.factories import CANARIES, CANARY_NHS, referral_body, years_ago
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,9 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("case", "changes", "field"), INVALID, ids=[c[0] for c in INVALID])
-async def test_invalid_field_gets_422_naming_it_without_echoing_input(client: httpx.AsyncClient, app_settings: Settings, case: str, changes: dict[str, Any], field: str) -> None:
+async def test_invalid_field_gets_422_naming_it_without_echoing_input(
+    client: httpx.AsyncClient, app_settings: Settings, case: str, changes: dict[str, Any], field: str,
+) -> None:
     response = await client.post("/referrals", json=referral_body(**changes), headers=auth(app_settings))
     assert response.status_code == 422, case
     fields = [e["field"] for e in response.json()["errors"]]
@@ -75,11 +77,13 @@ async def test_every_problem_is_listed_at_once(client: httpx.AsyncClient, app_se
     body = referral_body(impact="huge", child__postcode="nope", reason="short", concerns=[], channel="fax")
     response = await client.post("/referrals", json=body, headers=auth(app_settings))
     assert response.status_code == 422
-    assert {e["field"] for e in response.json()["errors"]} == {"impact", "child.postcode", "reason", "concerns", "channel"}
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "impact", "child.postcode", "reason", "concerns", "channel"}
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"child": 5}', b"{" * 5000])
-async def test_malformed_bodies_get_422_never_500(client: httpx.AsyncClient, app_settings: Settings, raw: bytes) -> None:
+async def test_malformed_bodies_get_422_never_500(client: httpx.AsyncClient, app_settings: Settings,
+                                                  raw: bytes) -> None:
     headers = auth(app_settings) | {"Content-Type": "application/json"}
     response = await client.post("/referrals", content=raw, headers=headers)
     assert response.status_code == 422
@@ -93,11 +97,13 @@ async def test_oversized_body_is_refused(client: httpx.AsyncClient, app_settings
 
 async def test_a_token_is_required_and_roles_are_enforced(client: httpx.AsyncClient, app_settings: Settings) -> None:
     assert (await client.post("/referrals", json=referral_body())).status_code == 401
-    assert (await client.post("/referrals", json=referral_body(), headers={"Authorization": "Bearer forged"})).status_code == 401
+    forged = {"Authorization": "Bearer forged"}
+    assert (await client.post("/referrals", json=referral_body(), headers=forged)).status_code == 401
     other_secret = Settings(dev_token_secret="another-secret-that-is-long-enough-for-hs256")
     assert (await client.post("/referrals", json=referral_body(), headers=auth(other_secret))).status_code == 401
     for role in ("worker:salt", "dsr_panel", "admin"):
-        assert (await client.post("/referrals", json=referral_body(), headers=auth(app_settings, role))).status_code == 403
+        as_role = auth(app_settings, role)
+        assert (await client.post("/referrals", json=referral_body(), headers=as_role)).status_code == 403
         assert (await client.get(f"/referrals/{uuid.uuid4()}", headers=auth(app_settings, role))).status_code == 403
     assert (await client.get("/health/live")).status_code == 200
 
@@ -111,7 +117,8 @@ async def test_a_referrer_reads_only_its_own_referrals(client: httpx.AsyncClient
     assert mine.json()["status"] == "submitted" and mine.json()["decision"] is None
     theirs = await client.get(f"/referrals/{rid}", headers=auth(app_settings, subject="school-b"))
     assert theirs.status_code == 404
-    assert (await client.get(f"/referrals/{uuid.uuid4()}", headers=auth(app_settings, subject="school-a"))).status_code == 404
+    unknown = await client.get(f"/referrals/{uuid.uuid4()}", headers=auth(app_settings, subject="school-a"))
+    assert unknown.status_code == 404
     listing = await client.get("/referrals", headers=auth(app_settings, subject="school-b"))
     assert rid not in listing.text
 
@@ -122,7 +129,8 @@ def outbox_rows(settings: Settings, referral_id: str) -> list[OutboxMessage]:
         return [r for r in rows if r.topic == TOPIC_SUBMITTED and json.loads(r.payload)["referral_id"] == referral_id]
 
 
-async def test_same_client_reference_gives_the_same_referral_and_one_event(client: httpx.AsyncClient, app_settings: Settings) -> None:
+async def test_same_client_reference_gives_the_same_referral_and_one_event(client: httpx.AsyncClient,
+                                                                           app_settings: Settings) -> None:
     body = referral_body(client_reference=f"mis-{uuid.uuid4()}")
     first = await client.post("/referrals", json=body, headers=auth(app_settings))
     again = await client.post("/referrals", json=body, headers=auth(app_settings))
@@ -144,51 +152,59 @@ async def test_identity_and_history_come_from_the_store(client: httpx.AsyncClien
         r = await client.post("/referrals", json=body, headers=auth(app_settings))
         ids.append(r.json())
     assert len({r["child_id"] for r in ids}) == 1
-    priors = [json.loads(outbox_rows(app_settings, r["referral_id"])[0].payload)["history"]["prior_referrals_365d"] for r in ids]
+    priors = [json.loads(outbox_rows(app_settings, r["referral_id"])[0].payload)["history"]["prior_referrals_365d"]
+              for r in ids]
     assert priors == [0, 1, 2]
     # Same child without the NHS number: matched on demographics. A typo in the name: a new child, flagged.
-    no_nhs = await client.post("/referrals", json=referral_body(child__nhs_number=..., child__given_name="ROBIN", child__family_name="History-Test"), headers=auth(app_settings))
+    no_nhs = await client.post("/referrals", headers=auth(app_settings), json=referral_body(
+        child__nhs_number=..., child__given_name="ROBIN", child__family_name="History-Test"))
     assert no_nhs.json()["child_id"] == ids[0]["child_id"]
-    typo = await client.post("/referrals", json=referral_body(child__nhs_number=..., child__given_name="Robni", child__family_name="Historytest"), headers=auth(app_settings))
+    typo = await client.post("/referrals", headers=auth(app_settings), json=referral_body(
+        child__nhs_number=..., child__given_name="Robni", child__family_name="Historytest"))
     assert typo.json()["child_id"] != ids[0]["child_id"]
     view = await client.get(f"/referrals/{typo.json()['referral_id']}", headers=auth(app_settings))
     assert view.json()["possible_duplicate"] is True
 
 
-async def test_a_busy_birth_date_never_hides_the_childs_own_record(client: httpx.AsyncClient, app_settings: Settings) -> None:
+async def test_a_busy_birth_date_never_hides_the_childs_own_record(client: httpx.AsyncClient,
+                                                                   app_settings: Settings) -> None:
     """More children born on one day than the near-match cap: the child's NHS number still finds it."""
     from datetime import date, datetime, timezone
 
-    from services.intake.service import NEAR_MATCH_CANDIDATES
+    from services.intake.handlers import NEAR_MATCH_CANDIDATES
     from services.intake.tables import Child
 
     born = "2013-03-03"
     nhs = sample_nhs_number(31)
-    first = await client.post("/referrals", json=referral_body(child__nhs_number=nhs, child__date_of_birth=born), headers=auth(app_settings))
+    body = referral_body(child__nhs_number=nhs, child__date_of_birth=born)
+    first = await client.post("/referrals", json=body, headers=auth(app_settings))
     engine = make_engine(app_settings.database_url)
     with Session(engine) as s:  # others born that day, all recorded after the child
         later = datetime.now(timezone.utc)
-        s.add_all([Child(id=uuid.uuid4(), given_key=f"other{i}", family_key="sameday", date_of_birth=date(2013, 3, 3), postcode_key="SS12AB",
+        s.add_all([Child(id=uuid.uuid4(), given_key=f"other{i}", family_key="sameday", date_of_birth=date(2013, 3, 3),
+                         postcode_key="SS12AB",
                          created_at=later) for i in range(NEAR_MATCH_CANDIDATES + 5)])
         s.commit()
-    again = await client.post("/referrals", json=referral_body(child__nhs_number=nhs, child__date_of_birth=born), headers=auth(app_settings))
+    again = await client.post("/referrals", json=body, headers=auth(app_settings))
     assert again.status_code == 201
     assert again.json()["child_id"] == first.json()["child_id"]
 
 
-async def test_a_referral_still_undecided_long_after_publishing_is_sent_again(client: httpx.AsyncClient, app_settings: Settings) -> None:
+async def test_a_referral_still_undecided_long_after_publishing_is_sent_again(client: httpx.AsyncClient,
+                                                                              app_settings: Settings) -> None:
     """The safety net: the very same event (same id, same bytes) goes back in the outbox; a
     decided referral, or one published only a minute ago, is left alone."""
     from datetime import timedelta
 
     from services.common.db import session_scope
     from services.common.tables import utcnow
-    from services.intake.service import redrive_undecided
+    from services.intake.handlers import redrive_undecided
     from services.intake.tables import ReferralRecord
 
     ids = {}
     for name, serial in (("stuck", 41), ("recent", 42), ("decided", 43)):
-        response = await client.post("/referrals", json=referral_body(child__nhs_number=sample_nhs_number(serial)), headers=auth(app_settings))
+        body = referral_body(child__nhs_number=sample_nhs_number(serial))
+        response = await client.post("/referrals", json=body, headers=auth(app_settings))
         ids[name] = uuid.UUID(response.json()["referral_id"])
     now = utcnow()
     engine = make_engine(app_settings.database_url)

@@ -1,0 +1,212 @@
+"""Intake's use cases, each in the caller's transaction: submit a referral, complete one that needs
+information, import checked rows, keep decisions and outcomes, and send again what went missing.
+What must reach the bus goes through the outbox; the wording and the events come from `domain`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from schemas import TOPIC_SUBMITTED, History, Referral, ServiceOutcome, TriageDecided
+from schemas.lifecycle import OPEN, RequestStatus
+from schemas.referral import LONDON
+from services.common.auth import Principal
+from services.common.outbox import enqueue
+from services.common.tables import OutboxMessage
+from services.common.transactions import Subject, audit
+from services.intake import domain
+from services.intake.domain import ReferralNotFoundError, ReferralStatus
+from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
+from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord, TimelineItem
+
+NEAR_MATCH_CANDIDATES = 1000  # others born the same day, looked at for near-match hints
+
+
+@dataclass(frozen=True)
+class Submitted:
+    record: ReferralRecord
+    created: bool
+
+
+def submit(session: Session, referral: Referral, *, by: Principal, now: datetime) -> Submitted:
+    """Store a referral against the right child and queue its referral.submitted event; the same
+    client_reference again gives the stored referral (created False), or is refused if it differs."""
+    if referral.client_reference is not None:
+        existing = session.exec(select(ReferralRecord).where(
+            ReferralRecord.submitted_by == by.subject, ReferralRecord.client_reference == referral.client_reference,
+        )).first()
+        if existing is not None:
+            domain.check_replay(existing.fingerprint, referral)
+            return Submitted(existing, created=False)
+    child = referral.child
+    identity = identity_of(given_name=child.given_name, family_name=child.family_name, born=child.date_of_birth,
+                           postcode=child.postcode, nhs_number=child.nhs_number)
+    resolution = resolve(identity, _candidates(session, identity))
+    child_id = _child_for(session, identity, resolution, now)
+    event = domain.referral_submitted(referral, referral_id=uuid.uuid4(), child_id=child_id,
+                                      history=_history(session, child_id, now), now=now)
+    record = ReferralRecord(
+        id=event.referral_id, child_id=child_id, submitted_by=by.subject, client_reference=referral.client_reference,
+        submitted_at=now, event_id=event.event_id, referral=referral.model_dump(mode="json"),
+        fingerprint=domain.fingerprint(referral), matched_on=resolution.matched_on,
+        possible_duplicates=[str(c) for c in resolution.possible_duplicates],
+    )
+    session.add(record)
+    enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(child_id))
+    _note(session, record, now, "submitted", domain.submitted_text(referral))
+    return Submitted(record, created=True)
+
+
+def import_checked(session: Session, rows: Iterable[tuple[int, Referral]], *, by: Principal, now: datetime,
+                   progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[int, int]:
+    """Submit each checked row of a bulk import as `by` (all in the caller's one transaction), with a
+    "submit" audit row per referral created. Returns (new, already there)."""
+    rows = list(rows)
+    new = 0
+    for n, (_, referral) in enumerate(rows, start=1):
+        result = submit(session, referral, by=by, now=now)
+        if result.created:
+            new += 1
+            audit(session, by, "submit", Subject(referral_id=result.record.id, child_id=result.record.child_id))
+        progress(n, len(rows))
+    return new, len(rows) - new
+
+
+def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, Any], *, by: Principal,
+                     now: datetime) -> ReferralRecord:
+    """Merge what the referrer supplies (a JSON merge patch) into the stored referral and send it to
+    triage again. Raises pydantic's ValidationError when the merged referral is not valid."""
+    record = session.get(ReferralRecord, referral_id)
+    if record is None or record.submitted_by != by.subject:
+        raise ReferralNotFoundError
+    domain.check_completable(record.outcome)
+    merged = Referral.model_validate(domain.merge_patch(record.referral, patch),
+                                     context={"as_of": now.astimezone(LONDON).date()})
+    event = domain.referral_submitted(merged, referral_id=record.id, child_id=record.child_id, now=now,
+                                      history=_history(session, record.child_id, now, exclude=record.id))
+    record.referral, record.status, record.outcome = merged.model_dump(mode="json"), ReferralStatus.submitted, None
+    record.event_id = event.event_id
+    session.add(record)
+    enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
+    _note(session, record, now, "completed_information", domain.COMPLETED_TEXT)
+    return record
+
+
+def apply_decision(session: Session, event: TriageDecided, now: datetime) -> bool:
+    """Record a decision and its service requests on the referral. A redirect's decision only adds
+    the new request (the referral's decision stays as it was). A referral not submitted through this
+    intake (e.g. replayed from elsewhere) has nothing to show: its id is still recorded."""
+    record = session.get(ReferralRecord, event.referral_id)
+    if record is None:
+        return True
+    if event.redirect_of is None:
+        record.status, record.outcome = ReferralStatus.decided, event.outcome.value
+        record.decision, record.decided_at = domain.decision_record(event), event.decided_at
+        session.add(record)
+        _note(session, record, event.decided_at, "decision", domain.decision_text(event))
+    for route in event.routes:
+        if route.service_request_id is None or session.get(ServiceRequestRecord, route.service_request_id):
+            continue
+        session.add(ServiceRequestRecord(
+            id=route.service_request_id, referral_id=event.referral_id, child_id=event.child_id,
+            service=route.service.value, pathway=route.pathway, priority=route.priority.value, due_by=route.due_by,
+            held=route.held, status=RequestStatus.created, redirect_of=event.redirect_of,
+        ))
+        if event.redirect_of is not None:
+            _note(session, record, event.decided_at, "redirect", domain.redirect_text(route))
+    return True
+
+
+def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
+    """A service's action on a request: its status for the referrer, the child's timeline, and for a
+    redirect, the referral sent back to triage for the target service only."""
+    request = session.get(ServiceRequestRecord, event.service_request_id)
+    record = session.get(ReferralRecord, event.referral_id)
+    if request is None or record is None:
+        return True
+    for field, value in domain.outcome_changes(event).items():
+        setattr(request, field, value)
+    session.add(request)
+    _note(session, record, event.occurred_at, domain.outcome_kind(event), domain.outcome_text(event, request.pathway))
+    if domain.outcome_kind(event) == "redirected" and event.redirect_to is not None:
+        redirected = domain.referral_redirected(
+            event, event.redirect_to, child_id=record.child_id, referral=Referral.model_validate(record.referral),
+            submitted_at=record.submitted_at, now=now,
+            history=_history(session, record.child_id, record.submitted_at, exclude=record.id),
+        )
+        enqueue(session, redirected, topic=TOPIC_SUBMITTED, key=str(record.child_id))
+    return True
+
+
+def redrive_undecided(session: Session, *, now: datetime, after: timedelta, limit: int = 100) -> list[uuid.UUID]:
+    """Referrals whose event was published more than `after` ago and still have no decision: put
+    that same event back in the outbox (the same id, so triage decides it once in effect and every
+    consumer deduplicates). A safety net that should find nothing: a referral about a child must
+    not wait silently because a message went missing anywhere between the outbox and the
+    decision. Returns the referral ids sent again."""
+    stale = session.exec(
+        select(OutboxMessage, ReferralRecord.id)
+        .join(ReferralRecord, col(ReferralRecord.event_id) == col(OutboxMessage.id))
+        .where(ReferralRecord.status == ReferralStatus.submitted, col(OutboxMessage.published_at) < now - after)
+        .order_by(col(OutboxMessage.published_at))
+        .limit(limit)
+    ).all()
+    for row, _ in stale:
+        row.published_at, row.claimed_by, row.claimed_until = None, None, None
+        session.add(row)
+    return [referral_id for _, referral_id in stale]
+
+
+# --- what the store knows of the child ------------------------------------------------------------
+
+def _history(session: Session, child_id: uuid.UUID, at: datetime, exclude: uuid.UUID | None = None) -> History:
+    """What triage needs to know of the child's past, from the store."""
+    prior = select(func.count()).select_from(ReferralRecord).where(
+        ReferralRecord.child_id == child_id, col(ReferralRecord.submitted_at) > at - timedelta(days=365),
+        col(ReferralRecord.submitted_at) <= at,
+    )
+    if exclude is not None:
+        prior = prior.where(ReferralRecord.id != exclude)
+    services = session.exec(select(ServiceRequestRecord.service).where(
+        ServiceRequestRecord.child_id == child_id, col(ServiceRequestRecord.status).in_(OPEN),
+    )).all()
+    return History(prior_referrals_365d=session.exec(prior).one(), open_services=sorted(set(services)))
+
+
+def _candidates(session: Session, identity: Identity) -> list[KnownChild]:
+    """Every exact match (the NHS number; the names) always, however many children share the birth
+    date; then others born that day, capped, for near-match hints. (A cap on the lot once let a
+    busy birth date hide the child's own record and make a second child with the same NHS number.)"""
+    exact: list[Any] = [(Child.given_key == identity.given) & (Child.family_key == identity.family)]
+    if identity.nhs_number:
+        exact.append(Child.nhs_number == identity.nhs_number)
+    rows = {c.id: c for c in session.exec(select(Child).where(or_(*exact))).all()}
+    same_day = (select(Child).where(Child.date_of_birth == identity.born)
+                .order_by(col(Child.created_at).desc()).limit(NEAR_MATCH_CANDIDATES))
+    rows |= {c.id: c for c in session.exec(same_day).all() if c.id not in rows}
+    return [KnownChild(c.id, Identity(c.given_key, c.family_key, c.date_of_birth, c.postcode_key, c.nhs_number))
+            for c in rows.values()]
+
+
+def _child_for(session: Session, identity: Identity, resolution: Resolution, now: datetime) -> uuid.UUID:
+    if resolution.child_id is not None:
+        known = session.get(Child, resolution.child_id)
+        if known is not None and known.nhs_number is None and identity.nhs_number:
+            known.nhs_number = identity.nhs_number  # first time we learn it: the strongest key from now on
+        return resolution.child_id
+    child = Child(id=uuid.uuid4(), nhs_number=identity.nhs_number, given_key=identity.given,
+                  family_key=identity.family, date_of_birth=identity.born, postcode_key=identity.postcode,
+                  created_at=now)
+    session.add(child)
+    session.flush()
+    return child.id
+
+
+def _note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:
+    session.add(TimelineItem(child_id=record.child_id, referral_id=record.id, at=at, kind=kind, summary=summary[:300]))

@@ -1,0 +1,88 @@
+"""Intake assembled: the HTTP routes, the consumer of decisions and service outcomes, the outbox
+relay and the safety net that sends again a referral still undecided long after publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from faststream.kafka import KafkaBroker, KafkaRouter
+from prometheus_client import Counter
+from sqlalchemy import Engine
+
+from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, Referral, ServiceOutcome, TriageDecided
+from services.common.broker import group_lag, make_broker
+from services.common.consuming import Handler, consumer_router, event_consumer
+from services.common.db import make_engine, session_scope
+from services.common.logging import get_logger
+from services.common.runtime import every, service_app, wake_relay
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.intake import handlers, routes
+
+log = get_logger("frontdoor.intake")
+REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up
+CONSUMES: dict[str, Handler] = {"triage.decided": handlers.apply_decision, "service_request.*": handlers.apply_outcome}
+REDRIVEN = Counter("frontdoor_intake_redriven_referrals",
+                   "Referrals still undecided long after publishing, whose event was published again")
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings.database_url)
+
+    def build_broker() -> KafkaBroker:
+        broker = make_broker(settings, client_id="frontdoor-intake")
+        broker.include_router(build_router(settings, engine))
+        return broker
+
+    app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
+                      background=lambda: [redrive_job(app, settings, engine)])
+    app.include_router(routes.router)
+    app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def build_router(settings: Settings, engine: Engine) -> KafkaRouter:
+    """The consumer of decisions and service outcomes (group and processed-id name "intake")."""
+    router = consumer_router()
+    event_consumer(router, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine, group="intake",
+                   consumer="intake", handlers=CONSUMES, models=(TriageDecided, ServiceOutcome),
+                   title="triage.decided and service outcomes (intake)")
+    return router
+
+
+def redrive_job(app: FastAPI, settings: Settings, engine: Engine) -> Callable[[], Awaitable[None]]:
+    """The safety net, as a background loop: referrals undecided long after publishing, sent again."""
+    def redrive() -> int:
+        after = timedelta(seconds=settings.undecided_redrive_seconds)
+        with session_scope(engine) as session:
+            sent = handlers.redrive_undecided(session, now=utcnow(), after=after)
+        for referral_id in sent:
+            log.warning("referral still undecided; its event published again", referral_id=str(referral_id))
+        REDRIVEN.inc(len(sent))
+        return len(sent)
+
+    async def catching_up() -> str | None:
+        """Only a pipeline that has caught up can say a referral was lost: while triage or intake's
+        own consumer still has a backlog, a referral may simply not be reached yet, and sending it
+        again would only add to the backlog."""
+        behind = (await group_lag(settings, "triage", TOPIC_SUBMITTED)
+                  + await group_lag(settings, "intake", TOPIC_DECISIONS))
+        return f"{behind} records still to consume" if behind > REDRIVE_MAX_BACKLOG else None
+
+    return every(min(60.0, settings.undecided_redrive_seconds / 2), redrive, what="undecided referral check",
+                 then=lambda sent: wake_relay(app) if sent else None, unless=catching_up)
+
+
+def openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the Referral schema the POST body refers to (the route reads raw bytes)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        defs = Referral.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.pop("$defs", {}))
+        schema["components"]["schemas"]["Referral"] = defs
+        app.openapi_schema = schema
+    return app.openapi_schema

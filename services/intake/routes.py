@@ -1,0 +1,159 @@
+"""Intake over HTTP: referrals (submit, complete, read), bulk imports and the commissioning reports.
+Each route parses, runs one use case or view with `in_transaction` and shapes the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from schemas import Referral
+from schemas.referral import LONDON
+from services.common.auth import Principal, require
+from services.common.http import invalid, invalid_body
+from services.common.tables import utcnow
+from services.common.transactions import Subject, in_transaction
+from services.intake import bulk, handlers, views
+from services.intake.handlers import Submitted
+
+router = APIRouter()
+Referrer = Annotated[Principal, Depends(require("referrer"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+Weeks = Annotated[int, Query(ge=1, le=260)]
+ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school"]
+
+REFERRAL_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}
+PATCH_BODY = {"requestBody": {"required": True, "content": {
+    "application/merge-patch+json": {"schema": {"type": "object"}},
+    "application/json": {"schema": {"type": "object"}}}}}
+CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "already received (same client_reference)"}, 422: {"description": "every problem, by field"},
+}
+
+
+def nothing_shown(_: object) -> None:
+    """No audit row: nothing about a child was read or written (lists of one's own, aggregates)."""
+    return None
+
+
+def subject_of(record: Any) -> Subject:
+    return Subject(referral_id=record.id, child_id=record.child_id)
+
+
+@router.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses=SUBMIT_ANSWERS)
+async def post_referral(request: Request, by: Referrer) -> JSONResponse:
+    now = utcnow()
+    try:
+        referral = Referral.model_validate_json(await request.body(), context={"as_of": now.astimezone(LONDON).date()})
+    except ValidationError as exc:
+        return invalid(exc)
+    result = await _submit(request, referral, by, now)
+    return JSONResponse(views.submitted(result), status_code=201 if result.created else 200,
+                        headers={"Location": f"/referrals/{result.record.id}"})
+
+
+async def _submit(request: Request, referral: Referral, by: Principal, now: datetime) -> Submitted:
+    """Audited as "submit" only when the referral is new (a replay shows nothing new)."""
+    def use_case(session: Any) -> Submitted:
+        return handlers.submit(session, referral, by=by, now=now)
+
+    def about(result: Submitted) -> Subject | None:
+        return subject_of(result.record) if result.created else None
+
+    try:
+        return await in_transaction(request, use_case, by=by, action="submit", about=about)
+    except IntegrityError:  # two submissions raced on the same client_reference: the loser reads the winner's
+        return await in_transaction(request, use_case, by=by, action="submit", about=about)
+
+
+@router.patch("/referrals/{referral_id}", openapi_extra=PATCH_BODY)
+async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
+    """Complete a referral that needs information: send only what is missing (a JSON merge patch)."""
+    try:
+        patch = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return invalid_body("the body is not JSON")  # type: ignore[return-value]
+    if not isinstance(patch, dict):
+        return invalid_body("send an object with only the parts to change")  # type: ignore[return-value]
+    try:
+        record = await in_transaction(
+            request, lambda s: handlers.complete_missing(s, referral_id, patch, by=by, now=utcnow()),
+            by=by, action="complete", about=subject_of)
+    except ValidationError as exc:
+        return invalid(exc)  # type: ignore[return-value]
+    return {"referral_id": str(record.id), "status": record.status}
+
+
+@router.post("/imports", openapi_extra=CSV_BODY)
+async def post_import(request: Request, by: Admin, import_valid: bool = False) -> dict[str, Any]:
+    """Bulk import (the CSV layout of `frontdoor import`): refused whole if any row is invalid, unless import_valid."""
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return bulk.not_utf8()
+    now = utcnow()
+    checked = await asyncio.to_thread(bulk.check, text, today=now.astimezone(LONDON).date())
+    result = bulk.summary(checked)
+    if checked.problems and (not import_valid or not checked.valid):
+        return result | {"refused": True}
+    importer = Principal(subject=by.subject, roles=frozenset({"referrer"}))  # one "submit" audit row per referral
+    result["imported"], result["already"] = await in_transaction(
+        request, lambda s: handlers.import_checked(s, checked.valid, by=importer, now=now),
+        by=by, action="import", about=nothing_shown)
+    return result | {"refused": False}
+
+
+@router.get("/reports/overview")
+async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
+    """Every figure of the portal's reports page (aggregates only, no child records)."""
+    since = utcnow() - timedelta(weeks=weeks)
+    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since),
+                                by=by, action="report", about=nothing_shown)
+
+
+@router.get("/reports/{name}")
+async def get_report(
+    request: Request, name: ReportName, by: Manager, weeks: Weeks = 12,
+    format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
+) -> Any:
+    """Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."""
+    since = utcnow() - timedelta(weeks=weeks)
+    rows = await in_transaction(request, lambda s: views.report(s, name, since=since), by=by, action="report",
+                                about=nothing_shown)
+    return rows if format == "json" else as_csv(rows, name)
+
+
+def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["no_data"], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@router.get("/referrals")
+async def list_referrals(request: Request, by: Referrer) -> list[dict[str, Any]]:
+    return await in_transaction(request, lambda s: views.referral_summaries(s, by=by), by=by, action="list",
+                                about=nothing_shown)
+
+
+@router.get("/referrals/{referral_id}")
+async def get_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
+    def read(view: dict[str, Any]) -> Subject:
+        return Subject(referral_id=referral_id, child_id=uuid.UUID(view["child_id"]))
+
+    return await in_transaction(request, lambda s: views.referral_view(s, referral_id, by=by), by=by, action="read",
+                                about=read)

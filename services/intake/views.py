@@ -1,0 +1,130 @@
+"""What intake shows: a referral as its referrer sees it, a referrer's list, and the commissioning
+figures (aggregates only). Reads only: the audit row of a read is written by the caller."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from services.common.auth import Principal
+from services.intake.domain import ReferralNotFoundError
+from services.intake.handlers import Submitted
+from services.intake.reports import REPORTS, ReferralRow, RequestRow, concerns_by_school, referrals_by_week
+from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
+
+
+def submitted(result: Submitted) -> dict[str, Any]:
+    record = result.record
+    return {"referral_id": str(record.id), "child_id": str(record.child_id), "status": record.status,
+            "links": {"self": f"/referrals/{record.id}"}}
+
+
+def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal) -> dict[str, Any]:
+    """The referral as its referrer sees it; ReferralNotFoundError when it is not theirs."""
+    record = session.get(ReferralRecord, referral_id)
+    if record is None or record.submitted_by != by.subject:
+        raise ReferralNotFoundError
+    requests = session.exec(select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == referral_id)
+                            .order_by(col(ServiceRequestRecord.due_by))).all()
+    timeline = session.exec(select(TimelineItem).where(TimelineItem.child_id == record.child_id)
+                            .order_by(col(TimelineItem.at), col(TimelineItem.id))).all()
+    return {
+        "referral_id": str(record.id),
+        "child_id": str(record.child_id),
+        "status": record.status,
+        "submitted_at": record.submitted_at.isoformat(),
+        "client_reference": record.client_reference,
+        "possible_duplicate": bool(record.possible_duplicates),
+        "referral": record.referral,
+        "decision": record.decision,
+        "service_requests": [
+            {
+                "service_request_id": str(r.id), "service": r.service, "pathway": r.pathway, "priority": r.priority,
+                "due_by": r.due_by.isoformat(), "held": r.held, "status": r.status,
+                "breached": r.breached_at is not None,
+                "redirect_of": str(r.redirect_of) if r.redirect_of else None,
+            }
+            for r in requests
+        ],
+        "timeline": [
+            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary, "this_referral": t.referral_id == record.id}
+            for t in timeline
+            if t.referral_id == record.id or _same_referrer(session, t.referral_id, by)
+        ],
+    }
+
+
+def _same_referrer(session: Session, referral_id: uuid.UUID | None, by: Principal) -> bool:
+    """A referrer sees the child's journey through their own referrals, not other referrers'."""
+    other = session.get(ReferralRecord, referral_id) if referral_id else None
+    return other is not None and other.submitted_by == by.subject
+
+
+def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(ReferralRecord).where(ReferralRecord.submitted_by == by.subject)
+        .order_by(col(ReferralRecord.submitted_at).desc()).limit(limit)
+    ).all()
+    return [
+        {"referral_id": str(r.id), "status": r.status, "outcome": r.outcome, "submitted_at": r.submitted_at.isoformat(),
+         "client_reference": r.client_reference}
+        for r in rows
+    ]
+
+
+def report_rows(session: Session, *, since: datetime) -> tuple[list[ReferralRow], list[RequestRow]]:
+    """The rows the commissioning reports are computed from (referrals submitted since `since`)."""
+    records = session.exec(select(ReferralRecord).where(col(ReferralRecord.submitted_at) >= since)).all()
+    submitted_at = {r.id: r.submitted_at for r in records}
+    referrals = [
+        ReferralRow(str(r.id), r.submitted_at, r.outcome,
+                    ((r.referral.get("child") or {}).get("education_setting") or {}).get("name"),
+                    tuple(r.referral.get("concerns", ())))
+        for r in records
+    ]
+    in_period = select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(list(submitted_at)))
+    requests = [
+        RequestRow(q.service, q.status, submitted_at[q.referral_id], q.accepted_at, q.breached_at is not None)
+        for q in session.exec(in_period).all()
+    ]
+    return referrals, requests
+
+
+def report(session: Session, name: str, *, since: datetime) -> list[dict[str, Any]]:
+    """One commissioning report by name (REPORTS) over the referrals submitted since `since`."""
+    return REPORTS[name](*report_rows(session, since=since))
+
+
+def overview(session: Session, *, weeks: int, since: datetime) -> dict[str, Any]:
+    """Every figure of the reports page: the four reports and the totals its charts show."""
+    referrals, requests = report_rows(session, since=since)
+    by_week = referrals_by_week(referrals, requests)
+    weekly = [r for r in by_week if r["service"] == "all"]
+    by_service = [r for r in by_week if r["service"] != "all"]
+    schools = concerns_by_school(referrals)
+    per_week = _totals(weekly, "week_starting")
+    per_service = _totals(by_service, "service")
+    per_concern = _totals(schools, "concern")
+    return {
+        "weeks": weeks,
+        "per_week": [{"week_starting": k, "count": n} for k, n in sorted(per_week.items())],
+        "per_service": [{"service": k, "count": n} for k, n in sorted(per_service.items())],
+        "per_concern": [{"concern": k, "count": n}
+                        for k, n in sorted(per_concern.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "referrals_by_week": weekly,
+        "by_service": by_service,
+        "waiting_times": REPORTS["waiting-times"](referrals, requests),
+        "breaches": REPORTS["breaches"](referrals, requests),
+        "concerns_by_school": schools,
+    }
+
+
+def _totals(rows: list[dict[str, Any]], key: str) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for row in rows:
+        totals[row[key]] += row["count"]
+    return totals
