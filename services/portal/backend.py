@@ -38,9 +38,11 @@ class Client:
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         base = getattr(self.backends, service)
-        async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15, transport=self.transport) as client:
+        async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15,
+                                     transport=self.transport) as client:
             response = await client.request(method, path, **kwargs)
-        body: Any = response.json() if response.headers.get("content-type", "").startswith("application/json") else response.text
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        body: Any = response.json() if is_json else response.text
         if response.status_code >= 400:
             raise BackendError(response.status_code, body)
         return body

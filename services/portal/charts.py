@@ -7,6 +7,12 @@ from markupsafe import Markup, escape
 
 # GOV.UK colour palette: blue, green, orange, purple, pink, turquoise (distinct in greyscale too, with labels).
 COLOURS = ["#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d53880", "#28a197"]
+SVG_ATTRS = 'xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif"'
+INK = 'fill="#0b0c0c"'
+
+
+def colour(i: int) -> str:
+    return COLOURS[i % len(COLOURS)]
 
 
 def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", width: int = 640) -> Markup:
@@ -16,15 +22,16 @@ def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", widt
     row, label_w, gap = 28, 200, 8
     top = max(v for _, v in bars) or 1
     height = len(bars) * (row + gap) + gap
-    parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif">']
+    parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+             f'width="100%" preserveAspectRatio="xMinYMin meet" {SVG_ATTRS}>']
     for i, (label, value) in enumerate(bars):
         y = gap + i * (row + gap)
         w = max(2, (width - label_w - 90) * value / top)
         shown = f"{value:g}{unit}"
-        parts.append(f'<text x="{label_w - 8}" y="{y + row * 0.68:.1f}" text-anchor="end" font-size="15" fill="#0b0c0c">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + row * 0.68:.1f}" font-size="15" fill="#0b0c0c">{escape(shown)}</text>')
+        label_x, text_y = label_w - 8, f"{y + row * 0.68:.1f}"
+        parts.append(f'<text x="{label_x}" y="{text_y}" text-anchor="end" font-size="15" {INK}>{escape(label)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" fill="{colour(i)}"></rect>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{text_y}" font-size="15" {INK}>{escape(shown)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
@@ -37,21 +44,23 @@ def stacked_chart(title: str, rows: list[tuple[str, list[tuple[str, float]]]], *
     row, label_w, gap, legend_h = 24, 130, 6, 30
     top = max(sum(v for _, v in parts) for _, parts in rows) or 1
     height = legend_h + len(rows) * (row + gap) + gap
-    out = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-           f'xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif">']
+    out = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'width="100%" {SVG_ATTRS}>']
     for i, name in enumerate(names):
         x = label_w + i * 95
-        out.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
-        out.append(f'<text x="{x + 18}" y="16" font-size="13" fill="#0b0c0c">{escape(name)}</text>')
+        out.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{colour(i)}"></rect>')
+        out.append(f'<text x="{x + 18}" y="16" font-size="13" {INK}>{escape(name)}</text>')
+    label_x = label_w - 8
     for r, (label, parts) in enumerate(rows):
         y = legend_h + gap + r * (row + gap)
-        out.append(f'<text x="{label_w - 8}" y="{y + row * 0.7:.1f}" text-anchor="end" font-size="13" fill="#0b0c0c">{escape(label)}</text>')
+        text_y = f"{y + row * 0.7:.1f}"
+        out.append(f'<text x="{label_x}" y="{text_y}" text-anchor="end" font-size="13" {INK}>{escape(label)}</text>')
         x = float(label_w)
         for i, (_, value) in enumerate(parts):
             w = (width - label_w - 40) * value / top
             if w > 0:
-                out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row}" fill="{COLOURS[i % len(COLOURS)]}"></rect>')
+                out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row}" fill="{colour(i)}"></rect>')
             x += w
-        out.append(f'<text x="{x + 6:.1f}" y="{y + row * 0.7:.1f}" font-size="13" fill="#0b0c0c">{sum(v for _, v in parts):g}</text>')
+        out.append(f'<text x="{x + 6:.1f}" y="{text_y}" font-size="13" {INK}>{sum(v for _, v in parts):g}</text>')
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text in it went through escape()

@@ -27,8 +27,8 @@ def authorize_redirect(settings: Settings, request: Request) -> str:
         raise SignInError("OIDC_AUTHORIZE_URL is not set")
     state = secrets.token_urlsafe(24)
     request.session["oidc_state"] = state
-    query = {"response_type": "code", "client_id": settings.oidc_client_id, "redirect_uri": f"{settings.portal_url}/auth/callback",
-             "scope": "openid profile roles", "state": state}
+    query = {"response_type": "code", "client_id": settings.oidc_client_id,
+             "redirect_uri": f"{settings.portal_url}/auth/callback", "scope": "openid profile roles", "state": state}
     return f"{settings.oidc_authorize_url}?{urlencode(query)}"
 
 
@@ -58,5 +58,5 @@ async def complete_sign_in(settings: Settings, request: Request, *, code: str, s
 
 def user_from_session(signed_in: dict[str, Any]) -> User:
     role = str(signed_in["role"])
-    return User(key=str(signed_in["subject"]), name=str(signed_in["subject"]), role=role, description=role.replace("_", " "),
-                token=str(signed_in["token"]))
+    return User(key=str(signed_in["subject"]), name=str(signed_in["subject"]), role=role,
+                description=role.replace("_", " "), token=str(signed_in["token"]))

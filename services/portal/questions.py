@@ -19,14 +19,19 @@ from schemas.enums import (
     SocialCareStatus,
 )
 
+WORDING = {"ae attendance mental health": "A&E attendance for mental health",
+           "mh admission risk": "risk of a mental health hospital admission",
+           "mh inpatient current": "currently a mental health inpatient", "1 to 6 months": "1 to 6 months",
+           "camhs": "CAMHS", "semh": "SEMH", "mash": "MASH", "mhst": "Mental Health Support Team",
+           "salt": "speech and language therapy", "ehcp": "EHC plan", "sen support": "SEN support",
+           "parent with pr": "a parent with parental responsibility",
+           "not sought safeguarding": "not sought, for safeguarding reasons", "school senco": "school SENCO",
+           "gp": "GP"}
+
 
 def label(value: str) -> str:
     text = value.replace("_", " ")
-    return {"ae attendance mental health": "A&E attendance for mental health", "mh admission risk": "risk of a mental health hospital admission",
-            "mh inpatient current": "currently a mental health inpatient", "1 to 6 months": "1 to 6 months",
-            "camhs": "CAMHS", "semh": "SEMH", "mash": "MASH", "mhst": "Mental Health Support Team", "salt": "speech and language therapy",
-            "ehcp": "EHC plan", "sen support": "SEN support", "parent with pr": "a parent with parental responsibility",
-            "not sought safeguarding": "not sought, for safeguarding reasons", "school senco": "school SENCO", "gp": "GP"}.get(text, text).capitalize()
+    return WORDING.get(text, text).capitalize()
 
 
 def choices(enum: Any) -> list[tuple[str, str]]:
@@ -43,16 +48,21 @@ class Page:
 
 
 PAGES = (
-    Page("child", "About the child", ("child.given_name", "child.family_name", "child.date_of_birth", "child.nhs_number", "child.postcode")),
-    Page("setting", "School or setting", ("child.education_setting.name", "child.education_setting.urn", "child.education_setting.has_mhst",
-                                          "child.sen_status", "child.social_care_status", "child.diagnoses"),
-         options={"child.sen_status": choices(SenStatus), "child.social_care_status": choices(SocialCareStatus), "child.diagnoses": choices(Diagnosis)}),
+    Page("child", "About the child",
+         ("child.given_name", "child.family_name", "child.date_of_birth", "child.nhs_number", "child.postcode")),
+    Page("setting", "School or setting",
+         ("child.education_setting.name", "child.education_setting.urn", "child.education_setting.has_mhst",
+          "child.sen_status", "child.social_care_status", "child.diagnoses"),
+         options={"child.sen_status": choices(SenStatus), "child.social_care_status": choices(SocialCareStatus),
+                  "child.diagnoses": choices(Diagnosis)}),
     Page("needs", "What is happening", ("concerns", "impact", "duration", "risks", "known_services"),
-         options={"concerns": choices(Concern), "impact": choices(Impact), "duration": choices(Duration), "risks": choices(Risk),
-                  "known_services": choices(KnownService)}),
-    Page("consent", "Consent", ("consent.basis", "consent.child_aware"), options={"consent.basis": choices(ConsentBasis)}),
+         options={"concerns": choices(Concern), "impact": choices(Impact), "duration": choices(Duration),
+                  "risks": choices(Risk), "known_services": choices(KnownService)}),
+    Page("consent", "Consent", ("consent.basis", "consent.child_aware"),
+         options={"consent.basis": choices(ConsentBasis)}),
     Page("reason", "Why you are referring now", ("reason", "voice_of_child")),
-    Page("referrer", "About you", ("referrer.name", "referrer.role", "referrer.organisation", "referrer.email", "referrer.phone"),
+    Page("referrer", "About you",
+         ("referrer.name", "referrer.role", "referrer.organisation", "referrer.email", "referrer.phone"),
          options={"referrer.role": choices(ReferrerRole)}),
 )
 PAGE_OF = {path: page for page in PAGES for path in page.fields}

@@ -38,7 +38,8 @@ USERS = {
     for u in [
         User("senco-seaview", "Sam Patel", "referrer", "SENCO, Seaview Primary Academy"),
         User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality"),
-        *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}", f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
+        *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}",
+               f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
         User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
