@@ -21,5 +21,6 @@ def problems(exc: ValidationError) -> list[dict[str, str]]:
 
 def summary(exc: ValidationError, limit: int = 500) -> str:
     """One line for a DLQ header or a log: field names and problem types only."""
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['type']}" for e in exc.errors(include_url=False, include_input=False)]
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['type']}" for e in errors]
     return f"ValidationError: {'; '.join(parts)}"[:limit]

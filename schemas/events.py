@@ -125,7 +125,9 @@ class TriageDecision(Strict):
 
 class TriageDecided(Envelope, TriageDecision):
     event_type: Literal["triage.decided"] = "triage.decided"
-    redirect_of: UUID | None = Field(None, description="set when this decides a redirect: the redirected request; only `routes` is new")
+    redirect_of: UUID | None = Field(
+        None, description="set when this decides a redirect: the redirected request; only `routes` is new"
+    )
 
 
 class ServiceRequestCreated(Envelope):
@@ -201,6 +203,8 @@ class ServiceOutcome(Envelope):
     by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
     redirect_to: Service | None = None
-    signpost: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="where a declined request's family is pointed")
+    signpost: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="where a declined request's family is pointed"
+    )
     pathway: Pathway | None = None
     due_by: AwareDatetime | None = None

@@ -49,7 +49,8 @@ def mint_dev_token(settings: Settings, *, subject: str, roles: list[str], ttl_se
     if bad:
         raise ValueError(f"unknown role(s): {', '.join(bad)}")
     now = int(time.time())
-    claims = {"sub": subject, "roles": roles, "iss": DEV_ISSUER, "aud": settings.oidc_audience, "iat": now, "exp": now + ttl_seconds}
+    claims = {"sub": subject, "roles": roles, "iss": DEV_ISSUER, "aud": settings.oidc_audience,
+              "iat": now, "exp": now + ttl_seconds}
     return jwt.encode(claims, settings.dev_token_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -67,22 +68,28 @@ class TokenVerifier:
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
-                claims = jwt.decode(token, key, algorithms=["RS256", "ES256", "PS256"], audience=s.oidc_audience, issuer=s.oidc_issuer)
+                claims = jwt.decode(token, key, algorithms=["RS256", "ES256", "PS256"], audience=s.oidc_audience,
+                                    issuer=s.oidc_issuer)
             else:
                 claims = jwt.decode(
-                    token, s.dev_token_secret.get_secret_value(), algorithms=["HS256"], audience=s.oidc_audience, issuer=DEV_ISSUER
+                    token, s.dev_token_secret.get_secret_value(), algorithms=["HS256"], audience=s.oidc_audience,
+                    issuer=DEV_ISSUER,
                 )
         except (jwt.PyJWTError, ValueError) as exc:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired token", {"WWW-Authenticate": "Bearer"}) from exc
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired token",
+                                {"WWW-Authenticate": "Bearer"}) from exc
         raw = claims.get(s.oidc_roles_claim, claims.get("role", []))
-        roles = frozenset(r for r in ([raw] if isinstance(raw, str) else raw or []) if isinstance(r, str) and valid_role(r))
+        given = [raw] if isinstance(raw, str) else raw or []
+        roles = frozenset(r for r in given if isinstance(r, str) and valid_role(r))
         return Principal(subject=str(claims.get("sub", "")), roles=roles)
 
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def authenticated(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+def authenticated(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     if creds is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier

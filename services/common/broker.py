@@ -66,7 +66,8 @@ def _security(settings: Settings) -> Any:
     mechanism = (settings.kafka_sasl_mechanism or "SCRAM-SHA-512").upper()
     cls = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[mechanism]
     password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
-    return cls(username=settings.kafka_sasl_username or "", password=password, ssl_context=context if protocol == "SASL_SSL" else None)
+    return cls(username=settings.kafka_sasl_username or "", password=password,
+               ssl_context=context if protocol == "SASL_SSL" else None)
 
 
 async def group_lag(settings: Settings, group: str, topic: str, *, timeout: float = 10.0) -> int:
@@ -77,12 +78,14 @@ async def group_lag(settings: Settings, group: str, topic: str, *, timeout: floa
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from faststream.kafka.security import parse_security
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=f"{settings.kafka_group_prefix}.{group}",
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                group_id=f"{settings.kafka_group_prefix}.{group}",
                                 enable_auto_commit=False, **parse_security(_security(settings)))
 
     async def measure() -> int:
         await consumer.start()
-        partitions = consumer.partitions_for_topic(topic) or (await consumer.topics() and consumer.partitions_for_topic(topic)) or set()
+        partitions = (consumer.partitions_for_topic(topic)
+                      or (await consumer.topics() and consumer.partitions_for_topic(topic)) or set())
         parts = [TopicPartition(topic, p) for p in sorted(partitions)]
         end = await consumer.end_offsets(parts)
         # The embedded broker can report a committed offset past its end offset: caught up.
@@ -114,4 +117,5 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
 def event_headers(event: BaseModel) -> dict[str, str]:
     """The headers every event carries on the bus (its type and id, so tools need not parse it)."""
     kind = getattr(event, "event_type", "")
-    return {"content-type": "application/json", "event-type": str(getattr(kind, "value", kind)), "event-id": str(getattr(event, "event_id", ""))}
+    return {"content-type": "application/json", "event-type": str(getattr(kind, "value", kind)),
+            "event-id": str(getattr(event, "event_id", ""))}

@@ -75,8 +75,8 @@ def handler_for(handlers: Mapping[str, Handler], kind: str) -> Handler:
     return handlers[prefixes[0]]
 
 
-def apply_record(engine: Engine, adapter: TypeAdapter[Any], handlers: Mapping[str, Handler], body: bytes, *, consumer: str,
-                 service: str, now: Callable[[], datetime] = utcnow) -> str:
+def apply_record(engine: Engine, adapter: TypeAdapter[Any], handlers: Mapping[str, Handler], body: bytes, *,
+                 consumer: str, service: str, now: Callable[[], datetime] = utcnow) -> str:
     """Decode, dispatch and apply one record; returns the outcome for the log line:
     `applied`, `duplicate` (seen before) or `ignored` (nothing to do here)."""
     event = adapter.validate_json(body)
@@ -103,7 +103,8 @@ def event_consumer(router: KafkaRouter, *topics: str, settings: Settings, engine
     @router.subscriber(*topics, title=title, description="Payloads: " + ", ".join(m.__name__ for m in models),
                        decoder=raw_bodies, **subscriber_options(settings, group))
     async def consume(body: bytes) -> None:
-        outcome = await asyncio.to_thread(apply_record, engine, adapter, handlers, body, consumer=consumer, service=service, now=now)
+        outcome = await asyncio.to_thread(apply_record, engine, adapter, handlers, body,
+                                          consumer=consumer, service=service, now=now)
         log.info("message consumed", group=group, outcome=outcome)
 
 

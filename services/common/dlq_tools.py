@@ -80,7 +80,8 @@ async def replay(bootstrap: str, topic: str, ids: set[str] | None = None) -> int
             if not original:
                 continue
             keep = [(k, v.encode()) for k, v in headers.items() if not k.startswith("x-")]
-            await producer.send_and_wait(original, value, key=key, headers=[*keep, ("x-replayed-from", f"{topic}:{partition}:{offset}".encode())])
+            replayed_from = ("x-replayed-from", f"{topic}:{partition}:{offset}".encode())
+            await producer.send_and_wait(original, value, key=key, headers=[*keep, replayed_from])
             sent += 1
     finally:
         await producer.stop()

@@ -30,7 +30,8 @@ class EmbeddedBroker:
     `advertised_port` lets a test put a TCP proxy in front: the broker listens on `port` and tells
     clients to connect to the proxy."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, advertised_port: int | None = None, log_file: Path | None = None):
+    def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, advertised_port: int | None = None,
+                 log_file: Path | None = None):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the embedded broker only listens on loopback")
         self.host = host
@@ -62,7 +63,8 @@ class EmbeddedBroker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"the embedded broker exited at start (code {self._proc.returncode}); see {self.log_file or 'its log'}")
+                raise RuntimeError(f"the embedded broker exited at start (code {self._proc.returncode}); "
+                                   f"see {self.log_file or 'its log'}")
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
                     return

@@ -24,14 +24,16 @@ HTTP_ERRORS = Counter("frontdoor_http_errors", "HTTP responses of 4xx/5xx by sta
 
 def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
     errors = problems(exc) if isinstance(exc, ValidationError) else [
-        {"field": ".".join(str(p) for p in e["loc"][1:]) or "(body)", "problem": str(e["msg"]).removeprefix("Value error, ")}
+        {"field": ".".join(str(p) for p in e["loc"][1:]) or "(body)",
+         "problem": str(e["msg"]).removeprefix("Value error, ")}
         for e in exc.errors()
     ]
     return JSONResponse({"title": "The referral has problems", "errors": errors}, status_code=422)
 
 
 def invalid_body(problem: str) -> JSONResponse:
-    return JSONResponse({"title": "The request has problems", "errors": [{"field": "(body)", "problem": problem}]}, status_code=422)
+    body = {"title": "The request has problems", "errors": [{"field": "(body)", "problem": problem}]}
+    return JSONResponse(body, status_code=422)
 
 
 def install_common(app: FastAPI, *, ready: Any) -> None:
@@ -60,12 +62,14 @@ def install_common(app: FastAPI, *, ready: Any) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"title": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        return JSONResponse({"title": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def on_error(_: Request, exc: Exception) -> JSONResponse:
         log.error("request failed", error_type=type(exc).__name__, exc_info=exc)
-        return JSONResponse({"title": "Something went wrong on our side; nothing you sent was lost if you were told it was received."}, status_code=500)
+        title = "Something went wrong on our side; nothing you sent was lost if you were told it was received."
+        return JSONResponse({"title": title}, status_code=500)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:

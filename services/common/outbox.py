@@ -31,7 +31,8 @@ LEASE = timedelta(seconds=30)
 def enqueue(session: Session, event: BaseModel, *, topic: str, key: str) -> None:
     """Add an event to the outbox inside the caller's transaction (its id and type come from the event)."""
     event_id = getattr(event, "event_id")  # noqa: B009 - every event has one; BaseModel does not say so
-    session.add(OutboxMessage(id=event_id, topic=topic, key=key, payload=event.model_dump_json(), headers=event_headers(event)))
+    session.add(OutboxMessage(id=event_id, topic=topic, key=key, payload=event.model_dump_json(),
+                              headers=event_headers(event)))
 
 
 def claim_batch(engine: Engine, *, owner: str, limit: int = 100, now: datetime | None = None) -> list[OutboxMessage]:

@@ -35,7 +35,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def Timestamp(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in table definitions
     nullable = kwargs.pop("nullable", False)
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kwargs), **({} if nullable else {"default_factory": utcnow}))
+    default = {} if nullable else {"default_factory": utcnow}
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kwargs), **default)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -74,4 +75,5 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=50)
     referral_id: uuid.UUID | None = Field(default=None, index=True)
     child_id: uuid.UUID | None = Field(default=None, index=True)
-    record_id: uuid.UUID | None = Field(default=None, index=True)  # another record read or written (e.g. a register entry)
+    # another record read or written (e.g. a register entry)
+    record_id: uuid.UUID | None = Field(default=None, index=True)

@@ -64,7 +64,8 @@ async def in_transaction(request: Request, use_case: Callable[[Session], T], *, 
     from services.common.runtime import wake_relay
 
     try:
-        result = await asyncio.to_thread(run_audited, request.app.state.engine, use_case, by=by, action=action, about=about)
+        engine = request.app.state.engine
+        result = await asyncio.to_thread(run_audited, engine, use_case, by=by, action=action, about=about)
     except DomainError as exc:
         raise HTTPException(exc.status, str(exc)) from None
     wake_relay(request.app)

@@ -15,8 +15,9 @@ class PermanentError(Exception):
 
 
 TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, DisconnectionError)
-TRANSIENT_BROKER_ERRORS: tuple[type[BaseException], ...] = (KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError,
-                                                            NodeNotReadyError)
+TRANSIENT_BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError, NodeNotReadyError
+)
 TRANSIENT_ERRORS = TRANSIENT_DB_ERRORS + TRANSIENT_BROKER_ERRORS + (ConnectionError, TimeoutError, OSError)
 
 
