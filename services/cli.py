@@ -138,7 +138,7 @@ def serve(
 
         application, default_port = worklists_app(settings), settings.worklists_port
     elif service == "portal":
-        from services.portal.app import create_app as portal_app
+        from services.portal.main import create_app as portal_app
 
         application, default_port = portal_app(settings), settings.portal_port
     else:

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from services.common.db import migrate
 from services.common.settings import Settings
-from services.portal.app import create_app
+from services.portal.main import create_app
 from tests.idp import idp_token
 
 
@@ -25,7 +25,9 @@ def provider(key: rsa.RSAPrivateKey, seen: dict[str, Any], roles: list[str]) -> 
             form = parse_qs(request.content.decode())
             seen["token_request"] = form
             ok = form.get("code") == ["good-code"] and form.get("client_secret") == ["portal-secret"]
-            return httpx.Response(200, json={"access_token": token, "token_type": "Bearer"}) if ok else httpx.Response(400, json={})
+            if not ok:
+                return httpx.Response(400, json={})
+            return httpx.Response(200, json={"access_token": token, "token_type": "Bearer"})
         seen["authorization"] = request.headers.get("authorization")
         return httpx.Response(200, json=[])
 
@@ -36,7 +38,8 @@ def provider(key: rsa.RSAPrivateKey, seen: dict[str, Any], roles: list[str]) -> 
 def portal(settings: Settings, transport: httpx.MockTransport, tmp_path: Any) -> httpx.AsyncClient:
     oidc_settings = settings.model_copy(update={
         "oidc_authorize_url": "https://idp.example.gov.uk/authorize", "oidc_token_url": "https://idp.example.gov.uk/token",
-        "oidc_client_secret": SecretStr("portal-secret"), "portal_url": "http://portal", "database_url": f"sqlite:///{tmp_path / 'p.db'}",
+        "oidc_client_secret": SecretStr("portal-secret"), "portal_url": "http://portal",
+        "database_url": f"sqlite:///{tmp_path / 'p.db'}",
     })
     migrate(oidc_settings.database_url)
     app = create_app(oidc_settings, transport=transport)
@@ -72,8 +75,8 @@ async def test_a_referrer_signs_in_with_the_identity_provider_and_its_token_reac
     ("code refused by the provider", ["referrer"], "bad-code", None),
     ("no Front Door role", ["superuser"], "good-code", None),
 ])
-async def test_sign_in_is_refused_clearly(oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any, case: str, roles: list[str],
-                                          code: str, state: str | None) -> None:
+async def test_sign_in_is_refused_clearly(oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any, case: str,
+                                          roles: list[str], code: str, state: str | None) -> None:
     settings, key = oidc
     async with portal(settings, provider(key, {}, roles), tmp_path) as client:
         done = await sign_in(client, code=code, state=state)

@@ -1,0 +1,93 @@
+"""Request dependencies of the portal's routes: who is signed in, a client for the services with their
+token, rendering a page, the form, and the role aliases (`Referrer`, `Panel`, `Manager`, `Admin`, `Worker`).
+
+No `from __future__ import annotations` here: FastAPI must see the role aliases as objects, not strings."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from schemas.enums import Service
+from services.common.auth import mint_dev_token
+from services.portal import oidc
+from services.portal.backend import Client
+from services.portal.pages import navigation
+from services.portal.users import USERS, User
+
+
+class SignInNeededError(Exception):
+    """Nobody is signed in: the page sends them to sign in."""
+
+
+class RefusedError(Exception):
+    """The signed-in person's role may not see this page: 403."""
+
+
+def user_of(request: Request) -> User | None:
+    if request.app.state.settings.auth_mode == "oidc":
+        signed_in = request.session.get("oidc")
+        return oidc.user_from_session(signed_in) if signed_in else None
+    return USERS.get(request.session.get("user", ""))
+
+
+def client(request: Request, user: User) -> Client:
+    """The services' APIs, called with this person's token (the identity provider's, or a dev token)."""
+    state = request.app.state
+    token = user.token or mint_dev_token(state.settings, subject=user.key, roles=[user.role], ttl_seconds=900)
+    return Client(state.backends, token, state.transport)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    user = user_of(request)
+    page = request.app.state.templates.get_template(name)
+    html = page.render(user=user, request=request, navigation=navigation(user), **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def not_found(request: Request, title: str = "Page not found",
+              message: str = "Check the address and try again.") -> HTMLResponse:
+    return render(request, "error.html", 404, title=title, message=message)
+
+
+def needs(role_ok: Callable[[User], bool]) -> Any:
+    """A dependency: the signed-in person if their role may see the page (else sign in, or 403)."""
+
+    def check(request: Request) -> User:
+        user = user_of(request)
+        if user is None:
+            raise SignInNeededError
+        if not role_ok(user):
+            raise RefusedError
+        return user
+
+    return Depends(check)
+
+
+def service_worker(request: Request, service: Service) -> User:
+    """The signed-in worker of the service named in the path."""
+    user = user_of(request)
+    if user is None:
+        raise SignInNeededError
+    if user.role != f"worker:{service.value}":
+        raise RefusedError
+    return user
+
+
+Referrer = Annotated[User, needs(lambda u: u.role == "referrer")]
+Panel = Annotated[User, needs(lambda u: u.role == "dsr_panel")]
+Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]
+Admin = Annotated[User, needs(lambda u: u.role == "admin")]
+Worker = Annotated[User, Depends(service_worker)]
+
+
+async def form_data(request: Request) -> dict[str, list[str]]:
+    """The urlencoded form, every value kept (blank ones too), in the order sent."""
+    return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def filled(form: dict[str, list[str]]) -> dict[str, str]:
+    """Each field's first value, stripped, leaving out fields left blank."""
+    return {k: v[0].strip() for k, v in form.items() if v and v[0].strip()}

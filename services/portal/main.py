@@ -1,0 +1,64 @@
+"""The portal: GOV.UK Design System pages for referrers, service workers and the DSR meeting.
+
+Server-rendered, works without JavaScript. It holds no rules of its own: every read and action
+goes to the owning service's API with the signed-in user's token. This module wires the app; the
+pages are in `routes/`, what they share in `deps.py` and `pages.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.common.auth import TokenVerifier
+from services.common.db import make_engine
+from services.common.http import install_common
+from services.common.settings import Settings
+from services.portal.backend import Backends
+from services.portal.deps import RefusedError, SignInNeededError, render
+from services.portal.pages import HERE, templates
+from services.portal.routes import ROUTERS
+
+ASSETS = HERE / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None, backends: Backends | None = None,
+               transport: Any = None) -> FastAPI:
+    """`transport` (an httpx transport) stands in for the network in tests: the services and the identity provider."""
+    app = FastAPI(title="Front Door portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.backends = backends or Backends(
+        intake=settings.intake_url or f"http://127.0.0.1:{settings.intake_port}",
+        worklists=settings.worklists_url or f"http://127.0.0.1:{settings.worklists_port}",
+        dsr=settings.dsr_url or f"http://127.0.0.1:{settings.dsr_port}",
+    )
+    app.state.transport = transport
+    app.state.templates = templates()
+    app.state.verifier = TokenVerifier(settings)
+    app.add_middleware(SessionMiddleware, secret_key=settings.portal_session_secret.get_secret_value(), same_site="lax",
+                       https_only=False, session_cookie="frontdoor_portal")
+    if not ASSETS.exists():
+        raise RuntimeError(f"GOV.UK Frontend assets missing at {ASSETS}: run `make install` (npm installs them)")
+    app.mount("/assets", StaticFiles(directory=ASSETS / "assets"), name="assets")
+    app.mount("/static", StaticFiles(directory=ASSETS), name="static")
+    app.state.ready = True
+    install_common(app, ready=lambda: app.state.ready)
+    app.add_exception_handler(SignInNeededError, to_sign_in)
+    app.add_exception_handler(RefusedError, refused)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+async def to_sign_in(request: Request, _: Exception) -> Response:
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+async def refused(request: Request, _: Exception) -> Response:
+    return render(request, "error.html", 403, title="You cannot see this page",
+                  message="This page is for another role. Use the links above for the pages you can use.")

@@ -1,0 +1,79 @@
+"""What every portal page shares: the template environment, the menu for each role, links in table
+cells, and showing a page again with the error summary of a service that refused what was sent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
+
+from schemas.enums import Service
+from services.portal import questions
+from services.portal.backend import BackendError
+from services.portal.users import User
+
+HERE = Path(__file__).parent
+
+
+def templates() -> Environment:
+    loaders = [FileSystemLoader(HERE / "templates"),
+               PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+    env.globals |= {"label": questions.label, "html_id": questions.html_id, "services": [s.value for s in Service],
+                    "link": link}
+    return env
+
+
+def link(href: str, text: str) -> Markup:
+    """A GOV.UK link for a table cell: the text is escaped, the markup is not."""
+    return Markup('<a class="govuk-link" href="{}">{}</a>').format(href, text)
+
+
+def navigation(user: User | None) -> list[dict[str, str]]:
+    if user is None:
+        return []
+    if user.role == "referrer":
+        return [{"href": "/referrals", "text": "My referrals"}, {"href": "/referrals/new", "text": "Make a referral"}]
+    if user.role.startswith("worker:"):
+        return [{"href": user.home, "text": "Worklist"}]
+    if user.role == "dsr_panel":
+        return [{"href": "/dsr", "text": "DSR agenda"}]
+    if user.role == "manager":
+        return [{"href": "/reports", "text": "Reports"}]
+    if user.role == "admin":
+        return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"}]
+    return []
+
+
+def errors_from(exc: BackendError, *, href: str | Callable[[str], str], name: Callable[[str], str] | None = str,
+                otherwise: str | None = None) -> list[dict[str, str]]:
+    """A service's refusal as a GOV.UK error summary.
+
+    Each field problem reads "<label of name(field)>: <problem>" (just the problem when `name` is None) and
+    links to `href` (or `href(field)`). A refusal without field problems shows its title, linking to
+    `otherwise`; with `otherwise` None it shows nothing."""
+    errors = [{"text": f"{questions.label(name(p['field']))}: {p['problem']}" if name else p["problem"],
+               "href": href(p["field"]) if callable(href) else href} for p in exc.problems]
+    if not errors and otherwise is not None:
+        errors = [{"text": exc.title, "href": otherwise}]
+    return errors
+
+
+async def call_or_show_again(call: Awaitable[Any], *, done: str | Callable[[Any], Response],
+                             again: Callable[[BackendError], Awaitable[Response]],
+                             refusals: tuple[int, ...] = (409, 422)) -> Response:
+    """Make the service call; when it succeeds go on to `done` (an address, 303, or a function of its answer).
+
+    When the service refuses what was sent (a status in `refusals`) answer `again(error)` instead: the same
+    page with its error summary. Any other failure propagates."""
+    try:
+        answer = await call
+    except BackendError as exc:
+        if exc.status not in refusals:
+            raise
+        return await again(exc)
+    return done(answer) if callable(done) else RedirectResponse(done, status_code=303)

@@ -1,0 +1,5 @@
+"""The portal's pages, one router per area. Their order is the order paths are matched in."""
+
+from services.portal.routes import admin, dsr, referrer, reports, sign_in, worker
+
+ROUTERS = [sign_in.router, referrer.router, worker.router, dsr.router, reports.router, admin.router]

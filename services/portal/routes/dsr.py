@@ -1,0 +1,87 @@
+"""The DSR meeting's pages: the agenda with the register over time, one entry, recording a review,
+consent, closing an entry, and the register as CSV."""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.portal import charts
+from services.portal.backend import BackendError
+from services.portal.deps import Panel, client, filled, form_data, not_found, render
+from services.portal.pages import call_or_show_again, errors_from
+
+router = APIRouter()
+RATINGS = ("red", "amber", "green", "blue")
+
+
+@router.get("/dsr", response_class=HTMLResponse)
+async def agenda(request: Request, user: Panel) -> Response:
+    api = client(request, user)
+    counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12})
+    chart = charts.stacked_chart("Open register entries by rating, week by week", [
+        (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
+    ])
+    items = await api.call("dsr", "GET", "/dsr/agenda")
+    return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart)
+
+
+@router.get("/dsr/{entry_id}", response_class=HTMLResponse)
+async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
+    view = await client(request, user).call("dsr", "GET", f"/dsr/entries/{entry_id}")
+    return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"))
+
+
+def review_body(form: dict[str, str]) -> dict[str, Any]:
+    """The review the DSR API takes, from the form: attendees one a line as "name, agency", at most one action."""
+    attendees = [dict(zip(("name", "agency"), (part.strip() for part in line.split(",", 1)), strict=False))
+                 for line in form.get("attendees", "").splitlines() if line.strip()]
+    body: dict[str, Any] = {"rating": form.get("rating") or None, "rationale": form.get("rationale", ""),
+                            "attendees": attendees}
+    if form.get("next_review_due"):
+        body["next_review_due"] = form["next_review_due"]
+    if form.get("action_what"):
+        body["actions"] = [{"what": form["action_what"], "owner_agency": form.get("action_owner", ""),
+                            "due": form.get("action_due", "")}]
+    return body
+
+
+@router.post("/dsr/{entry_id}/review", response_class=HTMLResponse)
+async def review(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
+    form = {k: v[0].strip() for k, v in (await form_data(request)).items() if v}
+    api = client(request, user)
+
+    async def again(exc: BackendError) -> Response:
+        view = await api.call("dsr", "GET", f"/dsr/entries/{entry_id}")
+        errors = errors_from(exc, name=lambda field: field.split(".")[0],
+                             href=lambda field: f"#review-{field.split('.')[0]}", otherwise="#review")
+        return render(request, "entry.html", 422, entry=view, errors=errors, form=form, done=None)
+
+    return await call_or_show_again(api.call("dsr", "POST", f"/dsr/entries/{entry_id}/reviews", json=review_body(form)),
+                                    done=f"/dsr/{entry_id}?done=review", again=again)
+
+
+@router.post("/dsr/{entry_id}/{action}", response_class=HTMLResponse)
+async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: Panel) -> Response:
+    form = filled(await form_data(request))
+    paths = {"consent": f"/dsr/entries/{entry_id}/consent", "withdraw": f"/dsr/entries/{entry_id}/consent/withdraw",
+             "close": f"/dsr/entries/{entry_id}/close"}
+    if action not in paths:
+        return not_found(request)
+    api = client(request, user)
+
+    async def again(exc: BackendError) -> Response:
+        view = await api.call("dsr", "GET", f"/dsr/entries/{entry_id}")
+        errors = errors_from(exc, href=f"#{action}", otherwise=f"#{action}")
+        return render(request, "entry.html", 422, entry=view, errors=errors, form={}, done=None)
+
+    return await call_or_show_again(api.call("dsr", "POST", paths[action], json=form if action != "withdraw" else None),
+                                    done=f"/dsr/{entry_id}?done={action}", again=again)
+
+
+@router.get("/dsr-register.csv")
+async def dsr_export(request: Request, user: Panel) -> Response:
+    text = await client(request, user).call("dsr", "GET", "/dsr/export.csv")
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="dynamic-support-register.csv"'})

@@ -1,0 +1,42 @@
+"""Commissioning reports for managers: charts with the same figures as tables beside them, and CSV.
+Intake works out every figure (`GET /reports/overview`); this page only draws them."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.portal import charts
+from services.portal.deps import Manager, client, render
+from services.portal.questions import label
+
+router = APIRouter()
+WEEKS = 12
+CHARTED = 8  # the chart shows the most common concerns; the table beside it has every one
+
+
+@router.get("/reports", response_class=HTMLResponse)
+async def reports(request: Request, user: Manager) -> Response:
+    data = await client(request, user).call("intake", "GET", "/reports/overview", params={"weeks": WEEKS})
+    drawn = {
+        "weekly": charts.bar_chart("Referrals per week",
+                                   [(f"w/c {r['week_starting']}", r["count"]) for r in data["per_week"]]),
+        "by_service": charts.bar_chart("Service requests per service",
+                                       [(label(r["service"]), r["count"]) for r in data["per_service"]]),
+        "waits": charts.bar_chart("Median days to acceptance",
+                                  [(label(r["service"]), r["median_days"]) for r in data["waiting_times"]],
+                                  unit=" days"),
+        "breaches": charts.bar_chart("Breaches per service",
+                                     [(label(r["service"]), r["breached"]) for r in data["breaches"]]),
+        "schools": charts.bar_chart("Most common concerns",
+                                    [(label(r["concern"]), r["count"]) for r in data["per_concern"][:CHARTED]]),
+    }
+    return render(request, "reports.html", weeks=WEEKS, charts=drawn, weekly=data["referrals_by_week"],
+                  by_service=data["by_service"], waits=data["waiting_times"], breaches=data["breaches"],
+                  schools=data["concerns_by_school"])
+
+
+@router.get("/reports/{name}.csv")
+async def report_csv(request: Request, name: str, user: Manager) -> Response:
+    params = {"weeks": WEEKS, "format": "csv"}
+    text = await client(request, user).call("intake", "GET", f"/reports/{name}", params=params)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
