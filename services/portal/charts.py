@@ -47,9 +47,9 @@ def stacked_chart(title: str, rows: list[tuple[str, list[tuple[str, float]]]], *
     out = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
            f'width="100%" {SVG_ATTRS}>']
     for i, name in enumerate(names):
-        x = label_w + i * 95
-        out.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{colour(i)}"></rect>')
-        out.append(f'<text x="{x + 18}" y="16" font-size="13" {INK}>{escape(name)}</text>')
+        key_x = label_w + i * 95
+        out.append(f'<rect x="{key_x}" y="4" width="14" height="14" fill="{colour(i)}"></rect>')
+        out.append(f'<text x="{key_x + 18}" y="16" font-size="13" {INK}>{escape(name)}</text>')
     label_x = label_w - 8
     for r, (label, parts) in enumerate(rows):
         y = legend_h + gap + r * (row + gap)
