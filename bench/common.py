@@ -24,7 +24,8 @@ def fresh_events(n: int) -> list[dict[str, Any]]:
     for i in range(n):
         event = dict(base[i % len(base)])
         rid = str(uuid.uuid4())
-        out.append(event | {"event_id": str(uuid.uuid4()), "referral_id": rid, "correlation_id": rid, "child_id": str(uuid.uuid4())})
+        out.append(event | {"event_id": str(uuid.uuid4()), "referral_id": rid, "correlation_id": rid,
+                            "child_id": str(uuid.uuid4())})
     return out
 
 

@@ -38,9 +38,12 @@ from tests.faults.system import Load, Process, Submitter, System, backlog, wait_
 from tests.invariants import check
 
 ROOT = Path(__file__).resolve().parents[1]
-FAULTS = ("broker_blackhole", "broker_reset", "broker_latency", "db_blackhole", "db_reset", "db_latency", "sigkill", "sigterm")
+FAULTS = ("broker_blackhole", "broker_reset", "broker_latency",
+          "db_blackhole", "db_reset", "db_latency", "sigkill", "sigterm")
 REDRIVE_SECONDS = 60  # intake publishes an undecided referral's event again after this long
-LOADERS = 10  # submitting threads: one HTTP client waiting on each response cannot keep 50 a second going, nor catch up after a fault
+# Submitting threads: one HTTP client waiting on each response cannot keep 50 a second going,
+# nor catch up after a fault.
+LOADERS = 10
 
 
 class Faults:
@@ -131,7 +134,8 @@ async def triage_offsets(system: System) -> dict[int, tuple[int | None, int]]:
 
     from schemas import TOPIC_SUBMITTED
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=system.bootstrap, group_id=f"{system.prefix}.triage", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=system.bootstrap, group_id=f"{system.prefix}.triage",
+                                enable_auto_commit=False)
     try:
         await consumer.start()
         parts = [TopicPartition(TOPIC_SUBMITTED, p) for p in range(4)]
@@ -173,11 +177,13 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
     def say(message: str) -> None:
         print(f"soak {time.monotonic() - started:6.0f}s | {message}", flush=True)
 
-    system = System(database_url, workdir, intake=2, triage=2, extra_env={"UNDECIDED_REDRIVE_SECONDS": str(REDRIVE_SECONDS)})
+    system = System(database_url, workdir, intake=2, triage=2,
+                    extra_env={"UNDECIDED_REDRIVE_SECONDS": str(REDRIVE_SECONDS)})
     with system.running():
         say(f"system up: {', '.join(p.label for p in system.processes)}; logs in {workdir}")
         faults = Faults(system, rng, say)
-        loads = [Load(Submitter(system, subject=f"soak-{i}"), referral_bodies(seed=seed * 10 + i, start=i * 30_000), rate=rate / LOADERS)
+        loads = [Load(Submitter(system, subject=f"soak-{i}"), referral_bodies(seed=seed * 10 + i, start=i * 30_000),
+                      rate=rate / LOADERS)
                  for i in range(LOADERS)]
         for load in loads:
             load.__enter__()
@@ -203,14 +209,16 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
                     shown = "?" if waiting is None else f"{waiting[0]} (most: {waiting[1]})" if waiting[0] else "0"
                     say(f"{bar(elapsed / duration)} {elapsed / 60:4.1f}/{minutes:g} min  submitted {submitted} "
                         f"({submitted / max(elapsed, 1):.1f}/s)  backlog {shown}  "
-                        f"faults {sum(faults.injected.values())}" + ("  (fault active)" if faults.busy or faults.down else ""))
+                        f"faults {sum(faults.injected.values())}"
+                        + ("  (fault active)" if faults.busy or faults.down else ""))
                     next_report = time.monotonic() + 10
                 time.sleep(0.2)
         finally:
             ids = [rid for load in loads for rid in load.stop()]
         faults.heal()
         load_seconds = time.monotonic() - load_start
-        say(f"load stopped after {load_seconds:.0f} s: {len(ids)} referrals ({len(ids) / load_seconds:.1f}/s); every fault healed, draining")
+        say(f"load stopped after {load_seconds:.0f} s: {len(ids)} referrals ({len(ids) / load_seconds:.1f}/s); "
+            "every fault healed, draining")
         healed = time.monotonic()
         settled = wait_settled(system, timeout=600)
         say(f"settled {settled - healed:.0f} s after healing")
@@ -221,7 +229,8 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
             while undecided(database_url, ids) and time.monotonic() < deadline:
                 time.sleep(5)
             wait_settled(system, timeout=300)
-        redriven = sum(log.read_text(errors="replace").count("its event published again") for log in workdir.glob("intake-*.log"))
+        redriven = sum(log.read_text(errors="replace").count("its event published again")
+                       for log in workdir.glob("intake-*.log"))
         say("checking invariants")
         report = asyncio.run(check(system.bootstrap, database_url, ids))
         lag, unpublished = backlog(system)
@@ -234,16 +243,19 @@ def soak(database_url: str, *, minutes: float, rate: float, seed: int, workdir: 
         "events_read": report.wire_records, "redelivered": report.redelivered,
         "submit_retries": sum(load.submitter.retries for load in loads),
         "faults": dict(faults.injected), "faults_total": sum(faults.injected.values()),
-        "lost": len(report.lost), "duplicated": len(report.duplicated), "problems": (report.lost + report.duplicated)[:50],
-        "undecided_at_settle": stuck, "redriven_by_intake": redriven, "max_backlog_seen": most_behind, "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
+        "lost": len(report.lost), "duplicated": len(report.duplicated),
+        "problems": (report.lost + report.duplicated)[:50],
+        "undecided_at_settle": stuck, "redriven_by_intake": redriven, "max_backlog_seen": most_behind,
+        "settle_seconds": round(settled - healed, 1), "final_lag": lag, "final_unpublished": unpublished,
     }
     print(report.explain(), flush=True)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Needs PostgreSQL: --database-url, else TEST_DATABASE_URL, else the local default.")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Needs PostgreSQL: --database-url, else TEST_DATABASE_URL, else the local default.")
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to keep the load on (default 10)")
     parser.add_argument("--rate", type=float, default=50.0, help="referrals a second (default 50)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the load and the fault schedule (default 1)")
@@ -251,20 +263,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL to use; the soak makes a schema of its own there and drops it after")
     parser.add_argument("--fault-gap", type=float, nargs=2, default=(15.0, 35.0), metavar=("MIN", "MAX"),
                         help="seconds between one fault's end and the next, drawn at random (default 15 35)")
-    parser.add_argument("--no-faults", action="store_true", help="the same load with no faults (a baseline for the backlog figures)")
-    parser.add_argument("--report", type=Path, default=ROOT / "var" / "soak-report.json", help="where the figures go (JSON)")
+    parser.add_argument("--no-faults", action="store_true",
+                        help="the same load with no faults (a baseline for the backlog figures)")
+    parser.add_argument("--report", type=Path, default=ROOT / "var" / "soak-report.json",
+                        help="where the figures go (JSON)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         parser.error("the soak needs PostgreSQL (a database proxy sits in front of it)")
     workdir = ROOT / "var" / f"soak-{time.strftime('%Y%m%d-%H%M%S')}"
     with temporary_schema(args.database_url, prefix="frontdoor_soak") as url:
-        result = soak(url, minutes=args.minutes, rate=args.rate, seed=args.seed, workdir=workdir, faults_on=not args.no_faults,
-                      fault_gap=tuple(args.fault_gap))
+        result = soak(url, minutes=args.minutes, rate=args.rate, seed=args.seed, workdir=workdir,
+                      faults_on=not args.no_faults, fault_gap=tuple(args.fault_gap))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "problems"}, indent=2))
     ok = result["lost"] == 0 and result["duplicated"] == 0
-    print(f"soak {'PASSED' if ok else 'FAILED'}: {result['referrals']} referrals, {result['faults_total']} faults injected, "
+    print(f"soak {'PASSED' if ok else 'FAILED'}: {result['referrals']} referrals, "
+          f"{result['faults_total']} faults injected, "
           f"lost {result['lost']}, duplicated {result['duplicated']}  (report: {args.report})")
     return 0 if ok else 1
 

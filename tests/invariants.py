@@ -61,7 +61,8 @@ class Report:
                 f"lost {len(self.lost)}, duplicated {len(self.duplicated)}")
 
     def explain(self) -> str:
-        return self.summary() + "".join(f"\n  lost: {p}" for p in self.lost[:20]) + "".join(f"\n  duplicated: {p}" for p in self.duplicated[:20])
+        return (self.summary() + "".join(f"\n  lost: {p}" for p in self.lost[:20])
+                + "".join(f"\n  duplicated: {p}" for p in self.duplicated[:20]))
 
 
 async def events_on(bootstrap: str, topic: str, report: Report) -> list[dict[str, Any]]:
@@ -96,7 +97,8 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     report.decisions = sum(firsts.values())
     report.lost += [f"referral {r} never decided (submitted at partition {at[r][0]}, offset {at[r][1]})" if r in at
                     else f"referral {r} never decided" for r in wanted - set(firsts)]
-    report.duplicated += [f"referral {r} decided {n} times (distinct decision events)" for r, n in firsts.items() if n > 1]
+    report.duplicated += [f"referral {r} decided {n} times (distinct decision events)"
+                          for r, n in firsts.items() if n > 1]
 
     expected: dict[str, dict[str, str]] = defaultdict(dict)  # service -> request id -> referral id
     for decision in decisions:
@@ -133,7 +135,8 @@ def _check_tables(session: Session, report: Report, wanted: set[str], expected: 
     ids = _uuids(wanted)
     records = session.exec(select(ReferralRecord).where(col(ReferralRecord.id).in_(ids))).all()
     report.lost += [f"referral {r} not stored by intake" for r in wanted - {str(r.id) for r in records}]
-    report.lost += [f"referral {r.id} not shown as decided" for r in records if r.status != "decided" or r.decision is None]
+    report.lost += [f"referral {r.id} not shown as decided"
+                    for r in records if r.status != "decided" or r.decision is None]
     notes = Counter(str(t.referral_id) for t in session.exec(
         select(TimelineItem).where(col(TimelineItem.referral_id).in_(ids), TimelineItem.kind == "decision")).all())
     report.duplicated += [f"referral {r}: {n} decision notes on the timeline" for r, n in notes.items() if n > 1]
@@ -148,7 +151,8 @@ def _check_tables(session: Session, report: Report, wanted: set[str], expected: 
 
     _check_register(session, report, decisions)
 
-    unpublished = session.exec(select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))).one()
+    query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
+    unpublished = session.exec(query).one()
     if unpublished:
         report.lost.append(f"{unpublished} outbox rows never published")
 
@@ -178,7 +182,8 @@ def _check_register(session: Session, report: Report, decisions: list[dict[str, 
     for e in entries:
         by_child[str(e.child_id)].append(e)
     notes = Counter(str(t.entry_id) for t in session.exec(
-        select(DsrTimelineItem).where(col(DsrTimelineItem.entry_id).in_([e.id for e in entries]), DsrTimelineItem.kind == "referral")).all()) if entries else Counter()
+        select(DsrTimelineItem).where(col(DsrTimelineItem.entry_id).in_([e.id for e in entries]),
+                                      DsrTimelineItem.kind == "referral")).all()) if entries else Counter()
     from services.common.ids import derived_id
 
     for child, want in fold.items():
@@ -189,8 +194,10 @@ def _check_register(session: Session, report: Report, decisions: list[dict[str, 
         if len(found) > 1:
             report.duplicated.append(f"child {child} has {len(found)} DSR entries")
         e = found[0]
-        got = {"id": str(e.id), "status": e.status, "suggested": e.suggested_rating, "escalation": e.escalation_suggested, "notes": notes[str(e.id)]}
-        exp = {"id": str(derived_id(uuid.UUID(want["first"]), "dsr.entry")), "status": want["status"], "suggested": want["suggested"],
-               "escalation": want["escalation"], "notes": want["notes"]}
+        got = {"id": str(e.id), "status": e.status, "suggested": e.suggested_rating,
+               "escalation": e.escalation_suggested, "notes": notes[str(e.id)]}
+        exp = {"id": str(derived_id(uuid.UUID(want["first"]), "dsr.entry")), "status": want["status"],
+               "suggested": want["suggested"], "escalation": want["escalation"], "notes": want["notes"]}
         if got != exp:
-            (report.duplicated if got["notes"] > exp["notes"] else report.lost).append(f"DSR entry for child {child}: {got} != fold {exp}")
+            (report.duplicated if got["notes"] > exp["notes"] else report.lost).append(
+                f"DSR entry for child {child}: {got} != fold {exp}")

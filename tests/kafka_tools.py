@@ -56,7 +56,8 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interva
     raise AssertionError(f"condition not met within {timeout} s (last value: {last!r})")
 
 
-async def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]], headers: list[tuple[str, bytes]] | None = None) -> None:
+async def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
+                      headers: list[tuple[str, bytes]] | None = None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=8 * 1024 * 1024)
     await producer.start()
     try:

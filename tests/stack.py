@@ -37,7 +37,8 @@ class Stack:
         self.worklists = create_worklists(self.settings)
         self._worklists_lifespan = self.worklists.router.lifespan_context(self.worklists)
         await self._worklists_lifespan.__aenter__()
-        self.workers = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.worklists), base_url="http://worklists", timeout=30)
+        self.workers = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.worklists), base_url="http://worklists",
+                                         timeout=30)
 
     async def start_triage(self) -> None:
         self.triage = build_triage(self.settings, self.ruleset)
@@ -52,7 +53,8 @@ class Stack:
         self.intake = create_intake(self.settings)
         self._lifespan = self.intake.router.lifespan_context(self.intake)
         await self._lifespan.__aenter__()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.intake), base_url="http://intake", timeout=30)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.intake), base_url="http://intake",
+                                        timeout=30)
 
     async def stop(self) -> None:
         await self.stop_triage()

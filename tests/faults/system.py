@@ -109,7 +109,8 @@ class System:
         self.workdir.mkdir(parents=True, exist_ok=True)
         broker_port = free_port()
         self.broker_proxy = ProxyThread(broker_port).start()
-        self.broker = EmbeddedBroker(port=broker_port, advertised_port=self.broker_proxy.port, log_file=self.workdir / "tansu.log")
+        self.broker = EmbeddedBroker(port=broker_port, advertised_port=self.broker_proxy.port,
+                                     log_file=self.workdir / "tansu.log")
         self.broker.start()
         asyncio.run(ensure_topics(self.bootstrap, all_topics(partitions=4)))
         service_db = self.database_url
@@ -119,11 +120,13 @@ class System:
         env = os.environ | {
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "DATABASE_URL": service_db, "KAFKA_FAST_REBALANCE": "true",
             "KAFKA_GROUP_PREFIX": self.prefix, "LOG_FORMAT": "json", "OUTBOX_POLL_SECONDS": "0.2",
-            "GRACEFUL_TIMEOUT_SECONDS": str(GRACEFUL_SECONDS), "STARTUP_TIMEOUT_SECONDS": "60", "BREACH_CHECK_SECONDS": "3600",
+            "GRACEFUL_TIMEOUT_SECONDS": str(GRACEFUL_SECONDS), "STARTUP_TIMEOUT_SECONDS": "60",
+            "BREACH_CHECK_SECONDS": "3600",
             **self.extra_env,
         }
         env.pop("FRONTDOOR_FAULT_KILL_AFTER_COMMIT", None)
-        for name, count in (("intake", self.intake), ("triage", self.triage), ("dsr", self.dsr), ("worklists", self.worklists)):
+        counts = (("intake", self.intake), ("triage", self.triage), ("dsr", self.dsr), ("worklists", self.worklists))
+        for name, count in counts:
             for i in range(count):
                 own = env | self.process_env.get(f"{name}-{i}", {})
                 self.processes.append(Process(name, i, free_port(), self.workdir / f"{name}-{i}.log", own))
@@ -137,7 +140,8 @@ class System:
         while pending:
             dead = [p.label for p in pending if not p.alive()]
             if dead or time.monotonic() > deadline:
-                raise RuntimeError(f"not ready: {', '.join(p.label for p in pending)} (exited: {dead}); logs in {self.workdir}")
+                raise RuntimeError(f"not ready: {', '.join(p.label for p in pending)} (exited: {dead}); "
+                                   f"logs in {self.workdir}")
             pending = [p for p in pending if not p.ready()]
             if pending:
                 time.sleep(0.3)
@@ -206,7 +210,8 @@ class Submitter:
                     assert previous == rid, "the same client reference made two referrals"
                     return rid
                 if response.status_code < 500:
-                    raise AssertionError(f"intake refused a valid referral: HTTP {response.status_code} {response.text[:300]}")
+                    raise AssertionError("intake refused a valid referral: "
+                                         f"HTTP {response.status_code} {response.text[:300]}")
             except httpx.HTTPError:
                 pass
             self.retries += 1
@@ -228,7 +233,8 @@ def unpublished(system: System) -> int:
     engine = make_engine(system.database_url)
     try:
         with Session(engine) as s:
-            return int(s.exec(select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))).one())
+            query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
+            return int(s.exec(query).one())
     finally:
         engine.dispose()
 

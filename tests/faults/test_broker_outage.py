@@ -15,7 +15,10 @@ from tests.faults.load import referral_bodies
 from tests.faults.system import Load, Submitter, System, unpublished, wait_settled
 from tests.invariants import check
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 OUTAGE_SECONDS = 20
 RATE = 10  # referrals a second, throughout
 

@@ -19,7 +19,10 @@ from tests.faults.proxy import FaultProxy, database_port, through_proxy
 from tests.integration.test_dsr import Dsr, decision_bytes
 from tests.kafka_tools import eventually, lag, produce_raw, read_topic
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 OUTAGE_SECONDS = 20
 
 
@@ -46,12 +49,14 @@ async def test_a_database_outage_pauses_consumption_and_loses_nothing(private_br
     await dsr.start()
     try:
         before = [uuid.uuid4() for _ in range(3)]
-        await produce_raw(private_broker, TOPIC_DECISIONS, [(str(c).encode(), decision_bytes("dsr-red", c)) for c in before])
+        await produce_raw(private_broker, TOPIC_DECISIONS,
+                          [(str(c).encode(), decision_bytes("dsr-red", c)) for c in before])
         await eventually(lambda: entries(fresh_database_url, before) == 3, timeout=60)
 
         await proxy.set("blackhole")
         during = [uuid.uuid4() for _ in range(5)]
-        await produce_raw(private_broker, TOPIC_DECISIONS, [(str(c).encode(), decision_bytes("dsr-amber-placement", c)) for c in during])
+        await produce_raw(private_broker, TOPIC_DECISIONS,
+                          [(str(c).encode(), decision_bytes("dsr-amber-placement", c)) for c in during])
         for _ in range(OUTAGE_SECONDS):
             await asyncio.sleep(1)
             # Nothing the database did not durably take is acknowledged: the records stay uncommitted.

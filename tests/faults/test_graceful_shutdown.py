@@ -31,7 +31,10 @@ from tests.faults.proxy import ProxyThread, database_port, through_proxy
 from tests.integration.test_dsr import decision_bytes
 from tests.kafka_tools import eventually, produce_raw
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 DRAIN, GRACEFUL = 2, 10
 
 
@@ -57,17 +60,19 @@ def status(port: int, path: str) -> int | None:
         return None
 
 
-async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_broker: str, fresh_database_url: str, tmp_path: Path) -> None:
+async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_broker: str, fresh_database_url: str,
+                                                                     tmp_path: Path) -> None:
     proxy = ProxyThread(database_port(fresh_database_url)).start()
     slow_db = through_proxy(fresh_database_url, proxy.port)
     group = f"drain-{uuid.uuid4().hex[:6]}"
-    env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": private_broker, "DATABASE_URL": slow_db, "KAFKA_FAST_REBALANCE": "true",
-                        "KAFKA_GROUP_PREFIX": group, "LOG_FORMAT": "json", "SHUTDOWN_DRAIN_SECONDS": str(DRAIN),
-                        "GRACEFUL_TIMEOUT_SECONDS": str(GRACEFUL)}
+    env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": private_broker, "DATABASE_URL": slow_db,
+                        "KAFKA_FAST_REBALANCE": "true", "KAFKA_GROUP_PREFIX": group, "LOG_FORMAT": "json",
+                        "SHUTDOWN_DRAIN_SECONDS": str(DRAIN), "GRACEFUL_TIMEOUT_SECONDS": str(GRACEFUL)}
     port = free_port()
 
     def serve(log: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "dsr", "--port", str(port)], cwd=ROOT, env=env,
+        command = [sys.executable, "-m", "services.cli", "serve", "dsr", "--port", str(port)]
+        return subprocess.Popen(command, cwd=ROOT, env=env,
                                 stdout=(tmp_path / log).open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
     children = [uuid.uuid4() for _ in range(40)]
@@ -75,13 +80,15 @@ async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_bro
     try:
         await eventually(lambda: status(port, "/health/ready") == 200, timeout=60)
         proxy.set("latency", latency=0.05)  # each database round trip 50 ms slower: a decision takes ~0.5 s
-        await produce_raw(private_broker, TOPIC_DECISIONS, [(str(c).encode(), decision_bytes("dsr-red", c)) for c in children])
+        await produce_raw(private_broker, TOPIC_DECISIONS,
+                          [(str(c).encode(), decision_bytes("dsr-red", c)) for c in children])
         await eventually(lambda: applied(fresh_database_url, children) >= 3, timeout=60)
 
         service.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         at_signal = applied(fresh_database_url, children)
-        await eventually(lambda: status(port, "/health/ready") == 503, timeout=1, interval=0.05)  # readiness false at once ...
+        # Readiness false at once ...
+        await eventually(lambda: status(port, "/health/ready") == 503, timeout=1, interval=0.05)
         assert status(port, "/health/live") == 200  # ... while the service is still up and working
         exit_code = service.wait(timeout=DRAIN + GRACEFUL + 15)
         took = time.monotonic() - signalled
@@ -94,7 +101,8 @@ async def test_sigterm_drains_finishes_in_flight_work_and_commits_it(private_bro
     assert exit_code in (0, -signal.SIGTERM) and "Application shutdown complete" in log, log[-3000:]
     assert '"level": "error"' not in log
     # One line per consumed message, with its outcome; not FastStream's "Received"/"Processed" pair.
-    assert '"event": "message consumed"' in log and '"event": "Received"' not in log and '"event": "Processed"' not in log
+    assert ('"event": "message consumed"' in log and '"event": "Received"' not in log
+            and '"event": "Processed"' not in log)
     assert took < DRAIN + GRACEFUL + 5
     done = applied(fresh_database_url, children)
     assert at_signal < done < len(children)  # it kept working while draining, and stopped before the end

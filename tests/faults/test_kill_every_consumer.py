@@ -16,7 +16,10 @@ from tests.faults.load import referral_bodies
 from tests.faults.system import Load, Submitter, System, wait_settled
 from tests.invariants import check
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 HOOK = "FRONTDOOR_FAULT_KILL_AFTER_COMMIT"
 # Each at its own n-th effect: the register only acts on DSR candidates (about one referral in ten).
 DOOMED = {"triage-0": "triage@20", "intake-0": "intake@40", "dsr-0": "dsr@4", "worklists-0": "worklists@20"}

@@ -25,7 +25,10 @@ from tests.faults.system import Load, Submitter, System, wait_settled
 from tests.invariants import check
 from tests.kafka_tools import produce_raw, read_events
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 RATE = 25
 
 
@@ -51,16 +54,21 @@ def test_one_of_two_triage_instances_killed_mid_stream(fresh_database_url: str, 
         # referral's timeline, and a second decision (a new event id) for a referral.
         engine = make_engine(fresh_database_url)
         with Session(engine) as s:
-            item = s.exec(select(WorklistItem).where(col(WorklistItem.referral_id).in_([uuid.UUID(i) for i in ids]))).first()
+            referral_ids = [uuid.UUID(i) for i in ids]
+            item = s.exec(select(WorklistItem).where(col(WorklistItem.referral_id).in_(referral_ids))).first()
             assert item is not None
             s.delete(item)
-            note = s.exec(select(TimelineItem).where(TimelineItem.referral_id == uuid.UUID(ids[0]), TimelineItem.kind == "decision")).one()
-            s.add(TimelineItem(child_id=note.child_id, referral_id=note.referral_id, at=note.at, kind="decision", summary=note.summary))
+            note = s.exec(select(TimelineItem).where(TimelineItem.referral_id == uuid.UUID(ids[0]),
+                                                     TimelineItem.kind == "decision")).one()
+            s.add(TimelineItem(child_id=note.child_id, referral_id=note.referral_id, at=note.at, kind="decision",
+                               summary=note.summary))
             s.commit()
         engine.dispose()
-        decision = next(e for e in asyncio.run(read_events(system.bootstrap, TOPIC_DECISIONS)) if e["referral_id"] == ids[1])
+        decisions = asyncio.run(read_events(system.bootstrap, TOPIC_DECISIONS))
+        decision = next(e for e in decisions if e["referral_id"] == ids[1])
         second = dict(decision, event_id=str(uuid.uuid4()))
-        asyncio.run(produce_raw(system.bootstrap, TOPIC_DECISIONS, [(decision["child_id"].encode(), json.dumps(second).encode())]))
+        record = (decision["child_id"].encode(), json.dumps(second).encode())
+        asyncio.run(produce_raw(system.bootstrap, TOPIC_DECISIONS, [record]))
         tampered = asyncio.run(check(system.bootstrap, fresh_database_url, ids))
         assert not tampered.ok
         assert any(f"request {item.id} missing" in p for p in tampered.lost)

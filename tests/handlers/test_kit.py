@@ -33,7 +33,8 @@ def test_the_adapter_picks_the_model_by_event_type() -> None:
     assert isinstance(ADAPTER.validate_json(outcome_body("service_request.declined")), ServiceOutcome)
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b'{"event_type": "referral.submitted"}', b'{"event_type": 7}', b"[]"])
+@pytest.mark.parametrize(
+    "body", [b"", b"not json", b'{"event_type": "referral.submitted"}', b'{"event_type": 7}', b"[]"])
 def test_anything_else_is_a_validation_error(body: bytes) -> None:
     with pytest.raises(ValidationError):
         ADAPTER.validate_json(body)
@@ -76,7 +77,8 @@ def test_an_event_that_means_nothing_here_writes_nothing_not_even_its_id(engine:
         session.add(OutboxMessage(id=uuid.uuid4(), topic="t", key="k", payload="{}"))
         return False
 
-    assert apply_record(engine, ADAPTER, {"service_request.*": handler}, outcome_body(), consumer="c", service="test") == "ignored"
+    assert apply_record(engine, ADAPTER, {"service_request.*": handler}, outcome_body(), consumer="c",
+                        service="test") == "ignored"
     with Session(engine) as s:
         assert s.exec(select(ProcessedEvent)).all() == [] and s.exec(select(OutboxMessage)).all() == []
 
@@ -90,4 +92,5 @@ def test_a_use_case_and_its_audit_row_commit_together(engine: Engine) -> None:
     run_audited(engine, lambda s: None, by=by, action="intake.read", about=lambda result: None)  # nothing shown: no row
     with Session(engine) as s:
         rows = s.exec(select(AuditEntry)).all()
-    assert [(r.actor, r.role, r.action, r.record_id) for r in rows] == [("worker-1", "worker:salt", "worklist.read", record)]
+    assert [(r.actor, r.role, r.action, r.record_id) for r in rows] == [
+        ("worker-1", "worker:salt", "worklist.read", record)]

@@ -35,7 +35,8 @@ async def test_one_line_per_consumed_message_with_its_outcome(engine: Engine, lo
     settings = Settings(database_url="sqlite://", kafka_group_prefix="t")
     router = consumer_router()
     event_consumer(router, "frontdoor.test.outcomes", settings=settings, engine=engine, group="test", consumer="test",
-                   handlers={"service_request.*": lambda session, event, now: True}, models=(ServiceOutcome,), title="test")
+                   handlers={"service_request.*": lambda session, event, now: True}, models=(ServiceOutcome,),
+                   title="test")
     broker = make_broker(settings, client_id="frontdoor-test")
     broker.include_router(router)
     event = ServiceOutcome.model_validate({

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.integration
 def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Path) -> None:
     intake_port, dsr_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    env |= {"INTAKE_PORT": str(intake_port), "TRIAGE_PORT": str(free_port()), "DSR_PORT": str(dsr_port), "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}", "LOG_FORMAT": "json"}
+    env |= {"INTAKE_PORT": str(intake_port), "TRIAGE_PORT": str(free_port()), "DSR_PORT": str(dsr_port),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}", "LOG_FORMAT": "json"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -45,18 +46,21 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         text = "".join(output)
         assert "8 of 8 demo referrals decided" in text, text[-3000:]
         assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
-        worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), early_help (\d+)", text)
+        worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), "
+                              r"early_help (\d+)", text)
         assert worklists and all(int(n) >= 1 for n in worklists.groups()), text[-2000:]
         drain = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]  # a full pipe would block the services
         drain.start()
         token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))
         panel_token = mint_dev_token(Settings(), subject="panel", roles=["dsr_panel"])
-        listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        listing = httpx.get(f"http://127.0.0.1:{intake_port}/referrals", headers={"Authorization": f"Bearer {token}"},
+                            timeout=10)
         assert listing.status_code == 200
         assert sorted({r["status"] for r in listing.json()}) == ["decided"] and len(listing.json()) == 8
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         assert len(children) == 6  # the broker, intake, triage, the register, the worklists and the portal
-        agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda", headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
+        agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda",
+                           headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
         assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does

@@ -17,14 +17,15 @@ SECRET = b'{"given_name": "Canary-Zebedee"}'
 
 
 def frontdoor(bootstrap: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "services.cli", "dlq", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap})
+    return subprocess.run([sys.executable, "-m", "services.cli", "dlq", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=os.environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap})
 
 
 async def test_list_and_replay(broker_bootstrap: str, topics: dict[str, int]) -> None:
     original, dlq = "tools.original", "tools.original.dlq"
     for offset in range(2):
-        headers = [("x-original-topic", original.encode()), ("x-original-partition", b"0"), ("x-original-offset", str(offset).encode()),
+        headers = [("x-original-topic", original.encode()), ("x-original-partition", b"0"),
+                   ("x-original-offset", str(offset).encode()),
                    ("x-error", b"ValidationError: referral.child.postcode: value_error"), ("x-attempts", b"1")]
         await produce_raw(broker_bootstrap, dlq, [(b"child-key", SECRET)], headers=headers)
 

@@ -37,7 +37,8 @@ def decision_bytes(case: str, child_id: uuid.UUID, **referral_changes: Any) -> b
     """A triage.decided event for a worked case, for another child (as triage would publish it)."""
     event = load(SHARED_CASES / f"{case}.json")["event"]
     rid = str(uuid.uuid4())
-    event = event | {"event_id": str(uuid.uuid4()), "referral_id": rid, "correlation_id": rid, "child_id": str(child_id)}
+    event = event | {"event_id": str(uuid.uuid4()), "referral_id": rid, "correlation_id": rid,
+                     "child_id": str(child_id)}
     event["referral"] = event["referral"] | referral_changes
     decided, _ = triage(ReferralSubmitted.model_validate(event), RULESET, now=datetime.now(timezone.utc))
     return decided.model_dump_json().encode()
@@ -106,9 +107,11 @@ async def test_a_candidate_delivered_three_times_makes_exactly_one_entry(dsr: Ds
 
 async def test_decisions_without_a_candidate_are_ignored(dsr: Dsr, settings: Settings) -> None:
     child, marker = uuid.uuid4(), uuid.uuid4()
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("multi-route", child))])
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                      [(str(child).encode(), decision_bytes("multi-route", child))])
     # Same key, same partition: once the marker is applied, the decision before it has been consumed.
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("dsr-blue", marker))])
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                      [(str(child).encode(), decision_bytes("dsr-blue", marker))])
     await one_entry(settings, marker)
     assert entries_for(settings, child) == []
 
@@ -129,12 +132,14 @@ async def test_a_restart_mid_stream_applies_each_decision_once(dsr: Dsr, setting
 
 async def test_a_higher_suggestion_marks_escalation_and_pulls_the_review_forward(dsr: Dsr, settings: Settings) -> None:
     child = uuid.uuid4()
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("dsr-amber-placement", child))])
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                      [(str(child).encode(), decision_bytes("dsr-amber-placement", child))])
     entry = await one_entry(settings, child)
     async with dsr.client() as client:
         review = {
             "rating": "amber", "rationale": "Placement under strain; risks are being managed with extra support.",
-            "attendees": [{"name": "Chair", "agency": "ICB"}, {"name": "Social worker", "agency": "Children's social care"}],
+            "attendees": [{"name": "Chair", "agency": "ICB"},
+                          {"name": "Social worker", "agency": "Children's social care"}],
             "actions": [{"what": "Arrange a multi-agency meeting", "owner_agency": "ICB", "due": "2026-12-04"}],
         }
         response = await client.post(f"/dsr/entries/{entry.id}/reviews", json=review, headers=panel(settings))
@@ -144,7 +149,8 @@ async def test_a_higher_suggestion_marks_escalation_and_pulls_the_review_forward
         assert {t["kind"] for t in view["tasks"]} >= {"mdt_or_cetr"}
         assert view["rating_history"][0]["rationale"].startswith("Placement under strain")
 
-        await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("dsr-red", child))])
+        await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                          [(str(child).encode(), decision_bytes("dsr-red", child))])
 
         async def escalated() -> dict[str, Any] | None:
             v = (await client.get(f"/dsr/entries/{entry.id}", headers=panel(settings))).json()
@@ -161,7 +167,8 @@ async def test_a_higher_suggestion_marks_escalation_and_pulls_the_review_forward
             event_id=uuid.uuid4(), occurred_at=datetime.now(timezone.utc), event_type="service_request.accepted",
             service_request_id=uuid.uuid4(), referral_id=uuid.uuid4(), child_id=child, service="semh", by="semh-worker",
         )
-        await produce_raw(settings.kafka_bootstrap_servers, TOPIC_OUTCOMES, [(str(child).encode(), outcome.model_dump_json().encode())])
+        await produce_raw(settings.kafka_bootstrap_servers, TOPIC_OUTCOMES,
+                          [(str(child).encode(), outcome.model_dump_json().encode())])
 
         async def on_timeline() -> bool:
             v = (await client.get(f"/dsr/entries/{entry.id}", headers=panel(settings))).json()
@@ -174,8 +181,9 @@ async def test_the_api_refuses_every_role_but_the_dsr_panel(dsr: Dsr, settings: 
     entry_id = uuid.uuid4()
     calls = [
         ("GET", "/dsr/agenda", None), ("GET", f"/dsr/entries/{entry_id}", None), ("GET", "/dsr/export.csv", None),
-        ("GET", "/dsr/counts", None), ("POST", f"/dsr/entries/{entry_id}/reviews", {}), ("POST", f"/dsr/entries/{entry_id}/consent", {}),
-        ("POST", f"/dsr/entries/{entry_id}/consent/withdraw", None), ("POST", f"/dsr/entries/{entry_id}/close", {"reason": "other"}),
+        ("GET", "/dsr/counts", None), ("POST", f"/dsr/entries/{entry_id}/reviews", {}),
+        ("POST", f"/dsr/entries/{entry_id}/consent", {}), ("POST", f"/dsr/entries/{entry_id}/consent/withdraw", None),
+        ("POST", f"/dsr/entries/{entry_id}/close", {"reason": "other"}),
     ]
     async with dsr.client() as client:
         for method, path, body in calls:
@@ -187,7 +195,8 @@ async def test_the_api_refuses_every_role_but_the_dsr_panel(dsr: Dsr, settings: 
 
 async def test_a_review_without_a_rationale_gets_a_clear_422(dsr: Dsr, settings: Settings) -> None:
     child = uuid.uuid4()
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("dsr-red", child))])
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                      [(str(child).encode(), decision_bytes("dsr-red", child))])
     entry = await one_entry(settings, child)
     async with dsr.client() as client:
         for rationale in (None, "", "   ", "too short"):
@@ -207,13 +216,18 @@ async def test_review_needs_consent_and_withdrawal_closes_and_suppresses(dsr: Ds
     await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), needs_consent)])
     entry = await one_entry(settings, child)
     assert entry.status == "pending_consent"
-    review = {"rating": "green", "rationale": "Risks managed well at home.", "attendees": [{"name": "Chair", "agency": "ICB"}]}
+    review = {"rating": "green", "rationale": "Risks managed well at home.",
+              "attendees": [{"name": "Chair", "agency": "ICB"}]}
     async with dsr.client() as client:
-        assert (await client.post(f"/dsr/entries/{entry.id}/reviews", json=review, headers=panel(settings))).status_code == 409
+        assert (await client.post(f"/dsr/entries/{entry.id}/reviews", json=review,
+                                  headers=panel(settings))).status_code == 409
         consent = {"basis": "parent_with_pr", "given_by": "Parent"}
-        assert (await client.post(f"/dsr/entries/{entry.id}/consent", json=consent, headers=panel(settings))).json()["status"] == "pending_review"
-        assert (await client.post(f"/dsr/entries/{entry.id}/reviews", json=review, headers=panel(settings))).status_code == 201
-        assert (await client.post(f"/dsr/entries/{entry.id}/consent/withdraw", headers=panel(settings))).json()["status"] == "closed"
+        assert (await client.post(f"/dsr/entries/{entry.id}/consent", json=consent,
+                                  headers=panel(settings))).json()["status"] == "pending_review"
+        assert (await client.post(f"/dsr/entries/{entry.id}/reviews", json=review,
+                                  headers=panel(settings))).status_code == 201
+        assert (await client.post(f"/dsr/entries/{entry.id}/consent/withdraw",
+                                  headers=panel(settings))).json()["status"] == "closed"
         view = (await client.get(f"/dsr/entries/{entry.id}", headers=panel(settings))).json()
         assert view["name"].startswith("(suppressed") and "date_of_birth" not in view
         agenda = (await client.get("/dsr/agenda", headers=panel(settings))).json()
@@ -222,11 +236,13 @@ async def test_review_needs_consent_and_withdrawal_closes_and_suppresses(dsr: Ds
 
 async def test_the_csv_export_has_one_row_per_open_entry_and_no_free_text(dsr: Dsr, settings: Settings) -> None:
     child = uuid.uuid4()
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS, [(str(child).encode(), decision_bytes("dsr-blue", child))])
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_DECISIONS,
+                      [(str(child).encode(), decision_bytes("dsr-blue", child))])
     entry = await one_entry(settings, child)
     async with dsr.client() as client:
         response = await client.get("/dsr/export.csv", headers=panel(settings))
-        closed = await client.post(f"/dsr/entries/{entry.id}/close", json={"reason": "moved_out_of_area"}, headers=panel(settings))
+        closed = await client.post(f"/dsr/entries/{entry.id}/close", json={"reason": "moved_out_of_area"},
+                                   headers=panel(settings))
         after = await client.get("/dsr/export.csv", headers=panel(settings))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
@@ -236,7 +252,8 @@ async def test_the_csv_export_has_one_row_per_open_entry_and_no_free_text(dsr: D
         open_ids = {str(e.id) for e in s.exec(select(DsrEntry).where(col(DsrEntry.status) != "closed")).all()}
     assert sorted(r["entry_id"] for r in rows) == sorted(open_ids | {str(entry.id)})
     assert len({r["entry_id"] for r in rows}) == len(rows)
-    assert not any(column in EXPORT_COLUMNS for column in ("given_name", "family_name", "rationale", "reason", "summary"))
+    assert not any(column in EXPORT_COLUMNS
+                   for column in ("given_name", "family_name", "rationale", "reason", "summary"))
     assert "Sam" not in response.text and "Example" not in response.text
     assert closed.status_code == 200 and str(entry.id) not in after.text
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
     now = datetime.now(timezone.utc)
-    events = [TriageDecided.model_validate_json(decision_bytes(case, uuid.uuid4())) for case in ("dsr-amber-placement", "dsr-red")]
+    events = [TriageDecided.model_validate_json(decision_bytes(case, uuid.uuid4()))
+              for case in ("dsr-amber-placement", "dsr-red")]
     with session_scope(make_engine(database_url)) as session:
         for event in events:
             assert apply_decision(session, event, now)
@@ -31,7 +32,8 @@ def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
     env = os.environ | {"DATABASE_URL": database_url}
 
     def agenda(*args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "services.cli", "dsr", "agenda", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-m", "services.cli", "dsr", "agenda", *args], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -46,7 +46,8 @@ def of_referral(events: list[dict[str, Any]], referral_id: str) -> list[dict[str
     return [e for e in events if e.get("referral_id") == referral_id]
 
 
-async def test_a_referral_is_decided_and_each_route_lands_on_its_service_queue(stack: Stack, settings: Settings) -> None:
+async def test_a_referral_is_decided_and_each_route_lands_on_its_service_queue(stack: Stack,
+                                                                                settings: Settings) -> None:
     response = await stack.submit(referral_body())  # anxiety + speech sounds + housing, aged 12
     assert response.status_code == 201
     rid, child = response.json()["referral_id"], response.json()["child_id"]
@@ -57,13 +58,16 @@ async def test_a_referral_is_decided_and_each_route_lands_on_its_service_queue(s
         ("semh", "early_support"), ("salt", "community"), ("early_help", "family_support"),
     ]
     assert decision["ruleset_version"] == stack.ruleset.version
-    assert {e["rule_id"] for e in decision["explanation"]} >= {"semh.early", "semh.early_support", "salt.community", "early_help.family_support"}
+    assert {e["rule_id"] for e in decision["explanation"]} >= {
+        "semh.early", "semh.early_support", "salt.community", "early_help.family_support",
+    }
     assert sorted(r["service"] for r in view["service_requests"]) == ["early_help", "salt", "semh"]
 
     decisions = of_referral(await read_events(settings.kafka_bootstrap_servers, TOPIC_DECISIONS), rid)
     assert len(decisions) == 1 and decisions[0]["event_type"] == "triage.decided"
     for service, expected in {"safeguarding": 0, "semh": 1, "counselling": 0, "salt": 1, "early_help": 1}.items():
-        records = [r for r in await read_topic(settings.kafka_bootstrap_servers, queue_topic(service)) if json.loads(r.value)["referral_id"] == rid]
+        records = [r for r in await read_topic(settings.kafka_bootstrap_servers, queue_topic(service))
+                   if json.loads(r.value)["referral_id"] == rid]
         assert len(records) == expected, service
         for record in records:
             request = json.loads(record.value)
@@ -72,7 +76,8 @@ async def test_a_referral_is_decided_and_each_route_lands_on_its_service_queue(s
             assert request["reasons"] and all(reason["because"] for reason in request["reasons"])
             shared = {k for k, v in request["details"].items() if v is not None}
             assert shared <= set(stack.ruleset.sharing[service])
-    early_help = [json.loads(r.value) for r in await read_topic(settings.kafka_bootstrap_servers, queue_topic("early_help"))]
+    early_help = [json.loads(r.value)
+                  for r in await read_topic(settings.kafka_bootstrap_servers, queue_topic("early_help"))]
     assert all(e["details"]["nhs_number"] is None for e in of_referral(early_help, rid))  # not on early help's list
 
 
@@ -102,7 +107,8 @@ async def test_the_same_client_reference_is_one_referral_published_once(stack: S
 
 async def test_a_restarted_triage_consumer_neither_loses_nor_redecides(stack: Stack, settings: Settings) -> None:
     mine = await stack.referral_ids()  # other modules publish decisions of their own on this broker
-    before = Counter(e["referral_id"] for e in await read_events(settings.kafka_bootstrap_servers, TOPIC_DECISIONS) if e["referral_id"] in mine)
+    before = Counter(e["referral_id"] for e in await read_events(settings.kafka_bootstrap_servers, TOPIC_DECISIONS)
+                     if e["referral_id"] in mine)
     assert before and max(before.values()) == 1
     await stack.stop_triage()
     # Submitted while triage is down: stored and published, decided once triage is back.
@@ -127,21 +133,27 @@ POISON: list[tuple[str, bytes]] = [
     ("lone surrogate", b'{"event_type": "referral.submitted", "x": "\\ud800"}'),
     ("NUL byte", b'{"event_type": "referral.submitted\x00"}'),
     ("deep nesting", b"[" * 10_000 + b"]" * 10_000),
-    ("wrong schema", json.dumps({"event_type": "referral.submitted", "referral": {"child": {"given_name": CANARIES[0]}}}).encode()),
+    ("wrong schema",
+     json.dumps({"event_type": "referral.submitted", "referral": {"child": {"given_name": CANARIES[0]}}}).encode()),
     ("2 MB payload", json.dumps({"event_type": "referral.submitted", "padding": "x" * 2_000_000}).encode()),
-    ("a value that makes the engine raise", json.dumps(load(SHARED_CASES / "salt-community.json")["event"] | {"submitted_at": "9999-12-31T12:00:00+00:00", "occurred_at": "9999-12-31T12:00:00+00:00"}).encode()),
+    ("a value that makes the engine raise",
+     json.dumps(load(SHARED_CASES / "salt-community.json")["event"]
+                | {"submitted_at": "9999-12-31T12:00:00+00:00", "occurred_at": "9999-12-31T12:00:00+00:00"}).encode()),
 ]
 
 
-async def test_poison_events_go_to_the_dlq_and_the_next_good_event_is_processed(stack: Stack, settings: Settings) -> None:
+async def test_poison_events_go_to_the_dlq_and_the_next_good_event_is_processed(stack: Stack,
+                                                                                 settings: Settings) -> None:
     child_id = str(uuid.uuid4())
     key = child_id.encode()  # same key: same partition as the good event after them
     before = len(await read_topic(settings.kafka_bootstrap_servers, dlq_topic(TOPIC_SUBMITTED)))
     headers = [("content-type", b"application/json")]
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [(key, body) for _, body in POISON], headers=headers)
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [(key, body) for _, body in POISON],
+                      headers=headers)
     good = _good_event(child_id)
     sent = time.monotonic()
-    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [(key, json.dumps(good).encode())], headers=headers)
+    await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [(key, json.dumps(good).encode())],
+                      headers=headers)
 
     async def decided_on_bus() -> list[dict[str, Any]]:
         return of_referral(await read_events(settings.kafka_bootstrap_servers, TOPIC_DECISIONS), good["referral_id"])
@@ -161,7 +173,8 @@ async def test_poison_events_go_to_the_dlq_and_the_next_good_event_is_processed(
         assert h["x-error"] and not any(c in h["x-error"] for c in CANARIES)
     errors = [dict(r.headers)["x-error"].decode() for r in dead]
     assert "referral.child" in errors[-3]
-    assert errors[-1].startswith("OverflowError") or "Error" in errors[-1]  # the engine raised: dead-lettered, not retried
+    # The engine raised: dead-lettered, not retried.
+    assert errors[-1].startswith("OverflowError") or "Error" in errors[-1]
 
 
 async def test_no_personal_data_reaches_any_log_line(stack: Stack) -> None:

@@ -22,13 +22,14 @@ pytestmark = pytest.mark.integration
 
 
 def frontdoor(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=os.environ | {"DATABASE_URL": url},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "services.cli", *args], cwd=ROOT,
+                          env=os.environ | {"DATABASE_URL": url}, capture_output=True, text=True, timeout=300)
 
 
 def imported(url: str, subject: str) -> int:
     with Session(make_engine(url)) as s:
-        return int(s.exec(select(func.count()).select_from(ReferralRecord).where(ReferralRecord.submitted_by == subject)).one())
+        query = select(func.count()).select_from(ReferralRecord).where(ReferralRecord.submitted_by == subject)
+        return int(s.exec(query).one())
 
 
 def test_the_2000_row_sample_with_20_bad_rows(fresh_database_url: str, tmp_path: Path) -> None:
@@ -39,10 +40,12 @@ def test_the_2000_row_sample_with_20_bad_rows(fresh_database_url: str, tmp_path:
     refused = frontdoor("import", str(sample), "--as", "school-a", url=fresh_database_url)
     assert refused.returncode == 1
     assert "20 of 2000 rows have problems" in refused.stderr and "nothing imported" in refused.stderr
-    assert "checking   [##############################] 2000/2000" in refused.stderr  # progress, every 10% off a terminal
+    # Progress, every 10% off a terminal.
+    assert "checking   [##############################] 2000/2000" in refused.stderr
     report = list(csv.DictReader(io.StringIO((tmp_path / "referrals.errors.csv").read_text())))
     assert len({r["row"] for r in report}) == 20
-    assert {r["column"] for r in report} <= {"nhs_number", "postcode", "date_of_birth", "concerns", "impact", "reason", "referrer_role", "consent_basis"}
+    assert {r["column"] for r in report} <= {"nhs_number", "postcode", "date_of_birth", "concerns", "impact", "reason",
+                                             "referrer_role", "consent_basis"}
     assert imported(fresh_database_url, "school-a") == 0
 
     partial = frontdoor("import", str(sample), "--as", "school-a", "--import-valid", url=fresh_database_url)
@@ -60,4 +63,5 @@ def test_a_file_in_the_wrong_layout_is_refused_clearly(fresh_database_url: str, 
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("name,dob\nSam,2015-01-01\n")
     result = frontdoor("import", str(wrong), url=fresh_database_url)
-    assert result.returncode == 1 and "required column missing from the header" in (tmp_path / "wrong.errors.csv").read_text()
+    assert (result.returncode == 1
+            and "required column missing from the header" in (tmp_path / "wrong.errors.csv").read_text())

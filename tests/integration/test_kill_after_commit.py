@@ -27,7 +27,8 @@ pytestmark = pytest.mark.integration
 
 
 def serve_dsr(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "dsr", "--port", str(free_port())], cwd=ROOT, env=env,
+    command = [sys.executable, "-m", "services.cli", "serve", "dsr", "--port", str(free_port())]
+    return subprocess.Popen(command, cwd=ROOT, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -35,16 +36,18 @@ def state(url: str, child: uuid.UUID) -> tuple[int, int, int]:
     with Session(make_engine(url)) as s:
         entries = s.exec(select(DsrEntry).where(col(DsrEntry.child_id) == child)).all()
         ids = {e.id for e in entries}
-        announced = [r for r in s.exec(select(OutboxMessage).where(OutboxMessage.topic == "frontdoor.dsr.changes")).all()
-                     if uuid.UUID(json.loads(r.payload)["entry_id"]) in ids]
+        changes = s.exec(select(OutboxMessage).where(OutboxMessage.topic == "frontdoor.dsr.changes")).all()
+        announced = [r for r in changes if uuid.UUID(json.loads(r.payload)["entry_id"]) in ids]
         processed = s.exec(select(ProcessedEvent).where(ProcessedEvent.consumer == "dsr.register")).all()
         return len(entries), len(announced), len(processed)
 
 
-async def test_a_redelivered_event_after_a_kill_is_a_no_op(private_broker: str, fresh_database_url: str, tmp_path: Path) -> None:
+async def test_a_redelivered_event_after_a_kill_is_a_no_op(private_broker: str, fresh_database_url: str,
+                                                           tmp_path: Path) -> None:
     broker_bootstrap = private_broker
-    env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": broker_bootstrap, "DATABASE_URL": fresh_database_url, "KAFKA_FAST_REBALANCE": "true",
-                        "KAFKA_GROUP_PREFIX": f"kill-{uuid.uuid4().hex[:6]}", "LOG_FORMAT": "json"}
+    env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": broker_bootstrap, "DATABASE_URL": fresh_database_url,
+                        "KAFKA_FAST_REBALANCE": "true", "KAFKA_GROUP_PREFIX": f"kill-{uuid.uuid4().hex[:6]}",
+                        "LOG_FORMAT": "json"}
     child = uuid.uuid4()
     doomed = serve_dsr(env | {"FRONTDOOR_FAULT_KILL_AFTER_COMMIT": "dsr"}, tmp_path / "first.log")
     try:

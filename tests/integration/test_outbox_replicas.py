@@ -18,7 +18,10 @@ from services.common.db import make_engine, session_scope
 from services.common.outbox import LEASE, OutboxRelay, claim_batch, enqueue, mark_published
 from services.common.tables import OutboxMessage, utcnow
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
+]
 
 
 class Ping(BaseModel):
@@ -37,7 +40,8 @@ def fill(url: str, n: int) -> list[uuid.UUID]:
 
 def unpublished(url: str, ids: list[uuid.UUID]) -> int:
     with session_scope(make_engine(url)) as session:
-        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.published_at).is_(None))
+        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.id).in_(ids),
+                                                                      col(OutboxMessage.published_at).is_(None))
         return int(session.exec(query).one())
 
 

@@ -25,12 +25,14 @@ from tests.kafka_tools import eventually, lag, produce_raw, read_topic
 from tests.stack import Stack
 
 pytestmark = pytest.mark.integration
-TABLES: list[type[SQLModel]] = [ReferralRecord, ServiceRequestRecord, TimelineItem, WorklistItem, DsrEntry, DsrTimelineItem, ProcessedEvent, OutboxMessage]
+TABLES: list[type[SQLModel]] = [ReferralRecord, ServiceRequestRecord, TimelineItem, WorklistItem, DsrEntry,
+                                DsrTimelineItem, ProcessedEvent, OutboxMessage]
 
 
 def settings_for(bootstrap: str, url: str, prefix: str) -> Settings:
-    return Settings(kafka_bootstrap_servers=bootstrap, database_url=url, kafka_fast_rebalance=True, kafka_group_prefix=prefix,
-                    outbox_poll_seconds=0.1, graceful_timeout_seconds=5.0, startup_timeout_seconds=30.0)
+    return Settings(kafka_bootstrap_servers=bootstrap, database_url=url, kafka_fast_rebalance=True,
+                    kafka_group_prefix=prefix, outbox_poll_seconds=0.1, graceful_timeout_seconds=5.0,
+                    startup_timeout_seconds=30.0)
 
 
 def counts(url: str) -> dict[str, int]:
@@ -57,8 +59,8 @@ async def test_redelivery_and_a_full_replay_add_no_rows(private_broker: str, fre
     try:
         bodies = [referral_body(child__nhs_number=..., concerns=["stammering", "housing"]),
                   referral_body(child__nhs_number=..., concerns=["anxiety"], risks=["harm_or_abuse_disclosure"]),
-                  referral_body(child__nhs_number=..., concerns=["self_harm"], risks=["self_harm_recent", "mh_admission_risk"],
-                                child__diagnoses=["autism"])]
+                  referral_body(child__nhs_number=..., concerns=["self_harm"],
+                                risks=["self_harm_recent", "mh_admission_risk"], child__diagnoses=["autism"])]
         ids = [(await stack.submit(b)).json()["referral_id"] for b in bodies]
         for rid in ids:
             await eventually(lambda rid=rid: _decided(stack, rid), timeout=40)
