@@ -113,8 +113,8 @@ def overview(session: Session, *, weeks: int, since: datetime) -> dict[str, Any]
         "weeks": weeks,
         "per_week": [{"week_starting": k, "count": n} for k, n in sorted(per_week.items())],
         "per_service": [{"service": k, "count": n} for k, n in sorted(per_service.items())],
-        "per_concern": [{"concern": k, "count": n}
-                        for k, n in sorted(per_concern.items(), key=lambda kv: (-kv[1], kv[0]))],
+        # most first; ties keep the order the concerns-by-school report first lists them (as the page always did)
+        "per_concern": [{"concern": k, "count": n} for k, n in sorted(per_concern.items(), key=lambda kv: -kv[1])],
         "referrals_by_week": weekly,
         "by_service": by_service,
         "waiting_times": REPORTS["waiting-times"](referrals, requests),
