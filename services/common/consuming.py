@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -48,7 +49,8 @@ def event_types(model: type[BaseModel]) -> tuple[str, ...]:
 def event_adapter(*models: type[BaseModel]) -> TypeAdapter[Any]:
     """One TypeAdapter that reads the bytes once and picks the model by `event_type`; any other
     type is a validation error (a permanent one: the record goes to the DLQ)."""
-    tag_of = {kind: model.__name__ for model in models for kind in event_types(model)}
+    names = {model: _tag_name(event_types(model)) for model in models}
+    tag_of = {kind: names[model] for model in models for kind in event_types(model)}
 
     def tag(value: Any) -> str | None:
         kind = value.get("event_type") if isinstance(value, dict) else getattr(value, "event_type", None)
@@ -56,8 +58,15 @@ def event_adapter(*models: type[BaseModel]) -> TypeAdapter[Any]:
 
     if len(models) == 1:
         return TypeAdapter(models[0])
-    union = Union[tuple(Annotated[m, Tag(m.__name__)] for m in models)]  # type: ignore[valid-type]  # noqa: UP007
+    union = Union[tuple(Annotated[m, Tag(names[m])] for m in models)]  # type: ignore[valid-type]  # noqa: UP007
     return TypeAdapter(Annotated[union, Discriminator(tag)])
+
+
+def _tag_name(kinds: tuple[str, ...]) -> str:
+    """How a validation error names the event: `referral.submitted`, or `service_request.*` for a family."""
+    if len(kinds) == 1:
+        return kinds[0]
+    return os.path.commonprefix(kinds).rpartition(".")[0] + ".*"
 
 
 def kind_of(event: BaseModel) -> str:

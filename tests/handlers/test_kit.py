@@ -94,3 +94,15 @@ def test_a_use_case_and_its_audit_row_commit_together(engine: Engine) -> None:
         rows = s.exec(select(AuditEntry)).all()
     assert [(r.actor, r.role, r.action, r.record_id) for r in rows] == [
         ("worker-1", "worker:salt", "worklist.read", record)]
+
+
+def test_a_validation_error_names_the_event_type_not_the_python_class() -> None:
+    from schemas import ReferralRedirected, ReferralSubmitted
+    from services.common.consumer_errors import safe_error_summary
+
+    with pytest.raises(ValidationError) as submitted:
+        event_adapter(ReferralSubmitted, ReferralRedirected).validate_json(b'{"event_type": "referral.submitted"}')
+    with pytest.raises(ValidationError) as outcome:
+        ADAPTER.validate_json(b'{"event_type": "service_request.accepted"}')
+    assert "referral.submitted.event_id: missing" in safe_error_summary(submitted.value)
+    assert "service_request.*.event_id: missing" in safe_error_summary(outcome.value)
