@@ -69,11 +69,11 @@ def asyncapi() -> str:
     from services.triage.ruleset import load_ruleset
 
     settings = Settings()
-    broker = make_broker(settings, client_id="frontdoor")
-    broker.include_router(triage_router(settings, load_ruleset(settings.ruleset_path)))
     # The engine is unused until a message arrives: None will do for reading the subscriptions.
-    broker.include_router(intake_router(settings, None))  # type: ignore[arg-type]
-    broker.include_router(dsr_router(settings, None))  # type: ignore[arg-type]
+    routers = (triage_router(settings, load_ruleset(settings.ruleset_path)),
+               intake_router(settings, None),  # type: ignore[arg-type]
+               dsr_router(settings, None))  # type: ignore[arg-type]
+    broker = make_broker(settings, client_id="frontdoor", routers=routers)
     spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0",
                     description="Topics, keys (child_id) and payloads of Front Door.")
     doc = json.loads(spec.to_specification().to_json())

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
@@ -20,9 +20,10 @@ from services.common.transient import is_transient
 log = get_logger("frontdoor.broker")
 
 
-def make_broker(settings: Settings, *, client_id: str, middlewares: tuple[Any, ...] = ()) -> KafkaBroker:
-    """A broker for one service. Build it in a composition root, never at import time."""
-    return KafkaBroker(
+def make_broker(settings: Settings, *, client_id: str, routers: tuple[KafkaRouter, ...] = (),
+                middlewares: tuple[Any, ...] = ()) -> KafkaBroker:
+    """A broker for one service with its consumers' routers. Build it in a composition root, never at import time."""
+    broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
         acks="all",
@@ -34,6 +35,9 @@ def make_broker(settings: Settings, *, client_id: str, middlewares: tuple[Any, .
         log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" pair: the handling kit logs one line per message
         ack_policy=AckPolicy.ACK,
     )
+    for router in routers:
+        broker.include_router(router)
+    return broker
 
 
 def subscriber_options(settings: Settings, group: str) -> dict[str, Any]:

@@ -40,9 +40,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     engine = engine or make_engine(settings.database_url)
 
     def build_broker() -> KafkaBroker:
-        broker = make_broker(settings, client_id="frontdoor-dsr")
-        broker.include_router(build_router(settings, engine))
-        return broker
+        return make_broker(settings, client_id="frontdoor-dsr", routers=(build_router(settings, engine),))
 
     app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1")
     app.state.calendar = WorkingCalendar()

@@ -14,9 +14,7 @@ from services.triage.ruleset import Ruleset, load_ruleset
 
 
 def build_broker(settings: Settings, ruleset: Ruleset) -> KafkaBroker:
-    broker = make_broker(settings, client_id="frontdoor-triage")
-    broker.include_router(build_router(settings, ruleset))
-    return broker
+    return make_broker(settings, client_id="frontdoor-triage", routers=(build_router(settings, ruleset),))
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -27,9 +27,7 @@ def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
         event_consumer(queue, queue_topic(svc), settings=settings, engine=engine, group=f"worklists.{svc.value}",
                        consumer=f"worklists.{svc.value}", handlers={"service_request.created": receive},
                        models=(ServiceRequestCreated,), title=f"service_request.created (worklists.{svc.value})")
-        broker = make_broker(settings, client_id=f"frontdoor-worklists-{svc.value}")
-        broker.include_router(queue)
-        brokers.append(broker)
+        brokers.append(make_broker(settings, client_id=f"frontdoor-worklists-{svc.value}", routers=(queue,)))
     return brokers
 
 
