@@ -1,0 +1,91 @@
+"""Running Front Door: one service (`serve`), the whole stack on a laptop (`dev`), dev tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from services.cli.apps import app, fail
+
+SERVICES = ("intake", "triage", "dsr", "worklists", "portal")
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")],
+    port: Annotated[Optional[int], typer.Option(help="HTTP port for the API, health and metrics.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run one service (what each container runs). Settings come from the environment."""
+    import uvicorn
+
+    from services.common.logging import configure_logging
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if service == "intake":
+        from services.intake.main import create_app as intake_app
+
+        application, default_port = intake_app(settings), settings.intake_port
+    elif service == "triage":
+        from services.triage.main import create_app as triage_app_
+
+        try:
+            application = triage_app_(settings)
+        except ValueError as exc:
+            fail(str(exc))
+        default_port = settings.triage_port
+    elif service == "dsr":
+        from services.dsr.main import create_app as dsr_app_
+
+        application, default_port = dsr_app_(settings), settings.dsr_port
+    elif service == "worklists":
+        from services.worklists.main import create_app as worklists_app
+
+        application, default_port = worklists_app(settings), settings.worklists_port
+    elif service == "portal":
+        from services.portal.main import create_app as portal_app
+
+        application, default_port = portal_app(settings), settings.portal_port
+    else:
+        fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    from services.common.runtime import DrainingServer
+
+    config = uvicorn.Config(application, host=host, port=port or default_port, log_config=None, access_log=False,
+                            timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
+    DrainingServer(config, drain_seconds=settings.shutdown_drain_seconds).run()
+
+
+@app.command()
+def dev(
+    demo: Annotated[
+        bool, typer.Option(help="Submit a handful of realistic demo referrals once everything is up.")
+    ] = False,
+) -> None:
+    """Start the whole stack on this machine (what `make run` calls). Ctrl-C stops everything."""
+    from services.devstack import run_dev
+
+    raise typer.Exit(run_dev(demo=demo))
+
+
+@app.command()
+def token(
+    role: Annotated[
+        list[str], typer.Option("--role", help="referrer, worker:<service>, dsr_panel, admin or manager (repeatable).")
+    ],
+    subject: Annotated[str, typer.Option(help="Who the token is for (a user id, not a name).")] = "dev-user",
+    hours: Annotated[int, typer.Option(help="How long the token lasts.")] = 8,
+) -> None:
+    """Mint a dev bearer token signed with the local secret (AUTH_MODE=dev only)."""
+    from services.common.auth import mint_dev_token
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    if settings.auth_mode != "dev":
+        fail("tokens come from your identity provider when AUTH_MODE=oidc")
+    try:
+        typer.echo(mint_dev_token(settings, subject=subject, roles=role, ttl_seconds=hours * 3600))
+    except ValueError as exc:
+        fail(str(exc))

@@ -1,0 +1,92 @@
+"""`frontdoor triage decide` and `frontdoor rules check`: the rules without a broker or database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+
+from services.cli.apps import fail, rules_app, triage_app
+
+RulesOption = Annotated[
+    Optional[Path], typer.Option("--rules", help="Ruleset file (default: the shipped reference ruleset).", exists=False)
+]
+
+
+def _ruleset(path: Optional[Path]) -> Any:
+    from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+
+    try:
+        return load_ruleset(path or DEFAULT_RULESET)
+    except RulesetError as exc:
+        fail(str(exc))
+
+
+@triage_app.command("decide")
+def triage_decide(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="referral.submitted events (or worked-case files with an `event` key). None: read standard input.",
+    )] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Print the TriageDecision for each event as JSON: one object for one input, one per line for several."""
+    from schemas import ReferralSubmitted
+    from schemas.errors import problems
+    from services.triage.engine import decide
+
+    ruleset = _ruleset(rules)
+    sources: list[tuple[str, str]] = []
+    if not files:
+        sources.append(("<stdin>", sys.stdin.read()))
+    else:
+        for path in files:
+            try:
+                sources.append((str(path), path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"{path}: cannot read ({type(exc).__name__})")
+    outputs = []
+    for name, text in sources:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail(f"{name}: not JSON (line {exc.lineno}, column {exc.colno})")
+        if isinstance(data, dict) and "event" in data and "event_type" not in data:
+            data = data["event"]
+        try:
+            event = ReferralSubmitted.model_validate(data)
+        except ValidationError as exc:
+            lines = "\n".join(f"  - {p['field']}: {p['problem']}" for p in problems(exc))
+            fail(f"{name}: not a valid referral.submitted event:\n{lines}")
+        outputs.append(decide(event, ruleset).model_dump(mode="json"))
+    if len(outputs) == 1:
+        typer.echo(json.dumps(outputs[0], indent=2))
+    else:
+        for decision in outputs:
+            typer.echo(json.dumps(decision, separators=(",", ":")))
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[Optional[Path], typer.Argument(help="Ruleset file to check (default: the shipped one).")] = None,
+    cases: Annotated[
+        Optional[Path], typer.Option(help="Folder of worked cases (default: the project's golden cases).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 when any case decides differently from its expectation.")
+    ] = False,
+) -> None:
+    """Validate a ruleset, then run the golden cases through it and list every decision that changed."""
+    from services.triage.golden import compare_cases
+
+    ruleset = _ruleset(path)
+    rules = sum(len(s.rules) for s in ruleset.stages)
+    typer.echo(f"ruleset {ruleset.name} {ruleset.version}: valid ({rules} rules in {len(ruleset.stages)} stages)")
+    report = compare_cases(ruleset, cases)
+    for line in report.lines():
+        typer.echo(line)
+    if strict and report.changed:
+        raise typer.Exit(1)
