@@ -15,7 +15,7 @@ CORE := schemas services/contracts.py services/dsr/rules.py services/common/work
 help:
 	@echo "make run [DEMO=1]   start broker, database, intake and triage (Ctrl-C stops all)"
 	@echo "make test           run the whole test suite"
-	@echo "make test-unit      run only the fast unit tests"
+	@echo "make test-unit      run only the fast tiers (unit tests and handler tests)"
 	@echo "make lint           ruff + mypy"
 	@echo "make mutate         mutation testing of the pure cores against the unit and handler tests (mutmut)"
 	@echo "make bench          benchmarks (not tests), ratios against a baseline in the same run"
@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/handlers $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check services schemas tests bench
