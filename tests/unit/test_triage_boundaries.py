@@ -79,3 +79,25 @@ def test_a_rule_can_depend_on_another_having_fired(ruleset: Ruleset) -> None:
                      consent__basis="not_sought_safeguarding"), ruleset)
     assert routes(d) == [("safeguarding", "mash", "urgent", False), ("counselling", "family", "routine", True)]
     assert d.missing == []
+    assert [r.reasons for r in d.routes] == [["safeguarding.mash"], ["counselling.family", "safeguarding.mash"]]
+
+
+def test_a_safeguarding_hold_spares_emergencies(ruleset: Ruleset) -> None:
+    d = decide(event(concerns=["domestic_abuse", "anxiety"], risks=["suicide_plan_or_intent"]), ruleset)
+    assert routes(d) == [("safeguarding", "mash", "urgent", False), ("semh", "crisis", "emergency", False)]
+    assert [r.reasons for r in d.routes] == [["safeguarding.mash"], ["semh.emergency"]]
+
+
+@pytest.mark.parametrize(
+    ("concerns", "missing", "routed"),
+    [
+        (["bereavement"], ["child_agreement"], []),
+        # Early mental health needs: early support goes ahead, so the child's agreement is not asked for.
+        (["anxiety", "bereavement"], [], [("semh", "early_support", "routine", False)]),
+    ],
+)
+def test_a_missing_item_is_asked_for_only_when_its_own_condition_holds(
+    ruleset: Ruleset, concerns: list[str], missing: list[str], routed: list[tuple[str, str, str, bool]]
+) -> None:
+    d = decide(event(concerns=concerns, consent__child_aware=False), ruleset)
+    assert (d.missing, routes(d)) == (missing, routed)
