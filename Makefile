@@ -27,7 +27,8 @@ $(STAMP): requirements.lock pyproject.toml services/portal/package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
+		|| $(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,7 +48,8 @@ lint: $(STAMP)
 
 # Mutation testing (not part of `make test`): mutmut mutates the files in pyproject's [tool.mutmut] only_mutate,
 # runs tests/unit and tests/handlers from a copy in ./mutants, and the report fails below 90% killed.
-# MUTATE_CHILDREN: parallel test processes. One file while iterating: .venv/bin/mutmut run 'services.dsr.rules*'
+# MUTATE_CHILDREN: parallel test processes. One file while iterating (after a first run):
+#   FRONTDOOR_SHARED_CASES=$PWD/../shared/cases/triage .venv/bin/mutmut run --max-children 2 'services.dsr.rules*'
 MUTATE_CHILDREN ?= 2
 mutate: $(STAMP)
 	$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install --quiet "$$(grep '^mutmut==' requirements.lock)"
