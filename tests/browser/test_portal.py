@@ -76,6 +76,7 @@ class Visit:
 
     def check(self, name: str) -> Any:
         page = self.page
+        page.wait_for_load_state("load")  # a reload or a form post may still be under way on a loaded machine
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
