@@ -38,21 +38,21 @@ def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
     return session.exec(select(DsrEntry).where(DsrEntry.child_id == child_id, col(DsrEntry.status).in_(OPEN))).first()
 
 
-def get_entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
+def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
     entry = session.get(DsrEntry, entry_id)
     if entry is None:
         raise EntryNotFoundError
     return entry
 
 
-def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
+def _announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
              by: str | None = None) -> None:
     """Queue a dsr.changes event (keyed by child) in the caller's transaction."""
     enqueue(session, domain.change_event(entry, kind, source=source, now=now, by=by), topic=TOPIC_DSR_CHANGES,
             key=str(entry.child_id))
 
 
-def timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
+def _timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
     session.add(DsrTimelineItem(entry_id=entry.id, at=at, kind=kind, summary=summary[:300], detail=detail))
 
 
@@ -94,9 +94,9 @@ def _create_entry(session: Session, event: TriageDecided, outcome: CandidateOutc
     if outcome.status is Status.pending_review:  # consent given at referral
         session.add(DsrConsent(entry_id=entry.id, basis="at_referral", given_by="referrer", given_at=clock.now,
                                reconfirm_due=rules.consent_reconfirm_due(clock.today)))
-    timeline(session, entry, event.decided_at, "referral", domain.referred_summary(event),
+    _timeline(session, entry, event.decided_at, "referral", domain.referred_summary(event),
              referral_id=str(event.referral_id), suggested_rating=entry.suggested_rating)
-    announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
+    _announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
 
 
 def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided, outcome: CandidateOutcome,
@@ -111,10 +111,10 @@ def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided, out
             entry.next_review_due = due
     entry.updated_at = clock.now
     session.add(entry)
-    timeline(session, entry, event.decided_at, "referral",
+    _timeline(session, entry, event.decided_at, "referral",
              domain.candidate_noted_summary(event, suggested, escalate=outcome.escalate),
              referral_id=str(event.referral_id), suggested_rating=suggested.value if suggested else None)
-    announce(session, entry, DsrChangeType.candidate_noted, source=event.event_id, now=clock.now)
+    _announce(session, entry, DsrChangeType.candidate_noted, source=event.event_id, now=clock.now)
 
 
 def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
@@ -123,7 +123,7 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     entry = open_entry(session, event.child_id)
     if entry is None:
         return False
-    timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
+    _timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
              service_request_id=str(event.service_request_id), referral_id=str(event.referral_id))
     return True
 
@@ -134,7 +134,7 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
                   policy: RegisterPolicy = RegisterPolicy()) -> DsrReview:
     """A review sets the rating, the next review date and the actions; a new rating raises its tasks.
     Refused on a closed entry and before consent."""
-    entry = get_entry(session, entry_id)
+    entry = _entry(session, entry_id)
     if entry.status == Status.closed:
         raise EntryClosedError
     if entry.status == Status.pending_consent:
@@ -158,11 +158,11 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
     entry.status, entry.escalation_suggested = Status.active, False
     entry.next_review_due, entry.updated_at = due, clock.now
     session.add(entry)
-    timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
+    _timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
              review_id=str(record.id))
-    announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
+    _announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
     if changed:
-        announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
+        _announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
     return record
 
 
@@ -183,7 +183,7 @@ def _change_rating(session: Session, entry: DsrEntry, review: ReviewIn, held_on:
 def record_consent(session: Session, entry_id: uuid.UUID, *, basis: str, given_by: str, by: str,
                    clock: Clock) -> DsrEntry:
     """Consent (or a best-interests decision) lets a pending entry go to review. Refused when closed."""
-    entry = get_entry(session, entry_id)
+    entry = _entry(session, entry_id)
     if entry.status == Status.closed:
         raise EntryClosedError
     session.add(DsrConsent(entry_id=entry.id, basis=basis, given_by=given_by, given_at=clock.now,
@@ -192,14 +192,14 @@ def record_consent(session: Session, entry_id: uuid.UUID, *, basis: str, given_b
         entry.status = Status.pending_review
     entry.updated_at = clock.now
     session.add(entry)
-    timeline(session, entry, clock.now, "consent", domain.consent_summary(basis))
-    announce(session, entry, DsrChangeType.consent_changed, source=uuid.uuid4(), now=clock.now, by=by)
+    _timeline(session, entry, clock.now, "consent", domain.consent_summary(basis))
+    _announce(session, entry, DsrChangeType.consent_changed, source=uuid.uuid4(), now=clock.now, by=by)
     return entry
 
 
 def withdraw_consent(session: Session, entry_id: uuid.UUID, *, by: str, clock: Clock) -> DsrEntry:
     """Closes the entry and suppresses the person's details: processing stops (dsr.md)."""
-    entry = get_entry(session, entry_id)
+    entry = _entry(session, entry_id)
     given = select(DsrConsent).where(DsrConsent.entry_id == entry.id, col(DsrConsent.withdrawn_at).is_(None))
     for consent in session.exec(given).all():
         consent.withdrawn_at = clock.now
@@ -209,20 +209,20 @@ def withdraw_consent(session: Session, entry_id: uuid.UUID, *, by: str, clock: C
     entry.updated_at = clock.now
     entry.given_name = entry.family_name = entry.nhs_number = None
     session.add(entry)
-    timeline(session, entry, clock.now, "consent", domain.WITHDRAWN_SUMMARY)
+    _timeline(session, entry, clock.now, "consent", domain.WITHDRAWN_SUMMARY)
     source = uuid.uuid4()
-    announce(session, entry, DsrChangeType.consent_changed, source=source, now=clock.now, by=by)
-    announce(session, entry, DsrChangeType.entry_closed, source=source, now=clock.now, by=by)
+    _announce(session, entry, DsrChangeType.consent_changed, source=source, now=clock.now, by=by)
+    _announce(session, entry, DsrChangeType.entry_closed, source=source, now=clock.now, by=by)
     return entry
 
 
 def close_entry(session: Session, entry_id: uuid.UUID, *, reason: str, by: str, clock: Clock) -> DsrEntry:
     """Refused when the entry is already closed."""
-    entry = get_entry(session, entry_id)
+    entry = _entry(session, entry_id)
     if entry.status == Status.closed:
         raise AlreadyClosedError
     entry.status, entry.closed_reason, entry.updated_at = Status.closed, reason, clock.now
     session.add(entry)
-    timeline(session, entry, clock.now, "closed", domain.closed_summary(reason))
-    announce(session, entry, DsrChangeType.entry_closed, source=uuid.uuid4(), now=clock.now, by=by)
+    _timeline(session, entry, clock.now, "closed", domain.closed_summary(reason))
+    _announce(session, entry, DsrChangeType.entry_closed, source=uuid.uuid4(), now=clock.now, by=by)
     return entry
