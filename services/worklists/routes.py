@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Session
 
 from schemas.enums import Service
+from schemas.lifecycle import RequestStatus
 from services.common.auth import Principal, authenticated, require
 from services.common.tables import utcnow
 from services.common.transactions import Subject, in_transaction
@@ -19,7 +20,6 @@ from services.worklists.tables import WorklistItem
 
 router = APIRouter()
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-StatusFilter = Literal["created", "accepted", "declined", "redirected", "completed"]
 
 
 class Form(BaseModel):
@@ -63,7 +63,7 @@ Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 @router.get("/worklists/{service_name}")
 async def get_worklist(
     request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
-    status: Annotated[StatusFilter | None, Query()] = None, held: bool | None = None,
+    status: Annotated[RequestStatus | None, Query()] = None, held: bool | None = None,
 ) -> list[dict[str, Any]]:
     return await in_transaction(
         request, lambda s: views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held),
