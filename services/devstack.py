@@ -65,17 +65,21 @@ def run_dev(*, demo: bool) -> int:
         asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, all_topics(settings.kafka_topic_partitions)))
         for service in SERVICES:
             procs.append(subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service], env=env, cwd=ROOT))  # noqa: S603
-        ports = {"intake": settings.intake_port, "triage": settings.triage_port, "dsr": settings.dsr_port, "worklists": settings.worklists_port, "portal": settings.portal_port}
+        ports = {"intake": settings.intake_port, "triage": settings.triage_port, "dsr": settings.dsr_port,
+                 "worklists": settings.worklists_port, "portal": settings.portal_port}
         if not _wait_ready(ports, procs, lambda: stopping, timeout=120):
             say("a service did not become ready; stopping")
             return 1
         intake = f"http://127.0.0.1:{settings.intake_port}"
-        referrer_token = mint_dev_token(settings, subject="senco-seaview", roles=["referrer"])  # the portal's seeded SENCO
-        say(f"portal         http://127.0.0.1:{settings.portal_port}   (sign in as a referrer, a service worker or the DSR panel)")
+        # the portal's seeded SENCO
+        referrer_token = mint_dev_token(settings, subject="senco-seaview", roles=["referrer"])
+        say(f"portal         http://127.0.0.1:{settings.portal_port}"
+            "   (sign in as a referrer, a service worker or the DSR panel)")
         say(f"intake API     {intake}   (OpenAPI docs at {intake}/docs)")
         say(f"triage health  http://127.0.0.1:{settings.triage_port}/health/ready   metrics: /metrics")
         say(f"DSR API        http://127.0.0.1:{settings.dsr_port}/docs   (token: frontdoor token --role dsr_panel)")
-        say(f"worklists API  http://127.0.0.1:{settings.worklists_port}/docs   (token: frontdoor token --role worker:salt)")
+        say(f"worklists API  http://127.0.0.1:{settings.worklists_port}/docs"
+            "   (token: frontdoor token --role worker:salt)")
         say("a referrer token for trying the API (valid 8 hours):")
         print(referrer_token, flush=True)
         if demo:
@@ -157,7 +161,8 @@ def submit_demo(intake: str, token: str) -> None:
             say(f"  {rid}: not decided yet")
             continue
         d = view["decision"]
-        routes = ", ".join(f"{r['service']}/{r['pathway']} {r['priority']}{' (held)' if r['held'] else ''}" for r in d["routes"]) or "-"
+        routes = ", ".join(f"{r['service']}/{r['pathway']} {r['priority']}{' (held)' if r['held'] else ''}"
+                           for r in d["routes"]) or "-"
         extra = f"; missing {', '.join(d['missing'])}" if d["missing"] else ""
         dsr = f"; DSR candidate ({d['dsr']['suggested_rating']})" if d["dsr"]["candidate"] else ""
         say(f"  {rid}: {d['outcome']}: {routes}{extra}{dsr}")
@@ -174,12 +179,14 @@ def show_worklists(settings: Settings) -> None:
         deadline = time.monotonic() + 20
         items: list[Any] = []
         while time.monotonic() < deadline:
-            items = httpx.get(f"{base}/worklists/{service.value}", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            items = httpx.get(f"{base}/worklists/{service.value}", headers={"Authorization": f"Bearer {token}"},
+                              timeout=10).json()
             if items:
                 break
             time.sleep(0.5)
         counts.append(f"{service.value} {len(items)}")
-    say("worklists: " + ", ".join(counts) + f"   (e.g. curl -H 'Authorization: Bearer <worker:salt token>' {base}/worklists/salt)")
+    say("worklists: " + ", ".join(counts)
+        + f"   (e.g. curl -H 'Authorization: Bearer <worker:salt token>' {base}/worklists/salt)")
 
 
 def work_the_demo(settings: Settings) -> None:
@@ -191,7 +198,8 @@ def work_the_demo(settings: Settings) -> None:
     done = []
     for service, action, body in [
         ("salt", "accept", {}), ("semh", "accept", {}), ("counselling", "accept", {}),
-        ("early_help", "decline", {"reason": "The family is already supported by the housing team.", "signpost": "Local housing advice service"}),
+        ("early_help", "decline", {"reason": "The family is already supported by the housing team.",
+                                   "signpost": "Local housing advice service"}),
     ]:
         items = httpx.get(f"{worklists}/worklists/{service}", headers=headers(f"worker:{service}"), timeout=10).json()
         open_items = [i for i in items if i["status"] == "created" and not i["held"]]
@@ -202,9 +210,13 @@ def work_the_demo(settings: Settings) -> None:
     agenda = httpx.get(f"{dsr}/dsr/agenda", headers=headers("dsr_panel"), timeout=10).json()
     red = next((a for a in agenda if a["suggested_rating"] == "red"), None)
     if red is not None:
-        review = {"rating": "red", "rationale": "Two self-harm incidents this month and an admission is being considered.",
-                  "attendees": [{"name": "Chair", "agency": "ICB"}, {"name": "CAMHS clinician", "agency": "NHS trust"}, {"name": "SENCO", "agency": "School"}],
-                  "actions": [{"what": "Arrange a community C(E)TR", "owner_agency": "ICB", "due": (date.today()).isoformat()}]}
-        r = httpx.post(f"{dsr}/dsr/entries/{red['entry_id']}/reviews", json=review, headers=headers("dsr_panel"), timeout=10)
+        review = {"rating": "red",
+                  "rationale": "Two self-harm incidents this month and an admission is being considered.",
+                  "attendees": [{"name": "Chair", "agency": "ICB"}, {"name": "CAMHS clinician", "agency": "NHS trust"},
+                                {"name": "SENCO", "agency": "School"}],
+                  "actions": [{"what": "Arrange a community C(E)TR", "owner_agency": "ICB",
+                               "due": (date.today()).isoformat()}]}
+        r = httpx.post(f"{dsr}/dsr/entries/{red['entry_id']}/reviews", json=review, headers=headers("dsr_panel"),
+                       timeout=10)
         done.append(f"DSR review ({r.status_code})")
     say("demo work done: " + ", ".join(done))

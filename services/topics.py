@@ -33,7 +33,8 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: floa
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing]
+        missing = [NewTopic(name, num_partitions=n, replication_factor=1)
+                   for name, n in topics.items() if name not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)

@@ -152,8 +152,8 @@ Condition = Annotated[
     Discriminator(
         _key,
         custom_error_type="condition",
-        custom_error_message="unknown condition: use one of all, any, not, intersects, contains, eq, in, lt, le, gt, ge,"
-        " fired, has_route, is, always",
+        custom_error_message="unknown condition: use one of all, any, not, intersects, contains, eq, in, lt, le,"
+        " gt, ge, fired, has_route, is, always",
     ),
 ]
 

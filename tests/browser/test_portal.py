@@ -24,16 +24,20 @@ from tests.cases import ROOT
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "services" / "portal" / "node_modules" / "axe-core" / "axe.min.js"
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")]
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ports = {name: free_port() for name in ("INTAKE_PORT", "TRIAGE_PORT", "DSR_PORT", "WORKLISTS_PORT", "PORTAL_PORT")}
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    env |= {k: str(v) for k, v in ports.items()} | {"DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('portal') / 'portal.db'}", "LOG_FORMAT": "json"}
+    database = tmp_path_factory.mktemp("portal") / "portal.db"
+    env |= {k: str(v) for k, v in ports.items()} | {"DATABASE_URL": f"sqlite:///{database}", "LOG_FORMAT": "json"}
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert proc.stdout is not None
@@ -79,7 +83,8 @@ class Visit:
         page.wait_for_load_state("load")  # a reload or a form post may still be under way on a loaded machine
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
         slug = re.sub(r"[^a-z0-9]+", "-", f"{self.who}-{name}".lower()).strip("-")[:80]
         page.screenshot(path=str(self.artifacts / f"{slug}.png"), full_page=True)
         (self.artifacts / f"{slug}.axe.json").write_text(json.dumps(result["violations"], indent=1))
@@ -188,7 +193,8 @@ def test_a_dsr_panel_member_records_a_review_with_a_rationale(browser: Any, port
      ("commissioning", ["/referrals", "/work/salt", "/dsr", "/admin/import"]),
      ("fd-admin", ["/referrals", "/work/salt", "/dsr"])],
 )
-def test_each_role_is_refused_the_others_pages(browser: Any, portal: str, shots: Path, who: str, forbidden: list[str]) -> None:
+def test_each_role_is_refused_the_others_pages(browser: Any, portal: str, shots: Path, who: str,
+                                               forbidden: list[str]) -> None:
     v = Visit(browser, portal, shots, f"refused-{who}")
     v.sign_in(who)
     for path in forbidden:
@@ -231,8 +237,8 @@ def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, port
 
 def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots: Path, tmp_path: Path) -> None:
     sample = tmp_path / "import.csv"
-    sample.write_text(subprocess.run([sys.executable, "-m", "services.cli", "import-sample", "--rows", "40", "--bad", "3"],
-                                     cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    sample.write_text(subprocess.run([sys.executable, "-m", "services.cli", "import-sample", "--rows", "40",
+                                      "--bad", "3"], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     v = Visit(browser, portal, shots, "admin")
     v.sign_in("fd-admin")
     page = v.page
@@ -249,7 +255,8 @@ def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots
     assert "37 referrals imported" in page.content()
 
 
-def test_the_dsr_panel_sees_the_register_over_time_and_can_close_an_entry(browser: Any, portal: str, shots: Path) -> None:
+def test_the_dsr_panel_sees_the_register_over_time_and_can_close_an_entry(browser: Any, portal: str,
+                                                                          shots: Path) -> None:
     v = Visit(browser, portal, shots, "dsr-more")
     v.sign_in("dsr-chair")
     page = v.page

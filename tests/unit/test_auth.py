@@ -36,7 +36,8 @@ def test_oidc_tokens_are_checked_against_the_issuers_keys(oidc: tuple[Settings, 
     assert verifier.verify(idp_token(key)).roles == {"dsr_panel"}
     # Unknown roles in the IdP's claim are ignored, not trusted.
     assert verifier.verify(idp_token(key, roles=["dsr_panel", "superuser"])).roles == {"dsr_panel"}
-    for bad in (idp_token(key, iss="https://evil.example"), idp_token(key, aud="other"), mint_dev_token(Settings(), subject="x", roles=["admin"])):
+    for bad in (idp_token(key, iss="https://evil.example"), idp_token(key, aud="other"),
+                mint_dev_token(Settings(), subject="x", roles=["admin"])):
         with pytest.raises(HTTPException):
             verifier.verify(bad)
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -70,7 +70,8 @@ def test_rules_check_shows_what_a_policy_edit_changes(tmp_path: Path) -> None:
     result = run("rules", "check", str(edited))
     assert result.returncode == 0
     assert "41 worked cases: 38 decide as expected, 3 changed" in result.stdout
-    assert "route changed: salt/community: due_by 2027-04-05T17:00:00+01:00 -> 2027-02-18T17:00:00+00:00" in result.stdout
+    assert ("route changed: salt/community: due_by 2027-04-05T17:00:00+01:00 -> 2027-02-18T17:00:00+00:00"
+            in result.stdout)
     assert run("rules", "check", str(edited), "--strict").returncode == 1
     decided = run("triage", "decide", "--rules", str(edited), str(case_files()[0]))
     assert decided.returncode == 0

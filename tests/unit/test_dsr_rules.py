@@ -58,7 +58,8 @@ def test_inpatient_cetr_is_due_in_three_months() -> None:
 
 @pytest.mark.parametrize(
     ("rating", "due"),
-    [(Rating.red, date(2026, 11, 30)), (Rating.amber, date(2026, 12, 7)), (Rating.green, date(2027, 2, 22)), (Rating.blue, date(2027, 2, 22))],
+    [(Rating.red, date(2026, 11, 30)), (Rating.amber, date(2026, 12, 7)), (Rating.green, date(2027, 2, 22)),
+     (Rating.blue, date(2027, 2, 22))],
 )
 def test_next_review_defaults_by_rating(rating: Rating, due: date) -> None:
     assert next_review(rating, TODAY) == due
@@ -112,7 +113,8 @@ def test_a_higher_suggestion_on_an_open_entry_escalates_and_pulls_the_review_for
     outcome = candidate(has_open_entry=True, open_entry_rating=Rating.amber, suggested=Rating.red)
     assert outcome.create is False and outcome.escalate is True
     assert outcome.next_review_due == date(2026, 11, 24)
-    friday = candidate(has_open_entry=True, open_entry_rating=Rating.amber, suggested=Rating.red, today=date(2026, 12, 24))
+    friday = candidate(has_open_entry=True, open_entry_rating=Rating.amber, suggested=Rating.red,
+                       today=date(2026, 12, 24))
     assert friday.next_review_due == date(2026, 12, 29)  # over Christmas and Boxing Day (observed)
 
 
@@ -140,7 +142,8 @@ def test_overdue(due: date | None, overdue: bool) -> None:
     assert is_overdue(due, TODAY) is overdue
 
 
-def item(entry_id: str, status: Status = Status.active, rating: Rating | None = None, escalation: bool = False, due: date | None = None) -> AgendaItem:
+def item(entry_id: str, status: Status = Status.active, rating: Rating | None = None, escalation: bool = False,
+         due: date | None = None) -> AgendaItem:
     return AgendaItem(entry_id, status, rating, escalation, due)
 
 

@@ -3,7 +3,9 @@ import pytest
 from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("943 476 5919", "9434765919"), ("9434765919", "9434765919"), ("401 023 2137", "4010232137")])
+@pytest.mark.parametrize(
+    ("raw", "stored"), [("943 476 5919", "9434765919"), ("9434765919", "9434765919"), ("401 023 2137", "4010232137")]
+)
 def test_valid_nhs_numbers_are_stored_without_spaces(raw: str, stored: str) -> None:
     assert normalise_nhs_number(raw) == stored
 
@@ -33,7 +35,8 @@ def test_invalid_upns(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "normalised"),
-    [("ss12ab", "SS1 2AB"), (" SW1A  1AA ", "SW1A 1AA"), ("m11ae", "M1 1AE"), ("ec1a1bb", "EC1A 1BB"), ("GIR0AA", "GIR 0AA")],
+    [("ss12ab", "SS1 2AB"), (" SW1A  1AA ", "SW1A 1AA"), ("m11ae", "M1 1AE"), ("ec1a1bb", "EC1A 1BB"),
+     ("GIR0AA", "GIR 0AA")],
 )
 def test_postcodes_are_normalised(raw: str, normalised: str) -> None:
     assert normalise_postcode(raw) == normalised

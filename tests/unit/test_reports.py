@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.intake.reports import ReferralRow, RequestRow, breaches, concerns_by_school, referrals_by_week, waiting_times
+from services.intake.reports import (
+    ReferralRow,
+    RequestRow,
+    breaches,
+    concerns_by_school,
+    referrals_by_week,
+    waiting_times,
+)
 
 MON = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)  # Monday 2 November 2026
 
@@ -48,7 +55,8 @@ def test_breaches_per_service() -> None:
 
 
 def test_referrals_per_week_by_service_and_outcome() -> None:
-    rows = {(r["week_starting"], r["service"], r["outcome"]): r["count"] for r in referrals_by_week(REFERRALS, REQUESTS)}
+    rows = {(r["week_starting"], r["service"], r["outcome"]): r["count"]
+            for r in referrals_by_week(REFERRALS, REQUESTS)}
     assert rows == {
         ("2026-11-02", "all", "routed"): 2,
         ("2026-11-02", "all", "needs_information"): 1,

@@ -32,7 +32,8 @@ def validation_error_with_canaries() -> ValidationError:
 
 
 def test_unknown_keys_are_redacted_and_ids_kept(logs: io.StringIO) -> None:
-    get_logger("frontdoor.test").info("submitted", referral_id="r-1", given_name=CANARY_GIVEN, body={"x": CANARY_FAMILY})
+    get_logger("frontdoor.test").info("submitted", referral_id="r-1", given_name=CANARY_GIVEN,
+                                      body={"x": CANARY_FAMILY})
     line = json.loads(logs.getvalue())
     assert line["referral_id"] == "r-1"
     assert line["given_name"] == "[redacted]" and line["body"] == "[redacted]"

@@ -33,9 +33,11 @@ def routes(decision: Any) -> list[tuple[str, str, str, bool]]:
 
 def test_boost_raises_one_level_however_many_reasons_apply() -> None:
     # Looked after, a repeat referral and at risk of exclusion: still only routine -> soon.
-    d = decide(event(prior=3, concerns=["stammering"], risks=["exclusion_risk"], child__social_care_status="looked_after"), RULESET)
+    d = decide(event(prior=3, concerns=["stammering"], risks=["exclusion_risk"],
+                     child__social_care_status="looked_after"), RULESET)
     assert routes(d) == [("salt", "community", "soon", False)]
-    assert d.routes[0].reasons == ["salt.community", "boost.looked_after", "boost.repeat_referral", "boost.exclusion_risk"]
+    assert d.routes[0].reasons == ["salt.community", "boost.looked_after", "boost.repeat_referral",
+                                   "boost.exclusion_risk"]
 
 
 def test_boost_never_touches_safeguarding_or_urgent_routes() -> None:
@@ -56,7 +58,8 @@ def test_without_consent_routes_are_dropped_and_consent_is_missing_once() -> Non
 
 def test_a_young_person_can_consent_to_counselling_at_13_but_not_salt_until_16() -> None:
     born = date(2012, 6, 1).isoformat()  # 14 on the day
-    d = decide(event(child__date_of_birth=born, concerns=["bereavement", "stammering"], consent__basis="young_person"), RULESET)
+    d = decide(event(child__date_of_birth=born, concerns=["bereavement", "stammering"],
+                     consent__basis="young_person"), RULESET)
     assert routes(d) == [("counselling", "individual", "routine", False)]
     assert d.missing == ["consent"]
 
@@ -81,13 +84,18 @@ def ruleset_with(change: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda d: d["stages"][0]["rules"][0]["when"].update({"all": [{"eq": {"fact": "shoe_size", "value": 3}}]}), "unknown fact 'shoe_size'"),
-        (lambda d: d["stages"][1]["rules"][0]["then"].append({"route": {"service": "dentistry", "pathway": "x", "priority": "urgent"}}), "route.service"),
-        (lambda d: d["stages"][2]["rules"][0]["then"].append({"set": {"semh_level": "extreme"}}), "'extreme' is not one of its values"),
-        (lambda d: d["stages"][3]["rules"][1]["when"]["all"].append({"fired": "boost.looked_after"}), "is not a rule defined before this point"),
+        (lambda d: d["stages"][0]["rules"][0]["when"].update({"all": [{"eq": {"fact": "shoe_size", "value": 3}}]}),
+         "unknown fact 'shoe_size'"),
+        (lambda d: d["stages"][1]["rules"][0]["then"].append(
+            {"route": {"service": "dentistry", "pathway": "x", "priority": "urgent"}}), "route.service"),
+        (lambda d: d["stages"][2]["rules"][0]["then"].append({"set": {"semh_level": "extreme"}}),
+         "'extreme' is not one of its values"),
+        (lambda d: d["stages"][3]["rules"][1]["when"]["all"].append({"fired": "boost.looked_after"}),
+         "is not a rule defined before this point"),
         (lambda d: d["stages"][1]["rules"].append(dict(d["stages"][1]["rules"][0])), "rule id used twice"),
         (lambda d: d["stages"][2]["rules"][0].update({"because": "Age {shoe} is odd"}), "{shoe} is not a fact"),
-        (lambda d: d["stages"][4]["rules"][0]["when"].update({"all": [{"ge": {"fact": "concerns", "value": 3}}]}), "fact 'concerns' is set"),
+        (lambda d: d["stages"][4]["rules"][0]["when"].update({"all": [{"ge": {"fact": "concerns", "value": 3}}]}),
+         "fact 'concerns' is set"),
         (lambda d: d["sharing"]["salt"].append("bank_details"), "'bank_details' is not a referral detail"),
         (lambda d: d.pop("boost"), "boost"),
         (lambda d: d["stages"][0].update({"mode": "some"}), "mode"),

@@ -38,7 +38,8 @@ def test_refused_transitions(action: str, status: str, held: bool, why: str) -> 
 
 
 def test_queue_order_is_priority_then_due_date() -> None:
-    items = [("routine", NOW, "a"), ("urgent", NOW + timedelta(days=1), "b"), ("urgent", NOW, "c"), ("emergency", NOW + timedelta(days=9), "d")]
+    items = [("routine", NOW, "a"), ("urgent", NOW + timedelta(days=1), "b"), ("urgent", NOW, "c"),
+             ("emergency", NOW + timedelta(days=9), "d")]
     assert [i[2] for i in sorted(items, key=lambda i: queue_order_key(*i))] == ["d", "c", "b", "a"]
 
 
