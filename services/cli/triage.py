@@ -33,40 +33,62 @@ def triage_decide(
     )] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Print the TriageDecision for each event as JSON: one object for one input, one per line for several."""
+    """Print the TriageDecision for each event as JSON: one object for one input, one per line for several
+    (a malformed file gives {"file": ..., "error": ...} on its line, the others are decided, and the exit
+    status is 1)."""
+    ruleset = _ruleset(rules)
+    if not files:
+        decision = _decide_one("<stdin>", sys.stdin.read(), ruleset)
+        if isinstance(decision, str):
+            fail(decision)
+        typer.echo(json.dumps(decision, indent=2))
+        return
+    if len(files) == 1:
+        decision = _decide_one(str(files[0]), _read(files[0]), ruleset)
+        if isinstance(decision, str):
+            fail(decision)
+        typer.echo(json.dumps(decision, indent=2))
+        return
+    # Several files: one line each, in order; a malformed one says why on its line and the rest are still decided.
+    failed = False
+    for path in files:
+        decision = _decide_one(str(path), _read(path), ruleset)
+        if isinstance(decision, str):
+            failed = True
+            typer.echo(json.dumps({"file": str(path), "error": decision}, separators=(",", ":")))
+        else:
+            typer.echo(json.dumps(decision, separators=(",", ":")))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _read(path: Path) -> str | Exception:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return exc
+
+
+def _decide_one(name: str, text: str | Exception, ruleset: Any) -> dict[str, Any] | str:
+    """The decision as JSON data, or what is wrong with the input (a readable message, no input values)."""
     from schemas import ReferralSubmitted
     from schemas.errors import problems
     from services.triage.engine import decide
 
-    ruleset = _ruleset(rules)
-    sources: list[tuple[str, str]] = []
-    if not files:
-        sources.append(("<stdin>", sys.stdin.read()))
-    else:
-        for path in files:
-            try:
-                sources.append((str(path), path.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(f"{path}: cannot read ({type(exc).__name__})")
-    outputs = []
-    for name, text in sources:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            fail(f"{name}: not JSON (line {exc.lineno}, column {exc.colno})")
-        if isinstance(data, dict) and "event" in data and "event_type" not in data:
-            data = data["event"]
-        try:
-            event = ReferralSubmitted.model_validate(data)
-        except ValidationError as exc:
-            lines = "\n".join(f"  - {p['field']}: {p['problem']}" for p in problems(exc))
-            fail(f"{name}: not a valid referral.submitted event:\n{lines}")
-        outputs.append(decide(event, ruleset).model_dump(mode="json"))
-    if len(outputs) == 1:
-        typer.echo(json.dumps(outputs[0], indent=2))
-    else:
-        for decision in outputs:
-            typer.echo(json.dumps(decision, separators=(",", ":")))
+    if isinstance(text, Exception):
+        return f"{name}: cannot read ({type(text).__name__})"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"{name}: not JSON (line {exc.lineno}, column {exc.colno})"
+    if isinstance(data, dict) and "event" in data and "event_type" not in data:
+        data = data["event"]
+    try:
+        event = ReferralSubmitted.model_validate(data)
+    except ValidationError as exc:
+        lines = "\n".join(f"  - {p['field']}: {p['problem']}" for p in problems(exc))
+        return f"{name}: not a valid referral.submitted event:\n{lines}"
+    return decide(event, ruleset).model_dump(mode="json")
 
 
 @rules_app.command("check")

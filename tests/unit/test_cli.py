@@ -51,6 +51,21 @@ def test_a_malformed_event_exits_non_zero_with_a_readable_error(text: str, messa
     assert result.stdout == ""
 
 
+def test_several_files_with_a_malformed_one_decide_the_others_and_exit_1(tmp_path: Path) -> None:
+    """contracts.md: a malformed FILE gives {"file": ..., "error": ...} on its line, in order; exit status 1."""
+    good = case_files()[0]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    missing = tmp_path / "nope.json"
+    result = run("triage", "decide", str(good), str(bad), str(missing), str(good))
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 4
+    assert lines[0] == lines[3] and lines[0]["referral_id"] == load(good)["event"]["referral_id"]
+    assert lines[1]["file"] == str(bad) and "not JSON" in lines[1]["error"]
+    assert lines[2]["file"] == str(missing) and "cannot read" in lines[2]["error"]
+
+
 def test_a_missing_file_is_a_readable_error(tmp_path: Path) -> None:
     result = run("triage", "decide", str(tmp_path / "nope.json"))
     assert result.returncode != 0 and "cannot read" in result.stderr
