@@ -184,6 +184,7 @@ class OutcomeEventType(StrEnum):
     completed = "service_request.completed"
     released = "service_request.released"
     breached = "service_request.breached"  # not accepted by its due_by (worklists.md)
+    withdrawn = "service_request.withdrawn"  # a person's decision took the request away (never an accepted one)
 
 
 class DsrChangeType(StrEnum):

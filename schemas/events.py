@@ -130,6 +130,71 @@ class TriageDecided(Envelope, TriageDecision):
     )
 
 
+class RouteChange(Strict):
+    """One change a person on the front door makes to a decision."""
+
+    kind: Literal["add_route", "withdraw_route", "change_priority", "close"]
+    service: Service | None = Field(None, description="add_route: the service")
+    pathway: Pathway | None = Field(None, description="add_route: the pathway")
+    priority: Priority | None = Field(None, description="add_route and change_priority: the priority")
+    service_request_id: UUID | None = Field(None, description="withdraw_route and change_priority: the request")
+    signpost: Annotated[str, StringConstraints(min_length=3, max_length=500)] | None = Field(
+        None, description="close: where the family is pointed instead"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> RouteChange:
+        needs = {"add_route": ("service", "pathway", "priority"), "withdraw_route": ("service_request_id",),
+                 "change_priority": ("service_request_id", "priority"), "close": ("signpost",)}[self.kind]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.kind} needs {', '.join(missing)}")
+        return self
+
+
+Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
+Person = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class OverrideRequested(Envelope):
+    """A person's decision on a referral, sent by intake on `frontdoor.referrals.submitted` (same key) for
+    triage to apply with the ruleset's clock and sharing rules. `current` is the decision in force, its
+    routes being the requests still open."""
+
+    event_type: Literal["referral.override_requested"] = "referral.override_requested"
+    referral_id: UUID
+    child_id: UUID
+    submitted_at: AwareDatetime
+    referral: Referral
+    current: TriageDecision
+    supersedes: UUID = Field(description="the event id of the decision this corrects")
+    decided_by: Person
+    rationale: Rationale
+    disagreed_with: list[RuleId] = []
+    changes: list[RouteChange] = Field(min_length=1)
+
+
+class TriageOverridden(Envelope, TriageDecision):
+    """A TriageDecision made by a person (contracts.md): downstream it is treated as triage's own."""
+
+    event_type: Literal["triage.overridden"] = "triage.overridden"
+    decided_by: Person
+    supersedes: UUID = Field(description="the event id of the decision it corrects")
+    rationale: Rationale
+    disagreed_with: list[RuleId] = []
+    changes: list[RouteChange] = Field(min_length=1)
+    signpost: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class EmergencyUnanswered(Envelope):
+    """An emergency with no recorded contact by its clock, on `frontdoor.triage.decisions`."""
+
+    event_type: Literal["referral.emergency_unanswered"] = "referral.emergency_unanswered"
+    referral_id: UUID
+    child_id: UUID
+    due_by: AwareDatetime
+
+
 class ServiceRequestCreated(Envelope):
     """One route of a decision, on `frontdoor.queue.<service>`. `details` holds only what that service needs."""
 

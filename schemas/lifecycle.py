@@ -4,6 +4,7 @@
 created (requested) -> accepted (accepted) -> completed (completed)
 created -> declined (rejected: reason and signpost required) | redirected (to another service)
 accepted -> redirected
+created -> withdrawn (a front-door decision took it away; never once accepted)
 
 A held request (under a safeguarding route) cannot be accepted or completed until MASH releases it.
 Pure: both services import it, so the statuses, the transitions and which outcome event leads to
@@ -22,6 +23,7 @@ class RequestStatus(StrEnum):
     declined = "declined"
     redirected = "redirected"
     completed = "completed"
+    withdrawn = "withdrawn"  # taken away by a front-door decision before the service accepted it
 
 
 class Action(StrEnum):
@@ -55,4 +57,9 @@ OUTCOME_EVENT: dict[Action, OutcomeEventType] = {
     Action.complete: OutcomeEventType.completed,
 }
 # outcome event -> the status it gives the request (released and breached change no status)
-STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {event: RESULT[action] for action, event in OUTCOME_EVENT.items()}
+STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {
+    **{event: RESULT[action] for action, event in OUTCOME_EVENT.items()},
+    OutcomeEventType.withdrawn: RequestStatus.withdrawn,
+}
+# a front-door decision may withdraw (or re-prioritise) only a request no service has accepted yet
+WITHDRAWABLE: tuple[RequestStatus, ...] = NOT_YET_ACCEPTED

@@ -16,11 +16,14 @@ from pydantic import BaseModel, Field, TypeAdapter
 import schemas
 from schemas.events import (
     DsrChanged,
+    EmergencyUnanswered,
+    OverrideRequested,
     ReferralRedirected,
     ReferralSubmitted,
     ServiceOutcome,
     ServiceRequestCreated,
     TriageDecided,
+    TriageOverridden,
 )
 from schemas.referral import Referral
 
@@ -36,6 +39,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "service_request.outcome": ServiceOutcome,
     "dsr.changed": DsrChanged,
     "referral.redirected": ReferralRedirected,
+    "referral.override_requested": OverrideRequested,
+    "triage.overridden": TriageOverridden,
+    "referral.emergency_unanswered": EmergencyUnanswered,
 }
 
 

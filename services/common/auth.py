@@ -20,7 +20,7 @@ from schemas.enums import Service
 from services.common.settings import Settings
 
 DEV_ISSUER = "frontdoor-dev"
-FIXED_ROLES = frozenset({"referrer", "dsr_panel", "admin", "manager"})
+FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "admin", "manager"})
 
 
 def valid_role(role: str) -> bool:

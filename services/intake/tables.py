@@ -40,6 +40,11 @@ class ReferralRecord(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=30)
     decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     decided_at: datetime | None = Timestamp(nullable=True)
+    decision_event_id: uuid.UUID | None = None  # the decision in force (triage's, or a person's override)
+    emergency_due_at: datetime | None = Timestamp(nullable=True, index=True)  # an emergency's 4-hour clock
+    contact_made_at: datetime | None = Timestamp(nullable=True)  # a person recorded contact for the emergency
+    emergency_unanswered_at: datetime | None = Timestamp(nullable=True)  # the clock passed with no contact
+    last_chased_at: datetime | None = Timestamp(nullable=True)  # the front door chased missing information
 
 
 class ServiceRequestRecord(SQLModel, table=True):
@@ -72,3 +77,73 @@ class TimelineItem(SQLModel, table=True):
     at: datetime = Timestamp(index=True)
     kind: str = Field(max_length=40)
     summary: str = Field(max_length=300)
+
+
+class FrontDoorDecision(SQLModel, table=True):
+    """A person's decision on a referral (a manual decision or an override), as requested; triage applies it."""
+
+    __tablename__ = "front_door_decisions"
+    id: uuid.UUID = Field(primary_key=True)  # the referral.override_requested event id
+    referral_id: uuid.UUID = Field(foreign_key="referrals.id", index=True)
+    child_id: uuid.UUID = Field(index=True)
+    decided_by: str = Field(max_length=200)
+    decided_at: datetime = Timestamp(index=True)
+    rationale: str = Field(sa_column=Column(Text, nullable=False))
+    supersedes: uuid.UUID  # the decision event it corrects
+    disagreed_with: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # rules of the decision
+    applied_event_id: uuid.UUID | None = None  # the triage.overridden event, once it is back
+
+
+class EmergencyContact(SQLModel, table=True):
+    """Contact made for an emergency decision: who was contacted, how, when, recorded by whom."""
+
+    __tablename__ = "emergency_contacts"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: uuid.UUID = Field(foreign_key="referrals.id", index=True)
+    contacted: str = Field(max_length=200)  # a role or service, e.g. "MASH duty social worker"
+    how: str = Field(max_length=20)  # phone | in_person | video | email
+    contacted_at: datetime = Timestamp()
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    recorded_by: str = Field(max_length=200)
+    recorded_at: datetime = Timestamp()
+
+
+class InformationChase(SQLModel, table=True):
+    """The front door chased a referrer for missing information."""
+
+    __tablename__ = "information_chases"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: uuid.UUID = Field(foreign_key="referrals.id", index=True)
+    how: str = Field(max_length=20)  # phone | email
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    by: str = Field(max_length=200)
+    at: datetime = Timestamp()
+
+
+class ChildMerge(SQLModel, table=True):
+    """Two child records found to be the same child: `merged_id`'s links moved to `survivor_id`.
+    `links` lists exactly what was moved, so an unmerge restores it."""
+
+    __tablename__ = "child_merges"
+    id: uuid.UUID = Field(primary_key=True)
+    survivor_id: uuid.UUID = Field(index=True)
+    merged_id: uuid.UUID = Field(index=True)
+    by: str = Field(max_length=200)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Timestamp()
+    links: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    undone_at: datetime | None = Timestamp(nullable=True)
+    undone_by: str | None = Field(default=None, max_length=200)
+
+
+class DistinctChildren(SQLModel, table=True):
+    """A pair a person decided are different children: never flagged as possible duplicates again."""
+
+    __tablename__ = "distinct_children"
+    child_a: uuid.UUID = Field(primary_key=True)  # the smaller id of the pair
+    child_b: uuid.UUID = Field(primary_key=True)
+    by: str = Field(max_length=200)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    at: datetime = Timestamp()
