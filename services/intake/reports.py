@@ -1,5 +1,6 @@
 """Commissioning reports (pure): referrals per week by service and outcome, waiting time to
-acceptance per service, breaches per service, concerns by school. Weeks start on Monday, London time.
+acceptance per service, breaches per service, concerns by school, and the front door's disagreement
+with the rules (how often people overrode the decisions each rule fired in). Weeks start on Monday, London time.
 Percentiles use the nearest-rank method (the value at rank ceil(p/100 * n)), so every figure is one
 of the observed waits and can be checked by hand."""
 
@@ -84,6 +85,56 @@ def concerns_by_school(referrals: list[ReferralRow]) -> list[dict[str, Any]]:
         for concern in r.concerns:
             counts[(r.school or "(no education setting)", concern)] += 1
     return [{"school": school, "concern": concern, "count": n} for (school, concern), n in sorted(counts.items())]
+
+
+PRIORITIES = ("emergency", "urgent", "soon", "routine")  # most urgent first
+HOW = ("route_added", "route_withdrawn", "priority_up", "priority_down", "closed")
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    referral_id: str
+    rules: tuple[str, ...]  # the rule ids of triage's decision (its explanation)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # add_route | withdraw_route | change_priority | close
+    priority: str | None = None  # change_priority: the new priority
+    was: str | None = None  # change_priority: the request's priority before (None when unknown)
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    referral_id: str
+    changes: tuple[Change, ...]
+
+
+def how_changed(change: Change) -> str | None:
+    """Which column of the disagreement report a change counts in (None: a priority left as it was, or unknown)."""
+    if change.kind == "change_priority":
+        if change.priority not in PRIORITIES or change.was not in PRIORITIES or change.priority == change.was:
+            return None
+        return "priority_up" if PRIORITIES.index(change.priority) < PRIORITIES.index(change.was) else "priority_down"
+    return {"add_route": "route_added", "withdraw_route": "route_withdrawn", "close": "closed"}.get(change.kind)
+
+
+def disagreement(decisions: list[DecisionRow], overrides: list[OverrideRow]) -> list[dict[str, Any]]:
+    """Per rule id: the decisions it fired in, how many of those a person overrode (one or more times), and
+    every change people made to them, by kind. Most overridden first, then by rule id."""
+    changes: dict[str, list[Change]] = {}
+    for o in overrides:
+        changes.setdefault(o.referral_id, []).extend(o.changes)
+    rows: dict[str, dict[str, Any]] = {}
+    for d in decisions:
+        for rule in dict.fromkeys(d.rules):  # a rule counts once per decision
+            row = rows.setdefault(rule, {"rule_id": rule, "fired": 0, "overridden": 0} | dict.fromkeys(HOW, 0))
+            row["fired"] += 1
+            if d.referral_id in changes:
+                row["overridden"] += 1
+                for how in filter(None, map(how_changed, changes[d.referral_id])):
+                    row[how] += 1
+    return sorted(rows.values(), key=lambda r: (-r["overridden"], r["rule_id"]))
 
 
 REPORTS = {

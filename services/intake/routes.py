@@ -30,7 +30,7 @@ Referrer = Annotated[Principal, Depends(require("referrer"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
 Weeks = Annotated[int, Query(ge=1, le=260)]
-ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school"]
+ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
 
 REFERRAL_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}

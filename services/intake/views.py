@@ -13,8 +13,18 @@ from sqlmodel import Session, col, select
 from services.common.auth import Principal
 from services.intake.domain import ReferralNotFoundError
 from services.intake.handlers import Submitted
-from services.intake.reports import REPORTS, ReferralRow, RequestRow, concerns_by_school, referrals_by_week
-from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
+from services.intake.reports import (
+    REPORTS,
+    Change,
+    DecisionRow,
+    OverrideRow,
+    ReferralRow,
+    RequestRow,
+    concerns_by_school,
+    disagreement,
+    referrals_by_week,
+)
+from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 
 def submitted(result: Submitted) -> dict[str, Any]:
@@ -94,13 +104,44 @@ def report_rows(session: Session, *, since: datetime) -> tuple[list[ReferralRow]
     return referrals, requests
 
 
+def disagreement_rows(session: Session, *, since: datetime) -> tuple[list[DecisionRow], list[OverrideRow]]:
+    """Triage's decisions on the referrals submitted since `since` and people's decisions on them. A decision's
+    rules are those of triage's own decision: the `fired` of the first person's decision when there is one (the
+    decision in force may since be a person's), else the explanation of the decision on the referral."""
+    records = [r for r in session.exec(select(ReferralRecord).where(col(ReferralRecord.submitted_at) >= since)).all()
+               if r.decision]
+    of_these = col(FrontDoorDecision.referral_id).in_([r.id for r in records])
+    people = session.exec(select(FrontDoorDecision).where(of_these)
+                          .order_by(col(FrontDoorDecision.decided_at), col(FrontDoorDecision.id))).all()
+    first: dict[uuid.UUID, FrontDoorDecision] = {}
+    for p in people:
+        first.setdefault(p.referral_id, p)
+    decisions = [
+        DecisionRow(str(r.id), tuple(first[r.id].fired) if r.id in first
+                    else tuple(e["rule_id"] for e in (r.decision or {}).get("explanation", ())))
+        for r in records
+    ]
+    request_ids = [uuid.UUID(c["service_request_id"]) for p in people for c in p.changes
+                   if c.get("kind") == "change_priority" and c.get("service_request_id")]
+    was = {str(q.id): q.priority for q in session.exec(
+        select(ServiceRequestRecord).where(col(ServiceRequestRecord.id).in_(request_ids))).all()}
+
+    def change(c: dict[str, Any]) -> Change:
+        return Change(c["kind"], c.get("priority"), was.get(str(c.get("service_request_id"))))
+
+    overrides = [OverrideRow(str(p.referral_id), tuple(change(c) for c in p.changes)) for p in people]
+    return decisions, overrides
+
+
 def report(session: Session, name: str, *, since: datetime) -> list[dict[str, Any]]:
-    """One commissioning report by name (REPORTS) over the referrals submitted since `since`."""
+    """One commissioning report by name (REPORTS, or "disagreement") over the referrals submitted since `since`."""
+    if name == "disagreement":
+        return disagreement(*disagreement_rows(session, since=since))
     return REPORTS[name](*report_rows(session, since=since))
 
 
 def overview(session: Session, *, weeks: int, since: datetime) -> dict[str, Any]:
-    """Every figure of the reports page: the four reports and the totals its charts show."""
+    """Every figure of the reports page: the five reports and the totals its charts show."""
     referrals, requests = report_rows(session, since=since)
     by_week = referrals_by_week(referrals, requests)
     weekly = [r for r in by_week if r["service"] == "all"]
@@ -120,6 +161,7 @@ def overview(session: Session, *, weeks: int, since: datetime) -> dict[str, Any]
         "waiting_times": REPORTS["waiting-times"](referrals, requests),
         "breaches": REPORTS["breaches"](referrals, requests),
         "concerns_by_school": schools,
+        "disagreement": disagreement(*disagreement_rows(session, since=since)),
     }
 
 

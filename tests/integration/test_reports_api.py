@@ -14,9 +14,21 @@ from services.common.auth import mint_dev_token
 from services.common.db import make_engine, session_scope
 from services.common.settings import Settings
 from services.intake.main import create_app
-from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord
+from services.intake.tables import Child, FrontDoorDecision, ReferralRecord, ServiceRequestRecord
 
 pytestmark = pytest.mark.integration
+# the rules triage's decision on each seeded referral fired
+FIRED = [["semh.specialist", "consent.health_services"], ["salt.community"], ["semh.specialist"]]
+# By hand: consent.health_services fired 1, overridden 1 (priority up, route added); salt.community fired 1,
+# overridden 1 (closed); semh.specialist fired 2, overridden 1 (priority up, route added).
+DISAGREEMENT = [
+    {"rule_id": "consent.health_services", "fired": 1, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
+     "priority_up": 1, "priority_down": 0, "closed": 0},
+    {"rule_id": "salt.community", "fired": 1, "overridden": 1, "route_added": 0, "route_withdrawn": 0,
+     "priority_up": 0, "priority_down": 0, "closed": 1},
+    {"rule_id": "semh.specialist", "fired": 2, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
+     "priority_up": 1, "priority_down": 0, "closed": 0},
+]
 
 
 def seed(url: str) -> None:
@@ -33,21 +45,34 @@ def seed(url: str) -> None:
                     postcode_key="SS12AB"))
         s.flush()
         ids = []
-        for school, concerns, day in referrals:
+        for n, (school, concerns, day) in enumerate(referrals):
             rid = uuid.uuid4()
             ids.append(rid)
             s.add(ReferralRecord(id=rid, child_id=child, submitted_by="x", submitted_at=monday + timedelta(days=day),
                                  event_id=uuid.uuid4(), fingerprint="f",
                                  referral={"child": {"education_setting": {"name": school}}, "concerns": concerns},
-                                 matched_on="new", status="decided", outcome="routed"))
+                                 matched_on="new", status="decided", outcome="routed",
+                                 decision={"explanation": [{"rule_id": r, "because": "b"} for r in FIRED[n]]}))
         s.flush()
+        request_ids = []
         for i, service, wait, breached in requests:
             submitted = monday + timedelta(days=referrals[i][2])
-            s.add(ServiceRequestRecord(id=uuid.uuid4(), referral_id=ids[i], child_id=child, service=service,
+            request_ids.append(uuid.uuid4())
+            s.add(ServiceRequestRecord(id=request_ids[-1], referral_id=ids[i], child_id=child, service=service,
                                        pathway="p", priority="routine", due_by=submitted,
                                        status="accepted" if wait is not None else "created",
                                        accepted_at=submitted + timedelta(days=wait) if wait is not None else None,
                                        breached_at=submitted if breached else None))
+        s.flush()
+        # People's decisions: on the first referral, its routine SALT request made urgent and a route added;
+        # the second referral closed with a signpost. The third referral is left as triage decided it.
+        up = {"kind": "change_priority", "service_request_id": str(request_ids[0]), "priority": "urgent"}
+        added = {"kind": "add_route", "service": "semh", "pathway": "camhs", "priority": "soon"}
+        closed = {"kind": "close", "signpost": "The school nurse drop-in"}
+        for i, changes in ((0, [up, added]), (1, [closed])):
+            s.add(FrontDoorDecision(id=uuid.uuid4(), referral_id=ids[i], child_id=child, decided_by="fd",
+                                    decided_at=monday + timedelta(days=4), rationale="Known to the family team.",
+                                    supersedes=uuid.uuid4(), changes=changes, fired=FIRED[i]))
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +113,17 @@ async def test_reports_come_as_csv_for_a_spreadsheet(client: httpx.AsyncClient) 
     assert sum(r["count"] for r in weekly if r["service"] == "all") == 3
 
 
+async def test_disagreement_per_rule_matches_the_hand_worked_figures(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/reports/disagreement", headers=as_role("manager"))).json() == DISAGREEMENT
+    response = await client.get("/reports/disagreement", params={"format": "csv"}, headers=as_role("admin"))
+    assert response.headers["content-disposition"] == 'attachment; filename="disagreement.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows == [{k: str(v) for k, v in row.items()} for row in DISAGREEMENT]
+    assert (await client.get("/reports/disagreement?weeks=1", headers=as_role("manager"))).json() == []
+    for role in ("referrer", "worker:salt", "dsr_panel", "front_door"):
+        assert (await client.get("/reports/disagreement", headers=as_role(role))).status_code == 403
+
+
 async def test_reports_are_for_managers_and_admins_only(client: httpx.AsyncClient) -> None:
     for role in ("referrer", "worker:salt", "dsr_panel"):
         assert (await client.get("/reports/breaches", headers=as_role(role))).status_code == 403
@@ -96,8 +132,8 @@ async def test_reports_are_for_managers_and_admins_only(client: httpx.AsyncClien
 
 
 async def test_the_overview_holds_every_figure_of_the_reports_page(client: httpx.AsyncClient) -> None:
-    """What the portal's reports page shows, from intake: the four reports and the totals worked out of them."""
-    names = ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school")
+    """What the portal's reports page shows, from intake: the five reports and the totals worked out of them."""
+    names = ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement")
     reports = {name: (await client.get(f"/reports/{name}", headers=as_role("manager"))).json() for name in names}
     response = await client.get("/reports/overview", params={"weeks": 12}, headers=as_role("manager"))
     assert response.status_code == 200
@@ -115,6 +151,7 @@ async def test_the_overview_holds_every_figure_of_the_reports_page(client: httpx
         "waiting_times": reports["waiting-times"],
         "breaches": reports["breaches"],
         "concerns_by_school": reports["concerns-by-school"],
+        "disagreement": DISAGREEMENT,
     }
     assert {r["week_starting"] for r in weekly} == {weekly[0]["week_starting"]}
     assert (await client.get("/reports/overview?weeks=1", headers=as_role("admin"))).json()["per_week"] == []
