@@ -10,8 +10,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from schemas import DsrChanged, ServiceOutcome, TriageDecided
-from schemas.enums import DsrChangeType, DsrRating
+from schemas import DsrChanged, ServiceOutcome, TriageDecided, TriageOverridden
+from schemas.enums import DsrChangeType, DsrRating, OutcomeEventType
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 from services.common.workdays import WorkingCalendar
@@ -105,7 +105,7 @@ def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now
 
 # --- what the timeline says -------------------------------------------------------------------
 
-def routes_text(event: TriageDecided) -> str:
+def routes_text(event: TriageDecided | TriageOverridden) -> str:
     return ", ".join(f"{r.service.value}/{r.pathway} {r.priority.value}" for r in event.routes) or "no routes"
 
 
@@ -117,11 +117,31 @@ def referred_summary(event: TriageDecided) -> str:
 def candidate_noted_summary(event: TriageDecided, suggested: Rating | None, *, escalate: bool) -> str:
     """A further referral of a child already on the register."""
     note = f"New referral; triage: {event.outcome.value} ({routes_text(event)}); "
-    note += f"suggested {suggested.value if suggested else 'no'} rating"
-    return note + ("; escalation suggested" if escalate else "")
+    return note + _suggestion(suggested, escalate=escalate)
+
+
+def _suggestion(suggested: Rating | None, *, escalate: bool) -> str:
+    return f"suggested {suggested.value if suggested else 'no'} rating" + ("; escalation suggested" if escalate else "")
+
+
+def _decided(event: TriageOverridden) -> str:
+    return f"{event.outcome.value.replace('_', ' ')} ({routes_text(event)})"
+
+
+def override_created_summary(event: TriageOverridden) -> str:
+    """A new entry's first line when a person on the front door made the decision."""
+    return f"Referred; a person on the front door ({event.decided_by}) decided: {_decided(event)}"
+
+
+def override_noted_summary(event: TriageOverridden, suggested: Rating | None, *, escalate: bool) -> str:
+    """A person on the front door changed the decision on a referral of a child on the register."""
+    note = f"A person on the front door ({event.decided_by}) changed the decision: {_decided(event)}; "
+    return note + _suggestion(suggested, escalate=escalate)
 
 
 def outcome_summary(event: ServiceOutcome) -> str:
+    if event.event_type is OutcomeEventType.withdrawn:
+        return f"{event.service.value}: withdrawn by the front door ({event.by})"
     verb = event.event_type.value.removeprefix("service_request.")
     return f"{event.service.value}: {verb}" + (f" to {event.redirect_to.value}" if event.redirect_to else "")
 

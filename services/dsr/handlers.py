@@ -1,16 +1,19 @@
-"""The register's use cases, each in the caller's transaction: the consumer's two handlers (a triage
-decision, a service outcome) and what the DSR meeting does (review, consent, withdrawal, close).
+"""The register's use cases, each in the caller's transaction: the consumer's handlers (a triage
+decision, a person's decision on the front door, a service outcome) and what the DSR meeting does
+(review, consent, withdrawal, close).
 Rules come from rules.py, wording and events from domain.py; changes are announced through the outbox."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_DSR_CHANGES, ServiceOutcome, TriageDecided
+from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden
 from schemas.enums import DsrChangeType
 from services.common.outbox import enqueue
 from services.common.workdays import WorkingCalendar
@@ -61,7 +64,27 @@ def _timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summar
 def apply_decision(session: Session, event: TriageDecided, now: datetime) -> bool:
     """A decision naming a DSR candidate creates a pending entry or is noted on the open one.
     False (nothing written) for every other decision, and for a redirect's (not a new referral)."""
-    if not event.dsr.candidate or event.redirect_of is not None:
+    if event.redirect_of is not None:
+        return False
+    return _apply_candidate(session, event, now, created=domain.referred_summary(event), kind="referral",
+                            noted=partial(domain.candidate_noted_summary, event))
+
+
+def apply_override(session: Session, event: TriageOverridden, now: datetime) -> bool:
+    """A person's decision on the front door is a decision like triage's own: a candidate creates a pending
+    entry or is noted on the open one, the timeline saying who decided. False for a decision naming no candidate."""
+    return _apply_candidate(session, event, now, created=domain.override_created_summary(event), kind="front_door",
+                            noted=partial(domain.override_noted_summary, event))
+
+
+def ignore(session: Session, event: EmergencyUnanswered, now: datetime) -> bool:
+    """An emergency with no recorded contact by its clock is the front door's to chase, not the register's."""
+    return False
+
+
+def _apply_candidate(session: Session, event: TriageDecided | TriageOverridden, now: datetime, *, created: str,
+                     kind: str, noted: Callable[..., str]) -> bool:
+    if not event.dsr.candidate:
         return False
     clock = Clock(now, CALENDAR)
     entry = open_entry(session, event.child_id)
@@ -74,13 +97,15 @@ def apply_decision(session: Session, event: TriageDecided, now: datetime) -> boo
         today=clock.today, calendar=clock.calendar,
     )
     if entry is None:
-        _create_entry(session, event, outcome, clock)
+        _create_entry(session, event, outcome, clock, kind=kind, summary=created)
     else:
-        _note_candidate(session, entry, event, outcome, clock)
+        _note_candidate(session, entry, event, outcome, clock, kind=kind,
+                        summary=noted(suggested, escalate=outcome.escalate))
     return True
 
 
-def _create_entry(session: Session, event: TriageDecided, outcome: CandidateOutcome, clock: Clock) -> None:
+def _create_entry(session: Session, event: TriageDecided | TriageOverridden, outcome: CandidateOutcome, clock: Clock,
+                  *, kind: str, summary: str) -> None:
     person, suggested = event.dsr.person, event.dsr.suggested_rating
     entry = DsrEntry(
         id=entry_id_for(event.event_id), child_id=event.child_id, status=outcome.status or Status.pending_consent,
@@ -94,13 +119,13 @@ def _create_entry(session: Session, event: TriageDecided, outcome: CandidateOutc
     if outcome.status is Status.pending_review:  # consent given at referral
         session.add(DsrConsent(entry_id=entry.id, basis="at_referral", given_by="referrer", given_at=clock.now,
                                reconfirm_due=rules.consent_reconfirm_due(clock.today)))
-    _timeline(session, entry, event.decided_at, "referral", domain.referred_summary(event),
-             referral_id=str(event.referral_id), suggested_rating=entry.suggested_rating)
+    _timeline(session, entry, event.decided_at, kind, summary, referral_id=str(event.referral_id),
+              suggested_rating=entry.suggested_rating)
     _announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
 
 
-def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided, outcome: CandidateOutcome,
-                    clock: Clock) -> None:
+def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided | TriageOverridden,
+                    outcome: CandidateOutcome, clock: Clock, *, kind: str, summary: str) -> None:
     suggested = event.dsr.suggested_rating
     if rules.is_higher(suggested, rating(entry.suggested_rating)):
         entry.suggested_rating = suggested.value if suggested else None
@@ -111,9 +136,8 @@ def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided, out
             entry.next_review_due = due
     entry.updated_at = clock.now
     session.add(entry)
-    _timeline(session, entry, event.decided_at, "referral",
-             domain.candidate_noted_summary(event, suggested, escalate=outcome.escalate),
-             referral_id=str(event.referral_id), suggested_rating=suggested.value if suggested else None)
+    _timeline(session, entry, event.decided_at, kind, summary, referral_id=str(event.referral_id),
+              suggested_rating=suggested.value if suggested else None)
     _announce(session, entry, DsrChangeType.candidate_noted, source=event.event_id, now=clock.now)
 
 

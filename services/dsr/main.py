@@ -10,7 +10,14 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, KafkaRouter
 from sqlalchemy import Engine
 
-from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, ServiceOutcome, TriageDecided
+from schemas import (
+    TOPIC_DECISIONS,
+    TOPIC_OUTCOMES,
+    EmergencyUnanswered,
+    ServiceOutcome,
+    TriageDecided,
+    TriageOverridden,
+)
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine
@@ -22,8 +29,11 @@ from services.dsr import handlers
 from services.dsr.routes import router
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
-HANDLERS: dict[str, Handler] = {"triage.decided": handlers.apply_decision, "service_request.*": handlers.apply_outcome}
-MODELS = (TriageDecided, ServiceOutcome)
+HANDLERS: dict[str, Handler] = {
+    "triage.decided": handlers.apply_decision, "triage.overridden": handlers.apply_override,
+    "referral.emergency_unanswered": handlers.ignore, "service_request.*": handlers.apply_outcome,
+}
+MODELS = (TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome)
 
 
 def build_router(settings: Settings, engine: Engine, now: Callable[[], datetime] = utcnow) -> KafkaRouter:

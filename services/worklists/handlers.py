@@ -1,5 +1,6 @@
-"""Worklist use cases: receive a request, act on it, decide on held requests, mark breaches. Each
-event goes out through the outbox, in the same transaction as the change it announces."""
+"""Worklist use cases: receive a request, act on it, decide on held requests, mark breaches, and a
+front-door decision withdrawing a request. Each event goes out through the outbox, in the same
+transaction as the change it announces."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from sqlmodel import Session, col, select
 
 from schemas import TOPIC_OUTCOMES, ServiceOutcome, ServiceRequestCreated
 from schemas.enums import OutcomeEventType, Service
-from schemas.lifecycle import NOT_YET_ACCEPTED, OUTCOME_EVENT, Action, RequestStatus
+from schemas.lifecycle import NOT_YET_ACCEPTED, OUTCOME_EVENT, WITHDRAWABLE, Action, RequestStatus
 from services.common.errors import NotFoundError
+from services.common.logging import get_logger
 from services.common.outbox import enqueue
 from services.worklists import rules
 from services.worklists.domain import MASH_SIGNPOST, breach_event, outcome_event
 from services.worklists.tables import WorklistItem
 
+log = get_logger("frontdoor.worklists")
 BREACHES = Counter("frontdoor_sla_breaches", "Service requests not accepted by their due date", ["service"])
 
 
@@ -26,18 +29,50 @@ class RequestNotFoundError(NotFoundError):
     message = "No request of this service has this id"
 
 
+NOT_RECEIVED = ""  # the priority of a request whose withdrawal came before the request itself
+
+
 def receive(session: Session, event: ServiceRequestCreated, now: datetime) -> bool:
-    """Materialise one service_request.created into its service's worklist; False when it is already there."""
-    if session.get(WorklistItem, event.service_request_id) is not None:
+    """Materialise one service_request.created into its service's worklist; False when it is already there.
+    A request whose withdrawal came first is filled in and stays withdrawn."""
+    item = session.get(WorklistItem, event.service_request_id)
+    if item is not None and item.priority != NOT_RECEIVED:
         return False
-    session.add(WorklistItem(
-        id=event.service_request_id, service=event.service.value, referral_id=event.referral_id,
-        child_id=event.child_id, pathway=event.pathway, priority=event.priority.value, due_by=event.due_by,
-        held=event.held, reasons=[r.model_dump() for r in event.reasons],
-        details=event.details.model_dump(exclude_none=True),
-        received_at=event.occurred_at, updated_at=event.occurred_at,
-    ))
+    item = item or WorklistItem(id=event.service_request_id, service=event.service.value, referral_id=event.referral_id,
+                                child_id=event.child_id, updated_at=event.occurred_at)
+    item.pathway, item.priority, item.due_by, item.held = event.pathway, event.priority.value, event.due_by, event.held
+    item.reasons = [r.model_dump() for r in event.reasons]
+    item.details, item.received_at = event.details.model_dump(exclude_none=True), event.occurred_at
+    session.add(item)
     return True
+
+
+def withdraw(session: Session, event: ServiceOutcome, now: datetime) -> bool:
+    """A person on the front door took the request away (service_request.withdrawn): it leaves the open
+    worklist as withdrawn, with who and why. False (nothing changes) when the service has accepted it or
+    otherwise finished with it: intake refuses that up front. A withdrawal that overtakes its request (they
+    come by different topics) is kept, and the request is filled in when it arrives."""
+    item = session.get(WorklistItem, event.service_request_id)
+    if item is None:
+        item = WorklistItem(
+            id=event.service_request_id, service=event.service.value, referral_id=event.referral_id,
+            child_id=event.child_id, pathway=event.pathway or "", priority=NOT_RECEIVED,
+            due_by=event.due_by or event.occurred_at, received_at=event.occurred_at, updated_at=event.occurred_at,
+        )
+    elif item.status not in WITHDRAWABLE:
+        if item.status != RequestStatus.withdrawn:
+            log.warning("withdrawal of a request no longer waiting left it as it was", status=item.status,
+                        service_request_id=str(item.id), referral_id=str(item.referral_id))
+        return False
+    item.status, item.actor, item.outcome_reason = RequestStatus.withdrawn.value, event.by, event.reason
+    item.updated_at = event.occurred_at
+    session.add(item)
+    return True
+
+
+def ignore(session: Session, event: ServiceOutcome, now: datetime) -> bool:
+    """Every other service outcome means nothing to the worklists (the worklists announced it)."""
+    return False
 
 
 def item_of(session: Session, service: str, request_id: uuid.UUID) -> WorklistItem:

@@ -1,5 +1,5 @@
-"""The worklists service: one consumer group per service materialising its queue, the workers' API
-and the breach job, wired together."""
+"""The worklists service: one consumer group per service materialising its queue, one on the service
+outcomes for the front door's withdrawals, the workers' API and the breach job, wired together."""
 
 from __future__ import annotations
 
@@ -7,20 +7,23 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
 
-from schemas import ServiceRequestCreated, queue_topic
+from schemas import TOPIC_OUTCOMES, ServiceOutcome, ServiceRequestCreated, queue_topic
 from schemas.enums import Service
 from services.common.broker import make_broker
-from services.common.consuming import consumer_router, event_consumer
+from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine, session_scope
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.worklists.handlers import mark_breaches, receive
+from services.worklists.handlers import ignore, mark_breaches, receive, withdraw
 from services.worklists.routes import router
+
+OUTCOME_HANDLERS: dict[str, Handler] = {"service_request.withdrawn": withdraw, "service_request.*": ignore}
 
 
 def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
-    """One broker and consumer group per service queue (<prefix>.worklists.<service>)."""
+    """One broker and consumer group per service queue (<prefix>.worklists.<service>), and one on the
+    service outcomes (<prefix>.worklists.outcomes) for the requests a front-door decision withdraws."""
     brokers = []
     for svc in Service:
         queue = consumer_router()
@@ -28,6 +31,11 @@ def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
                        consumer=f"worklists.{svc.value}", handlers={"service_request.created": receive},
                        models=(ServiceRequestCreated,), title=f"service_request.created (worklists.{svc.value})")
         brokers.append(make_broker(settings, client_id=f"frontdoor-worklists-{svc.value}", routers=(queue,)))
+    outcomes = consumer_router()
+    event_consumer(outcomes, TOPIC_OUTCOMES, settings=settings, engine=engine, group="worklists.outcomes",
+                   consumer="worklists.outcomes", handlers=OUTCOME_HANDLERS, models=(ServiceOutcome,),
+                   title="service_request.withdrawn (worklists.outcomes)")
+    brokers.append(make_broker(settings, client_id="frontdoor-worklists-outcomes", routers=(outcomes,)))
     return brokers
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schemas.enums import Service
-from schemas.lifecycle import OPEN
+from schemas.lifecycle import OPEN, RequestStatus
 from services.worklists import rules
 from services.worklists.handlers import held_items, item_of
 from services.worklists.tables import WorklistItem
@@ -42,11 +42,20 @@ def worklist(session: Session, service: str, now: datetime, *, pathway: str | No
 
 
 def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """One request of the service, with why it came and what became of it (a withdrawn one: who and why)."""
     item = item_of(session, service, request_id)
     return summary(item, now) | {
         "reasons": item.reasons, "details": item.details, "outcome_reason": item.outcome_reason,
-        "signpost": item.signpost, "redirect_to": item.redirect_to,
+        "signpost": item.signpost, "redirect_to": item.redirect_to, "withdrawn": withdrawal(item),
     }
+
+
+def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:
+    """Who on the front door withdrew the request, when and why (None while it is not withdrawn)."""
+    if item.status != RequestStatus.withdrawn:
+        return None
+    return {"by": item.actor, "at": item.updated_at.isoformat(), "reason": item.outcome_reason,
+            "summary": f"Withdrawn by the front door ({item.actor}): {item.outcome_reason or 'no reason given'}"}
 
 
 def held_for_referral(session: Session, referral_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
