@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="a referral still undecided this long after its event was published has the event published again",
     )
     breach_check_seconds: float = Field(60.0, gt=0, description="how often the breach job looks for requests past due")
+    emergency_check_seconds: float = Field(
+        60.0, gt=0, description="how often the emergency clock looks for emergencies past 4 hours with no contact",
+    )
+    chase_after_working_days: int = Field(
+        5, ge=1, description="a referral still waiting for missing information this many working days after "
+                             "its decision goes on the front-door queue to be chased",
+    )
     startup_timeout_seconds: float = Field(60.0, gt=0)
 
 

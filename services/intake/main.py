@@ -21,7 +21,7 @@ from services.common.logging import get_logger
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import handlers, routes
+from services.intake import front_door, front_door_routes, handlers, routes
 
 log = get_logger("frontdoor.intake")
 REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up
@@ -37,8 +37,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         return make_broker(settings, client_id="frontdoor-intake", routers=(build_router(settings, engine),))
 
     app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
-                      background=lambda: [redrive_job(app, settings, engine)])
+                      background=lambda: [redrive_job(app, settings, engine),
+                                          front_door.emergency_job(app, settings, engine)])
     app.include_router(routes.router)
+    app.include_router(front_door_routes.router)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 

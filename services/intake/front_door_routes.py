@@ -1,0 +1,162 @@
+"""The front-door team over HTTP (role `front_door`): the queue, recording emergency contact,
+chasing missing information; the dead letters of referral events (front door and admin read them,
+only an administrator replays them). HTTP only: every route runs one use case or view."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from aiokafka.errors import KafkaError
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from sqlmodel import Session
+
+from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
+from services.common import dlq_tools
+from services.common.auth import Principal, require
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.common.tables import utcnow
+from services.common.transactions import NOBODY, Subject, in_transaction
+from services.intake import front_door
+from services.intake import front_door_views as views
+from services.intake.front_door_views import AgeBand, DeadLetterRow, Filters, Reason
+from services.intake.tables import ReferralRecord
+
+log = get_logger("frontdoor.intake.front_door")
+router = APIRouter(prefix="/front-door", tags=["front door"])
+FrontDoor = Annotated[Principal, Depends(require("front_door"))]
+DeadLetterReader = Annotated[Principal, Depends(require("front_door", "admin"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+DLQ_TOPICS = (dlq_topic(TOPIC_SUBMITTED), dlq_topic(TOPIC_DECISIONS))  # where referral events go when they fail
+DLQ_READ_SECONDS = 10.0
+CLOCK_SKEW = timedelta(minutes=2)  # a device clock a little ahead is not "in the future"
+DeadLetterId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}:[0-9]{1,18}$")]  # partition:offset
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactForm(Form):
+    contacted: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    how: Literal["phone", "in_person", "video", "email"]
+    contacted_at: AwareDatetime
+    note: Note | None = None
+
+    @field_validator("contacted_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        if value > utcnow() + CLOCK_SKEW:
+            raise ValueError("must not be in the future")
+        return value
+
+
+class ChaseForm(Form):
+    how: Literal["phone", "email"]
+    note: Note | None = None
+
+
+class ReplayForm(Form):
+    topic: Literal["frontdoor.referrals.submitted.dlq", "frontdoor.triage.decisions.dlq"]
+    ids: Annotated[list[DeadLetterId], Field(min_length=1, max_length=500)]
+
+
+def settings_of(request: Request) -> Settings:
+    """The service's own settings (the app was built from them; its token verifier holds them)."""
+    settings: Settings = request.app.state.verifier.settings
+    return settings
+
+
+@router.get("/queue")
+async def get_queue(
+    request: Request, by: FrontDoor, reason: Reason | None = None, service: str | None = None,
+    school: str | None = None, age_band: Annotated[AgeBand | None, Query()] = None,
+) -> dict[str, Any]:
+    """Everything that needs a person, most urgent first, with the count per reason (before filtering)."""
+    settings = settings_of(request)
+    letters = await read_dead_letters(settings.kafka_bootstrap_servers)
+    filters = Filters(reason=reason, service=service, school=school, age_band=age_band)
+
+    def read(session: Session) -> dict[str, Any]:
+        return views.queue(session, utcnow(), chase_after_working_days=settings.chase_after_working_days,
+                           dead_letters=letters, filters=filters)
+
+    return await in_transaction(request, read, by=by, action="front_door.queue", about=NOBODY)
+
+
+@router.post("/referrals/{referral_id}/emergency-contact", status_code=201)
+async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, request: Request,
+                                 by: FrontDoor) -> dict[str, Any]:
+    """Who was contacted for an emergency, how and when: the clock stops and it leaves the queue (409 if
+    the referral is not an emergency)."""
+    def use_case(session: Session) -> Any:
+        contact = front_door.record_emergency_contact(
+            session, referral_id, contacted=form.contacted, how=form.how, contacted_at=form.contacted_at,
+            note=form.note, by=by.subject, now=utcnow())
+        record = session.get(ReferralRecord, referral_id)
+        assert record is not None
+        return contact, record
+
+    contact, record = await in_transaction(request, use_case, by=by, action="front_door.emergency_contact",
+                                           about=lambda r: Subject(referral_id=r[1].id, child_id=r[1].child_id))
+    return {"referral_id": str(record.id), "contact_id": contact.id, "contacted": contact.contacted,
+            "how": contact.how, "contacted_at": contact.contacted_at.isoformat(),
+            "contact_made_at": record.contact_made_at.isoformat() if record.contact_made_at else None}
+
+
+@router.post("/referrals/{referral_id}/chase", status_code=201)
+async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """Record that the referrer was contacted about missing information (409 unless it needs information)."""
+    def use_case(session: Session) -> Any:
+        chase = front_door.record_chase(session, referral_id, how=form.how, note=form.note, by=by.subject,
+                                        now=utcnow())
+        record = session.get(ReferralRecord, referral_id)
+        assert record is not None
+        return chase, record
+
+    chase, record = await in_transaction(request, use_case, by=by, action="front_door.chase",
+                                         about=lambda r: Subject(referral_id=r[1].id, child_id=r[1].child_id))
+    return {"referral_id": str(record.id), "chase_id": chase.id, "how": chase.how, "at": chase.at.isoformat()}
+
+
+@router.get("/dead-letters")
+async def get_dead_letters(request: Request, by: DeadLetterReader) -> dict[str, Any]:
+    """Referral events on the dead-letter topics: ids, topic and error only, never their content."""
+    letters = await read_dead_letters(settings_of(request).kafka_bootstrap_servers)
+    await in_transaction(request, lambda s: None, by=by, action="front_door.dead_letters", about=NOBODY)
+    if letters is None:
+        return {"dead_letters": [], "readable": False,
+                "notes": ["Dead letters could not be read: the message broker did not answer"]}
+    return {"dead_letters": [vars(letter) for letter in letters], "readable": True, "notes": []}
+
+
+@router.post("/dead-letters/replay")
+async def post_replay(form: ReplayForm, request: Request, by: Admin) -> dict[str, Any]:
+    """Publish the chosen dead letters to their original topic again (consumers deduplicate on event id)."""
+    bootstrap = settings_of(request).kafka_bootstrap_servers
+    try:
+        async with asyncio.timeout(DLQ_READ_SECONDS * 3):
+            sent = await dlq_tools.replay(bootstrap, form.topic, set(form.ids))
+    except (TimeoutError, KafkaError, OSError) as exc:
+        log.warning("dead letters could not be replayed", error_type=type(exc).__name__)
+        raise HTTPException(503, "The message broker did not answer; nothing was replayed") from None
+    await in_transaction(request, lambda s: None, by=by, action="front_door.dead_letters.replay", about=NOBODY)
+    log.info("dead letters replayed", topic=form.topic, asked=len(form.ids), replayed=sent)
+    return {"topic": form.topic, "asked": len(form.ids), "replayed": sent}
+
+
+async def read_dead_letters(bootstrap: str) -> list[DeadLetterRow] | None:
+    """The dead letters of referral events, or None when the broker cannot be read in time."""
+    try:
+        async with asyncio.timeout(DLQ_READ_SECONDS):
+            found = [letter for topic in DLQ_TOPICS for letter in await dlq_tools.list_dead_letters(bootstrap, topic)]
+    except (TimeoutError, KafkaError, OSError) as exc:
+        log.warning("dead letters could not be read", error_type=type(exc).__name__)
+        return None
+    return [DeadLetterRow(id=d.id, topic=d.dlq_topic, original_topic=d.original_topic, error=d.error,
+                          attempts=d.attempts) for d in found]
