@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
 
+from schemas import labels
 from schemas.enums import Service
 from services.portal import questions
 from services.portal.backend import BackendError
@@ -23,9 +24,26 @@ def templates() -> Environment:
     loaders = [FileSystemLoader(HERE / "templates"),
                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
-    env.globals |= {"label": questions.label, "html_id": questions.html_id, "services": [s.value for s in Service],
-                    "link": link}
+    env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
+                    "link": link, "shown": shown}
+    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day}
     return env
+
+
+def shown(field: str, value: Any) -> str:
+    """A field's value as a page shows it: words for codes, Yes or No, NHS numbers grouped, dates in words."""
+    if value is None or value == "" or value == []:
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(shown(field, v) for v in value)
+    name = field.split(".")[-1]
+    if name == "nhs_number":
+        return labels.nhs(value)
+    if name == "date_of_birth":
+        return labels.day(value)
+    return labels.label(value) if name in labels.CODED else str(value)
 
 
 def link(href: str, text: str) -> Markup:
@@ -56,7 +74,7 @@ def errors_from(exc: BackendError, *, href: str | Callable[[str], str], name: Ca
     Each field problem reads "<label of name(field)>: <problem>" (just the problem when `name` is None) and
     links to `href` (or `href(field)`). A refusal without field problems shows its title, linking to
     `otherwise`; with `otherwise` None it shows nothing."""
-    errors = [{"text": f"{questions.label(name(p['field']))}: {p['problem']}" if name else p["problem"],
+    errors = [{"text": f"{labels.label(name(p['field']))}: {p['problem']}" if name else p["problem"],
                "href": href(p["field"]) if callable(href) else href} for p in exc.problems]
     if not errors and otherwise is not None:
         errors = [{"text": exc.title, "href": otherwise}]

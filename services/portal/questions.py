@@ -18,20 +18,7 @@ from schemas.enums import (
     SenStatus,
     SocialCareStatus,
 )
-
-WORDING = {"ae attendance mental health": "A&E attendance for mental health",
-           "mh admission risk": "risk of a mental health hospital admission",
-           "mh inpatient current": "currently a mental health inpatient", "1 to 6 months": "1 to 6 months",
-           "camhs": "CAMHS", "semh": "SEMH", "mash": "MASH", "mhst": "Mental Health Support Team",
-           "salt": "speech and language therapy", "ehcp": "EHC plan", "sen support": "SEN support",
-           "parent with pr": "a parent with parental responsibility",
-           "not sought safeguarding": "not sought, for safeguarding reasons", "school senco": "school SENCO",
-           "gp": "GP"}
-
-
-def label(value: str) -> str:
-    text = value.replace("_", " ")
-    return WORDING.get(text, text).capitalize()
+from schemas.labels import label
 
 
 def choices(enum: Any) -> list[tuple[str, str]]:

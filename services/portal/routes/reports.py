@@ -4,9 +4,9 @@ Intake works out every figure (`GET /reports/overview`); this page only draws th
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.labels import day, label
 from services.portal import charts
 from services.portal.deps import Manager, client, render
-from services.portal.questions import label
 
 router = APIRouter()
 WEEKS = 12
@@ -18,7 +18,7 @@ async def reports(request: Request, user: Manager) -> Response:
     data = await client(request, user).call("intake", "GET", "/reports/overview", params={"weeks": WEEKS})
     drawn = {
         "weekly": charts.bar_chart("Referrals per week",
-                                   [(f"w/c {r['week_starting']}", r["count"]) for r in data["per_week"]]),
+                                   [(f"w/c {day(r['week_starting'])}", r["count"]) for r in data["per_week"]]),
         "by_service": charts.bar_chart("Service requests per service",
                                        [(label(r["service"]), r["count"]) for r in data["per_service"]]),
         "waits": charts.bar_chart("Median days to acceptance",
@@ -28,10 +28,13 @@ async def reports(request: Request, user: Manager) -> Response:
                                      [(label(r["service"]), r["breached"]) for r in data["breaches"]]),
         "schools": charts.bar_chart("Most common concerns",
                                     [(label(r["concern"]), r["count"]) for r in data["per_concern"][:CHARTED]]),
+        # the most overridden rules first; the table beside it has every rule that fired
+        "disagreement": charts.bar_chart("Decisions people overrode, by rule",
+                                         [(r["rule_id"], r["overridden"]) for r in data["disagreement"][:CHARTED]]),
     }
     return render(request, "reports.html", weeks=WEEKS, charts=drawn, weekly=data["referrals_by_week"],
                   by_service=data["by_service"], waits=data["waiting_times"], breaches=data["breaches"],
-                  schools=data["concerns_by_school"])
+                  schools=data["concerns_by_school"], disagreement=data["disagreement"])
 
 
 @router.get("/reports/{name}.csv")
