@@ -48,7 +48,7 @@ MODELS: dict[str, type[BaseModel]] = {
 # Topics some consumer reads as raw bytes (decoding itself), with the event each carries.
 RAW_PAYLOADS: dict[str, Any] = {
     "frontdoor.referrals.submitted": Annotated[
-        ReferralSubmitted | ReferralRedirected, Field(discriminator="event_type")
+        ReferralSubmitted | ReferralRedirected | OverrideRequested, Field(discriminator="event_type")
     ],
     "frontdoor.triage.decisions": TriageDecided,
     "frontdoor.service.outcomes": ServiceOutcome,
@@ -100,6 +100,8 @@ def _document_payload(doc: dict[str, Any], topic: str, payload: Any) -> None:
         for ref in channel["messages"].values():
             message = doc["components"]["messages"][unquote(ref["$ref"].rsplit("/", 1)[-1])]
             payload_name = unquote(message["payload"]["$ref"].rsplit("/", 1)[-1])
+            if not payload_name.endswith(":Payload"):  # a publisher's own model (one topic, several events)
+                continue
             doc["components"]["schemas"][payload_name] = schema
 
 

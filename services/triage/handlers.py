@@ -1,5 +1,6 @@
-"""Triage's consumer: for each record of a batch, decode it once, decide, publish the decision and one
-request per route; a bad record goes to the DLQ and the rest of the batch goes on. The batch is
+"""Triage's consumer: for each record of a batch, decode it once, decide (or apply a person's decision),
+publish the decision, one request per new route and one withdrawal per request a person took away; a bad
+record goes to the DLQ and the rest of the batch goes on. The batch is
 committed only once every send of it (acks=all) is confirmed, so throughput is not bound by one broker
 round trip per message. Triage keeps no state: redelivered input yields the very same events."""
 
@@ -17,11 +18,15 @@ from prometheus_client import Counter
 
 from schemas import (
     TOPIC_DECISIONS,
+    TOPIC_OUTCOMES,
     TOPIC_SUBMITTED,
+    OverrideRequested,
     ReferralRedirected,
     ReferralSubmitted,
+    ServiceOutcome,
     ServiceRequestCreated,
     TriageDecided,
+    TriageOverridden,
     queue_topic,
 )
 from schemas.enums import Service
@@ -34,28 +39,43 @@ from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.transient import is_transient
 from services.triage.outputs import Published, triage, triage_redirect
+from services.triage.overrides import apply_override
 from services.triage.ruleset import Ruleset
 
 log = get_logger("frontdoor.triage")
 DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])
 ROUTES = Counter("frontdoor_triage_routes", "Routes decided by service and priority", ["service", "priority"])
+OVERRIDES = Counter("frontdoor_triage_overrides", "A person's decisions applied")
 BATCH_RECORDS = 500
-# The referrals topic carries new referrals and redirects (same key: one child's events in order).
-INPUT = event_adapter(ReferralSubmitted, ReferralRedirected)
-REACTIONS: dict[str, Callable[..., Published]] = {"referral.submitted": triage, "referral.redirected": triage_redirect}
+# The referrals topic carries new referrals, redirects and a person's decisions (same key: one child's
+# events in order).
+INPUT = event_adapter(ReferralSubmitted, ReferralRedirected, OverrideRequested)
+Outputs = tuple[TriageDecided | TriageOverridden, list[ServiceRequestCreated], list[ServiceOutcome]]
 
 
-def decide_record(body: bytes, ruleset: Ruleset, now: datetime) -> Published:
-    """One record's events: its decision and a request per route. Raises on a record that is not a
-    valid referral event (or that the engine cannot decide): a permanent error, for the DLQ."""
+def _nothing_withdrawn(react: Callable[..., Published]) -> Callable[..., Outputs]:
+    return lambda event, ruleset, now: (*react(event, ruleset, now=now), [])
+
+
+REACTIONS: dict[str, Callable[..., Outputs]] = {
+    "referral.submitted": _nothing_withdrawn(triage), "referral.redirected": _nothing_withdrawn(triage_redirect),
+    "referral.override_requested": apply_override,
+}
+
+
+def decide_record(body: bytes, ruleset: Ruleset, now: datetime) -> Outputs:
+    """One record's events: its decision, a request per new route and a withdrawal per request taken
+    away (only a person's decision takes any away). Raises on a record that is not a valid referral
+    event (or that the engine cannot decide): a permanent error, for the DLQ."""
     event = INPUT.validate_json(body)
-    decided, requests = REACTIONS[kind_of(event)](event, ruleset, now=now)
-    return decided, requests
+    return REACTIONS[kind_of(event)](event, ruleset, now=now)
 
 
 def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
     router = consumer_router()
     decisions = router.publisher(TOPIC_DECISIONS, schema=TriageDecided, title="triage.decided")
+    overridden = router.publisher(TOPIC_DECISIONS, schema=TriageOverridden, title="triage.overridden")
+    outcomes = router.publisher(TOPIC_OUTCOMES, schema=ServiceOutcome, title="service_request.withdrawn")
     queues = {
         s.value: router.publisher(
             queue_topic(s), schema=ServiceRequestCreated, title=f"service_request.created ({s.value})"
@@ -63,10 +83,12 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
         for s in Service
     }
 
-    async def publish(decided: TriageDecided, requests: list[ServiceRequestCreated]) -> list[Any]:
+    async def publish(outputs: Outputs) -> list[Any]:
         """Send without waiting for the broker's confirmation; the caller awaits the returned futures."""
+        decided, requests, withdrawn = outputs
         key = str(decided.child_id).encode()
-        sends = [(decisions, decided)] + [(queues[r.service.value], r) for r in requests]
+        sends = [(overridden if isinstance(decided, TriageOverridden) else decisions, decided)]
+        sends += [(queues[r.service.value], r) for r in requests] + [(outcomes, w) for w in withdrawn]
         return [
             await to.publish(e.model_dump_json().encode(), key=key, headers=event_headers(e), no_confirm=True)
             for to, e in sends
@@ -74,7 +96,7 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
 
     @router.subscriber(
         TOPIC_SUBMITTED, title="referral.submitted",
-        description="Payload: ReferralSubmitted (schemas/json/referral.submitted.schema.json)",
+        description="Payload: ReferralSubmitted, ReferralRedirected or OverrideRequested (schemas/json/)",
         batch=True, max_records=BATCH_RECORDS, batch_timeout_ms=20, decoder=raw_bodies,
         **subscriber_options(settings, "triage"),
     )
@@ -83,14 +105,14 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
         for record in message.raw_message:
             with structlog.contextvars.bound_contextvars(partition=record.partition, offset=record.offset):
                 try:
-                    decided, requests = decide_record(record.value or b"", ruleset, utcnow())
+                    outputs = decide_record(record.value or b"", ruleset, utcnow())
                 except Exception as exc:  # a bad record: dead-letter it, keep the rest of the batch
                     if is_transient(exc):
                         raise
                     sends.append(await dead_letter(broker, record, exc, confirm=False))
                     continue
-            sends += await publish(decided, requests)
-            _count(decided)
+            sends += await publish(outputs)
+            _count(*outputs)
         await asyncio.gather(*sends)  # every send confirmed (acks=all) before the batch is committed
         for partition, offsets in _by_partition(message.raw_message).items():
             log.info("batch decided", partition=partition, offset=offsets[0], count=len(offsets))
@@ -99,9 +121,12 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
     return router
 
 
-def _count(decided: TriageDecided) -> None:
-    DECISIONS.labels(decided.outcome.value).inc()
-    for route in decided.routes:
+def _count(decided: TriageDecided | TriageOverridden, requests: list[ServiceRequestCreated], _: Any) -> None:
+    if isinstance(decided, TriageOverridden):  # a person's decision: counted apart, its new routes only
+        OVERRIDES.inc()
+    else:
+        DECISIONS.labels(decided.outcome.value).inc()
+    for route in requests:
         ROUTES.labels(route.service.value, route.priority.value).inc()
 
 

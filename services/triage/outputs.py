@@ -9,6 +9,7 @@ from typing import Any
 
 from schemas import (
     DsrPerson,
+    DsrSuggestion,
     Explanation,
     Referral,
     ReferralRedirected,
@@ -66,13 +67,7 @@ def _publishable(source: uuid.UUID, referral: Referral, decision: TriageDecision
         r.model_copy(update={"service_request_id": derived_id(source, "request", r.service.value, r.pathway)})
         for r in decision.routes
     ]
-    dsr = decision.dsr
-    if dsr.candidate and redirect_of is None:  # the register needs to know who the candidate is; nobody else gets this
-        child = referral.child
-        person = DsrPerson(given_name=child.given_name, family_name=child.family_name,
-                           date_of_birth=child.date_of_birth, nhs_number=child.nhs_number,
-                           has_ehcp=child.sen_status == SenStatus.ehcp)
-        dsr = dsr.model_copy(update={"person": person})
+    dsr = decision.dsr if redirect_of is not None else with_person(decision.dsr, referral)
     decided = TriageDecided(
         event_id=derived_id(source, "triage.decided"), occurred_at=now, correlation_id=decision.referral_id,
         **decision.model_dump(exclude={"routes", "dsr"}), routes=routes, dsr=dsr, redirect_of=redirect_of,
@@ -90,6 +85,18 @@ def _publishable(source: uuid.UUID, referral: Referral, decision: TriageDecision
         for r in routes
     ]
     return decided, requests
+
+
+def with_person(dsr: DsrSuggestion, referral: Referral) -> DsrSuggestion:
+    """A register candidate with the child added: the register needs to know who the candidate is; nobody
+    else gets this (a redirect's decision does not carry it)."""
+    if not dsr.candidate:
+        return dsr
+    child = referral.child
+    person = DsrPerson(given_name=child.given_name, family_name=child.family_name,
+                       date_of_birth=child.date_of_birth, nhs_number=child.nhs_number,
+                       has_ehcp=child.sen_status == SenStatus.ehcp)
+    return dsr.model_copy(update={"person": person})
 
 
 def service_details(referral: Referral, fields: tuple[str, ...]) -> ServiceDetails:

@@ -22,8 +22,9 @@ MULTI = json.loads((GOLDEN_CASES / "multi-route.json").read_text())["event"]
 
 
 def test_a_referral_is_decided_with_a_request_per_route() -> None:
-    decided, requests = decide_record(json.dumps(MULTI).encode(), RULESET, NOW)
+    decided, requests, withdrawn = decide_record(json.dumps(MULTI).encode(), RULESET, NOW)
     assert (decided, requests) == triage(ReferralSubmitted.model_validate(MULTI), RULESET, now=NOW)
+    assert withdrawn == []  # only a person's decision takes a request away
     assert len(requests) == len(decided.routes) > 1
     assert {r.service_request_id for r in requests} == {r.service_request_id for r in decided.routes}
 
@@ -34,7 +35,7 @@ def test_a_redelivered_record_yields_the_very_same_events() -> None:
 
 
 def test_a_redirect_is_decided_again_for_its_target_service_only() -> None:
-    decided, _ = decide_record(json.dumps(MULTI).encode(), RULESET, NOW)
+    decided, _, _ = decide_record(json.dumps(MULTI).encode(), RULESET, NOW)
     source = decided.routes[0]
     target = next(s for s in Service if s not in {r.service for r in decided.routes})
     redirect = ReferralRedirected.model_validate(MULTI | {
@@ -42,7 +43,7 @@ def test_a_redirect_is_decided_again_for_its_target_service_only() -> None:
         "redirect": {"from_service": source.service, "from_request_id": str(source.service_request_id),
                      "to_service": target},
     })
-    again, requests = decide_record(redirect.model_dump_json().encode(), RULESET, NOW)
+    again, requests, _ = decide_record(redirect.model_dump_json().encode(), RULESET, NOW)
     assert again.redirect_of == source.service_request_id
     assert [r.service for r in again.routes] == [r.service for r in requests] == [target]
 
