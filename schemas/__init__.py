@@ -1,10 +1,13 @@
 """Front Door contracts, version 1: the Pydantic models that the exported JSON Schema and AsyncAPI come from."""
 
 from schemas.events import (
+    TOPIC_CHILDREN,
     TOPIC_DECISIONS,
     TOPIC_DSR_CHANGES,
     TOPIC_OUTCOMES,
     TOPIC_SUBMITTED,
+    ChildMerged,
+    ChildUnmerged,
     DsrChanged,
     DsrPerson,
     DsrSuggestion,
@@ -30,10 +33,13 @@ from schemas.events import (
 from schemas.referral import Referral, age_on
 
 __all__ = [
+    "TOPIC_CHILDREN",
     "TOPIC_DECISIONS",
     "TOPIC_DSR_CHANGES",
     "TOPIC_OUTCOMES",
     "TOPIC_SUBMITTED",
+    "ChildMerged",
+    "ChildUnmerged",
     "DsrChanged",
     "DsrPerson",
     "DsrSuggestion",

@@ -19,6 +19,7 @@ TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"
 TOPIC_DSR_CHANGES = "frontdoor.dsr.changes"
+TOPIC_CHILDREN = "frontdoor.children"  # a person found two child records to be one child (or undid it)
 
 
 def queue_topic(service: Service | str) -> str:
@@ -193,6 +194,30 @@ class EmergencyUnanswered(Envelope):
     referral_id: UUID
     child_id: UUID
     due_by: AwareDatetime
+
+
+class ChildMerged(Envelope):
+    """Two child records are one child: `merged_id`'s referrals and requests now belong to `survivor_id`.
+    On `frontdoor.children`, key = merged_id (a merge and its undo stay in order)."""
+
+    event_type: Literal["child.merged"] = "child.merged"
+    merge_id: UUID
+    survivor_id: UUID
+    merged_id: UUID
+    referral_ids: list[UUID] = Field(description="the referrals moved to survivor_id")
+    service_request_ids: list[UUID] = Field(description="the service requests moved to survivor_id")
+
+
+class ChildUnmerged(Envelope):
+    """A merge undone: exactly these referrals and requests go back from `survivor_id` to `merged_id`.
+    On `frontdoor.children`, key = merged_id."""
+
+    event_type: Literal["child.unmerged"] = "child.unmerged"
+    merge_id: UUID
+    survivor_id: UUID
+    merged_id: UUID
+    referral_ids: list[UUID] = Field(description="the referrals moved back to merged_id")
+    service_request_ids: list[UUID] = Field(description="the service requests moved back to merged_id")
 
 
 class ServiceRequestCreated(Envelope):

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 import schemas
 from schemas.events import (
+    ChildMerged,
+    ChildUnmerged,
     DsrChanged,
     EmergencyUnanswered,
     OverrideRequested,
@@ -42,6 +44,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "referral.override_requested": OverrideRequested,
     "triage.overridden": TriageOverridden,
     "referral.emergency_unanswered": EmergencyUnanswered,
+    "child.merged": ChildMerged,
+    "child.unmerged": ChildUnmerged,
 }
 
 

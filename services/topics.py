@@ -8,10 +8,19 @@ import time
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from schemas import TOPIC_DECISIONS, TOPIC_DSR_CHANGES, TOPIC_OUTCOMES, TOPIC_SUBMITTED, dlq_topic, queue_topic
+from schemas import (
+    TOPIC_CHILDREN,
+    TOPIC_DECISIONS,
+    TOPIC_DSR_CHANGES,
+    TOPIC_OUTCOMES,
+    TOPIC_SUBMITTED,
+    dlq_topic,
+    queue_topic,
+)
 from schemas.enums import Service
 
-MAIN_TOPICS = [TOPIC_SUBMITTED, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_DSR_CHANGES, *(queue_topic(s) for s in Service)]
+MAIN_TOPICS = [TOPIC_SUBMITTED, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_DSR_CHANGES, TOPIC_CHILDREN,
+               *(queue_topic(s) for s in Service)]
 
 
 def all_topics(partitions: int) -> dict[str, int]:

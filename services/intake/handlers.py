@@ -21,6 +21,7 @@ from services.common.outbox import enqueue
 from services.common.tables import OutboxMessage
 from services.common.transactions import Subject, audit
 from services.intake import domain
+from services.intake.children import settled
 from services.intake.domain import ReferralNotFoundError, ReferralStatus
 from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord, TimelineItem
@@ -47,7 +48,7 @@ def submit(session: Session, referral: Referral, *, by: Principal, now: datetime
     child = referral.child
     identity = identity_of(given_name=child.given_name, family_name=child.family_name, born=child.date_of_birth,
                            postcode=child.postcode, nhs_number=child.nhs_number)
-    resolution = resolve(identity, _candidates(session, identity))
+    resolution = settled(session, resolve(identity, _candidates(session, identity)))  # merges, "different"
     child_id = _child_for(session, identity, resolution, now)
     event = domain.referral_submitted(referral, referral_id=uuid.uuid4(), child_id=child_id,
                                       history=_history(session, child_id, now), now=now)

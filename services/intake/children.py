@@ -1,0 +1,299 @@
+"""Duplicate children: the pairs intake flagged as possibly one child, and a person's decision on each.
+"Same child" moves every referral, request, timeline item and front-door decision of the merged child to
+the survivor and keeps exactly what moved (`links`), so an undo puts it all back. "Different children"
+records the pair: identity matching never flags it again. Pure parts first; the use cases run in the
+caller's transaction and write their own audit rows (one per child)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, or_
+from sqlmodel import Session, col, select
+
+from schemas import TOPIC_CHILDREN, ChildMerged, ChildUnmerged
+from services.common.auth import Principal
+from services.common.errors import ConflictError, NotFoundError
+from services.common.ids import derived_id
+from services.common.outbox import enqueue
+from services.common.transactions import Subject, audit
+from services.intake import tables
+from services.intake.identity import Identity, Resolution, _date_slip, _similar
+from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
+
+Pair = tuple[uuid.UUID, uuid.UUID]
+# The tables whose rows follow a child, by the name a merge's `links` gives each, with their id's type.
+LINKED: dict[str, tuple[Any, Any]] = {
+    "referrals": (ReferralRecord, uuid.UUID), "service_requests": (tables.ServiceRequestRecord, uuid.UUID),
+    "child_timeline": (tables.TimelineItem, int), "front_door_decisions": (tables.FrontDoorDecision, uuid.UUID),
+}
+
+
+class ChildNotFoundError(NotFoundError):
+    message = "No such child record"
+
+
+# --- pure -------------------------------------------------------------------------------------------
+
+def pair(a: uuid.UUID, b: uuid.UUID) -> Pair:
+    """The pair in its stored order: the smaller id first."""
+    return (a, b) if a < b else (b, a)
+
+
+def survivor_of(child_id: uuid.UUID, merged_into: Mapping[uuid.UUID, uuid.UUID]) -> uuid.UUID:
+    """The record a child's referrals now live on (a merge of a merge followed to its end; merges never loop,
+    as a child already merged can be neither side of another merge)."""
+    while child_id in merged_into:
+        child_id = merged_into[child_id]
+    return child_id
+
+
+def settle(resolution: Resolution, merged_into: Mapping[uuid.UUID, uuid.UUID], distinct: set[Pair]) -> Resolution:
+    """An identity resolution with people's decisions applied: a merged child is its survivor; a near
+    match is named once, by its survivor, never the child itself nor one a person called different."""
+    raw = resolution.child_id
+    child_id = survivor_of(raw, merged_into) if raw is not None else None
+    near: list[uuid.UUID] = []
+    for flagged in resolution.possible_duplicates:
+        other = survivor_of(flagged, merged_into)
+        decided = child_id is not None and raw is not None and (
+            pair(child_id, other) in distinct or pair(raw, flagged) in distinct)
+        if other != child_id and other not in near and not decided:
+            near.append(other)
+    return replace(resolution, child_id=child_id, possible_duplicates=tuple(near))
+
+
+def check_merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, merged: Iterable[uuid.UUID]) -> None:
+    if survivor_id == merged_id:
+        raise ConflictError("A child record cannot be merged with itself")
+    if {survivor_id, merged_id} & set(merged):
+        raise ConflictError("One of these child records was already merged into another")
+
+
+def matched_words(a: Identity, b: Identity) -> list[str]:
+    """What the two records have in common, in words (never the values themselves)."""
+    words: list[str] = []
+    if (a.given, a.family) == (b.given, b.family):
+        words.append("the same name")
+    elif _similar(a.given, b.given) and _similar(a.family, b.family):
+        words.append("a similar name")
+    elif a.family == b.family:
+        words.append("the same family name")
+    if a.born == b.born:
+        words.append("the same date of birth")
+    elif _date_slip(a.born, b.born):
+        words.append("a date of birth with the day and month swapped or one digit different")
+    if a.postcode == b.postcode:
+        words.append("the same postcode")
+    if a.nhs_number and b.nhs_number and a.nhs_number != b.nhs_number:
+        words.append("different NHS numbers")
+    return words
+
+
+def restored(before: list[str], cleared: list[str], now: list[str]) -> list[str]:
+    """A referral's flags put back as before a merge: those it cleared in their places again, and any
+    change since kept (a flag cleared since by another decision stays cleared; one added stays)."""
+    return [f for f in before if f in now or f in cleared] + [f for f in now if f not in before]
+
+
+def without(flags: list[str], drop: set[uuid.UUID], merged_into: Mapping[uuid.UUID, uuid.UUID]) -> list[str]:
+    """Possible duplicates minus any that are (or were merged into) one of `drop`."""
+    return [f for f in flags if survivor_of(uuid.UUID(f), merged_into) not in drop and uuid.UUID(f) not in drop]
+
+
+# --- what the store says about merges and decisions -------------------------------------------------
+
+def merged_into(session: Session) -> dict[uuid.UUID, uuid.UUID]:
+    """merged child id -> survivor id, for every merge not undone."""
+    merges = session.exec(select(ChildMerge).where(col(ChildMerge.undone_at).is_(None))).all()
+    return {m.merged_id: m.survivor_id for m in merges}
+
+
+def distinct_pairs(session: Session, child_ids: Iterable[uuid.UUID]) -> set[Pair]:
+    ids = list(set(child_ids))
+    if not ids:
+        return set()
+    rows = session.exec(select(DistinctChildren).where(
+        or_(col(DistinctChildren.child_a).in_(ids), col(DistinctChildren.child_b).in_(ids)))).all()
+    return {(r.child_a, r.child_b) for r in rows}
+
+
+def settled(session: Session, resolution: Resolution) -> Resolution:
+    """For identity matching (handlers.submit): the resolution with merges and "different" decisions applied."""
+    if resolution.child_id is None and not resolution.possible_duplicates:
+        return resolution
+    merges = merged_into(session)
+    known = [] if resolution.child_id is None else [resolution.child_id, survivor_of(resolution.child_id, merges)]
+    return settle(resolution, merges, distinct_pairs(session, known))
+
+
+# --- use cases --------------------------------------------------------------------------------------
+
+def merge(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, *, reason: str, by: Principal,
+          now: datetime) -> ChildMerge:
+    """"Same child": move everything of `merged_id` to `survivor_id` and keep exactly what moved."""
+    survivor, merged = _child(session, survivor_id), _child(session, merged_id)
+    merges = merged_into(session)
+    check_merge(survivor_id, merged_id, merges)
+    links: dict[str, Any] = {}
+    for name, (table, _) in LINKED.items():
+        rows = session.exec(select(table).where(table.child_id == merged_id).order_by(col(table.id))).all()
+        links[name] = [r.id if isinstance(r.id, int) else str(r.id) for r in rows]
+        for row in rows:
+            row.child_id = survivor_id
+            session.add(row)
+    links["nhs_number_moved"] = merged.nhs_number is not None and survivor.nhs_number is None
+    if links["nhs_number_moved"]:
+        _move_nhs_number(session, merged, survivor)
+    merges[merged_id] = survivor_id
+    links["flags_cleared"] = _clear_flags(session, [survivor_id], {survivor_id, merged_id}, merges)
+    record = ChildMerge(id=uuid.uuid4(), survivor_id=survivor_id, merged_id=merged_id, by=by.subject,
+                        reason=reason, at=now, links=links)
+    session.add(record)
+    enqueue(session, ChildMerged(event_id=derived_id(record.id, "child.merged"), occurred_at=now, **_moved(record)),
+            topic=TOPIC_CHILDREN, key=str(merged_id))
+    _audit(session, by, "front_door.merge", record)
+    return record
+
+
+def undo(session: Session, merge_id: uuid.UUID, *, by: Principal, now: datetime) -> ChildMerge:
+    """Put back exactly what a merge moved, and the possible-duplicate flags it cleared."""
+    record = session.get(ChildMerge, merge_id)
+    if record is None:
+        raise NotFoundError("No such merge")
+    if record.undone_at is not None:
+        raise ConflictError("This merge was already undone")
+    if record.survivor_id in merged_into(session):
+        raise ConflictError("The surviving record was merged into another since: undo that merge first")
+    for name, (table, id_type) in LINKED.items():
+        ids = [id_type(i) for i in record.links.get(name, [])]
+        for row in session.exec(select(table).where(col(table.id).in_(ids))).all() if ids else []:
+            row.child_id = record.merged_id
+            session.add(row)
+    if record.links.get("nhs_number_moved"):
+        _move_nhs_number(session, _child(session, record.survivor_id), _child(session, record.merged_id))
+    for referral_id, flags in record.links.get("flags_cleared", {}).items():
+        referral = session.get(ReferralRecord, uuid.UUID(referral_id))
+        if referral is not None:
+            referral.possible_duplicates = restored(flags["before"], flags["cleared"], referral.possible_duplicates)
+            session.add(referral)
+    record.undone_at, record.undone_by = now, by.subject
+    session.add(record)
+    enqueue(session, ChildUnmerged(event_id=derived_id(record.id, "child.unmerged"), occurred_at=now,
+                                   **_moved(record)), topic=TOPIC_CHILDREN, key=str(record.merged_id))
+    _audit(session, by, "front_door.unmerge", record)
+    return record
+
+
+def different(session: Session, child_a: uuid.UUID, child_b: uuid.UUID, *, reason: str | None, by: Principal,
+              now: datetime) -> DistinctChildren:
+    """"Different children": the pair is recorded (asked twice, the first answer stands) and its flags cleared."""
+    a, b = pair(child_a, child_b)
+    if a == b:
+        raise ConflictError("A child record is always the same child as itself")
+    _child(session, a) and _child(session, b)  # both exist (or 404)
+    merges = merged_into(session)
+    if {a, b} & set(merges):
+        raise ConflictError("One of these child records was already merged into another")
+    existing = session.get(DistinctChildren, (a, b))
+    if existing is not None:
+        return existing
+    _clear_flags(session, [a], {b}, merges)
+    _clear_flags(session, [b], {a}, merges)
+    record = DistinctChildren(child_a=a, child_b=b, by=by.subject, reason=reason, at=now)
+    session.add(record)
+    for child_id in (a, b):
+        audit(session, by, "front_door.different", Subject(child_id=child_id))
+    return record
+
+
+def _child(session: Session, child_id: uuid.UUID) -> Child:
+    child = session.get(Child, child_id)
+    if child is None:
+        raise ChildNotFoundError
+    return child
+
+
+def _move_nhs_number(session: Session, source: Child, target: Child) -> None:
+    """The number moves in two steps: it is unique, and one UPDATE cannot be ordered before the other."""
+    number, source.nhs_number = source.nhs_number, None
+    session.add(source)
+    session.flush()
+    target.nhs_number = number
+    session.add(target)
+    session.flush()
+
+
+def _clear_flags(session: Session, on: list[uuid.UUID], drop: set[uuid.UUID],
+                 merges: Mapping[uuid.UUID, uuid.UUID]) -> dict[str, dict[str, list[str]]]:
+    """Remove `drop` from the flags of the referrals of `on`; per referral, its flags before and those cleared."""
+    changed: dict[str, dict[str, list[str]]] = {}
+    referrals = session.exec(select(ReferralRecord).where(
+        col(ReferralRecord.child_id).in_(on), cast(ReferralRecord.possible_duplicates, Text) != "[]")).all()
+    for referral in referrals:
+        before = referral.possible_duplicates
+        kept = without(before, drop, merges)
+        if kept != before:
+            changed[str(referral.id)] = {"before": before, "cleared": [f for f in before if f not in kept]}
+            referral.possible_duplicates = kept
+            session.add(referral)
+    return changed
+
+
+def _moved(record: ChildMerge) -> dict[str, Any]:
+    return {"merge_id": record.id, "survivor_id": record.survivor_id, "merged_id": record.merged_id,
+            "referral_ids": record.links["referrals"], "service_request_ids": record.links["service_requests"]}
+
+
+def _audit(session: Session, by: Principal, action: str, record: ChildMerge) -> None:
+    for child_id in (record.survivor_id, record.merged_id):
+        audit(session, by, action, Subject(child_id=child_id, record_id=record.id))
+
+
+# --- what the front door reviews --------------------------------------------------------------------
+
+def flagged_pairs(session: Session, by: Principal) -> list[dict[str, Any]]:
+    """Every flagged pair not yet decided (each child as its survivor), oldest flag first, with each
+    child's details as last referred and referrals, and what matched in words. Audited per child shown."""
+    merges = merged_into(session)
+    flagged: dict[Pair, list[ReferralRecord]] = {}
+    for referral in session.exec(select(ReferralRecord).where(cast(ReferralRecord.possible_duplicates, Text) != "[]")
+                                 .order_by(col(ReferralRecord.submitted_at))).all():
+        for other in referral.possible_duplicates:
+            a, b = survivor_of(referral.child_id, merges), survivor_of(uuid.UUID(other), merges)
+            if a != b:
+                flagged.setdefault(pair(a, b), []).append(referral)
+    if not flagged:
+        return []
+    ids = list({c for p in flagged for c in p})
+    decided = distinct_pairs(session, ids)
+    known = {c.id: Identity(c.given_key, c.family_key, c.date_of_birth, c.postcode_key, c.nhs_number)
+             for c in session.exec(select(Child).where(col(Child.id).in_(ids))).all()}
+    referrals: dict[uuid.UUID, list[ReferralRecord]] = {}
+    for referral in session.exec(select(ReferralRecord).where(col(ReferralRecord.child_id).in_(ids))
+                                 .order_by(col(ReferralRecord.submitted_at))).all():
+        referrals.setdefault(referral.child_id, []).append(referral)
+    pairs = []
+    for (a, b), by_referrals in flagged.items():
+        if (a, b) in decided or a not in known or b not in known:
+            continue
+        pairs.append({"child_a": _shown(a, known[a], referrals.get(a, [])),
+                      "child_b": _shown(b, known[b], referrals.get(b, [])),
+                      "matched": matched_words(known[a], known[b]),
+                      "flagged_by": sorted({str(r.id) for r in by_referrals}),
+                      "flagged_at": by_referrals[0].submitted_at.isoformat()})
+        for child_id in (a, b):
+            audit(session, by, "front_door.duplicates", Subject(child_id=child_id))
+    return pairs
+
+
+def _shown(child_id: uuid.UUID, identity: Identity, referrals: list[ReferralRecord]) -> dict[str, Any]:
+    latest = referrals[-1].referral.get("child", {}) if referrals else {}
+    details = {k: latest.get(k) for k in ("given_name", "family_name", "date_of_birth", "postcode")}
+    return {"child_id": str(child_id), "nhs_number": identity.nhs_number, **details,
+            "referrals": [{"referral_id": str(r.id), "submitted_at": r.submitted_at.isoformat(), "status": r.status,
+                           "outcome": r.outcome} for r in referrals]}

@@ -1,0 +1,92 @@
+"""The front door's duplicate children over HTTP: the flagged pairs, "same child" (a merge, undoable)
+and "different children". Role front_door only; each use case writes its audit rows (one per child)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from schemas.events import Rationale
+from services.common.auth import Principal, require
+from services.common.tables import utcnow
+from services.common.transactions import in_transaction
+from services.intake import children
+from services.intake.tables import ChildMerge, DistinctChildren
+
+router = APIRouter(prefix="/front-door/duplicates", tags=["front door"])
+FrontDoor = Annotated[Principal, Depends(require("front_door"))]
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+    reason: Rationale
+
+
+class DifferentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    child_a: uuid.UUID
+    child_b: uuid.UUID
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+def audited_inside(_: object) -> None:
+    """The use case wrote its own audit rows (one per child it showed or changed)."""
+    return None
+
+
+@router.get("")
+async def get_duplicates(request: Request, by: FrontDoor) -> list[dict[str, Any]]:
+    """Possible duplicate children not yet decided, oldest flag first, with what matched in words."""
+    return await in_transaction(request, lambda s: children.flagged_pairs(s, by), by=by, action="front_door.duplicates",
+                                about=audited_inside)
+
+
+@router.post("/merge", status_code=201)
+async def post_merge(body: MergeBody, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """"Same child": everything of merged_id moves to survivor_id; undo with .../merges/{merge_id}/undo."""
+    now = utcnow()
+    record = await in_transaction(
+        request, lambda s: children.merge(s, body.survivor_id, body.merged_id, reason=body.reason, by=by, now=now),
+        by=by, action="front_door.merge", about=audited_inside)
+    return merge_view(record)
+
+
+@router.post("/merges/{merge_id}/undo")
+async def post_undo(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """Undo a merge: every link it moved goes back, exactly."""
+    record = await in_transaction(request, lambda s: children.undo(s, merge_id, by=by, now=utcnow()),
+                                  by=by, action="front_door.unmerge", about=audited_inside)
+    return merge_view(record)
+
+
+@router.post("/different", status_code=201)
+async def post_different(body: DifferentBody, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """"Different children": the pair is never flagged again."""
+    now = utcnow()
+    record = await in_transaction(
+        request, lambda s: children.different(s, body.child_a, body.child_b, reason=body.reason, by=by, now=now),
+        by=by, action="front_door.different", about=audited_inside)
+    return distinct_view(record)
+
+
+def merge_view(record: ChildMerge) -> dict[str, Any]:
+    moved = {name: len(record.links.get(name, [])) for name in children.LINKED}
+    return {"merge_id": str(record.id), "survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id),
+            "by": record.by, "at": _iso(record.at), "moved": moved,
+            "nhs_number_moved": bool(record.links.get("nhs_number_moved")),
+            "undone_at": _iso(record.undone_at), "undone_by": record.undone_by,
+            "links": {"undo": f"/front-door/duplicates/merges/{record.id}/undo"}}
+
+
+def distinct_view(record: DistinctChildren) -> dict[str, Any]:
+    return {"child_a": str(record.child_a), "child_b": str(record.child_b), "by": record.by, "at": _iso(record.at)}
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
