@@ -22,6 +22,7 @@ from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake import front_door, front_door_routes, handlers, routes
+from services.intake.children_routes import router as duplicate_children_routes
 
 log = get_logger("frontdoor.intake")
 REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                                           front_door.emergency_job(app, settings, engine)])
     app.include_router(routes.router)
     app.include_router(front_door_routes.router)
+    app.include_router(duplicate_children_routes)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 
