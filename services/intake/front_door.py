@@ -81,8 +81,8 @@ def mark_unanswered_emergencies(session: Session, now: datetime, *, limit: int =
     IS NULL), so only one transaction wins it, and its event is queued in that same transaction; the
     event id is derived from the referral, so even a replayed claim yields the same event."""
     unclaimed = col(ReferralRecord.emergency_unanswered_at).is_(None)
-    late = ((ReferralRecord.outcome == EMERGENCY) & col(ReferralRecord.contact_made_at).is_(None)
-            & (col(ReferralRecord.emergency_due_at) < now))
+    late = (col(ReferralRecord.outcome) == EMERGENCY) & col(ReferralRecord.contact_made_at).is_(None) & (
+        col(ReferralRecord.emergency_due_at) < now)
     due = session.exec(select(ReferralRecord.id).where(unclaimed, late)
                        .order_by(col(ReferralRecord.emergency_due_at)).limit(limit)).all()
     count = 0
