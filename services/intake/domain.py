@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -105,6 +105,14 @@ def decision_record(event: TriageDecided) -> dict[str, Any]:
     return decision
 
 
+EMERGENCY_CLOCK = timedelta(hours=4)  # an emergency decision needs contact within 4 hours (the front-door queue)
+
+
+def emergency_due(outcome: str, decided_at: datetime) -> datetime | None:
+    """When contact must be made for an emergency decision (None for any other outcome)."""
+    return decided_at + EMERGENCY_CLOCK if outcome == "emergency" else None
+
+
 def outcome_changes(event: ServiceOutcome) -> dict[str, Any]:
     """What a service's outcome changes on intake's copy of the request (field -> value)."""
     changes: dict[str, Any] = {"updated_at": event.occurred_at}
@@ -147,6 +155,7 @@ def outcome_text(event: ServiceOutcome, pathway: str) -> str:
     text = {
         "accepted": "accepted", "declined": "declined", "completed": "completed", "released": "released by MASH",
         "breached": "not accepted by its due date", "redirected": f"redirected to {redirect_to}",
+        "withdrawn": "withdrawn by the front door" + (f": {event.reason}" if event.reason else ""),
     }[outcome_kind(event)]
     return f"{event.service.value}/{pathway}: {text}" + (f"; signposted: {event.signpost}" if event.signpost else "")
 

@@ -1,5 +1,6 @@
 """Intake's use cases, each in the caller's transaction: submit a referral, complete one that needs
-information, import checked rows, keep decisions and outcomes, and send again what went missing.
+information, import checked rows, a person's decision on the front door, keep decisions (triage's and
+a person's) and outcomes, and send again what went missing.
 What must reach the bus goes through the outbox; the wording and the events come from `domain`."""
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_SUBMITTED, History, Referral, ServiceOutcome, TriageDecided
-from schemas.lifecycle import OPEN, RequestStatus
+from schemas import TOPIC_SUBMITTED, History, Referral, Route, ServiceOutcome, TriageDecided
+from schemas.enums import OutcomeEventType
+from schemas.events import TriageOverridden
+from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
 from schemas.referral import LONDON
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.tables import OutboxMessage
 from services.common.transactions import Subject, audit
-from services.intake import domain
+from services.intake import domain, overrides
 from services.intake.children import settled
 from services.intake.domain import ReferralNotFoundError, ReferralStatus
 from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
-from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord, TimelineItem
+from services.intake.tables import Child, FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 NEAR_MATCH_CANDIDATES = 1000  # others born the same day, looked at for near-match hints
 
@@ -107,21 +110,70 @@ def apply_decision(session: Session, event: TriageDecided, now: datetime) -> boo
     if record is None:
         return True
     if event.redirect_of is None:
-        record.status, record.outcome = ReferralStatus.decided, event.outcome.value
-        record.decision, record.decided_at = domain.decision_record(event), event.decided_at
-        session.add(record)
+        _decided(session, record, event, domain.decision_record(event))
         _note(session, record, event.decided_at, "decision", domain.decision_text(event))
-    for route in event.routes:
-        if route.service_request_id is None or session.get(ServiceRequestRecord, route.service_request_id):
-            continue
-        session.add(ServiceRequestRecord(
-            id=route.service_request_id, referral_id=event.referral_id, child_id=event.child_id,
-            service=route.service.value, pathway=route.pathway, priority=route.priority.value, due_by=route.due_by,
-            held=route.held, status=RequestStatus.created, redirect_of=event.redirect_of,
-        ))
+    for route in _new_routes(session, event):
         if event.redirect_of is not None:
             _note(session, record, event.decided_at, "redirect", domain.redirect_text(route))
     return True
+
+
+def decide(session: Session, referral_id: uuid.UUID, decided: overrides.PersonsDecision, *, by: Principal,
+           now: datetime) -> FrontDoorDecision:
+    """A person on the front door decides on (or overrides) a referral's decision: checked here against
+    the decision in force and intake's copy of its requests, then sent to triage to apply. One at a time
+    per referral (the row is locked, and a decision not yet applied refuses the next)."""
+    record = session.get(ReferralRecord, referral_id, with_for_update=True)
+    if record is None:
+        raise overrides.NoSuchReferralError
+    if record.status != ReferralStatus.decided or record.decision is None or record.decision_event_id is None:
+        raise overrides.NotDecidedError
+    if session.exec(select(FrontDoorDecision.id).where(FrontDoorDecision.referral_id == referral_id,
+                                                       col(FrontDoorDecision.applied_event_id).is_(None))).first():
+        raise overrides.DecisionPendingError
+    requests = _requests_of(session, referral_id)
+    fired = overrides.fired_rules(record.decision)
+    overrides.check_disagreement(decided.disagreed_with, fired)
+    overrides.check_changes(decided.changes, requests)
+    event = overrides.override_requested(
+        decided, referral_id=record.id, child_id=record.child_id, submitted_at=record.submitted_at,
+        referral=Referral.model_validate(record.referral), supersedes=record.decision_event_id, by=by.subject,
+        current=overrides.current_decision(record.decision, requests.values()), now=now,
+    )
+    row = FrontDoorDecision(
+        id=event.event_id, referral_id=record.id, child_id=record.child_id, decided_by=by.subject, decided_at=now,
+        rationale=event.rationale, supersedes=event.supersedes, disagreed_with=list(event.disagreed_with),
+        changes=[c.model_dump(mode="json", exclude_none=True) for c in event.changes], fired=fired,
+    )
+    session.add(row)
+    enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
+    _note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests))
+    return row
+
+
+def apply_override(session: Session, event: TriageOverridden, now: datetime) -> bool:
+    """A person's decision, applied by triage: it becomes the decision in force (the one it replaced
+    kept under `previous`), with the requests it added; the person's request is marked applied.
+    (The requests it withdrew are closed by their own `service_request.withdrawn`.)"""
+    record = session.get(ReferralRecord, event.referral_id)
+    if record is None:
+        return True
+    requests = _requests_of(session, record.id)  # before the new ones: the words name what was there
+    _decided(session, record, event, overrides.overridden_record(event, previous=record.decision))
+    _new_routes(session, event)
+    requested = session.exec(select(FrontDoorDecision).where(
+        FrontDoorDecision.referral_id == record.id, FrontDoorDecision.supersedes == event.supersedes,
+        col(FrontDoorDecision.applied_event_id).is_(None))).first()
+    if requested is not None:
+        requested.applied_event_id = event.event_id
+        session.add(requested)
+    _note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests))
+    return True
+
+
+def ignore(session: Session, event: Any, now: datetime) -> bool:
+    """An event on a topic intake reads that means nothing here (nothing is written)."""
+    return False
 
 
 def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
@@ -131,6 +183,8 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     record = session.get(ReferralRecord, event.referral_id)
     if request is None or record is None:
         return True
+    if event.event_type is OutcomeEventType.withdrawn and request.status not in WITHDRAWABLE:
+        return False  # accepted meanwhile: a service that accepted a request keeps it (as its worklist does)
     for field, value in domain.outcome_changes(event).items():
         setattr(request, field, value)
     session.add(request)
@@ -207,6 +261,35 @@ def _child_for(session: Session, identity: Identity, resolution: Resolution, now
     session.add(child)
     session.flush()
     return child.id
+
+
+def _decided(session: Session, record: ReferralRecord, event: TriageDecided | TriageOverridden,
+             decision: dict[str, Any]) -> None:
+    """`event` becomes the referral's decision in force; an emergency starts its 4-hour clock."""
+    record.status, record.outcome, record.decision = ReferralStatus.decided, event.outcome.value, decision
+    record.decided_at, record.decision_event_id = event.decided_at, event.event_id
+    record.emergency_due_at = record.emergency_due_at or domain.emergency_due(event.outcome.value, event.decided_at)
+    session.add(record)
+
+
+def _new_routes(session: Session, event: TriageDecided | TriageOverridden) -> list[Route]:
+    """Intake's copy of each route of `event` not seen before; returns those routes."""
+    added = []
+    for route in event.routes:
+        if route.service_request_id is None or session.get(ServiceRequestRecord, route.service_request_id):
+            continue
+        session.add(ServiceRequestRecord(
+            id=route.service_request_id, referral_id=event.referral_id, child_id=event.child_id,
+            service=route.service.value, pathway=route.pathway, priority=route.priority.value, due_by=route.due_by,
+            held=route.held, status=RequestStatus.created, redirect_of=getattr(event, "redirect_of", None),
+        ))
+        added.append(route)
+    return added
+
+
+def _requests_of(session: Session, referral_id: uuid.UUID) -> dict[uuid.UUID, ServiceRequestRecord]:
+    query = select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == referral_id)
+    return {r.id: r for r in session.exec(query.order_by(col(ServiceRequestRecord.due_by))).all()}
 
 
 def _note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:

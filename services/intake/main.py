@@ -14,6 +14,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, Referral, ServiceOutcome, TriageDecided
+from schemas.events import EmergencyUnanswered, TriageOverridden
 from services.common.broker import group_lag, make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine, session_scope
@@ -26,7 +27,11 @@ from services.intake.children_routes import router as duplicate_children_routes
 
 log = get_logger("frontdoor.intake")
 REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up
-CONSUMES: dict[str, Handler] = {"triage.decided": handlers.apply_decision, "service_request.*": handlers.apply_outcome}
+CONSUMES: dict[str, Handler] = {
+    "triage.decided": handlers.apply_decision, "triage.overridden": handlers.apply_override,
+    "service_request.*": handlers.apply_outcome,
+    "referral.emergency_unanswered": handlers.ignore,  # the front-door queue's own clock; nothing to keep here
+}
 REDRIVEN = Counter("frontdoor_intake_redriven_referrals",
                    "Referrals still undecided long after publishing, whose event was published again")
 
@@ -51,8 +56,9 @@ def build_router(settings: Settings, engine: Engine) -> KafkaRouter:
     """The consumer of decisions and service outcomes (group and processed-id name "intake")."""
     router = consumer_router()
     event_consumer(router, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine, group="intake",
-                   consumer="intake", handlers=CONSUMES, models=(TriageDecided, ServiceOutcome),
-                   title="triage.decided and service outcomes (intake)")
+                   consumer="intake", handlers=CONSUMES,
+                   models=(TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome),
+                   title="triage.decided, triage.overridden and service outcomes (intake)")
     return router
 
 

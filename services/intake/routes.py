@@ -22,13 +22,14 @@ from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
 from services.common.transactions import Subject, in_transaction
-from services.intake import bulk, handlers, views
+from services.intake import bulk, handlers, overrides, views
 from services.intake.handlers import Submitted
 
 router = APIRouter()
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 Weeks = Annotated[int, Query(ge=1, le=260)]
 ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
 
@@ -142,6 +143,23 @@ def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
     writer.writerows(rows)
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+DECISION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such referral"},
+    409: {"description": "no decision yet; a request already accepted or closed; a decision still being applied"},
+    422: {"description": "a route already open, a request of another referral, a rule that did not fire"},
+}
+
+
+@router.post("/front-door/referrals/{referral_id}/decision", status_code=202, responses=DECISION_ANSWERS)
+async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecision, request: Request,
+                        by: FrontDoor) -> dict[str, str]:
+    """A person on the front door decides on a referral, or overrides its decision: sent to triage to
+    apply (202); the referral shows it once applied."""
+    row = await in_transaction(request, lambda s: handlers.decide(s, referral_id, decided, by=by, now=utcnow()),
+                               by=by, action="front_door.decide", about=subject_of)
+    return {"decision_id": str(row.id), "status": "requested"}
 
 
 @router.get("/referrals")

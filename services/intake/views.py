@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from schemas.events import RouteChange
 from services.common.auth import Principal
+from services.intake import overrides
 from services.intake.domain import ReferralNotFoundError
 from services.intake.handlers import Submitted
 from services.intake.reports import (
@@ -50,7 +52,7 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal) ->
         "client_reference": record.client_reference,
         "possible_duplicate": bool(record.possible_duplicates),
         "referral": record.referral,
-        "decision": record.decision,
+        **_decisions(session, record),
         "service_requests": [
             {
                 "service_request_id": str(r.id), "service": r.service, "pathway": r.pathway, "priority": r.priority,
@@ -64,6 +66,28 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal) ->
             {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary, "this_referral": t.referral_id == record.id}
             for t in timeline
             if t.referral_id == record.id or _same_referrer(session, t.referral_id, by)
+        ],
+    }
+
+
+def _decisions(session: Session, record: ReferralRecord) -> dict[str, Any]:
+    """The decision in force; when a person on the front door changed it, the original one (with its
+    explanation) and each person's decision: who, when, why and what changed, in words."""
+    rows = session.exec(select(FrontDoorDecision).where(FrontDoorDecision.referral_id == record.id)
+                        .order_by(col(FrontDoorDecision.decided_at))).all()
+    requests = {r.id: r for r in session.exec(
+        select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == record.id)).all()}
+    decision = record.decision
+    return {
+        "decision": {k: v for k, v in decision.items() if k != "previous"} if decision is not None else None,
+        "original_decision": overrides.original_decision(decision),
+        "front_door_decisions": [
+            {"decision_id": str(row.id), "decided_by": row.decided_by, "decided_at": row.decided_at.isoformat(),
+             "rationale": row.rationale, "disagreed_with": row.disagreed_with, "changes": row.changes,
+             "summary": "; ".join(overrides.change_words(RouteChange.model_validate(c), requests,
+                                                         done=row.applied_event_id is not None) for c in row.changes),
+             "status": "applied" if row.applied_event_id else "requested"}
+            for row in rows
         ],
     }
 
