@@ -3,15 +3,21 @@
 For the referrals a test submitted, read what the system did — the topics as an outside observer
 and each service's tables — and check, independently of the code under test:
 
-- every referral was published once and decided exactly once (one decision event id per
-  referral; the same event seen twice on the wire is a redelivery, not a second decision);
-- each decision's routes are exactly the service requests on each service's queue topic, in
-  intake's `service_requests`, and in each service's worklist — none missing, none extra;
-- the referral shows one decision on its record and one decision note on the child's timeline;
-- the Dynamic Support Register equals a fold over the decisions in the order the register
-  consumes them (per child, by offset): one entry per candidate child, created by the first
-  candidate decision, its suggested rating the highest suggested, escalation marked when a later
-  suggestion was higher, one timeline note per candidate decision;
+- every referral was published once and decided exactly once by triage (one `triage.decided` id
+  per referral; the same event seen twice on the wire is a redelivery, not a second decision);
+- a person's decisions (overrides): each `referral.override_requested` applied exactly once (one
+  `triage.overridden` id per request, so a referral may have any number of them), stored by
+  intake as requested and marked applied;
+- the routes of every decision (triage's and a person's) are exactly the service requests on each
+  service's queue topic, in intake's `service_requests`, and in each service's worklist — none
+  missing, none extra; a request withdrawn (`service_request.withdrawn`) is one of them, withdrawn
+  once, and shows as withdrawn in intake and in its worklist (and no other request does);
+- the referral shows one decision on its record and one decision note on the child's timeline
+  (and at most one note per person's decision);
+- the Dynamic Support Register equals a fold over the decisions (a person's too) in the order the
+  register consumes them (per child, by offset): one entry per candidate child, created by the
+  first candidate decision, its suggested rating the highest suggested, escalation marked when a
+  later suggestion was higher, one timeline note per candidate decision;
 - every consumer recorded each event once; nothing is left unpublished in any outbox.
 
 `lost` counts what should exist and does not; `duplicated` what exists more than once or should
@@ -28,23 +34,27 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, queue_topic
+from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
 from services.common.db import make_engine
 from services.common.tables import OutboxMessage
 from services.dsr.tables import DsrEntry, DsrTimelineItem
-from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
+from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 from services.worklists.tables import WorklistItem
 from tests.kafka_tools import read_topic
 
 SEVERITY = {None: 0, "green": 1, "amber": 2, "red": 3, "blue": 4}
+DECIDED, OVERRIDDEN, WITHDRAWN = "triage.decided", "triage.overridden", "service_request.withdrawn"
+REGISTER_NOTES = ("referral", "front_door")  # the register's timeline kinds for triage's and a person's decisions
 
 
 @dataclass
 class Report:
     referrals: int = 0
     decisions: int = 0
+    overrides: int = 0  # decisions made by a person (triage.overridden)
     service_requests: int = 0
+    withdrawn: int = 0
     dsr_entries: int = 0
     wire_records: int = 0  # records read on the checked topics, redeliveries included
     redelivered: int = 0  # records whose event id was already seen on that topic
@@ -56,7 +66,8 @@ class Report:
         return not self.lost and not self.duplicated
 
     def summary(self) -> str:
-        return (f"{self.referrals} referrals, {self.decisions} decisions, {self.service_requests} service requests, "
+        return (f"{self.referrals} referrals, {self.decisions} decisions (and {self.overrides} by a person), "
+                f"{self.service_requests} service requests ({self.withdrawn} withdrawn), "
                 f"{self.dsr_entries} DSR entries; {self.wire_records} records read, {self.redelivered} redelivered; "
                 f"lost {len(self.lost)}, duplicated {len(self.duplicated)}")
 
@@ -85,26 +96,36 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     wanted = {str(r) for r in referral_ids}
     report = Report(referrals=len(wanted))
 
-    submissions = [e for e in await events_on(bootstrap, TOPIC_SUBMITTED, report)
-                   if e["event_type"] == "referral.submitted" and e["referral_id"] in wanted]
+    on_submitted = [e for e in await events_on(bootstrap, TOPIC_SUBMITTED, report) if e.get("referral_id") in wanted]
+    submissions = [e for e in on_submitted if e["event_type"] == "referral.submitted"]
+    requested = {e["event_id"]: e["referral_id"] for e in on_submitted
+                 if e["event_type"] == "referral.override_requested"}
     submitted = Counter(e["referral_id"] for e in submissions)
     at = {e["referral_id"]: e["_at"] for e in submissions}
     report.lost += [f"referral {r} never published" for r in wanted - set(submitted)]
     report.duplicated += [f"referral {r} published as {n} events" for r, n in submitted.items() if n > 1]
 
-    decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report) if e["referral_id"] in wanted]
-    firsts = Counter(e["referral_id"] for e in decisions if e.get("redirect_of") is None)
+    decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report)  # a person's too, in consumption order
+                 if e.get("referral_id") in wanted and e["event_type"] in (DECIDED, OVERRIDDEN)]
+    firsts = Counter(e["referral_id"] for e in decisions if e["event_type"] == DECIDED and e.get("redirect_of") is None)
     report.decisions = sum(firsts.values())
     report.lost += [f"referral {r} never decided (submitted at partition {at[r][0]}, offset {at[r][1]})" if r in at
                     else f"referral {r} never decided" for r in wanted - set(firsts)]
     report.duplicated += [f"referral {r} decided {n} times (distinct decision events)"
                           for r, n in firsts.items() if n > 1]
+    _check_overrides(report, requested, [e for e in decisions if e["event_type"] == OVERRIDDEN])
 
     expected: dict[str, dict[str, str]] = defaultdict(dict)  # service -> request id -> referral id
     for decision in decisions:
         for route in decision["routes"]:
             expected[route["service"]][route["service_request_id"]] = decision["referral_id"]
     report.service_requests = sum(len(v) for v in expected.values())
+    all_expected = {rid for reqs in expected.values() for rid in reqs}
+    withdrawn = Counter(e["service_request_id"] for e in await events_on(bootstrap, TOPIC_OUTCOMES, report)
+                        if e["event_type"] == WITHDRAWN and e["referral_id"] in wanted)
+    report.withdrawn = len(withdrawn)
+    report.duplicated += [f"request {r} withdrawn but in no decision" for r in set(withdrawn) - all_expected]
+    report.duplicated += [f"request {r} withdrawn {n} times" for r, n in withdrawn.items() if n > 1]
 
     for service in Service:
         queued = Counter(e["service_request_id"] for e in await events_on(bootstrap, queue_topic(service), report)
@@ -114,10 +135,33 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            _check_tables(session, report, wanted, expected, decisions)
+            _check_tables(session, report, wanted, expected, decisions, set(withdrawn))
+            _check_front_door(session, report, wanted, requested)
     finally:
         engine.dispose()
     return report
+
+
+def _check_overrides(report: Report, requested: dict[str, str], overrides: list[dict[str, Any]]) -> None:
+    """Each person's decision requested is applied once in effect (one triage.overridden id each)."""
+    asked, applied = Counter(requested.values()), Counter(e["referral_id"] for e in overrides)
+    report.overrides = len(overrides)
+    report.lost += [f"referral {r}: {n} decisions by a person requested, {applied[r]} applied"
+                    for r, n in asked.items() if applied[r] < n]
+    report.duplicated += [f"referral {r}: {n} decisions by a person applied, {asked[r]} requested"
+                          for r, n in applied.items() if n > asked[r]]
+
+
+def _check_front_door(session: Session, report: Report, wanted: set[str], requested: dict[str, str]) -> None:
+    """Intake stored each person's decision it sent, and marked it applied once triage's came back."""
+    rows = session.exec(select(FrontDoorDecision).where(col(FrontDoorDecision.referral_id).in_(_uuids(wanted)))).all()
+    stored = {str(r.id) for r in rows}
+    report.lost += [f"decision by a person {d} (referral {r}) not stored by intake"
+                    for d, r in requested.items() if d not in stored]
+    report.lost += [f"decision by a person {r.id} (referral {r.referral_id}) never published"
+                    for r in rows if str(r.id) not in requested]
+    report.lost += [f"decision by a person {r.id} (referral {r.referral_id}) not marked applied"
+                    for r in rows if r.applied_event_id is None]
 
 
 def _compare(report: Report, where: str, expected: set[str], found: Counter[str]) -> None:
@@ -130,8 +174,16 @@ def _uuids(values: set[str]) -> list[uuid.UUID]:
     return [uuid.UUID(v) for v in values]
 
 
+def _check_withdrawn(report: Report, where: str, withdrawn: set[str], statuses: dict[str, str]) -> None:
+    """The requests withdrawn show as withdrawn, and no other request does."""
+    report.lost += [f"{where}: request {r} not withdrawn (it is {statuses[r]})"
+                    for r in withdrawn & set(statuses) if statuses[r] != "withdrawn"]
+    report.duplicated += [f"{where}: request {r} withdrawn with no withdrawal"
+                          for r, status in statuses.items() if status == "withdrawn" and r not in withdrawn]
+
+
 def _check_tables(session: Session, report: Report, wanted: set[str], expected: dict[str, dict[str, str]],
-                  decisions: list[dict[str, Any]]) -> None:
+                  decisions: list[dict[str, Any]], withdrawn: set[str]) -> None:
     ids = _uuids(wanted)
     records = session.exec(select(ReferralRecord).where(col(ReferralRecord.id).in_(ids))).all()
     report.lost += [f"referral {r} not stored by intake" for r in wanted - {str(r.id) for r in records}]
@@ -140,14 +192,21 @@ def _check_tables(session: Session, report: Report, wanted: set[str], expected: 
     notes = Counter(str(t.referral_id) for t in session.exec(
         select(TimelineItem).where(col(TimelineItem.referral_id).in_(ids), TimelineItem.kind == "decision")).all())
     report.duplicated += [f"referral {r}: {n} decision notes on the timeline" for r, n in notes.items() if n > 1]
+    by_person = Counter(d["referral_id"] for d in decisions if d["event_type"] == OVERRIDDEN)
+    person_notes = Counter(str(t.referral_id) for t in session.exec(select(TimelineItem).where(
+        col(TimelineItem.referral_id).in_(ids), TimelineItem.kind == "front_door_decision")).all())
+    report.duplicated += [f"referral {r}: {n} notes of a person's decision on the timeline, {by_person[r]} decisions"
+                          for r, n in person_notes.items() if n > by_person[r]]
 
     all_expected = {rid: s for s, reqs in expected.items() for rid in reqs}
     requests = session.exec(select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(ids))).all()
     _compare(report, "intake service_requests", set(all_expected), Counter(str(r.id) for r in requests))
+    _check_withdrawn(report, "intake service_requests", withdrawn, {str(r.id): r.status for r in requests})
     items = session.exec(select(WorklistItem).where(col(WorklistItem.referral_id).in_(ids))).all()
     for service in Service:
         _compare(report, f"{service.value} worklist", set(expected[service.value]),
                  Counter(str(i.id) for i in items if i.service == service.value))
+    _check_withdrawn(report, "worklist", withdrawn, {str(i.id): i.status for i in items})
 
     _check_register(session, report, decisions)
 
@@ -158,7 +217,8 @@ def _check_tables(session: Session, report: Report, wanted: set[str], expected: 
 
 
 def _check_register(session: Session, report: Report, decisions: list[dict[str, Any]]) -> None:
-    """The register as a fold over the candidate decisions, per child in consumption order."""
+    """The register as a fold over the candidate decisions (triage's and a person's alike), per child in
+    consumption order."""
     fold: dict[str, dict[str, Any]] = {}
     for d in decisions:
         dsr = d["dsr"]
@@ -183,7 +243,7 @@ def _check_register(session: Session, report: Report, decisions: list[dict[str, 
         by_child[str(e.child_id)].append(e)
     notes = Counter(str(t.entry_id) for t in session.exec(
         select(DsrTimelineItem).where(col(DsrTimelineItem.entry_id).in_([e.id for e in entries]),
-                                      DsrTimelineItem.kind == "referral")).all()) if entries else Counter()
+                                      col(DsrTimelineItem.kind).in_(REGISTER_NOTES))).all()) if entries else Counter()
     from services.common.ids import derived_id
 
     for child, want in fold.items():

@@ -69,7 +69,7 @@ async def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes | No
 
 GROUP_TOPICS = {
     "triage": [TOPIC_SUBMITTED], "intake": [TOPIC_DECISIONS, TOPIC_OUTCOMES], "dsr": [TOPIC_DECISIONS, TOPIC_OUTCOMES],
-    **{f"worklists.{s.value}": [queue_topic(s)] for s in Service},
+    **{f"worklists.{s.value}": [queue_topic(s)] for s in Service}, "worklists.outcomes": [TOPIC_OUTCOMES],
 }
 
 
