@@ -15,11 +15,12 @@ def colour(i: int) -> str:
     return COLOURS[i % len(COLOURS)]
 
 
-def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", width: int = 640) -> Markup:
-    """Horizontal bars, one per (label, value), each labelled with its value."""
+def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", width: int = 640,
+              label_w: int = 200) -> Markup:
+    """Horizontal bars, one per (label, value), each labelled with its value (labels right-aligned in label_w)."""
     if not bars:
         return Markup('<p class="govuk-body">No data yet.</p>')
-    row, label_w, gap = 28, 200, 8
+    row, gap = 28, 8
     top = max(v for _, v in bars) or 1
     height = len(bars) * (row + gap) + gap
     parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '

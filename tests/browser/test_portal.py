@@ -163,6 +163,10 @@ def test_a_salt_worker_accepts_the_referral(browser: Any, portal: str, shots: Pa
     page.wait_for_selector("text=Browsertest", timeout=30_000) if "Browsertest" not in page.content() else None
     page.click("a:has-text('Browsertest')")
     v.check("request")
+    shown = page.inner_text("main")
+    for code in ("school_senco", "parent_with_pr", "over_6_months", "Nhs number", "Sen status", "Consent basis"):
+        assert code not in shown, code  # words, not codes
+    assert "A parent with parental responsibility" in shown and "More than 6 months" in shown
     page.click("button:has-text('Accept')")
     v.check("accepted")
     assert "Request accepted" in page.content()
@@ -228,11 +232,15 @@ def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, port
     v = Visit(browser, portal, shots, "manager")
     v.sign_in("commissioning")
     page = v.page
-    assert page.locator("svg.app-chart").count() == 5
-    assert page.locator("table.govuk-table").count() == 5
+    assert page.locator("svg.app-chart").count() == 6
+    assert page.locator("table.govuk-table").count() == 6
+    assert page.locator("svg[aria-label='Decisions people overrode, by rule']").count() == 1
     with page.expect_download() as download:
         page.click("a:has-text('Download this data (CSV)') >> nth=2")
     assert download.value.suggested_filename == "waiting-times.csv"
+    with page.expect_download() as download:
+        page.click("a[href='/reports/disagreement.csv']")
+    assert download.value.suggested_filename == "disagreement.csv"
 
 
 def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots: Path, tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ async def reports(request: Request, user: Manager) -> Response:
                                     [(label(r["concern"]), r["count"]) for r in data["per_concern"][:CHARTED]]),
         # the most overridden rules first; the table beside it has every rule that fired
         "disagreement": charts.bar_chart("Decisions people overrode, by rule",
-                                         [(r["rule_id"], r["overridden"]) for r in data["disagreement"][:CHARTED]]),
+                                         [(r["rule_id"], r["overridden"]) for r in data["disagreement"][:CHARTED]],
+                                         label_w=280),
     }
     return render(request, "reports.html", weeks=WEEKS, charts=drawn, weekly=data["referrals_by_week"],
                   by_service=data["by_service"], waits=data["waiting_times"], breaches=data["breaches"],
