@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
+from schemas.labels import day, label
 from schemas.lifecycle import OPEN
 from schemas.referral import LONDON, age_on
 from services.common.workdays import WorkingCalendar
@@ -237,21 +238,17 @@ def _urgency(item: dict[str, Any]) -> tuple[int, datetime, str]:
 
 def _summary(reason: Reason, record: ReferralRecord) -> str:
     referral = record.referral
-    concerns = ", ".join(_words(c) for c in referral.get("concerns", ())) or "none given"
-    about = f"Concerns: {concerns}. Impact {_words(referral.get('impact', 'not given'))}"
-    about += f", for {_words(referral['duration'])}." if referral.get("duration") else "."
+    concerns = ", ".join(label(c) for c in referral.get("concerns", ())) or "none given"
+    about = f"Concerns: {concerns}. Effect on daily life: {label(referral.get('impact') or 'not given')}"
+    about += f", for {label(referral['duration']).lower()}." if referral.get("duration") else "."
     if reason == "emergency":
         return f"Emergency: no contact recorded yet. {about}"
     if reason in WORDS:
         return f"The referral {WORDS[reason]}. {about}"
     if reason == "needs_information":
-        missing = ", ".join(_words(m) for m in (record.decision or {}).get("missing", ())) or "details"
+        missing = ", ".join(label(m) for m in (record.decision or {}).get("missing", ())) or "details"
         return f"Waiting for missing information: {missing}. {about}"
     return f"This child may already be known under another record. {about}"
-
-
-def _words(code: str) -> str:
-    return str(code).replace("_", " ")
 
 
 def _age_band(born: str | None, now: datetime) -> AgeBand | None:
@@ -262,12 +259,11 @@ def _age_band(born: str | None, now: datetime) -> AgeBand | None:
 
 
 def _day(instant: datetime) -> str:
-    local = instant.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y}"
+    return day(instant)
 
 
 def _when(instant: datetime) -> str:
-    return f"{instant.astimezone(LONDON):%H:%M} on {_day(instant)}"
+    return day(instant, time=True)
 
 
 def _left(delta: timedelta) -> str:

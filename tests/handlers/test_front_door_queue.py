@@ -85,16 +85,16 @@ def test_each_reason_is_listed_most_urgent_first_with_counts_before_filtering(se
     assert answer["total"] == 6 and answer["notes"] == []
     first = answer["items"][0]
     assert first["clock"] == {"due_at": (now - HOUR).isoformat(), "overdue": True,
-                              "text": "Overdue: contact was due by 09:30 on 12 March 2026"}
-    assert answer["items"][1]["clock"]["text"] == "Contact due by 13:30 on 12 March 2026 (3 hours 0 minutes left)"
+                              "text": "Overdue: contact was due by 12 March 2026, 9:30am"}
+    assert answer["items"][1]["clock"]["text"] == "Contact due by 12 March 2026, 1:30pm (3 hours 0 minutes left)"
     assert answer["items"][1]["clock"]["overdue"] is False
     assert (first["services"], first["school"], first["age_band"], first["outcome"], first["child_id"]) == (
         ["semh"], "Example Academy", "11-15", "emergency", str(late.child_id))
-    assert first["summary"] == ("Emergency: no contact recorded yet. Concerns: anxiety, speech sounds, housing. "
-                                "Impact mild, for 1 to 6 months.")
-    assert answer["items"][2]["clock"]["text"] == "Overdue: a person was to decide by 17:00 on 5 March 2026"
+    assert first["summary"] == ("Emergency: no contact recorded yet. Concerns: Anxiety, Speech sounds, Housing. "
+                                "Effect on daily life: Mild, for 1 to 6 months.")
+    assert answer["items"][2]["clock"]["text"] == "Overdue: a person was to decide by 5 March 2026, 5pm"
     assert answer["items"][4]["clock"] == {"due_at": "2026-03-13T17:00:00+00:00", "overdue": False,
-                                           "text": "A person to decide by 17:00 on 13 March 2026"}
+                                           "text": "A person to decide by 13 March 2026, 5pm"}
     letter = answer["items"][5]
     assert letter["dead_letter"] == {"id": "0:7", "topic": "frontdoor.referrals.submitted.dlq",
                                      "original_topic": "frontdoor.referrals.submitted",
@@ -161,7 +161,7 @@ def test_information_is_chased_only_after_the_working_days_and_the_last_chase_is
     [item] = listed(session, due)["items"]
     assert item["clock"] == {"due_at": due.isoformat(), "overdue": True,
                              "text": "No answer 5 working days after information was asked for on 4 March 2026"}
-    assert item["summary"].startswith("Waiting for missing information: voice of child. Concerns:")
+    assert item["summary"].startswith("Waiting for missing information: What the child says. Concerns:")
     chase = front_door.record_chase(session, record.id, how="email", note="Asked for the child's view", by="fd-1",
                                     now=due + HOUR)
     session.commit()
