@@ -157,8 +157,11 @@ async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecisi
                         by: FrontDoor) -> dict[str, str]:
     """A person on the front door decides on a referral, or overrides its decision: sent to triage to
     apply (202); the referral shows it once applied."""
+    def about(row: Any) -> Subject:
+        return Subject(referral_id=row.referral_id, child_id=row.child_id, record_id=row.id)
+
     row = await in_transaction(request, lambda s: handlers.decide(s, referral_id, decided, by=by, now=utcnow()),
-                               by=by, action="front_door.decide", about=subject_of)
+                               by=by, action="front_door.decide", about=about)
     return {"decision_id": str(row.id), "status": "requested"}
 
 
