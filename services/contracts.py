@@ -56,6 +56,7 @@ RAW_PAYLOADS: dict[str, Any] = {
     ],
     "frontdoor.triage.decisions": TriageDecided,
     "frontdoor.service.outcomes": ServiceOutcome,
+    "frontdoor.children": Annotated[ChildMerged | ChildUnmerged, Field(discriminator="event_type")],
 }
 
 

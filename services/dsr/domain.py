@@ -160,3 +160,19 @@ WITHDRAWN_SUMMARY = "Consent withdrawn: entry closed and details suppressed"
 
 def closed_summary(reason: str) -> str:
     return f"Entry closed ({reason.replace('_', ' ')})"
+
+
+MERGED_SUMMARY = ("The front door found two records to be the same child and merged them: "
+                  "this entry moved to the surviving record")
+BOTH_OPEN = "; this child now has two open register entries and both stay open until the DSR meeting decides " \
+            "which one to close"
+OTHER_MERGED_IN_SUMMARY = ("The front door merged another record of this child into this one, with its own open "
+                           "register entry: both stay open until the DSR meeting decides which one to close")
+MERGE_UNDONE_SUMMARY = "Merge undone: the front door separated the two child records again and this entry is " \
+                       "back on its own child's record"
+OTHER_MERGE_UNDONE_SUMMARY = "Merge undone: the other register entry is back on its own child's record"
+
+
+def merged_summary(*, both_open: bool) -> str:
+    """An entry that moved to the surviving record of a merge."""
+    return MERGED_SUMMARY + (BOTH_OPEN if both_open else "")

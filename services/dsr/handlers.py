@@ -38,7 +38,10 @@ CALENDAR = WorkingCalendar()
 
 
 def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
-    return session.exec(select(DsrEntry).where(DsrEntry.child_id == child_id, col(DsrEntry.status).in_(OPEN))).first()
+    """The child's open entry; the oldest when a merge of two child records left two open (until the
+    DSR meeting closes one)."""
+    query = select(DsrEntry).where(DsrEntry.child_id == child_id, col(DsrEntry.status).in_(OPEN))
+    return session.exec(query.order_by(col(DsrEntry.created_at), col(DsrEntry.id))).first()
 
 
 def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:

@@ -1,5 +1,6 @@
-"""The DSR service put together: the meeting's API, the outbox relay, and the register's consumer
-(its own group) on triage decisions and service outcomes."""
+"""The DSR service put together: the meeting's API, the outbox relay, the register's consumer (its own
+group) on triage decisions and service outcomes, and a second group on the children topic: entries follow
+a merge of two child records and its undo."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from sqlalchemy import Engine
 
 from schemas import (
+    TOPIC_CHILDREN,
     TOPIC_DECISIONS,
     TOPIC_OUTCOMES,
+    ChildMerged,
+    ChildUnmerged,
     EmergencyUnanswered,
     ServiceOutcome,
     TriageDecided,
@@ -25,7 +29,7 @@ from services.common.runtime import service_app
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.workdays import WorkingCalendar
-from services.dsr import handlers
+from services.dsr import children, handlers
 from services.dsr.routes import router
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
@@ -34,14 +38,26 @@ HANDLERS: dict[str, Handler] = {
     "referral.emergency_unanswered": handlers.ignore, "service_request.*": handlers.apply_outcome,
 }
 MODELS = (TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome)
+CHILDREN_CONSUMER = "dsr.children"
+CHILDREN_HANDLERS: dict[str, Handler] = {
+    "child.merged": children.follow_merge, "child.unmerged": children.follow_unmerge,
+}
+CHILDREN_MODELS = (ChildMerged, ChildUnmerged)
 
 
 def build_router(settings: Settings, engine: Engine, now: Callable[[], datetime] = utcnow) -> KafkaRouter:
-    """The register's consumer: a candidate decision makes or updates an entry; an outcome goes on its timeline."""
+    """The register's consumers: a candidate decision makes or updates an entry; an outcome goes on its
+    timeline (group dsr); a merge of two child records moves the merged child's entries, its undo moves
+    them back (group dsr.children)."""
     consumer = consumer_router()
     event_consumer(
         consumer, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine, group="dsr", consumer=CONSUMER,
         handlers=HANDLERS, models=MODELS, title="triage.decided and service outcomes (dsr)", now=now,
+    )
+    event_consumer(
+        consumer, TOPIC_CHILDREN, settings=settings, engine=engine, group="dsr.children", consumer=CHILDREN_CONSUMER,
+        handlers=CHILDREN_HANDLERS, models=CHILDREN_MODELS, title="child.merged and child.unmerged (dsr.children)",
+        now=now,
     )
     return consumer
 

@@ -1,6 +1,6 @@
-"""Worklist use cases: receive a request, act on it, decide on held requests, mark breaches, and a
-front-door decision withdrawing a request. Each event goes out through the outbox, in the same
-transaction as the change it announces."""
+"""Worklist use cases: receive a request, act on it, decide on held requests, mark breaches, a
+front-door decision withdrawing a request, and two child records merged (or the merge undone). Each event
+goes out through the outbox, in the same transaction as the change it announces."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from prometheus_client import Counter
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_OUTCOMES, ServiceOutcome, ServiceRequestCreated
+from schemas import TOPIC_OUTCOMES, ChildMerged, ChildUnmerged, ServiceOutcome, ServiceRequestCreated
 from schemas.enums import OutcomeEventType, Service
 from schemas.lifecycle import NOT_YET_ACCEPTED, OUTCOME_EVENT, WITHDRAWABLE, Action, RequestStatus
 from services.common.errors import NotFoundError
@@ -73,6 +73,31 @@ def withdraw(session: Session, event: ServiceOutcome, now: datetime) -> bool:
 def ignore(session: Session, event: ServiceOutcome, now: datetime) -> bool:
     """Every other service outcome means nothing to the worklists (the worklists announced it)."""
     return False
+
+
+def follow_merge(session: Session, event: ChildMerged, now: datetime) -> bool:
+    """A person on the front door found two child records to be one child: exactly the requests the merge
+    moved follow it to the surviving record. False when none of them is here on the merged record."""
+    return _relink(session, event.service_request_ids, from_child=event.merged_id, to_child=event.survivor_id)
+
+
+def follow_unmerge(session: Session, event: ChildUnmerged, now: datetime) -> bool:
+    """The merge undone: exactly the requests it moved go back to the merged record. False when none of
+    them is here on the surviving record (never received, or already back)."""
+    return _relink(session, event.service_request_ids, from_child=event.survivor_id, to_child=event.merged_id)
+
+
+def _relink(session: Session, ids: list[uuid.UUID], *, from_child: uuid.UUID, to_child: uuid.UUID) -> bool:
+    """Only the rows still on `from_child` move, so a redelivery finds nothing to do. Nothing else of the
+    row changes (not even updated_at): an undo leaves each row exactly as it was before the merge."""
+    if not ids:
+        return False
+    items = session.exec(select(WorklistItem).where(col(WorklistItem.id).in_(ids),
+                                                    WorklistItem.child_id == from_child)).all()
+    for item in items:
+        item.child_id = to_child
+        session.add(item)
+    return bool(items)
 
 
 def item_of(session: Session, service: str, request_id: uuid.UUID) -> WorklistItem:

@@ -1,5 +1,6 @@
 """The worklists service: one consumer group per service materialising its queue, one on the service
-outcomes for the front door's withdrawals, the workers' API and the breach job, wired together."""
+outcomes for the front door's withdrawals, one on the children topic for merged child records, the
+workers' API and the breach job, wired together."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
 
-from schemas import TOPIC_OUTCOMES, ServiceOutcome, ServiceRequestCreated, queue_topic
+from schemas import (
+    TOPIC_CHILDREN,
+    TOPIC_OUTCOMES,
+    ChildMerged,
+    ChildUnmerged,
+    ServiceOutcome,
+    ServiceRequestCreated,
+    queue_topic,
+)
 from schemas.enums import Service
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -15,15 +24,17 @@ from services.common.db import make_engine, session_scope
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.worklists.handlers import ignore, mark_breaches, receive, withdraw
+from services.worklists.handlers import follow_merge, follow_unmerge, ignore, mark_breaches, receive, withdraw
 from services.worklists.routes import router
 
 OUTCOME_HANDLERS: dict[str, Handler] = {"service_request.withdrawn": withdraw, "service_request.*": ignore}
+CHILDREN_HANDLERS: dict[str, Handler] = {"child.merged": follow_merge, "child.unmerged": follow_unmerge}
 
 
 def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
-    """One broker and consumer group per service queue (<prefix>.worklists.<service>), and one on the
-    service outcomes (<prefix>.worklists.outcomes) for the requests a front-door decision withdraws."""
+    """One broker and consumer group per service queue (<prefix>.worklists.<service>), one on the
+    service outcomes (<prefix>.worklists.outcomes) for the requests a front-door decision withdraws, and
+    one on the children topic (<prefix>.worklists.children): requests follow a merge of child records."""
     brokers = []
     for svc in Service:
         queue = consumer_router()
@@ -36,6 +47,11 @@ def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
                    consumer="worklists.outcomes", handlers=OUTCOME_HANDLERS, models=(ServiceOutcome,),
                    title="service_request.withdrawn (worklists.outcomes)")
     brokers.append(make_broker(settings, client_id="frontdoor-worklists-outcomes", routers=(outcomes,)))
+    children = consumer_router()
+    event_consumer(children, TOPIC_CHILDREN, settings=settings, engine=engine, group="worklists.children",
+                   consumer="worklists.children", handlers=CHILDREN_HANDLERS, models=(ChildMerged, ChildUnmerged),
+                   title="child.merged and child.unmerged (worklists.children)")
+    brokers.append(make_broker(settings, client_id="frontdoor-worklists-children", routers=(children,)))
     return brokers
 
 
