@@ -12,6 +12,7 @@ from typing import Any
 from schemas import History, Redirect, Referral, ReferralRedirected, ReferralSubmitted, ServiceOutcome, TriageDecided
 from schemas.enums import OutcomeEventType, Service
 from schemas.events import Route
+from schemas.labels import day, label
 from schemas.lifecycle import STATUS_AFTER
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
@@ -134,30 +135,40 @@ def outcome_kind(event: ServiceOutcome) -> str:
     return event.event_type.value.removeprefix("service_request.")
 
 
+def route_words(service: str, pathway: str, priority: str | None = None, *, held: bool = False) -> str:
+    """A route in words: "Speech and language therapy, community (urgent)"."""
+    words = f"{label(service)}, {label(pathway).lower()}"
+    details = [label(priority).lower()] if priority else []
+    if held:
+        details.append("held for the safeguarding hub")
+    return words + (f" ({', '.join(details)})" if details else "")
+
+
 def submitted_text(referral: Referral) -> str:
-    return f"Referral received from a {referral.referrer.role.value.replace('_', ' ')}"
+    return f"Referral received from: {label(referral.referrer.role)}"
 
 
 def decision_text(event: TriageDecided) -> str:
-    routes = ", ".join(f"{r.service.value}/{r.pathway} ({r.priority.value}{', held' if r.held else ''})"
-                       for r in event.routes)
-    return (f"Triage: {event.outcome.value}" + (f": {routes}" if routes else "")
-            + (f"; missing {', '.join(event.missing)}" if event.missing else ""))
+    routes = "; ".join(route_words(r.service, r.pathway, r.priority, held=r.held) for r in event.routes)
+    missing = ", ".join(label(m).lower() for m in event.missing)
+    return (f"Triage decided: {label(event.outcome)}" + (f". Sent to {routes}" if routes else "")
+            + (f". Missing: {missing}" if missing else ""))
 
 
 def redirect_text(route: Route) -> str:
-    due = route.due_by.date().isoformat()
-    return f"New request at {route.service.value}/{route.pathway} ({route.priority.value}), due {due}"
+    return f"New request: {route_words(route.service, route.pathway, route.priority)}, due {day(route.due_by)}"
 
 
 def outcome_text(event: ServiceOutcome, pathway: str) -> str:
-    redirect_to = event.redirect_to.value if event.redirect_to else "?"
+    redirect_to = label(event.redirect_to) if event.redirect_to else "another service"
     text = {
-        "accepted": "accepted", "declined": "declined", "completed": "completed", "released": "released by MASH",
-        "breached": "not accepted by its due date", "redirected": f"redirected to {redirect_to}",
+        "accepted": "accepted", "declined": "declined", "completed": "completed",
+        "released": "released by the safeguarding hub (MASH)", "breached": "not accepted by its due date",
+        "redirected": f"redirected to {redirect_to}",
         "withdrawn": "withdrawn by the front door" + (f": {event.reason}" if event.reason else ""),
     }[outcome_kind(event)]
-    return f"{event.service.value}/{pathway}: {text}" + (f"; signposted: {event.signpost}" if event.signpost else "")
+    signposted = f"; signposted: {event.signpost}" if event.signpost else ""
+    return f"{route_words(event.service, pathway)}: {text}{signposted}"
 
 
 COMPLETED_TEXT = "Missing information supplied; sent to triage again"

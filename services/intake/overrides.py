@@ -17,7 +17,7 @@ from schemas.labels import label
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
 from schemas.referral import Strict
 from services.common.errors import ConflictError, DomainError, NotFoundError
-from services.intake.domain import DECISION_ENVELOPE
+from services.intake.domain import DECISION_ENVELOPE, route_words
 
 
 class PersonsDecision(Strict):
@@ -61,12 +61,6 @@ class Request(Protocol):
     due_by: datetime
     held: bool
     status: str
-
-
-def route_words(service: str, pathway: str, priority: str | None = None) -> str:
-    """A route in words: "Speech and language therapy, community (urgent)"."""
-    words = f"{label(service)}, {label(pathway).lower()}"
-    return words + (f" ({label(priority).lower()})" if priority else "")
 
 
 def fired_rules(decision: Mapping[str, Any]) -> list[str]:

@@ -34,7 +34,7 @@ def test_a_new_referral_is_stored_against_a_new_child_queued_for_triage_and_note
     assert (event.event_id, event.referral_id, event.child_id, event.correlation_id) == (
         record.event_id, record.id, record.child_id, record.id)
     assert (event.submitted_at, event.history.prior_referrals_365d, event.history.open_services) == (NOW, 0, [])
-    assert timeline(session, record) == [("submitted", "Referral received from a school senco")]
+    assert timeline(session, record) == [("submitted", "Referral received from: School SENCO")]
     assert session.exec(select(AuditEntry)).all() == []  # the route audits a submission, not the use case
 
 

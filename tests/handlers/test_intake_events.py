@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from schemas import ReferralRedirected, ServiceOutcome, TriageDecided
+from schemas.labels import day
 from services.common.consuming import apply_record, event_adapter
 from services.common.ids import derived_id
 from services.common.tables import ProcessedEvent
@@ -33,8 +34,9 @@ def test_a_decision_is_kept_on_the_referral_with_its_requests_and_noted(session:
         (semh["service_request_id"], "semh", "urgent", True, "created", None),
         (salt["service_request_id"], "salt", "routine", False, "created", None),
     ]
-    assert timeline(session, record)[-1] == ("decision", "Triage: routed: salt/community (routine), "
-                                                         "semh/community (urgent, held)")
+    assert timeline(session, record)[-1] == ("decision", (
+        "Triage decided: Routed. Sent to Speech and language therapy, community (routine); "
+        "Mental health (SEMH), community (urgent, held for the safeguarding hub)"))
 
 
 def test_a_decision_for_requests_already_kept_adds_none_again(session: Session) -> None:
@@ -50,7 +52,7 @@ def test_a_decision_that_needs_information_says_what_is_missing(session: Session
     event = decided(record, outcome="needs_information", missing=("consent", "reason"))
     assert handlers.apply_decision(session, event, NOW)
     assert (record.outcome, requests_of(session, record)) == ("needs_information", [])
-    assert timeline(session, record)[-1] == ("decision", "Triage: needs_information; missing consent, reason")
+    assert timeline(session, record)[-1] == ("decision", "Triage decided: Needs information. Missing: consent, why now")
 
 
 def test_a_redirect_decision_only_adds_the_new_request_and_notes_it(session: Session) -> None:
@@ -64,8 +66,8 @@ def test_a_redirect_decision_only_adds_the_new_request_and_notes_it(session: Ses
     assert (record.outcome, record.decision) == ("routed", first_decision)
     new = session.get(ServiceRequestRecord, counselling["service_request_id"])
     assert new is not None and (new.service, new.redirect_of) == ("counselling", salt["service_request_id"])
-    due = (NOW + 20 * DAY).date().isoformat()
-    assert timeline(session, record)[-1] == ("redirect", f"New request at counselling/community (routine), due {due}")
+    due = day(NOW + 20 * DAY)
+    assert timeline(session, record)[-1] == ("redirect", f"New request: Counselling, community (routine), due {due}")
 
 
 def test_a_decision_about_a_referral_from_elsewhere_shows_nothing_but_counts_as_handled(session: Session) -> None:
@@ -77,15 +79,16 @@ def test_a_decision_about_a_referral_from_elsewhere_shows_nothing_but_counts_as_
 
 # apply_outcome
 
+SALT = "Speech and language therapy, community"
 OUTCOMES = [
-    ("accepted", {}, {"status": "accepted", "accepted_at": NOW + DAY}, "salt/community: accepted"),
+    ("accepted", {}, {"status": "accepted", "accepted_at": NOW + DAY}, SALT + ": accepted"),
     ("declined", {"reason": "r", "signpost": "Housing advice"}, {"status": "declined"},
-     "salt/community: declined; signposted: Housing advice"),
-    ("completed", {}, {"status": "completed"}, "salt/community: completed"),
-    ("released", {}, {"status": "created", "held": False}, "salt/community: released by MASH"),
-    ("breached", {}, {"status": "created", "breached_at": NOW + DAY}, "salt/community: not accepted by its due date"),
+     SALT + ": declined; signposted: Housing advice"),
+    ("completed", {}, {"status": "completed"}, SALT + ": completed"),
+    ("released", {}, {"status": "created", "held": False}, SALT + ": released by the safeguarding hub (MASH)"),
+    ("breached", {}, {"status": "created", "breached_at": NOW + DAY}, SALT + ": not accepted by its due date"),
     ("redirected", {"reason": "fits better", "redirect_to": "counselling"}, {"status": "redirected"},
-     "salt/community: redirected to counselling"),
+     SALT + ": redirected to Counselling"),
 ]
 
 
@@ -125,7 +128,7 @@ def test_an_outcome_for_a_request_not_kept_here_changes_nothing(session: Session
     stranger = ServiceRequestRecord(id=uuid.uuid4(), referral_id=record.id, child_id=record.child_id, service="salt",
                                     pathway="community", priority="routine", due_by=NOW)
     assert handlers.apply_outcome(session, outcome(stranger, "accepted"), NOW) is True
-    assert timeline(session, record) == [("submitted", "Referral received from a school senco")]
+    assert timeline(session, record) == [("submitted", "Referral received from: School SENCO")]
 
 
 def test_through_the_kit_a_redelivered_decision_or_outcome_is_a_duplicate(engine: Engine, session: Session) -> None:

@@ -268,7 +268,8 @@ def test_a_withdrawn_request_is_closed_and_noted_with_the_reason(session: Sessio
     [request] = requests_of(session, record)
     assert handlers.apply_outcome(session, outcome(request, "withdrawn", reason=WHY), NOW) is True
     assert request.status == "withdrawn"
-    assert timeline(session, record)[-1] == ("withdrawn", f"salt/community: withdrawn by the front door: {WHY}")
+    withdrawn_text = "Speech and language therapy, community: withdrawn by the front door: " + WHY
+    assert timeline(session, record)[-1] == ("withdrawn", withdrawn_text)
 
 
 def test_a_withdrawal_of_a_request_accepted_meanwhile_changes_nothing(session: Session) -> None:

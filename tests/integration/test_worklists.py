@@ -83,8 +83,8 @@ async def test_accept_and_decline_flow_back_to_the_referral_and_timeline(stack: 
     assert declined.status_code == 200
     view = await referral_status(stack, rid, {"salt": "accepted", "early_help": "declined"})
     summaries = [t["summary"] for t in view["timeline"]]
-    assert any(s.startswith("salt/community: accepted") for s in summaries)
-    assert any("early_help/family_support: declined; signposted: Local housing advice service" in s for s in summaries)
+    assert any(s.startswith("Speech and language therapy, community: accepted") for s in summaries)
+    assert any("Early help, family support: declined; signposted: Local housing advice service" in s for s in summaries)
     again = await stack.workers.post(f"/worklists/salt/requests/{salt['service_request_id']}/accept", json={},
                                      headers=worker(stack, "salt"))
     assert again.status_code == 409
@@ -107,8 +107,8 @@ async def test_a_redirect_from_semh_to_counselling_makes_a_counselling_request_a
     hop = next(r for r in view["service_requests"] if r["service"] == "counselling")
     assert hop["redirect_of"] == semh["service_request_id"]
     summaries = [t["summary"] for t in view["timeline"]]
-    assert any("semh/early_support: redirected to counselling" in s for s in summaries)
-    assert any(s.startswith("New request at counselling/") for s in summaries)
+    assert any("Mental health (SEMH), early support: redirected to Counselling" in s for s in summaries)
+    assert any(s.startswith("New request: Counselling, ") for s in summaries)
     assert view["decision"]["routes"][0]["service"] == "semh"  # not a full re-triage: the decision stands
 
 
@@ -133,7 +133,7 @@ async def test_a_held_request_cannot_be_accepted_before_mash_releases_it(stack: 
                                         headers=worker(stack, "semh"))
     assert accepted.status_code == 200
     view = await referral_status(stack, rid, {"semh": "accepted"})
-    assert any("released by MASH" in t["summary"] for t in view["timeline"])
+    assert any("released by the safeguarding hub (MASH)" in t["summary"] for t in view["timeline"])
 
 
 async def test_every_worklist_endpoint_refuses_other_services_workers_and_referrers(stack: Stack) -> None:
