@@ -23,6 +23,7 @@ from services.common.tables import utcnow
 from services.common.transactions import NOBODY, Subject, in_transaction
 from services.intake import front_door
 from services.intake import front_door_views as views
+from services.intake import views as intake_views
 from services.intake.front_door_views import AgeBand, DeadLetterRow, Filters, Reason
 from services.intake.tables import ReferralRecord
 
@@ -87,6 +88,17 @@ async def get_queue(
                            dead_letters=letters, filters=filters)
 
     return await in_transaction(request, read, by=by, action="front_door.queue", about=NOBODY)
+
+
+@router.get("/referrals/{referral_id}")
+async def get_referral(referral_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """Any referral as the front door sees it (for a person's decision): the decision in force, the
+    original one with its explanation, people's decisions, its requests and the child's whole timeline."""
+    def read(session: Session) -> dict[str, Any]:
+        return intake_views.referral_view(session, referral_id, by=by, front_door=True)
+
+    return await in_transaction(request, read, by=by, action="front_door.read",
+                                about=lambda v: Subject(referral_id=referral_id, child_id=uuid.UUID(v["child_id"])))
 
 
 @router.post("/referrals/{referral_id}/emergency-contact", status_code=201)
