@@ -96,6 +96,40 @@ def demo_referrals(today: date) -> list[dict[str, Any]]:
     ]
 
 
+def front_door_referrals(today: date) -> dict[str, dict[str, Any]]:
+    """Referrals the rules cannot finish, so that the front-door queue has one item of each kind: an
+    emergency, one for a person to decide, one out of scope, one waiting for information (the demo
+    backdates it past the chase threshold) and a pair of records that may be the same child."""
+    born = _born(today, 6, months=2)
+    referrals = {
+        "emergency": _referral(11, today, given="Freya", family="Demo-Clark", years=14,
+                               concerns=["anxiety", "low_mood"], risks=["psychosis_signs"], impact="severe",
+                               duration="under_1_month",
+                               reason="Freya says she hears voices telling her to hurt herself and has stopped "
+                                      "eating."),
+        "manual_review": _referral(12, today, given="Harry", family="Demo-Singh", years=10, concerns=["bullying"],
+                                   impact="mild", known_services=["camhs"],
+                                   reason="Harry is being bullied on the way home; CAMHS already see him for "
+                                          "something else."),
+        "out_of_scope": _referral(13, today, given="Amelia", family="Demo-Reid", years=19, concerns=["anxiety"],
+                                  impact="mild", reason="Amelia has left college and is anxious about finding work; "
+                                                        "her former tutor asked for help."),
+        "needs_information": _referral(14, today, given="Zain", family="Demo-Ali", years=13, concerns=["low_mood"],
+                                       consent={"basis": "none", "child_aware": False},
+                                       reason="Zain has been withdrawn and tearful for weeks; the family has not "
+                                              "yet been asked about a referral."),
+        "duplicate": _referral(15, today, given="Grace", family="Demo-Wilson", years=6, concerns=["stammering"],
+                               child={"date_of_birth": born, "postcode": "SS2 6HX"},
+                               reason="Grace's stammer makes it hard for her to join in at carpet time."),
+        "duplicate_again": _referral(16, today, given="Gracie", family="Demo-Wilson", years=6,
+                                     concerns=["stammering"], child={"date_of_birth": born, "postcode": "SS2 6HX"},
+                                     reason="Gracie's stammer is worse when she is tired; the family asked the "
+                                            "school to refer again."),
+    }
+    del referrals["duplicate_again"]["child"]["nhs_number"]  # a near match: the same child, recorded differently
+    return referrals
+
+
 def sample_import_csv(rows: int, bad: int, *, today: date, seed: int = 7) -> str:
     """A realistic import file (`frontdoor import-sample`) of `rows` referrals, `bad` of them with one
     mistake each (for trials and tests)."""

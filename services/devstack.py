@@ -74,7 +74,7 @@ def run_dev(*, demo: bool) -> int:
         # the portal's seeded SENCO
         referrer_token = mint_dev_token(settings, subject="senco-seaview", roles=["referrer"])
         say(f"portal         http://127.0.0.1:{settings.portal_port}"
-            "   (sign in as a referrer, a service worker or the DSR panel)")
+            "   (sign in as a referrer, a service worker, the DSR panel or the front door)")
         say(f"intake API     {intake}   (OpenAPI docs at {intake}/docs)")
         say(f"triage health  http://127.0.0.1:{settings.triage_port}/health/ready   metrics: /metrics")
         say(f"DSR API        http://127.0.0.1:{settings.dsr_port}/docs   (token: frontdoor token --role dsr_panel)")
@@ -86,6 +86,7 @@ def run_dev(*, demo: bool) -> int:
             submit_demo(intake, referrer_token)
             show_worklists(settings)
             work_the_demo(settings)
+            seed_front_door(settings, intake)
         say("running; press Ctrl-C to stop everything")
         while not stopping:
             if any(p.poll() is not None for p in procs):
@@ -220,3 +221,66 @@ def work_the_demo(settings: Settings) -> None:
                        timeout=10)
         done.append(f"DSR review ({r.status_code})")
     say("demo work done: " + ", ".join(done))
+
+
+def seed_front_door(settings: Settings, intake: str) -> None:
+    """One item of each kind on the front-door queue: referrals the rules cannot finish (sent by the
+    seeded health visitor, so the SENCO's own list stays as it was), one waiting for information
+    backdated two weeks (past CHASE_AFTER_WORKING_DAYS), a possible duplicate pair, and a malformed
+    record on the referrals topic that triage sets aside as a dead letter."""
+    from services.demo import front_door_referrals
+
+    headers = {"Authorization": f"Bearer {mint_dev_token(settings, subject='hv-east', roles=['referrer'])}"}
+    ids = {kind: httpx.post(f"{intake}/referrals", json=body, headers=headers, timeout=10).json().get("referral_id")
+           for kind, body in front_door_referrals(date.today()).items()}
+    deadline, decided = time.monotonic() + 60, set()
+    while len(decided) < len(ids) and time.monotonic() < deadline:
+        for kind, rid in ids.items():
+            if rid and kind not in decided and httpx.get(f"{intake}/referrals/{rid}", headers=headers,
+                                                         timeout=10).json().get("decision"):
+                decided.add(kind)
+        time.sleep(0.5)
+    if ids.get("needs_information") and "needs_information" in decided:
+        _backdate(settings, ids["needs_information"], days=14)
+    asyncio.run(_publish_malformed(settings.kafka_bootstrap_servers))
+    front_door = {"Authorization": f"Bearer {mint_dev_token(settings, subject='demo-fd', roles=['front_door'])}"}
+    counts: dict[str, int] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        counts = httpx.get(f"{intake}/front-door/queue", headers=front_door, timeout=30).json().get("counts", {})
+        if counts and all(counts.values()):
+            break
+        time.sleep(1)
+    say("front-door queue: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        + "   (sign in as Dana Wright, the front-door practitioner)")
+
+
+def _backdate(settings: Settings, referral_id: str, *, days: int) -> None:
+    """Move a demo referral's dates back (demo data only), as if it had waited that long."""
+    import uuid
+    from datetime import timedelta
+
+    from services.common.db import session_scope
+    from services.intake.tables import ReferralRecord
+
+    with session_scope(make_engine(settings.database_url)) as session:
+        record = session.get(ReferralRecord, uuid.UUID(referral_id))
+        if record is not None:
+            record.decided_at = (record.decided_at or record.submitted_at) - timedelta(days=days)
+            record.submitted_at -= timedelta(days=days)
+            session.add(record)
+
+
+async def _publish_malformed(bootstrap: str) -> None:
+    """A record on the referrals topic that is not a valid event: triage sends it to the dead-letter topic."""
+    from aiokafka import AIOKafkaProducer
+
+    from schemas import TOPIC_SUBMITTED
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(TOPIC_SUBMITTED, b'{"event_type": "referral.submitted", "demo": "malformed"}',
+                                     key=b"demo-malformed")
+    finally:
+        await producer.stop()

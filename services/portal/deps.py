@@ -1,5 +1,6 @@
 """Request dependencies of the portal's routes: who is signed in, a client for the services with their
-token, rendering a page, the form, and the role aliases (`Referrer`, `Panel`, `Manager`, `Admin`, `Worker`).
+token, rendering a page, the form, and the role aliases (`Referrer`, `Panel`, `Manager`, `Admin`, `Worker`,
+`FrontDoor`).
 
 No `from __future__ import annotations` here: FastAPI must see the role aliases as objects, not strings."""
 
@@ -81,6 +82,7 @@ Panel = Annotated[User, needs(lambda u: u.role == "dsr_panel")]
 Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]
 Admin = Annotated[User, needs(lambda u: u.role == "admin")]
 Worker = Annotated[User, Depends(service_worker)]
+FrontDoor = Annotated[User, needs(lambda u: u.role == "front_door")]
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:

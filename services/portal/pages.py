@@ -63,7 +63,11 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role == "manager":
         return [{"href": "/reports", "text": "Reports"}]
     if user.role == "admin":
-        return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"}]
+        return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"},
+                {"href": "/admin/dead-letters", "text": "Events not processed"}]
+    if user.role == "front_door":
+        return [{"href": "/front-door", "text": "Front-door queue"},
+                {"href": "/front-door/duplicates", "text": "Possible duplicates"}]
     return []
 
 

@@ -27,6 +27,8 @@ class User:
             return "/reports"
         if self.role == "admin":
             return "/admin/import"
+        if self.role == "front_door":
+            return "/front-door"
         return "/sign-in"
 
 
@@ -43,5 +45,6 @@ USERS = {
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
         User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
+        User("front-door-hub", "Dana Wright", "front_door", "Practitioner, front door (children's hub)"),
     ]
 }

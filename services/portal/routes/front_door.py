@@ -1,0 +1,296 @@
+"""The front-door team's pages (role front_door): the queue of everything that needs a person, a
+referral's decision with a person's decision or override, recording emergency contact and a chase,
+and the possible duplicate children. An administrator's page lists the dead letters and replays them."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from schemas.labels import LONDON
+from services.portal.backend import BackendError, Client
+from services.portal.deps import Admin, FrontDoor, client, filled, form_data, not_found, render
+from services.portal.pages import call_or_show_again, errors_from
+
+router = APIRouter()
+
+REASONS = {"emergency": "Emergency not answered", "manual_review": "For a person to decide",
+           "out_of_scope": "Out of scope", "needs_information": "Waiting for information",
+           "possible_duplicate": "Possible duplicate child", "dead_letter": "Could not be processed"}
+FIELD_IDS = {"contacted_at": "contacted_at-day"}
+AGE_BANDS = ("0-4", "5-10", "11-15", "16-18", "19-25")
+# The routes a person may add: each service's pathways in the reference policy.
+ROUTES = [("safeguarding", "mash"), ("safeguarding", "allocated_social_worker"), ("semh", "crisis"),
+          ("semh", "camhs"), ("semh", "mhst"), ("semh", "early_support"), ("counselling", "individual"),
+          ("counselling", "family"), ("salt", "community"), ("salt", "dysphagia"), ("salt", "existing_team"),
+          ("early_help", "family_support"), ("early_help", "existing_team")]
+DONE = {"decision": "Your decision was sent. The referral shows it once it has been applied.",
+        "contact": "Emergency contact recorded. The referral has left the queue.",
+        "chase": "Chase recorded. The referrer sees that the front door contacted them.",
+        "different": "Recorded as different children. This pair will not be flagged again.",
+        "undone": "The merge was undone. Every record is back where it was."}
+
+
+def clock_words(due_at: str | None, now: datetime) -> str:
+    """A clock as a person reads it: "2 hours left", "overdue by 3 days"."""
+    if not due_at:
+        return "No clock"
+    seconds = (datetime.fromisoformat(due_at) - now).total_seconds()
+    size = abs(seconds)
+    if size >= 86400:
+        amount, unit = int(size // 86400), "day"
+    elif size >= 3600:
+        amount, unit = int(size // 3600), "hour"
+    else:
+        amount, unit = max(1, int(size // 60)), "minute"
+    span = f"{amount} {unit}{'s' if amount != 1 else ''}"
+    return f"{span} left" if seconds > 0 else f"overdue by {span}"
+
+
+@router.get("/front-door", response_class=HTMLResponse)
+async def queue(request: Request, user: FrontDoor) -> Response:
+    params = request.query_params
+    wanted = {k: v for k in ("reason", "service", "school", "age_band") if (v := params.get(k, "").strip())}
+    answer = await client(request, user).call("intake", "GET", "/front-door/queue", params=wanted)
+    now = datetime.now(LONDON)
+    for item in answer["items"]:
+        item["clock_words"] = clock_words(item["clock"]["due_at"], now)
+    return render(request, "front_door_queue.html", queue=answer, wanted=wanted, reasons=REASONS,
+                  age_bands=AGE_BANDS, errors=[], done=DONE.get(params.get("done", "")))
+
+
+async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | None:
+    try:
+        view: dict[str, Any] = await api.call("intake", "GET", f"/front-door/referrals/{referral_id}")
+    except BackendError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return view
+
+
+def decision_page(request: Request, view: dict[str, Any], *, status: int = 200,
+                  errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None) -> Response:
+    return render(request, "front_door_referral.html", status, referral=view, errors=errors or [], form=form or {},
+                  routes=ROUTES, done=DONE.get(request.query_params.get("done", "")))
+
+
+@router.get("/front-door/referrals/{referral_id}", response_class=HTMLResponse)
+async def referral(request: Request, referral_id: uuid.UUID, user: FrontDoor) -> Response:
+    view = await referral_of(client(request, user), referral_id)
+    if view is None:
+        return not_found(request, "Referral not found", "There is no referral with this reference.")
+    return decision_page(request, view)
+
+
+def change_of(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The one change the form asks for, or what the person still has to choose (the portal checks only
+    that each field the change needs was chosen; the rules are intake's)."""
+    kind = form.get("kind", "")
+    if kind == "add_route":
+        service, _, pathway = form.get("add-route", "").partition(":")
+        change = {"kind": kind, "service": service, "pathway": pathway, "priority": form.get("add-priority")}
+        missing = [("add-route", "Choose the service and pathway"), ("add-priority", "Choose the priority")]
+    elif kind == "withdraw_route":
+        change = {"kind": kind, "service_request_id": form.get("withdraw-request")}
+        missing = [("withdraw-request", "Choose the request to withdraw")]
+    elif kind == "change_priority":
+        change = {"kind": kind, "service_request_id": form.get("change-request"),
+                  "priority": form.get("change-priority")}
+        missing = [("change-request", "Choose the request"), ("change-priority", "Choose the new priority")]
+    elif kind == "close":
+        change = {"kind": kind, "signpost": form.get("close-signpost")}
+        missing = [("close-signpost", "Say where the family should go instead")]
+    else:
+        return None, [{"text": "Choose what you want to change", "href": "#kind"}]
+    errors = [{"text": text, "href": f"#{field}"} for field, text in missing if not form.get(field)]
+    return (None if errors else change), errors
+
+
+@router.post("/front-door/referrals/{referral_id}/decision", response_class=HTMLResponse)
+async def decide(request: Request, referral_id: uuid.UUID, user: FrontDoor) -> Response:
+    raw = await form_data(request)
+    form: dict[str, Any] = filled(raw)
+    form["disagreed_with"] = [v for v in raw.get("disagreed_with", []) if v]
+    api = client(request, user)
+    view = await referral_of(api, referral_id)
+    if view is None:
+        return not_found(request, "Referral not found", "There is no referral with this reference.")
+    change, errors = change_of(form)
+    if len(form.get("rationale", "")) < 10:
+        errors.append({"text": "Give your reasons for this decision, in at least 10 characters", "href": "#rationale"})
+    if errors:
+        return decision_page(request, view, status=422, errors=errors, form=form)
+    body = {"rationale": form["rationale"], "disagreed_with": form["disagreed_with"], "changes": [change]}
+
+    async def again(exc: BackendError) -> Response:
+        shown = await referral_of(api, referral_id) or view
+        found = errors_from(exc, name=None, href=lambda f: "#rationale" if f == "rationale" else "#kind",
+                            otherwise="#kind")
+        return decision_page(request, shown, status=exc.status, errors=found, form=form)
+
+    return await call_or_show_again(api.call("intake", "POST", f"/front-door/referrals/{referral_id}/decision",
+                                             json=body),
+                                    done=f"/front-door/referrals/{referral_id}?done=decision", again=again)
+
+
+def contact_time(form: dict[str, str]) -> datetime | None:
+    """The date and time of contact typed in the form, in UK time; None if it is not a real one."""
+    try:
+        hour, _, minute = form.get("contact-time", "").replace(".", ":").partition(":")
+        return datetime(int(form.get("contacted_at-year", "")), int(form.get("contacted_at-month", "")),
+                        int(form.get("contacted_at-day", "")), int(hour), int(minute or 0), tzinfo=LONDON)
+    except ValueError:
+        return None
+
+
+@router.get("/front-door/referrals/{referral_id}/{form_name}", response_class=HTMLResponse)
+async def record_page(request: Request, referral_id: uuid.UUID, form_name: str, user: FrontDoor) -> Response:
+    if form_name not in ("emergency-contact", "chase"):
+        return not_found(request)
+    view = await referral_of(client(request, user), referral_id)
+    if view is None:
+        return not_found(request, "Referral not found", "There is no referral with this reference.")
+    now = datetime.now(LONDON)
+    form = {"contacted_at-day": str(now.day), "contacted_at-month": str(now.month),
+            "contacted_at-year": str(now.year), "contact-time": f"{now:%H:%M}"}
+    return render(request, f"front_door_{form_name.replace('-', '_')}.html", referral=view, errors=[], form=form)
+
+
+@router.post("/front-door/referrals/{referral_id}/{form_name}", response_class=HTMLResponse)
+async def record(request: Request, referral_id: uuid.UUID, form_name: str, user: FrontDoor) -> Response:
+    if form_name not in ("emergency-contact", "chase"):
+        return not_found(request)
+    form = filled(await form_data(request))
+    api = client(request, user)
+    template = f"front_door_{form_name.replace('-', '_')}.html"
+    errors: list[dict[str, str]] = []
+    if form_name == "emergency-contact":
+        when = contact_time(form)
+        body = {"contacted": form.get("contacted", ""), "how": form.get("how", ""), "note": form.get("note")}
+        if len(body["contacted"]) < 2:
+            errors.append({"text": "Say who was contacted (a role, for example 'Mother' or 'Social worker')",
+                           "href": "#contacted"})
+        if not body["how"]:
+            errors.append({"text": "Choose how contact was made", "href": "#how"})
+        if when is None:
+            errors.append({"text": "Enter the date and time of contact, for example 25 11 2026 and 14:30",
+                           "href": "#contacted_at"})
+        else:
+            body["contacted_at"] = when.isoformat()
+    else:
+        body = {"how": form.get("how", ""), "note": form.get("note")}
+        if not body["how"]:
+            errors.append({"text": "Choose how the referrer was contacted", "href": "#how"})
+
+    async def again(exc: BackendError | None) -> Response:
+        view = await referral_of(api, referral_id)
+        if view is None:
+            return not_found(request, "Referral not found", "There is no referral with this reference.")
+        shown = errors if exc is None else errors_from(
+            exc, name=None, href=lambda f: "#" + FIELD_IDS.get(f, f), otherwise="#how")
+        return render(request, template, 422 if exc is None else exc.status, referral=view, errors=shown, form=form)
+
+    if errors:
+        return await again(None)
+    body = {k: v for k, v in body.items() if v is not None}
+    done = "contact" if form_name == "emergency-contact" else "chase"
+    return await call_or_show_again(api.call("intake", "POST", f"/front-door/referrals/{referral_id}/{form_name}",
+                                             json=body),
+                                    done=f"/front-door?{urlencode({'done': done})}", again=again)
+
+
+@router.get("/front-door/duplicates", response_class=HTMLResponse)
+async def duplicates(request: Request, user: FrontDoor) -> Response:
+    pairs = await client(request, user).call("intake", "GET", "/front-door/duplicates")
+    params = request.query_params
+    return render(request, "front_door_duplicates.html", pairs=pairs, errors=[], merged=params.get("merged"),
+                  done=DONE.get(params.get("done", "")), form={})
+
+
+@router.post("/front-door/duplicates/{action}", response_class=HTMLResponse)
+async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Response:
+    if action not in ("merge", "different"):
+        return not_found(request)
+    form = filled(await form_data(request))
+    api = client(request, user)
+    pair = form.get("pair", "")
+    child_a, _, child_b = pair.partition(":")
+    errors: list[dict[str, str]] = []
+    if action == "merge":
+        survivor = form.get("survivor", "")
+        body = {"survivor_id": survivor, "merged_id": child_b if survivor == child_a else child_a,
+                "reason": form.get("reason", "")}
+        if survivor not in (child_a, child_b):
+            errors.append({"text": "Choose which record to keep", "href": f"#survivor-{pair_id(pair)}"})
+        if len(body["reason"]) < 10:
+            errors.append({"text": "Say why these are the same child, in at least 10 characters",
+                           "href": f"#reason-{pair_id(pair)}"})
+    else:
+        body = {"child_a": child_a, "child_b": child_b, **({"reason": form["reason"]} if "reason" in form else {})}
+
+    async def again(exc: BackendError | None) -> Response:
+        pairs = await api.call("intake", "GET", "/front-door/duplicates")
+        shown = errors if exc is None else errors_from(exc, name=None, href=f"#pair-{pair_id(pair)}",
+                                                       otherwise=f"#pair-{pair_id(pair)}")
+        return render(request, "front_door_duplicates.html", 422 if exc is None else exc.status, pairs=pairs,
+                      errors=shown, merged=None, done=None, form=form)
+
+    if errors:
+        return await again(None)
+
+    def merged(answer: dict[str, Any]) -> Response:
+        return RedirectResponse(f"/front-door/duplicates?merged={answer['merge_id']}", status_code=303)
+
+    return await call_or_show_again(api.call("intake", "POST", f"/front-door/duplicates/{action}", json=body),
+                                    done=merged if action == "merge" else "/front-door/duplicates?done=different",
+                                    again=again, refusals=(404, 409, 422))
+
+
+@router.post("/front-door/duplicates/merges/{merge_id}/undo", response_class=HTMLResponse)
+async def undo_merge(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> Response:
+    api = client(request, user)
+
+    async def again(exc: BackendError) -> Response:
+        pairs = await api.call("intake", "GET", "/front-door/duplicates")
+        errors = errors_from(exc, name=None, href="#pairs", otherwise="#pairs")
+        return render(request, "front_door_duplicates.html", exc.status, pairs=pairs, errors=errors, merged=None,
+                      done=None, form={})
+
+    return await call_or_show_again(api.call("intake", "POST", f"/front-door/duplicates/merges/{merge_id}/undo"),
+                                    done="/front-door/duplicates?done=undone", again=again, refusals=(404, 409))
+
+
+def pair_id(pair: str) -> str:
+    return pair.replace(":", "-")
+
+
+@router.get("/admin/dead-letters", response_class=HTMLResponse)
+async def dead_letters(request: Request, user: Admin) -> Response:
+    answer = await client(request, user).call("intake", "GET", "/front-door/dead-letters")
+    return render(request, "front_door_dead_letters.html", answer=answer, errors=[], replayed=None)
+
+
+@router.post("/admin/dead-letters/replay", response_class=HTMLResponse)
+async def replay(request: Request, user: Admin) -> Response:
+    raw = await form_data(request)
+    ids, topic = [v for v in raw.get("id", []) if v], raw.get("topic", [""])[0]
+    api = client(request, user)
+    errors: list[dict[str, str]] = []
+    replayed = None
+    if not ids:
+        errors.append({"text": "Choose at least one dead letter to replay", "href": "#letters"})
+    else:
+        try:
+            replayed = await api.call("intake", "POST", "/front-door/dead-letters/replay",
+                                      json={"topic": topic, "ids": ids})
+        except BackendError as exc:
+            if exc.status not in (422, 503):
+                raise
+            errors = errors_from(exc, name=None, href="#letters", otherwise="#letters")
+    answer = await api.call("intake", "GET", "/front-door/dead-letters")
+    return render(request, "front_door_dead_letters.html", 422 if errors else 200, answer=answer, errors=errors,
+                  replayed=replayed)
