@@ -68,6 +68,8 @@ async def test_a_withdrawn_request_leaves_the_worklist_once_and_an_accepted_one_
     accepted = await stack.workers.post(f"/worklists/early_help/requests/{help_.id}/accept", json={},
                                         headers=worker(stack, "early_help"))
     assert accepted.status_code == 200
+    # A person can only withdraw what intake shows (intake has the decision and the acceptance by then).
+    await referral_status(stack, rid, {"salt": "created", "early_help": "accepted"})
     # The accepted request's withdrawal first, on the same partition (same child): once the SALT one is
     # applied, the other has been handled too.
     too_late, withdrawn = withdrawal(help_), withdrawal(salt)
