@@ -1,0 +1,223 @@
+"""The front-door team's pages in a real browser, against the whole stack as `make run DEMO=1` starts
+it (the demo puts one item of each kind on the queue): the queue with its counts, filters and clocks,
+a person's decision on a manual_review referral (and a refusal shown in the error summary), an override
+of an emergency's priority, the emergency contact record, a chase, the duplicate review (merge, undo,
+different children), the administrator's dead letters, and the roles kept apart. Every page is scanned
+with axe-core (no serious or critical violations); screenshots go to test-artifacts/front_door/."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.test_portal import Visit, browser, portal  # noqa: F401  # the stack and Chromium fixtures
+
+pytestmark = pytest.mark.integration
+REASONS = ("emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate", "dead_letter")
+
+
+@pytest.fixture(scope="module")
+def shots(artifacts: Path) -> Path:
+    folder = artifacts / "front_door"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def hub(browser: Any, portal: str, shots: Path, who: str) -> Visit:  # noqa: F811
+    v = Visit(browser, portal, shots, who)
+    v.sign_in("front-door-hub")
+    return v
+
+
+def count(page: Any, reason: str) -> int:
+    return int(page.get_attribute(f"#counts [data-reason='{reason}']", "data-count"))
+
+
+def reload_until(v: Visit, text: str, name: str) -> Any:
+    page = v.page
+    for _ in range(40):
+        if text in page.inner_text("main"):
+            break
+        time.sleep(0.5)
+        page.reload()
+    return v.check(name)
+
+
+def test_the_queue_has_every_reason_with_its_count_clock_and_filters(
+        browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = hub(browser, portal, shots, "queue")
+    page = v.page
+    assert page.url.endswith("/front-door")
+    assert all(count(page, reason) >= 1 for reason in REASONS), [count(page, r) for r in REASONS]
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() >= len(REASONS)
+    first = rows.nth(0).inner_text()
+    assert "Emergency not answered" in first and re.search(r"\d+ (hours?|minutes?) left", first), first
+    waiting = page.locator("#queue tbody tr", has_text="Waiting for information").first.inner_text()
+    assert re.search(r"Overdue by \d+ days?", waiting), waiting  # the demo's is two weeks old
+    shown = page.inner_text("main")
+    for code in ("manual_review", "out_of_scope", "needs_information", "possible_duplicate", "low_mood"):
+        assert code not in shown, code  # words, not codes
+    page.select_option("#reason", "out_of_scope")
+    page.click("button:has-text('Apply filters')")
+    v.check("filtered")
+    assert "reason=out_of_scope" in page.url
+    tags = page.locator("#queue tbody tr td:first-child").all_inner_texts()
+    assert tags and set(tags) == {"Out of scope"}, tags
+    page.click("text=Clear filters")
+    page.select_option("#age_band", "19-25")
+    page.click("button:has-text('Apply filters')")
+    v.check("filtered-age")
+    assert "aged 19 to 25" in page.inner_text("#queue") and "aged 11 to 15" not in page.inner_text("#queue")
+
+
+def test_a_person_decides_a_manual_review_referral_and_a_refusal_is_explained(
+        browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = hub(browser, portal, shots, "decide")
+    page = v.page
+    page.locator("#queue tbody tr", has_text="For a person to decide").first.locator("a:has-text('Decide')").click()
+    v.check("manual-review")
+    assert "For the front door to decide" in page.inner_text("main")
+    page.click("button:has-text('Record decision')")  # nothing chosen: the error summary says what is missing
+    v.check("decision-errors")
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Choose what you want to change" in summary and "at least 10 characters" in summary
+    page.check("input[name='kind'][value='add_route']")
+    page.select_option("#add-route", "salt:community")
+    page.select_option("#add-priority", "routine")
+    page.fill("#rationale", "Bullying is affecting his speech in class; speech and language therapy should assess.")
+    page.click("button:has-text('Record decision')")
+    v.check("decision-sent")
+    assert "Your decision was sent" in page.inner_text("main")
+    reload_until(v, "What the rules decided first", "decision-applied")  # once triage has applied it
+    requests = page.inner_text("#requests")
+    assert "Speech and language therapy" in requests and "Community" in requests
+    assert "What the rules decided first" in page.inner_text("main")
+    page.check("input[name='kind'][value='add_route']")  # the same route again: intake refuses it (422)
+    page.select_option("#add-route", "salt:community")
+    page.select_option("#add-priority", "urgent")
+    page.fill("#rationale", "Trying to add the same service a second time.")
+    page.click("button:has-text('Record decision')")
+    v.check("decision-refused")
+    assert "already has an open request" in page.locator(".govuk-error-summary").inner_text()
+    v.go("/front-door")
+    assert count(page, "manual_review") == 0
+
+
+def test_a_person_records_emergency_contact_then_overrides_its_priority(
+        browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = hub(browser, portal, shots, "emergency")
+    page = v.page
+    before = count(page, "emergency")
+    page.locator("#queue tbody tr", has_text="Emergency not answered").first.locator(
+        "a:has-text('Record contact')").click()
+    v.check("contact-form")
+    referral = page.url.removesuffix("/emergency-contact")
+    year = page.input_value("#contacted_at-year")  # the form starts at today's date and time
+    page.fill("#contacted_at-year", "")
+    page.click("button:has-text('Record contact')")
+    v.check("contact-errors")
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Say who was contacted" in summary and "Choose how" in summary and "date and time" in summary
+    page.fill("#contacted", "Mother")
+    page.check("input[name='how'][value='phone']")
+    page.fill("#contacted_at-year", year)
+    page.click("button:has-text('Record contact')")
+    v.check("contact-recorded")
+    assert "Emergency contact recorded" in page.inner_text("main")
+    assert count(page, "emergency") == before - 1
+    page.goto(referral)  # then a person overrides the rules: urgent, not an emergency
+    v.check("emergency-referral")
+    page.check("input[name='kind'][value='change_priority']")
+    page.select_option("#change-request", index=1)
+    page.select_option("#change-priority", "urgent")
+    page.locator("input[name='disagreed_with']").first.check()
+    page.fill("#rationale", "Seen by the crisis team this morning; the risk is being managed, urgent is enough.")
+    page.click("button:has-text('Record decision')")
+    v.check("override-sent")
+    reload_until(v, "Withdrawn", "override-applied")
+    requests = page.inner_text("#requests")
+    assert "Urgent" in requests and "Withdrawn" in requests, requests
+    assert "Seen by the crisis team" in page.inner_text("#people")
+
+
+def test_a_person_records_a_chase(browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = hub(browser, portal, shots, "chase")
+    page = v.page
+    page.locator("#queue tbody tr", has_text="Waiting for information").first.locator(
+        "a:has-text('Record a chase')").click()
+    v.check("chase-form")
+    page.click("button:has-text('Record chase')")
+    v.check("chase-errors")
+    assert "Choose how the referrer was contacted" in page.locator(".govuk-error-summary").inner_text()
+    page.check("input[name='how'][value='email']")
+    page.fill("#note", "Asked the family's consent by email.")
+    page.click("button:has-text('Record chase')")
+    v.check("chase-recorded")
+    assert "Chase recorded" in page.inner_text("main")
+    row = page.locator("#queue tbody tr", has_text="Waiting for information").first.inner_text()
+    assert "last chased by email" in row, row
+
+
+def test_a_person_reviews_a_possible_duplicate(browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = hub(browser, portal, shots, "duplicates")
+    page = v.page
+    page.locator("#queue tbody tr", has_text="Possible duplicate child").first.locator("a:has-text('Review')").click()
+    v.check("pairs")
+    assert "Grace Demo-Wilson" in page.inner_text("main") and "Gracie Demo-Wilson" in page.inner_text("main")
+    assert "a similar name" in page.inner_text("main")
+    page.click("button:has-text('Same child: merge the records')")  # no choice, no reason
+    v.check("merge-errors")
+    assert "Choose which record to keep" in page.locator(".govuk-error-summary").inner_text()
+    page.locator("input[name='survivor']").first.check()
+    page.locator("textarea[name='reason']").first.fill("The school confirmed Gracie is Grace's usual name.")
+    page.click("button:has-text('Same child: merge the records')")
+    v.check("merged")
+    assert "The two records are now one child" in page.inner_text("main")
+    assert "No possible duplicates are waiting" in page.inner_text("main")
+    page.click("button:has-text('Undo this merge')")
+    v.check("unmerged")
+    assert "The merge was undone" in page.inner_text("main") and "Gracie Demo-Wilson" in page.inner_text("main")
+    page.click("button:has-text('Different children')")
+    v.check("different")
+    assert "Recorded as different children" in page.inner_text("main")
+    assert "No possible duplicates are waiting" in page.inner_text("main")
+    v.go("/front-door")
+    assert count(page, "possible_duplicate") == 0
+
+
+def test_an_administrator_sees_the_dead_letters_without_their_content(
+        browser: Any, portal: str, shots: Path) -> None:  # noqa: F811
+    v = Visit(browser, portal, shots, "dead-letters")
+    v.sign_in("fd-admin")
+    page = v.go("/admin/dead-letters")
+    letters = page.inner_text("#letters")
+    assert "frontdoor.referrals.submitted" in letters and "malformed" not in letters  # where and why, not content
+    page.click("button:has-text('Send the chosen events again')")  # nothing chosen
+    v.check("replay-errors")
+    assert "Choose at least one" in page.locator(".govuk-error-summary").inner_text()
+
+
+@pytest.mark.parametrize(
+    ("who", "forbidden"),
+    [("front-door-hub", ["/referrals", "/referrals/new", "/work/salt", "/dsr", "/reports", "/admin/import",
+                         "/admin/dead-letters"]),
+     ("senco-seaview", ["/front-door", "/front-door/duplicates"]),
+     ("worker-salt", ["/front-door", "/front-door/duplicates"]),
+     ("dsr-chair", ["/front-door"]),
+     ("commissioning", ["/front-door", "/front-door/duplicates"]),
+     ("fd-admin", ["/front-door", "/front-door/duplicates"])],
+)
+def test_the_front_door_and_the_other_roles_are_refused_each_others_pages(
+        browser: Any, portal: str, shots: Path, who: str, forbidden: list[str]) -> None:  # noqa: F811
+    v = Visit(browser, portal, shots, f"refused-{who}")
+    v.sign_in(who)
+    for path in forbidden:
+        response = v.page.goto(portal + path)
+        assert response.status == 403, (who, path)
+        assert "You cannot see this page" in v.page.content()
+    v.check("refused")
