@@ -21,13 +21,15 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import ProcessedEvent
 from services.worklists.tables import WorklistItem
-from tests.integration.test_worklists import on_worklist, referral_status, submit, worker
+from tests.factories import referral_body
+from tests.integration.test_worklists import on_worklist, worker
 from tests.invariants import Report, check
 from tests.kafka_tools import eventually, produce_raw, read_topic
 from tests.stack import Stack
 
 pytestmark = pytest.mark.integration
 PERSON = "front-door-practitioner"
+REFERRER = "withdrawn-referrer"  # a referrer of this module's own: other modules count their referrals' decisions
 RATIONALE = "Speech therapy already in place through the school"
 
 
@@ -37,6 +39,21 @@ async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[Sta
     await running.start(worklists=True)
     yield running
     await running.stop()
+
+
+async def submit(stack: Stack, **changes: Any) -> str:
+    response = await stack.submit(referral_body(child__nhs_number=..., **changes), subject=REFERRER)
+    assert response.status_code == 201
+    return str(response.json()["referral_id"])
+
+
+async def referral_status(stack: Stack, referral_id: str, want: dict[str, str]) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        view = await stack.view(referral_id, subject=REFERRER)
+        got = {r["service"]: r["status"] for r in view["service_requests"]}
+        return view if all(got.get(k) == v for k, v in want.items()) else None
+
+    return dict(await eventually(check, timeout=60))
 
 
 def stored(settings: Settings, request_id: str | uuid.UUID) -> WorklistItem | None:
