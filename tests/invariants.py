@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
 from services.common.db import make_engine
+from services.common.ids import derived_id
 from services.common.tables import OutboxMessage
 from services.dsr.tables import DsrEntry, DsrTimelineItem
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
@@ -98,8 +99,8 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
 
     on_submitted = [e for e in await events_on(bootstrap, TOPIC_SUBMITTED, report) if e.get("referral_id") in wanted]
     submissions = [e for e in on_submitted if e["event_type"] == "referral.submitted"]
-    requested = {e["event_id"]: e["referral_id"] for e in on_submitted
-                 if e["event_type"] == "referral.override_requested"}
+    asked = {e["event_id"]: e for e in on_submitted if e["event_type"] == "referral.override_requested"}
+    requested = {event_id: e["referral_id"] for event_id, e in asked.items()}
     submitted = Counter(e["referral_id"] for e in submissions)
     at = {e["referral_id"]: e["_at"] for e in submissions}
     report.lost += [f"referral {r} never published" for r in wanted - set(submitted)]
@@ -113,7 +114,8 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
                     else f"referral {r} never decided" for r in wanted - set(firsts)]
     report.duplicated += [f"referral {r} decided {n} times (distinct decision events)"
                           for r, n in firsts.items() if n > 1]
-    _check_overrides(report, requested, [e for e in decisions if e["event_type"] == OVERRIDDEN])
+    overridden = [e for e in decisions if e["event_type"] == OVERRIDDEN]
+    _check_overrides(report, requested, overridden)
 
     expected: dict[str, dict[str, str]] = defaultdict(dict)  # service -> request id -> referral id
     for decision in decisions:
@@ -126,6 +128,7 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     report.withdrawn = len(withdrawn)
     report.duplicated += [f"request {r} withdrawn but in no decision" for r in set(withdrawn) - all_expected]
     report.duplicated += [f"request {r} withdrawn {n} times" for r, n in withdrawn.items() if n > 1]
+    _check_changes(report, asked, overridden, set(withdrawn))
 
     for service in Service:
         queued = Counter(e["service_request_id"] for e in await events_on(bootstrap, queue_topic(service), report)
@@ -150,6 +153,50 @@ def _check_overrides(report: Report, requested: dict[str, str], overrides: list[
                     for r, n in asked.items() if applied[r] < n]
     report.duplicated += [f"referral {r}: {n} decisions by a person applied, {asked[r]} requested"
                           for r, n in applied.items() if n > asked[r]]
+    # and each by its own id: the one triage derives from the request's event id
+    ids = {str(derived_id(uuid.UUID(request), OVERRIDDEN)): request for request in requested}
+    found = {e["event_id"] for e in overrides}
+    report.lost += [f"decision by a person {request} (referral {requested[request]}) never applied"
+                    for applied_id, request in ids.items() if applied_id not in found]
+    report.duplicated += [f"decision {e['event_id']} by a person (referral {e['referral_id']}) applies no request"
+                          for e in overrides if e["event_id"] not in ids]
+
+
+def _check_changes(report: Report, asked: dict[str, dict[str, Any]], overrides: list[dict[str, Any]],
+                   withdrawn: set[str]) -> None:
+    """Each person's decision did what it asked, to the requests open when it was made (its `current`):
+    the requests it withdrew (or re-prioritised, or closed) withdrawn, a request for each route it added
+    (or re-prioritised), the others left open; and no request withdrawn that no decision took away."""
+    applied = {e["event_id"]: e for e in overrides}
+    taken_away: set[str] = set()
+    for request_id, ask in asked.items():
+        decision = applied.get(str(derived_id(uuid.UUID(request_id), OVERRIDDEN)))
+        if decision is None:
+            continue  # counted as lost by _check_overrides
+        open_ = {r["service_request_id"]: r for r in ask["current"]["routes"]}
+        gone: set[str] = set()  # the open requests it takes away
+        added: list[tuple[str, str, str]] = []  # the routes it adds (service, pathway, priority)
+        for change in ask["changes"]:
+            if change["kind"] == "add_route":
+                added.append((change["service"], change["pathway"], change["priority"]))
+            elif change["kind"] == "close":
+                gone, added = set(open_), []
+            elif (request := change["service_request_id"]) in open_ and request not in gone:
+                gone.add(request)
+                if change["kind"] == "change_priority":
+                    added.append((open_[request]["service"], open_[request]["pathway"], change["priority"]))
+        taken_away |= gone
+        where = f"decision by a person {request_id} (referral {ask['referral_id']})"
+        kept = {r["service_request_id"] for r in decision["routes"]}
+        new = {(r["service"], r["pathway"], r["priority"]) for r in decision["routes"]
+               if r["service_request_id"] not in open_}
+        report.lost += [f"{where}: request {r} not withdrawn" for r in gone - withdrawn]
+        report.lost += [f"{where}: route {' '.join(a)} not added" for a in added if a not in new]
+        report.lost += [f"{where}: request {r} dropped" for r in set(open_) - gone - kept]
+        report.duplicated += [f"{where}: request {r} withdrawn yet still in the decision" for r in gone & kept]
+        report.duplicated += [f"{where}: route {' '.join(a)} added but not asked for" for a in new - set(added)]
+    report.duplicated += [f"request {r} withdrawn but no decision by a person took it away"
+                          for r in withdrawn - taken_away]
 
 
 def _check_front_door(session: Session, report: Report, wanted: set[str], requested: dict[str, str]) -> None:
@@ -244,8 +291,6 @@ def _check_register(session: Session, report: Report, decisions: list[dict[str, 
     notes = Counter(str(t.entry_id) for t in session.exec(
         select(DsrTimelineItem).where(col(DsrTimelineItem.entry_id).in_([e.id for e in entries]),
                                       col(DsrTimelineItem.kind).in_(REGISTER_NOTES))).all()) if entries else Counter()
-    from services.common.ids import derived_id
-
     for child, want in fold.items():
         found = by_child.get(child, [])
         if not found:

@@ -23,10 +23,17 @@ def case_referrals() -> list[dict[str, Any]]:
     return [json.loads(p.read_text())["event"]["referral"] for p in sorted(GOLDEN.glob("*.json"))]
 
 
-def referral_bodies(*, seed: int = 7, start: int = 0, repeat_share: float = 0.1) -> Iterator[dict[str, Any]]:
-    """Endless valid bodies. `start` offsets the sample NHS numbers so runs on one database do not meet."""
+def case_referral(name: str) -> dict[str, Any]:
+    """One worked case's referral, e.g. "manual-review" (services/triage/golden/<name>.json)."""
+    return dict(json.loads((GOLDEN / f"{name}.json").read_text())["event"]["referral"])
+
+
+def referral_bodies(*, seed: int = 7, start: int = 0, repeat_share: float = 0.1,
+                    cases: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+    """Endless valid bodies. `start` offsets the sample NHS numbers so runs on one database do not meet;
+    `cases` the referrals drawn from (default every worked case; list one several times to make it common)."""
     rng = random.Random(seed)
-    cases = case_referrals()
+    cases = cases or case_referrals()
     children: list[dict[str, Any]] = []
     serial = start
     while True:
