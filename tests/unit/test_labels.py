@@ -115,3 +115,19 @@ def test_a_workers_request_page_shows_words_not_codes() -> None:
                   "Feeding and swallowing", "1 to 6 months", "4 September 2016", "25 November 2026, 5pm",
                   "Swallowing (dysphagia)", "Child in need"):
         assert words in text, words
+
+
+def test_a_withdrawn_request_page_says_who_withdrew_it_and_why() -> None:
+    item = {
+        "service_request_id": "5f1c3c1e-8d44-4c43-9a0b-1f1f2f3f4f5f", "referral_id": "x", "pathway": "community",
+        "priority": "routine", "due_by": "2026-11-25T17:00:00+00:00", "time_left": "2 working days", "overdue": False,
+        "held": False, "status": "withdrawn", "breached": False, "child": {}, "reasons": [], "details": {},
+        "outcome_reason": None, "signpost": None, "redirect_to": None,
+        "withdrawn": {"by": "fd-jones", "at": "2026-11-24T10:00:00+00:00", "reason": "Better met by early help",
+                      "summary": "Withdrawn by the front door (fd-jones): Better met by early help"},
+    }
+    html = templates().get_template("request.html").render(
+        user=None, request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})()})(), navigation=[],
+        service="salt", item=item, errors=[], done=None)
+    assert "Withdrawn by the front door (fd-jones): Better met by early help" in html
+    assert "/accept" not in html and "/complete" not in html  # nothing left to do with it
