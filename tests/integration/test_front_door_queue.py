@@ -97,6 +97,12 @@ async def test_a_manual_review_referral_reaches_the_front_door_queue(stack: Stac
     assert item["summary"].startswith("The referral needs a person to decide. Concerns: Bullying.")
     assert answer["counts"]["manual_review"] >= 1 and {i["reason"] for i in answer["items"]} == {"manual_review"}
     assert on_queue(await queue(stack, reason="emergency"), view["referral_id"]) == []
+    # A person on the front door reads the whole referral (not theirs), and the read is audited.
+    opened = await stack.client.get(f"/front-door/referrals/{view['referral_id']}",
+                                    headers=as_role(stack.settings, "front_door"))
+    assert opened.status_code == 200
+    shown = opened.json()
+    assert (shown["referral_id"], shown["decision"]["outcome"]) == (view["referral_id"], "manual_review")
 
 
 async def test_an_emergency_stays_on_the_queue_until_contact_is_recorded(stack: Stack) -> None:
@@ -249,7 +255,7 @@ async def test_only_the_front_door_reaches_its_queue_and_it_cannot_act_as_a_work
         stack: Stack, settings: Settings) -> None:
     rid = str(uuid.uuid4())
     contact = {"contacted": "GP", "how": "phone", "contacted_at": datetime.now(timezone.utc).isoformat()}
-    front_door_only = [("GET", "/front-door/queue", None),
+    front_door_only = [("GET", "/front-door/queue", None), ("GET", f"/front-door/referrals/{rid}", None),
                        ("POST", f"/front-door/referrals/{rid}/emergency-contact", contact),
                        ("POST", f"/front-door/referrals/{rid}/chase", {"how": "phone"})]
     replay = ("POST", "/front-door/dead-letters/replay", {"topic": SUBMITTED_DLQ, "ids": ["0:999999"]})
