@@ -11,7 +11,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
+from schemas import TOPIC_CHILDREN, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
 from services.common.broker import group_lag
 from services.common.settings import Settings
@@ -70,6 +70,7 @@ async def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes | No
 GROUP_TOPICS = {
     "triage": [TOPIC_SUBMITTED], "intake": [TOPIC_DECISIONS, TOPIC_OUTCOMES], "dsr": [TOPIC_DECISIONS, TOPIC_OUTCOMES],
     **{f"worklists.{s.value}": [queue_topic(s)] for s in Service}, "worklists.outcomes": [TOPIC_OUTCOMES],
+    "dsr.children": [TOPIC_CHILDREN], "worklists.children": [TOPIC_CHILDREN],
 }
 
 
