@@ -114,6 +114,9 @@ def emergency_due(outcome: str, decided_at: datetime) -> datetime | None:
     return decided_at + EMERGENCY_CLOCK if outcome == "emergency" else None
 
 
+AWAITING_DECISION = "awaiting_decision"  # the priority of a request an outcome told us of before its decision
+
+
 def outcome_changes(event: ServiceOutcome) -> dict[str, Any]:
     """What a service's outcome changes on intake's copy of the request (field -> value)."""
     changes: dict[str, Any] = {"updated_at": event.occurred_at}
@@ -137,7 +140,7 @@ def outcome_kind(event: ServiceOutcome) -> str:
 
 def route_words(service: str, pathway: str, priority: str | None = None, *, held: bool = False) -> str:
     """A route in words: "Speech and language therapy, community (urgent)"."""
-    words = f"{label(service)}, {label(pathway).lower()}"
+    words = label(service) + (f", {label(pathway).lower()}" if pathway else "")
     details = [label(priority).lower()] if priority else []
     if held:
         details.append("held for the safeguarding hub")

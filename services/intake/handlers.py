@@ -21,7 +21,6 @@ from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
 from schemas.referral import LONDON
 from services.common.auth import Principal
 from services.common.outbox import enqueue
-from services.common.tables import OutboxMessage
 from services.common.transactions import Subject, audit
 from services.intake import domain, overrides
 from services.intake.children import settled
@@ -179,10 +178,12 @@ def ignore(session: Session, event: Any, now: datetime) -> bool:
 def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
     """A service's action on a request: its status for the referrer, the child's timeline, and for a
     redirect, the referral sent back to triage for the target service only."""
-    request = session.get(ServiceRequestRecord, event.service_request_id)
     record = session.get(ReferralRecord, event.referral_id)
-    if request is None or record is None:
-        return True
+    if record is None:
+        return True  # not submitted through this intake: nothing to show
+    # An outcome can overtake its request's decision (they travel on different topics): kept on a stand-in
+    # that the decision fills in, never dropped.
+    request = session.get(ServiceRequestRecord, event.service_request_id) or _stand_in(session, record, event)
     if event.event_type is OutcomeEventType.withdrawn and request.status not in WITHDRAWABLE:
         return False  # accepted meanwhile: a service that accepted a request keeps it (as its worklist does)
     for field, value in domain.outcome_changes(event).items():
@@ -198,27 +199,6 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
         enqueue(session, redirected, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     return True
 
-
-def redrive_undecided(session: Session, *, now: datetime, after: timedelta, limit: int = 100) -> list[uuid.UUID]:
-    """Referrals whose event was published more than `after` ago and still have no decision: put
-    that same event back in the outbox (the same id, so triage decides it once in effect and every
-    consumer deduplicates). A safety net that should find nothing: a referral about a child must
-    not wait silently because a message went missing anywhere between the outbox and the
-    decision. Returns the referral ids sent again."""
-    stale = session.exec(
-        select(OutboxMessage, ReferralRecord.id)
-        .join(ReferralRecord, col(ReferralRecord.event_id) == col(OutboxMessage.id))
-        .where(ReferralRecord.status == ReferralStatus.submitted, col(OutboxMessage.published_at) < now - after)
-        .order_by(col(OutboxMessage.published_at))
-        .limit(limit)
-    ).all()
-    for row, _ in stale:
-        row.published_at, row.claimed_by, row.claimed_until = None, None, None
-        session.add(row)
-    return [referral_id for _, referral_id in stale]
-
-
-# --- what the store knows of the child ------------------------------------------------------------
 
 def _history(session: Session, child_id: uuid.UUID, at: datetime, exclude: uuid.UUID | None = None) -> History:
     """What triage needs to know of the child's past, from the store."""
@@ -276,7 +256,12 @@ def _new_routes(session: Session, event: TriageDecided | TriageOverridden) -> li
     """Intake's copy of each route of `event` not seen before; returns those routes."""
     added = []
     for route in event.routes:
-        if route.service_request_id is None or session.get(ServiceRequestRecord, route.service_request_id):
+        known = session.get(ServiceRequestRecord, route.service_request_id) if route.service_request_id else None
+        if known is not None and known.priority == domain.AWAITING_DECISION:
+            known.pathway, known.priority, known.due_by = route.pathway, route.priority.value, route.due_by
+            known.held = route.held and known.held  # a release that came first stays released
+            session.add(known)
+        if route.service_request_id is None or known is not None:
             continue
         session.add(ServiceRequestRecord(
             id=route.service_request_id, referral_id=event.referral_id, child_id=event.child_id,
@@ -285,6 +270,15 @@ def _new_routes(session: Session, event: TriageDecided | TriageOverridden) -> li
         ))
         added.append(route)
     return added
+
+
+def _stand_in(session: Session, record: ReferralRecord, event: ServiceOutcome) -> ServiceRequestRecord:
+    request = ServiceRequestRecord(
+        id=event.service_request_id, referral_id=record.id, child_id=record.child_id, service=event.service.value,
+        pathway=event.pathway or "", priority=domain.AWAITING_DECISION, due_by=event.due_by or event.occurred_at,
+        held=True, status=RequestStatus.created)
+    session.add(request)
+    return request
 
 
 def _requests_of(session: Session, referral_id: uuid.UUID) -> dict[uuid.UUID, ServiceRequestRecord]:

@@ -22,7 +22,7 @@ from services.common.logging import get_logger
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import front_door, front_door_routes, handlers, routes
+from services.intake import front_door, front_door_routes, handlers, routes, safety_net
 from services.intake.children_routes import router as duplicate_children_routes
 
 log = get_logger("frontdoor.intake")
@@ -67,7 +67,7 @@ def redrive_job(app: FastAPI, settings: Settings, engine: Engine) -> Callable[[]
     def redrive() -> int:
         after = timedelta(seconds=settings.undecided_redrive_seconds)
         with session_scope(engine) as session:
-            sent = handlers.redrive_undecided(session, now=utcnow(), after=after)
+            sent = safety_net.redrive_undecided(session, now=utcnow(), after=after)
         for referral_id in sent:
             log.warning("referral still undecided; its event published again", referral_id=str(referral_id))
         REDRIVEN.inc(len(sent))

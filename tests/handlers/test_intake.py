@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from schemas import ReferralSubmitted
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_import_csv, sample_nhs_number
-from services.intake import bulk, handlers
+from services.intake import bulk, handlers, safety_net
 from services.intake.domain import ClientReferenceReusedError, NotCompletableError, ReferralNotFoundError, fingerprint
 from services.intake.tables import Child, ReferralRecord
 from tests.handlers.conftest import NOW, principal
@@ -122,13 +122,13 @@ def test_a_referral_undecided_long_after_publishing_has_its_very_event_queued_ag
         row.published_at, row.claimed_by = NOW - timedelta(minutes=ago), "relay-1"
     session.commit()
     before = session.get(OutboxMessage, records["stuck"].event_id).payload  # type: ignore[union-attr]
-    assert handlers.redrive_undecided(session, now=NOW, after=timedelta(minutes=10)) == [records["stuck"].id]
+    assert safety_net.redrive_undecided(session, now=NOW, after=timedelta(minutes=10)) == [records["stuck"].id]
     session.commit()
     stuck = session.get(OutboxMessage, records["stuck"].event_id)
     assert stuck is not None and (stuck.published_at, stuck.claimed_by, stuck.payload) == (None, None, before)
     for name in ("recent", "decided"):
         assert session.get(OutboxMessage, records[name].event_id).published_at is not None  # type: ignore[union-attr]
-    assert handlers.redrive_undecided(session, now=NOW, after=timedelta(minutes=10)) == []
+    assert safety_net.redrive_undecided(session, now=NOW, after=timedelta(minutes=10)) == []
 
 
 # import_checked

@@ -123,12 +123,29 @@ def test_a_redirect_sends_the_referral_back_to_triage_under_an_id_derived_from_t
     assert (redirected.history.prior_referrals_365d, redirected.history.open_services) == (0, ["semh"])
 
 
-def test_an_outcome_for_a_request_not_kept_here_changes_nothing(session: Session) -> None:
+@pytest.mark.parametrize(("held", "first", "status", "held_after"), [
+    (False, ["accepted"], "accepted", False),
+    (True, ["released", "accepted"], "accepted", False),  # a release that came first stays released
+    (True, ["breached"], "created", True),
+])
+def test_an_outcome_that_overtakes_its_decision_is_kept_and_the_decision_fills_it_in(
+        session: Session, held: bool, first: list[str], status: str, held_after: bool) -> None:
+    """Outcomes and decisions travel on different topics: an outcome may reach intake first. It once was
+    recorded as processed and dropped (the referrer never saw the request accepted)."""
     record = submit(session)
-    stranger = ServiceRequestRecord(id=uuid.uuid4(), referral_id=record.id, child_id=record.child_id, service="salt",
-                                    pathway="community", priority="routine", due_by=NOW)
-    assert handlers.apply_outcome(session, outcome(stranger, "accepted"), NOW) is True
-    assert timeline(session, record) == [("submitted", "Referral received from: School SENCO")]
+    salt = route("salt", priority="urgent", held=held)
+    ahead = ServiceRequestRecord(id=salt["service_request_id"], referral_id=record.id, child_id=record.child_id,
+                                 service="salt", pathway="community", priority="urgent", due_by=NOW)
+    for kind in first:
+        assert handlers.apply_outcome(session, outcome(ahead, kind, pathway="community"), NOW) is True
+    [kept] = requests_of(session, record)
+    assert (kept.status, kept.priority) == (status, "awaiting_decision")
+    assert handlers.apply_decision(session, decided(record, salt), NOW) is True
+    [request] = requests_of(session, record)
+    assert (request.status, request.priority, request.due_by, request.held) == (status, "urgent", salt["due_by"],
+                                                                                held_after)
+    assert [text for kind, text in timeline(session, record) if kind in first][0].startswith(
+        "Speech and language therapy, community: ")
 
 
 def test_through_the_kit_a_redelivered_decision_or_outcome_is_a_duplicate(engine: Engine, session: Session) -> None:

@@ -198,7 +198,7 @@ async def test_a_referral_still_undecided_long_after_publishing_is_sent_again(cl
 
     from services.common.db import session_scope
     from services.common.tables import utcnow
-    from services.intake.handlers import redrive_undecided
+    from services.intake.safety_net import redrive_undecided
     from services.intake.tables import ReferralRecord
 
     ids = {}
