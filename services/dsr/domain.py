@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from schemas import DsrChanged, ServiceOutcome, TriageDecided, TriageOverridden
 from schemas.enums import DsrChangeType, DsrRating, OutcomeEventType
+from schemas.labels import day, label
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 from services.common.workdays import WorkingCalendar
@@ -106,26 +107,28 @@ def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now
 # --- what the timeline says -------------------------------------------------------------------
 
 def routes_text(event: TriageDecided | TriageOverridden) -> str:
-    return ", ".join(f"{r.service.value}/{r.pathway} {r.priority.value}" for r in event.routes) or "no routes"
+    routes = (f"{label(r.service)}, {label(r.pathway).lower()} ({label(r.priority).lower()})" for r in event.routes)
+    return "; ".join(routes) or "no services"
 
 
 def referred_summary(event: TriageDecided) -> str:
     """A new entry's first line."""
-    return f"Referred; triage: {event.outcome.value} ({routes_text(event)})"
+    return f"Referred; triage decided: {label(event.outcome)} ({routes_text(event)})"
 
 
 def candidate_noted_summary(event: TriageDecided, suggested: Rating | None, *, escalate: bool) -> str:
     """A further referral of a child already on the register."""
-    note = f"New referral; triage: {event.outcome.value} ({routes_text(event)}); "
+    note = f"New referral; triage decided: {label(event.outcome)} ({routes_text(event)}); "
     return note + _suggestion(suggested, escalate=escalate)
 
 
 def _suggestion(suggested: Rating | None, *, escalate: bool) -> str:
-    return f"suggested {suggested.value if suggested else 'no'} rating" + ("; escalation suggested" if escalate else "")
+    rated = f"suggested rating {label(suggested).lower()}" if suggested else "no rating suggested"
+    return rated + ("; escalation suggested" if escalate else "")
 
 
 def _decided(event: TriageOverridden) -> str:
-    return f"{event.outcome.value.replace('_', ' ')} ({routes_text(event)})"
+    return f"{label(event.outcome)} ({routes_text(event)})"
 
 
 def override_created_summary(event: TriageOverridden) -> str:
@@ -141,25 +144,25 @@ def override_noted_summary(event: TriageOverridden, suggested: Rating | None, *,
 
 def outcome_summary(event: ServiceOutcome) -> str:
     if event.event_type is OutcomeEventType.withdrawn:
-        return f"{event.service.value}: withdrawn by the front door ({event.by})"
+        return f"{label(event.service)}: withdrawn by the front door ({event.by})"
     verb = event.event_type.value.removeprefix("service_request.")
-    return f"{event.service.value}: {verb}" + (f" to {event.redirect_to.value}" if event.redirect_to else "")
+    return f"{label(event.service)}: {verb}" + (f" to {label(event.redirect_to)}" if event.redirect_to else "")
 
 
 def review_summary(new: Rating, previous: Rating | None, due: date) -> str:
-    change = f"rated {new.value}" + (f" (was {previous.value})" if previous and previous is not new else "")
-    return f"DSR review: {change}; next review {due.isoformat()}"
+    was = f" (was {label(previous).lower()})" if previous and previous is not new else ""
+    return f"DSR review: rated {label(new).lower()}{was}; next review {day(due)}"
 
 
 def consent_summary(basis: str) -> str:
-    return f"Consent recorded ({basis})"
+    return f"Consent recorded ({label(basis).lower()})"
 
 
 WITHDRAWN_SUMMARY = "Consent withdrawn: entry closed and details suppressed"
 
 
 def closed_summary(reason: str) -> str:
-    return f"Entry closed ({reason.replace('_', ' ')})"
+    return f"Entry closed ({label(reason).lower()})"
 
 
 MERGED_SUMMARY = ("The front door found two records to be the same child and merged them: "

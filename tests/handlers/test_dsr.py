@@ -116,7 +116,7 @@ def test_a_candidate_decision_creates_a_pending_entry(session: Session, consent:
     assert (entry.status, entry.suggested_rating, entry.rating, entry.given_name, entry.date_of_birth) == (
         status, "red", None, "Sam", date(2012, 5, 1))
     assert [(c.basis, c.given_by, c.reconfirm_due) for c in rows(session, DsrConsent, entry)] == consents
-    assert summaries(session, entry) == ["Referred; triage: routed (semh/community urgent)"]
+    assert summaries(session, entry) == ["Referred; triage decided: Routed (Mental health (SEMH), community (urgent))"]
     [created] = changes(session)
     assert created["event_id"] == str(derived_id(event.event_id, "dsr.entry_created", str(entry.id)))
     assert (created["event_type"], created["status"]) == ("dsr.entry_created", status)
@@ -125,9 +125,9 @@ def test_a_candidate_decision_creates_a_pending_entry(session: Session, consent:
 
 
 @pytest.mark.parametrize(("first", "second", "escalated", "suggested", "note"), [
-    ("amber", "red", True, "red", "suggested red rating; escalation suggested"),
-    ("red", "amber", False, "red", "suggested amber rating"),
-    ("amber", None, False, "amber", "suggested no rating"),
+    ("amber", "red", True, "red", "suggested rating red; escalation suggested"),
+    ("red", "amber", False, "red", "suggested rating amber"),
+    ("amber", None, False, "amber", "no rating suggested"),
 ])
 def test_a_second_candidate_is_noted_and_a_higher_one_escalates(session: Session, first: str, second: str | None,
                                                                  escalated: bool, suggested: str, note: str) -> None:
@@ -137,7 +137,8 @@ def test_a_second_candidate_is_noted_and_a_higher_one_escalates(session: Session
     reload(session, entry)
     assert (entry.escalation_suggested, entry.suggested_rating) == (escalated, suggested)
     assert entry.next_review_due == (date(2026, 3, 5) if escalated else None)  # the next working day
-    assert summaries(session, entry)[-1] == f"New referral; triage: routed (semh/community urgent); {note}"
+    routed = "Routed (Mental health (SEMH), community (urgent))"
+    assert summaries(session, entry)[-1] == f"New referral; triage decided: {routed}; {note}"
     noted = changes(session)[-1]
     assert noted["event_type"] == "dsr.candidate_noted"
     assert noted["event_id"] == str(derived_id(again.event_id, "dsr.candidate_noted", str(entry.id)))
@@ -173,9 +174,9 @@ def test_through_the_kit_only_a_candidate_is_applied_and_only_once(engine: Engin
 
 
 @pytest.mark.parametrize(("kind", "redirect_to", "summary"), [
-    ("service_request.accepted", None, "semh: accepted"),
-    ("service_request.redirected", "salt", "semh: redirected to salt"),
-    ("service_request.declined", None, "semh: declined"),
+    ("service_request.accepted", None, "Mental health (SEMH): accepted"),
+    ("service_request.redirected", "salt", "Mental health (SEMH): redirected to Speech and language therapy"),
+    ("service_request.declined", None, "Mental health (SEMH): declined"),
 ])
 def test_an_outcome_goes_on_the_open_entrys_timeline(session: Session, kind: str, redirect_to: str | None,
                                                      summary: str) -> None:
@@ -209,7 +210,7 @@ def test_a_first_review_rates_the_entry_raises_its_tasks_and_announces_the_ratin
     assert [(a.what, a.review_id) for a in rows(session, DsrAction, entry)] == [(actions[0].what, record.id)]
     assert [(c.from_rating, c.to_rating, c.by) for c in rows(session, DsrRatingChange, entry)] == [(None, "red", CHAIR)]
     assert sorted(t.kind for t in rows(session, DsrTask, entry)) == ["cetr_required", "keyworker_referral"]
-    assert summaries(session, entry)[-1] == "DSR review: rated red; next review 2026-03-11"
+    assert summaries(session, entry)[-1] == "DSR review: rated red; next review 11 March 2026"
     assert kinds(session) == ["dsr.entry_created", "dsr.rating_changed", "dsr.review_recorded"]
     rated = [c for c in changes(session) if c["event_type"] == "dsr.rating_changed"][0]
     assert rated["event_id"] == str(derived_id(record.id, "dsr.rating_changed", str(entry.id)))
@@ -217,11 +218,11 @@ def test_a_first_review_rates_the_entry_raises_its_tasks_and_announces_the_ratin
 
 
 @pytest.mark.parametrize(("second", "fields", "summary", "tasks", "events"), [
-    ("red", {}, "DSR review: rated red; next review 2026-03-11", [], ["dsr.review_recorded"]),
-    ("amber", {"keyworker": "Keyworker service"}, "DSR review: rated amber (was red); next review 2026-03-18",
+    ("red", {}, "DSR review: rated red; next review 11 March 2026", [], ["dsr.review_recorded"]),
+    ("amber", {"keyworker": "Keyworker service"}, "DSR review: rated amber (was red); next review 18 March 2026",
      ["mdt_or_cetr"], ["dsr.rating_changed", "dsr.review_recorded"]),
     ("green", {"held_on": date(2026, 3, 2), "next_review_due": date(2026, 4, 1)},
-     "DSR review: rated green (was red); next review 2026-04-01", [], ["dsr.rating_changed", "dsr.review_recorded"]),
+     "DSR review: rated green (was red); next review 1 April 2026", [], ["dsr.rating_changed", "dsr.review_recorded"]),
 ], ids=["same rating", "new rating, keyworker given", "dates given"])
 def test_a_later_review_changes_the_rating_only_when_it_differs(session: Session, second: str, fields: dict[str, Any],
                                                                 summary: str, tasks: list[str],
@@ -252,7 +253,7 @@ USE_CASES: dict[str, Callable[[Session, uuid.UUID], Any]] = {
 def test_a_closed_entry_refuses_reviews_consent_and_a_second_close(session: Session, name: str, message: str) -> None:
     entry = new_entry(session)
     handlers.close_entry(session, entry.id, reason="moved_out_of_area", by=CHAIR, clock=CLOCK)
-    assert summaries(session, entry)[-1] == "Entry closed (moved out of area)"
+    assert summaries(session, entry)[-1] == "Entry closed (moved out of the area)"
     assert kinds(session) == ["dsr.entry_closed", "dsr.entry_created"]
     assert refusal(lambda: USE_CASES[name](session, entry.id)) == (409, message)
 
@@ -270,7 +271,7 @@ def test_review_is_refused_before_consent_and_consent_opens_it(session: Session)
                                    clock=CLOCK).status == "pending_review"
     assert [(c.basis, c.given_by, c.reconfirm_due) for c in rows(session, DsrConsent, entry)] == [
         ("parent_with_pr", "Parent", date(2027, 3, 4))]
-    assert summaries(session, entry)[-1] == "Consent recorded (parent_with_pr)"
+    assert summaries(session, entry)[-1] == "Consent recorded (a parent with parental responsibility)"
     assert [(c["event_type"], c["by"]) for c in changes(session)][-1] == ("dsr.consent_changed", CHAIR)
     handlers.record_review(session, entry.id, review(), by=CHAIR, clock=CLOCK)
     assert handlers.record_consent(session, entry.id, basis="person", given_by="Sam", by=CHAIR,

@@ -51,15 +51,16 @@ def test_a_persons_decision_naming_a_candidate_creates_an_entry_saying_who_decid
     assert (entry.id, entry.status, entry.suggested_rating, entry.given_name) == (
         derived_id(event.event_id, "dsr.entry"), status, "red", "Sam")
     assert timeline(session, entry) == [
-        ("front_door", f"Referred; a person on the front door ({PERSON}) decided: routed (salt/community routine)")]
+        ("front_door", f"Referred; a person on the front door ({PERSON}) decided: "
+                       "Routed (Speech and language therapy, community (routine))")]
     [created] = changes(session)
     assert (created["event_type"], created["entry_id"], created["key"]) == (
         "dsr.entry_created", str(entry.id), str(event.child_id))
 
 
 @pytest.mark.parametrize(("first", "second", "note", "escalated"), [
-    ("amber", "amber", "suggested amber rating", False),
-    ("amber", "red", "suggested red rating; escalation suggested", True),
+    ("amber", "amber", "suggested rating amber", False),
+    ("amber", "red", "suggested rating red; escalation suggested", True),
 ])
 def test_a_persons_decision_on_a_child_on_the_register_is_noted_like_any_decision(
         session: Session, first: str, second: str, note: str, escalated: bool) -> None:
@@ -69,7 +70,7 @@ def test_a_persons_decision_on_a_child_on_the_register_is_noted_like_any_decisio
     reload(session, entry)
     assert (entry.suggested_rating, entry.escalation_suggested) == (second, escalated)
     assert timeline(session, entry)[-1] == (
-        "front_door", f"A person on the front door ({PERSON}) changed the decision: out of scope (no routes); {note}")
+        "front_door", f"A person on the front door ({PERSON}) changed the decision: Out of scope (no services); {note}")
     assert kinds(session) == ["dsr.candidate_noted", "dsr.entry_created"]
 
 
@@ -90,7 +91,8 @@ def test_a_request_the_front_door_withdrew_goes_on_the_timeline_in_plain_words(s
     entry = new_entry(session)
     event = outcome(entry.child_id, "service_request.withdrawn").model_copy(update={"by": PERSON})
     assert handlers.apply_outcome(session, event, NOW) is True
-    assert timeline(session, entry)[-1] == ("service_outcome", f"semh: withdrawn by the front door ({PERSON})")
+    withdrawn = f"Mental health (SEMH): withdrawn by the front door ({PERSON})"
+    assert timeline(session, entry)[-1] == ("service_outcome", withdrawn)
 
 
 def test_through_the_kit_a_persons_decision_applies_once_and_an_emergency_clock_is_ignored(engine: Engine,

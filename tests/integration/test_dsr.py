@@ -172,7 +172,8 @@ async def test_a_higher_suggestion_marks_escalation_and_pulls_the_review_forward
 
         async def on_timeline() -> bool:
             v = (await client.get(f"/dsr/entries/{entry.id}", headers=panel(settings))).json()
-            return any(t["kind"] == "service_outcome" and t["summary"] == "semh: accepted" for t in v["timeline"])
+            accepted = "Mental health (SEMH): accepted"
+            return any(t["kind"] == "service_outcome" and t["summary"] == accepted for t in v["timeline"])
 
         assert await eventually(on_timeline, timeout=30)
 
