@@ -49,6 +49,12 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), "
                               r"early_help (\d+)", text)
         assert worklists and all(int(n) >= 1 for n in worklists.groups()), text[-2000:]
+        # the demo puts one item of each kind on the front-door queue
+        queue_line = next((line for line in output if "front-door queue:" in line), "")
+        for reason in ("emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
+                       "dead_letter"):
+            found = re.search(rf"\b{reason} (\d+)", queue_line)
+            assert found and int(found.group(1)) >= 1, (reason, queue_line)
         drain = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]  # a full pipe would block the services
         drain.start()
         token = next(line.strip() for line in output if line.count(".") == 2 and line.startswith("eyJ"))

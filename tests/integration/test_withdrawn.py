@@ -165,9 +165,9 @@ async def test_an_override_delivered_three_times_folds_once_in_the_invariant_che
 
     first = await eventually(folded, timeout=60, interval=1)
     assert (first.decisions, first.service_requests) == (1, 3)
-    requested = [r for r in await read_topic(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED)
-                 if json.loads(r.value).get("referral_id") == rid
-                 and json.loads(r.value)["event_type"] == "referral.override_requested"]
+    ours = [r for r in await read_topic(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED)
+            if rid.encode() in (r.value or b"")]  # the shared broker also holds other tests' poison records
+    requested = [r for r in ours if json.loads(r.value)["event_type"] == "referral.override_requested"]
     assert len(requested) == 1
     await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [(requested[0].key, requested[0].value)] * 2)
 
