@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import string
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -30,14 +29,6 @@ PERSON = "fd-practitioner"
 WHY = "The school describes a stammer at length; speech and language therapy should assess."
 # services/triage/golden/manual-review.json: only a bullying concern, with CAMHS already involved
 MANUAL_REVIEW = {"concerns": ["bullying"], "known_services": ["camhs"], "child__nhs_number": ...}
-
-
-@pytest.fixture(scope="module")
-async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[Stack]:
-    running = Stack(settings)
-    await running.start(worklists=True)
-    yield running
-    await running.stop()
 
 
 def front_door(stack: Stack, role: str = "front_door") -> dict[str, str]:

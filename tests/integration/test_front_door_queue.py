@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -33,14 +32,6 @@ from tests.stack import Stack
 pytestmark = pytest.mark.integration
 SUBMITTED_DLQ = "frontdoor.referrals.submitted.dlq"
 OTHER_ROLES = ("referrer", "worker:salt", "worker:safeguarding", "dsr_panel", "manager")
-
-
-@pytest.fixture(scope="module")
-async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[Stack]:
-    running = Stack(settings)
-    await running.start(worklists=True)
-    yield running
-    await running.stop()
 
 
 def as_role(settings: Settings, role: str, subject: str = "fd-practitioner") -> dict[str, str]:

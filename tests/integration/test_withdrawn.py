@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -31,14 +30,6 @@ pytestmark = pytest.mark.integration
 PERSON = "front-door-practitioner"
 REFERRER = "withdrawn-referrer"  # a referrer of this module's own: other modules count their referrals' decisions
 RATIONALE = "Speech therapy already in place through the school"
-
-
-@pytest.fixture(scope="module")
-async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[Stack]:
-    running = Stack(settings)
-    await running.start(worklists=True)
-    yield running
-    await running.stop()
 
 
 async def submit(stack: Stack, **changes: Any) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -26,14 +25,6 @@ from tests.stack import Stack
 
 pytestmark = pytest.mark.integration
 SERVICES = ("safeguarding", "semh", "counselling", "salt", "early_help")
-
-
-@pytest.fixture(scope="module")
-async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[Stack]:
-    running = Stack(settings)
-    await running.start(worklists=True)
-    yield running
-    await running.stop()
 
 
 def worker(stack: Stack, service: str) -> dict[str, str]:
