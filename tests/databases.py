@@ -1,12 +1,14 @@
-"""A migrated PostgreSQL schema of its own, dropped afterwards: runs never see each other's rows."""
+"""Test databases: a migrated PostgreSQL schema of its own per run (dropped afterwards, so runs never see each
+other's rows), and two replicas of a periodic job racing on one database."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from services.common.db import make_engine, migrate, normalise_url
 
@@ -26,3 +28,20 @@ def temporary_schema(base: str, *, prefix: str = "frontdoor_test") -> Iterator[s
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+async def race_two_replicas(job: Callable[[Engine], int], url: str, *, ticks: int = 3) -> list[int]:
+    """Run a periodic job as two replicas would, several ticks each, racing on the same database;
+    returns what each replica's ticks reported in all. SQLite may refuse a racing writer: that tick
+    is lost and the next goes on (PostgreSQL has no such refusals)."""
+
+    async def replica() -> int:
+        total = 0
+        for _ in range(ticks):
+            try:
+                total += await asyncio.to_thread(job, make_engine(url))
+            except Exception as exc:
+                assert "locked" in str(exc) or "could not serialize" in str(exc), exc
+        return total
+
+    return list(await asyncio.gather(replica(), replica()))

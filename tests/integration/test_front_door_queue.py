@@ -5,7 +5,6 @@ an administrator, and a queue that still answers without the broker), and who ma
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -25,6 +24,7 @@ from services.dsr.main import create_app as create_dsr
 from services.intake.front_door import run_emergency_check
 from services.intake.main import create_app as create_intake
 from services.intake.tables import Child, ReferralRecord
+from tests.databases import race_two_replicas
 from tests.factories import referral_body
 from tests.kafka_tools import eventually, produce_raw, read_events, read_topic
 from tests.stack import Stack
@@ -169,16 +169,7 @@ async def test_an_unanswered_emergency_is_announced_exactly_once_with_two_clock_
                 emergency_due_at=now - timedelta(hours=1 + n),
                 contact_made_at=now - timedelta(hours=2) if referral_id == answered else None))
 
-    async def replica() -> int:
-        total = 0
-        for _ in range(3):  # several ticks each, racing the other replica
-            try:
-                total += await asyncio.to_thread(run_emergency_check, make_engine(settings.database_url))
-            except Exception as exc:  # SQLite may refuse a racing writer; the next tick goes on
-                assert "locked" in str(exc) or "could not serialize" in str(exc), exc
-        return total
-
-    counts = await asyncio.gather(replica(), replica())
+    counts = await race_two_replicas(run_emergency_check, settings.database_url)
     assert sum(counts) >= len(ids)
     with Session(make_engine(settings.database_url)) as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.topic == TOPIC_DECISIONS)).all()

@@ -3,7 +3,6 @@ and their journey back to the referrer, held requests, redirects, breaches, role
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -19,6 +18,7 @@ from services.common.settings import Settings
 from services.common.tables import OutboxMessage
 from services.worklists.main import run_breach_check
 from services.worklists.tables import WorklistItem
+from tests.databases import race_two_replicas
 from tests.factories import referral_body
 from tests.kafka_tools import eventually, read_events
 from tests.stack import Stack
@@ -186,16 +186,7 @@ async def test_a_request_past_due_is_breached_exactly_once_with_two_breach_jobs(
                                  pathway="community", priority="routine", due_by=now + timedelta(days=3),
                                  status="created"))
 
-    async def replica() -> int:
-        total = 0
-        for _ in range(3):  # several ticks each, racing the other replica
-            try:
-                total += await asyncio.to_thread(run_breach_check, make_engine(settings.database_url))
-            except Exception as exc:  # SQLite may refuse a racing writer; the next tick goes on
-                assert "locked" in str(exc) or "could not serialize" in str(exc), exc
-        return total
-
-    counts = await asyncio.gather(replica(), replica())
+    counts = await race_two_replicas(run_breach_check, settings.database_url)
     assert sum(counts) >= 5
     with Session(make_engine(settings.database_url)) as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.topic == TOPIC_OUTCOMES)).all()
