@@ -44,6 +44,29 @@ class Settings(BaseSettings):
     oidc_client_id: str = "frontdoor-portal"
     oidc_client_secret: SecretStr | None = None
     portal_url: str = Field("http://127.0.0.1:8080", description="the portal's public address (OIDC redirect)")
+    oidc_discovery_url: str | None = Field(
+        None, description="the provider's /.well-known/openid-configuration (else the *_URL settings above)"
+    )
+    oidc_end_session_url: str | None = Field(None, description="the provider's end-session endpoint, if not discovered")
+
+    # Security (README, "Security")
+    insecure_allow_dev_defaults: bool = Field(
+        False, description="DANGER: lets a service start with dev sign-in or dev secrets on a non-loopback address"
+    )
+    session_idle_minutes: float = Field(30.0, gt=0, description="a portal session unused this long ends")
+    session_absolute_hours: float = Field(
+        10.0, gt=0, description="a portal session ends this long after sign-in (or at the token's expiry, if sooner)"
+    )
+    session_cookie_secure: bool | None = Field(
+        None, description="send the session cookie over HTTPS only (default: on unless AUTH_MODE=dev)"
+    )
+    api_docs: bool | None = Field(None, description="serve /docs and /openapi.json (default: on only in dev)")
+    small_number_threshold: int = Field(
+        5, ge=1, description="counts below this are suppressed in every aggregate report (disclosure control)"
+    )
+    max_json_depth: int = Field(32, ge=2, description="JSON bodies nested deeper than this are refused (422)")
+    sign_in_rate_limit: str = Field("10/minute", description="sign-in attempts per client address")
+    failed_auth_rate_limit: str = Field("20/minute", description="failed authentications per client address")
 
     # Runtime
     log_level: str = "INFO"
