@@ -3,12 +3,11 @@ Fictional children, ages relative to today, NHS numbers from the 999 range the N
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from datetime import date
 from typing import Any
 
+from services.common import csvfile
 from services.intake.bulk import COLUMNS
 
 
@@ -147,9 +146,7 @@ def sample_import_csv(rows: int, bad: int, *, today: date, seed: int = 7) -> str
     mistakes = [("nhs_number", "1234567890"), ("postcode", "NOT A POSTCODE"), ("date_of_birth", "2030-01-01"),
                 ("concerns", "worries"), ("impact", "huge"), ("reason", "too short"), ("referrer_role", "wizard"),
                 ("consent_basis", "")]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    written: list[dict[str, str]] = []
     for i in range(rows):
         school, urn = rng.choice(schools)
         age = rng.randint(3, 16)
@@ -172,5 +169,5 @@ def sample_import_csv(rows: int, bad: int, *, today: date, seed: int = 7) -> str
         if i in bad_rows:
             column, value = mistakes[len([b for b in bad_rows if b < i]) % len(mistakes)]
             row[column] = value
-        writer.writerow(row)
-    return out.getvalue()
+        written.append(row)
+    return csvfile.write_dicts(COLUMNS, written)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schemas.referral import age_on
+from services.common import csvfile
 from services.dsr import rules
 from services.dsr.domain import OPEN, Clock, EntryNotFoundError, Rating, Status
 from services.dsr.rules import AgendaItem
@@ -123,12 +122,10 @@ def export_csv(session: Session, clock: Clock) -> str:
     reconfirm: dict[uuid.UUID, date] = {}
     for c in session.exec(select(DsrConsent).where(col(DsrConsent.withdrawn_at).is_(None))).all():
         reconfirm[c.entry_id] = max(reconfirm.get(c.entry_id, c.reconfirm_due), c.reconfirm_due)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    rows: list[dict[str, Any]] = []
     for e in entries:
         born = e.date_of_birth
-        writer.writerow({
+        rows.append({
             "entry_id": str(e.id), "nhs_number": e.nhs_number or "", "date_of_birth": born.isoformat() if born else "",
             "age": age_on(born, today) if born else "",
             "review_track": rules.review_track(born, e.has_ehcp, today).value if born else "",
@@ -141,7 +138,7 @@ def export_csv(session: Session, clock: Clock) -> str:
             "keyworker_allocated": "yes" if e.keyworker else "no", "open_tasks": tasks.get(e.id, 0),
             "consent_reconfirm_due": reconfirm[e.id].isoformat() if e.id in reconfirm else "",
         })
-    return buffer.getvalue()
+    return csvfile.write_dicts(EXPORT_COLUMNS, rows)
 
 
 def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from schemas import Referral
 from schemas.errors import problems
+from services.common import csvfile
 
 # The column layout (README, "Bulk import"). List columns take values separated by ";".
 COLUMNS = [
@@ -62,11 +63,8 @@ class Checked:
         return sorted({p.row for p in self.problems})
 
     def report_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["row", "column", "problem"])
-        writer.writerows([p.row, p.column, p.problem] for p in self.problems)
-        return out.getvalue()
+        """The problems as CSV (the column may be a header name from the file: the writer escapes it)."""
+        return csvfile.write_rows(["row", "column", "problem"], ([p.row, p.column, p.problem] for p in self.problems))
 
 
 def _list(value: str) -> list[str]:
