@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
+from schemas.names import PersonName
 from schemas.referral import LONDON, Referral, Strict, check_date_of_birth
 
 SCHEMA_VERSION = 1
@@ -97,8 +98,8 @@ class Route(Strict):
 class DsrPerson(Strict):
     """Who a DSR candidate is: only on decisions with `dsr.candidate` true, for the register."""
 
-    given_name: str
-    family_name: str
+    given_name: PersonName
+    family_name: PersonName
     date_of_birth: date
     nhs_number: str | None = None
     has_ehcp: bool = False
@@ -239,8 +240,8 @@ class ServiceRequestCreated(Envelope):
 class ServiceDetails(Strict):
     """The referral fields a service receives; which ones each service gets is decided in the ruleset."""
 
-    given_name: str | None = None
-    family_name: str | None = None
+    given_name: PersonName | None = None
+    family_name: PersonName | None = None
     date_of_birth: str | None = None
     nhs_number: str | None = None
     postcode: str | None = None
@@ -249,7 +250,7 @@ class ServiceDetails(Strict):
     diagnoses: list[str] | None = None
     sen_status: str | None = None
     social_care_status: str | None = None
-    referrer_name: str | None = None
+    referrer_name: PersonName | None = None
     referrer_role: str | None = None
     referrer_organisation: str | None = None
     referrer_email: str | None = None

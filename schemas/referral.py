@@ -30,6 +30,7 @@ from schemas.enums import (
     SocialCareStatus,
 )
 from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
+from schemas.names import PersonName
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE_YEARS = 26
@@ -45,7 +46,7 @@ def _unique(values: list[Any]) -> list[Any]:
     return values
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Name = PersonName  # every person-name field: see schemas/names.py
 NhsNumber = Annotated[str, AfterValidator(normalise_nhs_number)]
 Upn = Annotated[str, AfterValidator(normalise_upn)]
 Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]

@@ -1,0 +1,56 @@
+"""People's names in the contracts: one reusable type, `PersonName`, for every person-name field (the child,
+the referrer, the names a service or the register receives).
+
+A name is normalised to NFC (one spelling of "é", so a name typed on two keyboards is the same name) and
+refused (a ValueError naming the problem, never the value) when it holds:
+- a control character (NUL, tab, newline, escape, ...; Unicode category Cc) or a line/paragraph separator;
+- a text-direction control or another invisible format character (category Cf: the bidi embeddings, overrides
+  and isolates U+202A-U+202E and U+2066-U+2069, the marks U+200E, U+200F and U+061C, zero-width spaces, the
+  byte-order mark, tag characters ...). The zero-width joiner and non-joiner (U+200D, U+200C) stay allowed:
+  names in Persian, Urdu, Hindi, Malayalam and other scripts need them between letters;
+- a surrogate or private-use character;
+- no visible character at all (only spaces, joiners, combining marks or the blank "filler" letters).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+JOINERS = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner and joiner: part of how some scripts are spelt
+# Letters and symbols that draw nothing: the Hangul fillers, the blank braille pattern, the combining grapheme
+# joiner, the Mongolian vowel separator. A "name" made of them looks empty.
+BLANK = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u180e"})
+REFUSED_CATEGORIES = {
+    "Cc": "must not contain control characters",
+    "Zl": "must not contain line breaks",
+    "Zp": "must not contain line breaks",
+    "Cs": "must not contain invalid characters",
+    "Co": "must not contain private-use characters",
+}
+FORMAT_PROBLEM = "must not contain text-direction controls or invisible formatting characters"
+NO_VISIBLE = "must contain at least one visible letter"
+
+
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in BLANK
+
+
+def check_person_name(value: str) -> str:
+    """The name in NFC; ValueError when it holds a refused character or nothing visible."""
+    name = unicodedata.normalize("NFC", value)
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category in REFUSED_CATEGORIES:
+            raise ValueError(REFUSED_CATEGORIES[category])
+        if category == "Cf" and ch not in JOINERS:
+            raise ValueError(FORMAT_PROBLEM)
+    if not any(_visible(ch) for ch in name):
+        raise ValueError(NO_VISIBLE)
+    return name
+
+
+PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_person_name)]
+"""A person's name: 1-100 characters, NFC, no control or direction characters, something visible."""
