@@ -21,6 +21,7 @@ from services.common.settings import Settings
 
 DEV_ISSUER = "frontdoor-dev"
 FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "admin", "manager"})
+REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
 
 
 def valid_role(role: str) -> bool:
@@ -64,24 +65,36 @@ class TokenVerifier:
             self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True)
 
     def verify(self, token: str) -> Principal:
+        """A Principal, or a 401 for a token that is not signed by the expected issuer for this audience,
+        has expired, lacks `exp` or `sub`, or carries roles that are not a list of strings."""
         s = self.settings
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
                 claims = jwt.decode(token, key, algorithms=["RS256", "ES256", "PS256"], audience=s.oidc_audience,
-                                    issuer=s.oidc_issuer)
+                                    issuer=s.oidc_issuer, options={"require": REQUIRED_CLAIMS})
             else:
                 claims = jwt.decode(
                     token, s.dev_token_secret.get_secret_value(), algorithms=["HS256"], audience=s.oidc_audience,
-                    issuer=DEV_ISSUER,
+                    issuer=DEV_ISSUER, options={"require": REQUIRED_CLAIMS},
                 )
+            return principal_of(claims, s.oidc_roles_claim)
         except (jwt.PyJWTError, ValueError) as exc:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired token",
                                 {"WWW-Authenticate": "Bearer"}) from exc
-        raw = claims.get(s.oidc_roles_claim, claims.get("role", []))
-        given = [raw] if isinstance(raw, str) else raw or []
-        roles = frozenset(r for r in given if isinstance(r, str) and valid_role(r))
-        return Principal(subject=str(claims.get("sub", "")), roles=roles)
+
+
+def principal_of(claims: dict[str, Any], roles_claim: str) -> Principal:
+    """The token's subject and its known roles. ValueError: no usable subject, or roles that are not a
+    list of strings (a string, an object or a number is refused, not guessed at). Unknown role names in
+    the list are ignored, not trusted."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise ValueError("the token's sub is not a non-empty string")
+    given = claims.get(roles_claim, claims.get("role", []))
+    if not isinstance(given, list) or not all(isinstance(r, str) for r in given):
+        raise ValueError("the token's roles are not a list of strings")
+    return Principal(subject=subject, roles=frozenset(r for r in given if valid_role(r)))
 
 
 _bearer = HTTPBearer(auto_error=False)
