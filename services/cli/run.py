@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from services.cli.apps import app, fail
+
+if TYPE_CHECKING:
+    from services.common.settings import Settings
 
 SERVICES = ("intake", "triage", "dsr", "worklists", "portal")
 
@@ -25,6 +28,9 @@ def serve(
 
     settings = get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if service not in SERVICES:
+        fail(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    refuse_unsafe_start(settings, service=service, host=host)
     if service == "intake":
         from services.intake.main import create_app as intake_app
 
@@ -56,6 +62,25 @@ def serve(
     config = uvicorn.Config(application, host=host, port=port or default_port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=int(settings.graceful_timeout_seconds))
     DrainingServer(config, drain_seconds=settings.shutdown_drain_seconds).run()
+
+
+def refuse_unsafe_start(settings: Settings, *, service: str, host: str) -> None:
+    """Exit 2 listing every reason this service must not start here (README, "Security"), unless the
+    loudly named override is set: then a warning, and it starts."""
+    from services.common.logging import get_logger
+    from services.common.safety import reasons_not_to_start
+
+    reasons = reasons_not_to_start(settings, service=service, host=host)
+    if not reasons:
+        return
+    if settings.insecure_allow_dev_defaults:
+        get_logger("frontdoor.safety").warning(
+            "INSECURE_ALLOW_DEV_DEFAULTS is set: starting with settings that are not safe outside a laptop",
+            service=service, problems=reasons)
+        return
+    fail(f"{service} refuses to start:\n" + "".join(f"  - {r}\n" for r in reasons)
+         + "Fix these settings (README, \"Security\"). INSECURE_ALLOW_DEV_DEFAULTS=true overrides this check: "
+           "never where real people's data is.")
 
 
 @app.command()
