@@ -61,6 +61,68 @@ def check_completable(outcome: str | None) -> None:
         raise NotCompletableError
 
 
+# Who the child is: the referral was filed against a child record on these, so a patch never changes them
+# (a wrong one is a new referral). Replacing or removing a section that holds one (`child`) is refused too.
+IDENTITY_FIELDS = ("child.given_name", "child.family_name", "child.date_of_birth", "child.nhs_number", "child.upn",
+                   "child.postcode")
+# What each item the triage policy can list as missing lets the referrer send. An item not listed here that is
+# the name of a referral field lets that field be sent; any other item, nothing.
+MISSING_FIELDS: dict[str, tuple[str, ...]] = {
+    "consent": ("consent",),
+    "parental_consent": ("consent.basis",),
+    "child_agreement": ("consent.child_aware",),
+}
+IDENTITY_PROBLEM = "cannot be changed: it says who the child is (send a new referral if it is wrong)"
+NOT_MISSING_PROBLEM = "was not asked for: send only the missing information"
+
+
+class PatchRefusedError(Exception):
+    """A merge patch that changes fields it may not: `problems` names each (field and why, never a value)."""
+
+    def __init__(self, problems: list[dict[str, str]]):
+        super().__init__(f"{len(problems)} field(s) may not be changed")
+        self.problems = problems
+
+
+def patchable_fields(missing: list[str]) -> frozenset[str]:
+    """The referral fields (dotted paths) a referrer may send to complete a decision that lists `missing`."""
+    fields: set[str] = set()
+    for item in missing:
+        fields.update(MISSING_FIELDS.get(item, (item,) if item in Referral.model_fields else ()))
+    return frozenset(fields)
+
+
+def changed_fields(base: dict[str, Any], patch: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted paths `patch` (a JSON merge patch) would change in `base`: a value equal to the stored one is
+    no change; an object merging into an object is followed (to the depth of `base`, never deeper)."""
+    changed: list[str] = []
+    for key, value in patch.items():
+        path, current = f"{prefix}{key}", base.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            changed += changed_fields(current, value, f"{path}.")
+        elif value != current:  # null removes: no change where there is nothing (or null) already
+            changed.append(path)
+    return changed
+
+
+def check_patch(base: dict[str, Any], patch: dict[str, Any], *, missing: list[str]) -> None:
+    """Refuse (PatchRefusedError, every field named) a patch that touches who the child is, or anything the
+    decision did not list as missing."""
+    allowed = patchable_fields(missing)
+
+    def under(path: str, root: str) -> bool:
+        return path == root or path.startswith(f"{root}.")
+
+    problems = []
+    for path in sorted(set(changed_fields(base, patch))):
+        if any(under(identity, path) or under(path, identity) for identity in IDENTITY_FIELDS):
+            problems.append({"field": path, "problem": IDENTITY_PROBLEM})
+        elif not any(under(path, root) for root in allowed):
+            problems.append({"field": path, "problem": NOT_MISSING_PROBLEM})
+    if problems:
+        raise PatchRefusedError(problems)
+
+
 def merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """JSON merge patch (RFC 7386): objects merge, null removes, anything else replaces."""
     out = dict(base)

@@ -84,11 +84,10 @@ def import_checked(session: Session, rows: Iterable[tuple[int, Referral]], *, by
 def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, Any], *, by: Principal,
                      now: datetime) -> ReferralRecord:
     """Merge what the referrer supplies (a JSON merge patch) into the stored referral and send it to
-    triage again. Raises pydantic's ValidationError when the merged referral is not valid."""
-    record = session.get(ReferralRecord, referral_id)
-    if record is None or record.submitted_by != by.subject:
-        raise ReferralNotFoundError
-    domain.check_completable(record.outcome)
+    triage again. Only what the decision lists as missing may change, never who the child is
+    (domain.PatchRefusedError); pydantic's ValidationError when the merged referral is not valid."""
+    record = completable(session, referral_id, by=by)
+    domain.check_patch(record.referral, patch, missing=list((record.decision or {}).get("missing", ())))
     merged = Referral.model_validate(domain.merge_patch(record.referral, patch),
                                      context={"as_of": now.astimezone(LONDON).date()})
     event = domain.referral_submitted(merged, referral_id=record.id, child_id=record.child_id, now=now,
@@ -98,6 +97,16 @@ def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, 
     session.add(record)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     _note(session, record, now, "completed_information", domain.COMPLETED_TEXT)
+    return record
+
+
+def completable(session: Session, referral_id: uuid.UUID, *, by: Principal) -> ReferralRecord:
+    """The caller's referral waiting for information: ReferralNotFoundError when it is not theirs (or there is
+    none), NotCompletableError when it is not waiting. Asked before a completion's body is even read."""
+    record = session.get(ReferralRecord, referral_id)
+    if record is None or record.submitted_by != by.subject:
+        raise ReferralNotFoundError
+    domain.check_completable(record.outcome)
     return record
 
 

@@ -23,6 +23,7 @@ from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
 from services.common.transactions import Subject, in_transaction
 from services.intake import bulk, handlers, overrides, views
+from services.intake.domain import PatchRefusedError
 from services.intake.handlers import Submitted
 
 router = APIRouter()
@@ -81,10 +82,14 @@ async def _submit(request: Request, referral: Referral, by: Principal, now: date
 
 @router.patch("/referrals/{referral_id}", openapi_extra=PATCH_BODY)
 async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
-    """Complete a referral that needs information: send only what is missing (a JSON merge patch)."""
+    """Complete a referral that needs information: send only what is missing (a JSON merge patch). Whose it is
+    and whether it waits for information are checked before the body is read (404, 409); then only the fields
+    the decision lists as missing may change, never who the child is (422 naming each field refused)."""
+    await in_transaction(request, lambda s: handlers.completable(s, referral_id, by=by), by=by,
+                         action="complete", about=nothing_shown)
     try:
         patch = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return invalid_body("the body is not JSON")  # type: ignore[return-value]
     if not isinstance(patch, dict):
         return invalid_body("send an object with only the parts to change")  # type: ignore[return-value]
@@ -92,6 +97,9 @@ async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer)
         record = await in_transaction(
             request, lambda s: handlers.complete_missing(s, referral_id, patch, by=by, now=utcnow()),
             by=by, action="complete", about=subject_of)
+    except PatchRefusedError as exc:
+        body = {"title": "Only the missing information can be sent", "errors": exc.problems}
+        return JSONResponse(body, status_code=422)  # type: ignore[return-value]
     except ValidationError as exc:
         return invalid(exc)  # type: ignore[return-value]
     return {"referral_id": str(record.id), "status": record.status}

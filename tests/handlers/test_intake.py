@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,7 +15,16 @@ from schemas import ReferralSubmitted
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_import_csv, sample_nhs_number
 from services.intake import bulk, handlers, safety_net
-from services.intake.domain import ClientReferenceReusedError, NotCompletableError, ReferralNotFoundError, fingerprint
+from services.intake.domain import (
+    IDENTITY_PROBLEM,
+    NOT_MISSING_PROBLEM,
+    ClientReferenceReusedError,
+    NotCompletableError,
+    PatchRefusedError,
+    ReferralNotFoundError,
+    fingerprint,
+    merge_patch,
+)
 from services.intake.tables import Child, ReferralRecord
 from tests.handlers.conftest import NOW, principal
 from tests.handlers.intake_support import BY, DAY, decided, referral, route, sent, submit, timeline
@@ -108,7 +118,80 @@ def test_only_the_referrer_can_complete_and_only_a_referral_that_needs_informati
         with pytest.raises(NotCompletableError, match="^Only a referral that needs information can be completed$"):
             handlers.complete_missing(session, not_ready.id, {}, by=BY, now=NOW)
     with pytest.raises(ValidationError):
-        handlers.complete_missing(session, record.id, {"impact": "catastrophic"}, by=BY, now=NOW)
+        handlers.complete_missing(session, record.id, {"voice_of_child": "x" * 5001}, by=BY, now=NOW)
+
+
+def consent_missing(session: Session, *missing: str) -> ReferralRecord:
+    record = submit(session, consent={"basis": "none", "child_aware": False})
+    handlers.apply_decision(session, decided(record, outcome="needs_information", missing=missing), NOW)
+    session.commit()
+    return record
+
+
+REFUSED_PATCHES = [
+    ("a given name set to NUL", {"child": {"given_name": "Ann\u0000"}}, [("child.given_name", IDENTITY_PROBLEM)]),
+    ("a family name", {"child": {"family_name": "Other"}}, [("child.family_name", IDENTITY_PROBLEM)]),
+    ("the date of birth", {"child": {"date_of_birth": "2015-01-01"}}, [("child.date_of_birth", IDENTITY_PROBLEM)]),
+    ("the NHS number removed", {"child": {"nhs_number": None}}, [("child.nhs_number", IDENTITY_PROBLEM)]),
+    ("a UPN added", {"child": {"upn": "A123456789012"}}, [("child.upn", IDENTITY_PROBLEM)]),
+    ("the postcode", {"child": {"postcode": "SW1A 1AA"}}, [("child.postcode", IDENTITY_PROBLEM)]),
+    ("the whole child replaced", {"child": "someone else"}, [("child", IDENTITY_PROBLEM)]),
+    ("a field not missing", {"impact": "severe"}, [("impact", NOT_MISSING_PROBLEM)]),
+    ("the reason", {"reason": "A quite different reason for referring the child"}, [("reason", NOT_MISSING_PROBLEM)]),
+    ("the consent removed", {"consent": None}, [("consent", NOT_MISSING_PROBLEM)]),
+    ("a field beside the missing one", {"consent": {"basis": "parent_with_pr"}, "risks": ["self_harm_recent"],
+                                        "child": {"given_name": "Bea"}},
+     [("child.given_name", IDENTITY_PROBLEM), ("risks", NOT_MISSING_PROBLEM)]),
+]
+
+
+@pytest.mark.parametrize(("case", "patch", "refused"), REFUSED_PATCHES, ids=[c[0] for c in REFUSED_PATCHES])
+def test_a_patch_may_change_only_what_is_missing_and_never_who_the_child_is(
+    session: Session, case: str, patch: dict[str, Any], refused: list[tuple[str, str]],
+) -> None:
+    record = consent_missing(session, "parental_consent")
+    stored, event_id = dict(record.referral), record.event_id
+    with pytest.raises(PatchRefusedError) as caught:
+        handlers.complete_missing(session, record.id, patch, by=BY, now=NOW + DAY)
+    assert [(p["field"], p["problem"]) for p in caught.value.problems] == refused
+    session.rollback()
+    again = session.get(ReferralRecord, record.id)
+    assert again is not None and (again.referral, again.event_id, again.outcome) == (stored, event_id,
+                                                                                     "needs_information")
+
+
+@pytest.mark.parametrize(("missing", "patch"), [
+    (("consent",), {"consent": {"basis": "parent_with_pr", "child_aware": True}}),
+    (("parental_consent",), {"consent": {"basis": "parent_with_pr"}}),
+    (("parental_consent",), {"consent": {"basis": "parent_with_pr", "child_aware": False}}),  # unchanged: allowed
+    (("child_agreement",), {"consent": {"child_aware": True}}),
+    (("voice_of_child",), {"voice_of_child": "I would like to talk to someone"}),
+    (("parental_consent", "child_agreement"), {"consent": {"basis": "parent_with_pr", "child_aware": True}}),
+])
+def test_a_missing_field_is_accepted(session: Session, missing: tuple[str, ...], patch: dict[str, Any]) -> None:
+    record = consent_missing(session, *missing)
+    done = handlers.complete_missing(session, record.id, patch, by=BY, now=NOW + DAY)
+    assert (done.status, done.outcome) == ("submitted", None)
+    assert done.referral == merge_patch(referral(consent={"basis": "none", "child_aware": False}).model_dump(
+        mode="json"), patch)
+
+
+def test_a_field_asked_for_under_one_item_is_refused_under_another(session: Session) -> None:
+    record = consent_missing(session, "child_agreement")
+    with pytest.raises(PatchRefusedError) as caught:
+        handlers.complete_missing(session, record.id, {"consent": {"basis": "parent_with_pr"}}, by=BY, now=NOW)
+    assert caught.value.problems == [{"field": "consent.basis", "problem": NOT_MISSING_PROBLEM}]
+
+
+def test_whose_it_is_and_whether_it_waits_are_asked_on_their_own(session: Session) -> None:
+    record = needing_information(session)
+    assert handlers.completable(session, record.id, by=BY).id == record.id
+    with pytest.raises(ReferralNotFoundError):
+        handlers.completable(session, record.id, by=principal("school-b", "referrer"))
+    routed = submit(session, client_reference="routed")
+    handlers.apply_decision(session, decided(routed, route()), NOW)
+    with pytest.raises(NotCompletableError):
+        handlers.completable(session, routed.id, by=BY)
 
 
 # redrive_undecided

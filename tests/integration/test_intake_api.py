@@ -18,8 +18,12 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
+from services.intake import handlers
 from services.intake.main import create_app
+from services.intake.tables import ReferralRecord
 from tests.factories import CANARIES, CANARY_NHS, referral_body, years_ago
+from tests.handlers.conftest import NOW
+from tests.handlers.intake_support import decided
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +62,9 @@ INVALID = [
     ("wrong type", {"consent__child_aware": {"yes": 1}}, "consent.child_aware"),
     ("year group out of range", {"child__education_setting__year_group": 20}, "child.education_setting.year_group"),
     ("client_reference too long", {"client_reference": "x" * 65}, "client_reference"),
+    ("NUL in a given name", {"child__given_name": "Quil\u0000lon"}, "child.given_name"),
+    ("a bidi override in a family name", {"child__family_name": "\u202eQuillon"}, "child.family_name"),
+    ("a referrer's name of one zero-width joiner", {"referrer__name": "\u200d"}, "referrer.name"),
 ]
 
 
@@ -238,3 +245,59 @@ async def test_reads_and_writes_of_child_records_are_audited(client: httpx.Async
     with Session(make_engine(app_settings.database_url)) as s:
         actions = s.exec(select(AuditEntry.action).where(col(AuditEntry.referral_id) == rid)).all()
     assert sorted(actions) == ["read", "submit"]
+
+
+# completing a referral that needs information (PATCH)
+
+async def needing_consent(client: httpx.AsyncClient, settings: Settings, subject: str, *missing: str) -> str:
+    body = referral_body(consent={"basis": "none", "child_aware": False})
+    created = await client.post("/referrals", json=body, headers=auth(settings, subject=subject))
+    record_id = uuid.UUID(created.json()["referral_id"])
+    with Session(make_engine(settings.database_url)) as s:
+        record = s.get(ReferralRecord, record_id)
+        assert record is not None
+        handlers.apply_decision(s, decided(record, outcome="needs_information", missing=missing), NOW)
+        s.commit()
+    return str(record_id)
+
+
+def patch_headers(settings: Settings, subject: str) -> dict[str, str]:
+    return auth(settings, subject=subject) | {"Content-Type": "application/merge-patch+json"}
+
+
+DEEP = b'{"consent":' * 1000 + b"{}" + b"}" * 1000
+
+
+async def test_ownership_and_state_are_checked_before_the_body_is_read(client: httpx.AsyncClient,
+                                                                       app_settings: Settings) -> None:
+    rid = await needing_consent(client, app_settings, "patch-owner", "consent")
+    for raw in (DEEP, b"{" * 100_000, b"not json at all"):
+        stranger = await client.patch(f"/referrals/{rid}", content=raw, headers=patch_headers(app_settings, "other"))
+        assert stranger.status_code == 404, raw[:20]
+        unknown = await client.patch(f"/referrals/{uuid.uuid4()}", content=raw,
+                                     headers=patch_headers(app_settings, "patch-owner"))
+        assert unknown.status_code == 404
+    routed = await client.post("/referrals", json=referral_body(), headers=auth(app_settings, subject="patch-owner"))
+    waiting = await client.patch(f"/referrals/{routed.json()['referral_id']}", content=DEEP,
+                                 headers=patch_headers(app_settings, "patch-owner"))
+    assert waiting.status_code == 409  # not waiting for information (undecided): refused before parsing
+    deep = await client.patch(f"/referrals/{rid}", content=DEEP, headers=patch_headers(app_settings, "patch-owner"))
+    assert deep.status_code == 422  # the owner's 1,000-deep body: a 422, never a 500
+
+
+async def test_a_patch_changes_only_what_is_missing(client: httpx.AsyncClient, app_settings: Settings) -> None:
+    rid = await needing_consent(client, app_settings, "patch-fields", "parental_consent")
+    headers = patch_headers(app_settings, "patch-fields")
+    nul = await client.patch(f"/referrals/{rid}", json={"child": {"given_name": "Ann\u0000"}}, headers=headers)
+    assert nul.status_code == 422
+    assert [e["field"] for e in nul.json()["errors"]] == ["child.given_name"]
+    both = await client.patch(f"/referrals/{rid}", json={"impact": "severe", "child": {"nhs_number": None},
+                                                         "consent": {"basis": "parent_with_pr"}}, headers=headers)
+    assert both.status_code == 422
+    assert [e["field"] for e in both.json()["errors"]] == ["child.nhs_number", "impact"]
+    for canary in CANARIES + ["severe"]:
+        assert canary not in nul.text + both.text
+    mine = await client.get(f"/referrals/{rid}", headers=auth(app_settings, subject="patch-fields"))
+    assert mine.json()["status"] == "decided" and mine.json()["referral"]["child"]["nhs_number"] == CANARY_NHS
+    done = await client.patch(f"/referrals/{rid}", json={"consent": {"basis": "parent_with_pr"}}, headers=headers)
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
