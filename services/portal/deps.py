@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from schemas.enums import Service
 from services.common.auth import mint_dev_token
-from services.portal import oidc
+from services.portal import csrf, oidc
 from services.portal.backend import Client
 from services.portal.pages import navigation
 from services.portal.users import USERS, User
@@ -86,7 +86,9 @@ FrontDoor = Annotated[User, needs(lambda u: u.role == "front_door")]
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:
-    """The urlencoded form, every value kept (blank ones too), in the order sent."""
+    """The urlencoded form, every value kept (blank ones too), in the order sent; any other body is refused (415)."""
+    if csrf.media_type(request.headers.get("content-type")) != csrf.FORM:
+        raise csrf.CsrfRefusedError(415, *csrf.NOT_A_FORM)
     return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -18,18 +18,21 @@ from services.common.auth import TokenVerifier
 from services.common.db import make_engine
 from services.common.http import install_common
 from services.common.settings import Settings
+from services.portal import csrf
 from services.portal.backend import Backends
 from services.portal.deps import RefusedError, SignInNeededError, render
 from services.portal.pages import HERE, templates
 from services.portal.routes import ROUTERS
 
 ASSETS = HERE / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+APP_ASSETS = HERE / "static"  # the portal's own scripts: GOV.UK Frontend's start-up, out of the page for the CSP
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, backends: Backends | None = None,
                transport: Any = None) -> FastAPI:
     """`transport` (an httpx transport) stands in for the network in tests: the services and the identity provider."""
-    app = FastAPI(title="Front Door portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Front Door portal", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(csrf.protect)])  # every route: a POST must be the portal's own form
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.backends = backends or Backends(
@@ -46,10 +49,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
         raise RuntimeError(f"GOV.UK Frontend assets missing at {ASSETS}: run `make install` (npm installs them)")
     app.mount("/assets", StaticFiles(directory=ASSETS / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=ASSETS), name="static")
+    app.mount("/app-assets", StaticFiles(directory=APP_ASSETS), name="app-assets")
     app.state.ready = True
     install_common(app, ready=lambda: app.state.ready)
     app.add_exception_handler(SignInNeededError, to_sign_in)
     app.add_exception_handler(RefusedError, refused)
+    app.add_exception_handler(csrf.CsrfRefusedError, csrf_refused)
     for router in ROUTERS:
         app.include_router(router)
     return app
@@ -62,3 +67,8 @@ async def to_sign_in(request: Request, _: Exception) -> Response:
 async def refused(request: Request, _: Exception) -> Response:
     return render(request, "error.html", 403, title="You cannot see this page",
                   message="This page is for another role. Use the links above for the pages you can use.")
+
+
+async def csrf_refused(request: Request, exc: Exception) -> Response:
+    refusal = exc if isinstance(exc, csrf.CsrfRefusedError) else csrf.CsrfRefusedError(403, *csrf.EXPIRED)
+    return render(request, "error.html", refusal.status, title=refusal.title, message=refusal.message)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from schemas import labels
 from schemas.enums import Service
-from services.portal import questions
+from services.portal import csrf, questions
 from services.portal.backend import BackendError
 from services.portal.users import User
 
@@ -25,7 +25,7 @@ def templates() -> Environment:
                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
     env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
-                    "link": link, "shown": shown}
+                    "link": link, "shown": shown, "csrf_field": csrf.field}
     env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day}
     return env
 
