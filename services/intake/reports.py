@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -143,3 +144,109 @@ REPORTS = {
     "breaches": lambda refs, reqs: breaches(reqs),
     "concerns-by-school": lambda refs, reqs: concerns_by_school(refs),
 }
+
+
+# --- disclosure control: small numbers --------------------------------------------------------------------------
+# Every count from 1 to threshold - 1 is suppressed (primary suppression); 0 is shown, since a zero names no child
+# and hiding it would make "none" read as "a few". Where a published total holds exactly one suppressed count,
+# the smallest shown count of the same total is suppressed too (secondary suppression), so no suppressed count
+# can be worked out by subtraction; the totals themselves are true figures, suppressed only when small. In the
+# API a suppressed value is null and its row says "suppressed": true; in CSV and on pages it reads "suppressed".
+# One marker for both kinds: a secondary count is 5 or more, so "<5" would be false for it, and a marker of its own
+# would give the primary one away (a pair adding up to 6 with the secondary known to be 5 or more is 1 and 5).
+
+SUPPRESSED = "suppressed"
+K = TypeVar("K")
+ACCEPTED_STATUSES = ("accepted", "completed")  # the requests `waiting-times` counts as accepted, by status
+
+
+def small(n: int | None, threshold: int) -> bool:
+    return n is not None and 0 < n < threshold
+
+
+def hidden_cells(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> set[K]:
+    """The cells to suppress: every small count, then, while a group (the cells of a published total) holds
+    exactly one suppressed count, the smallest shown non-zero count of that group (first of equals)."""
+    hidden = {key for key, n in counts.items() if small(n, threshold)}
+    members = [[key for key in group if counts.get(key, 0) > 0] for group in groups]
+    again = True
+    while again:
+        again = False
+        for group in members:
+            shown = [key for key in group if key not in hidden]
+            if len(group) - len(shown) == 1 and shown:
+                hidden.add(min(shown, key=lambda key: counts[key]))
+                again = True
+    return hidden
+
+
+def _total(n: int, threshold: int) -> dict[str, Any]:
+    return {"count": None, "suppressed": True} if small(n, threshold) else {"count": n, "suppressed": False}
+
+
+def disclosed(referrals: list[ReferralRow], requests: list[RequestRow], threshold: int) -> dict[str, Any]:
+    """The four reports and the totals the reports page charts, small numbers suppressed. Every figure comes from
+    this one function, so a report and the overview suppress the same cells."""
+    by_week = referrals_by_week(referrals, requests)
+    cell = {(r["week_starting"], r["service"], r["outcome"]): r["count"] for r in by_week}
+    weeks = {week for week, service, _ in cell if service == "all"}
+    services = {service for _, service, _ in cell if service != "all"}
+    groups = [[k for k in cell if k[1] == "all" and k[0] == week] for week in sorted(weeks)]
+    groups += [[k for k in cell if k[1] == service] for service in sorted(services)]
+    groups += [[k for k in cell if k[1] == service and k[2] in ACCEPTED_STATUSES] for service in sorted(services)]
+    hidden = hidden_cells(cell, groups, threshold)
+    weekly = [r | {"count": None, "suppressed": True} if (r["week_starting"], r["service"], r["outcome"]) in hidden
+              else r | {"suppressed": False} for r in by_week]
+
+    schools = concerns_by_school(referrals)
+    pair = {(r["school"], r["concern"]): r["count"] for r in schools}
+    concerns = list(dict.fromkeys(concern for _, concern in pair))
+    hidden_pairs = hidden_cells(pair, [[k for k in pair if k[1] == c] for c in concerns], threshold)
+    by_school = [r | {"count": None, "suppressed": True} if (r["school"], r["concern"]) in hidden_pairs
+                 else r | {"suppressed": False} for r in schools]
+
+    per_week: Counter[str] = Counter()
+    per_service: Counter[str] = Counter()
+    for r in by_week:
+        if r["service"] == "all":
+            per_week[r["week_starting"]] += r["count"]
+        else:
+            per_service[r["service"]] += r["count"]
+    per_concern: Counter[str] = Counter()
+    for r in schools:
+        per_concern[r["concern"]] += r["count"]
+    concern_totals = [{"concern": c, **_total(n, threshold)} for c, n in per_concern.items()]
+    return {
+        "referrals-by-week": weekly,
+        "waiting-times": [_waits(r, threshold) for r in waiting_times(requests)],
+        "breaches": [_counts(r, ("requests", "breached"), threshold) for r in breaches(requests)],
+        "concerns-by-school": by_school,
+        "per_week": [{"week_starting": w, **_total(n, threshold)} for w, n in sorted(per_week.items())],
+        "per_service": [{"service": s, **_total(n, threshold)} for s, n in sorted(per_service.items())],
+        # most first, then the suppressed ones, ties in the order the concerns-by-school report first lists them
+        "per_concern": sorted(concern_totals, key=lambda r: -(r["count"] if r["count"] is not None else 0.5)),
+    }
+
+
+def _counts(row: dict[str, Any], fields: Iterable[str], threshold: int) -> dict[str, Any]:
+    """The row with each small count among `fields` suppressed (no published total adds these up)."""
+    out = dict(row)
+    for name in fields:
+        if small(row[name], threshold):
+            out[name] = None
+    return out | {"suppressed": any(out[name] is None for name in fields)}
+
+
+def _waits(row: dict[str, Any], threshold: int) -> dict[str, Any]:
+    """A median or 90th percentile over fewer than `threshold` requests would be one child's wait: suppressed."""
+    if small(row["accepted"], threshold):
+        return row | {"accepted": None, "median_days": None, "p90_days": None, "suppressed": True}
+    return row | {"suppressed": False}
+
+
+def disclosed_disagreement(rows: list[dict[str, Any]], threshold: int) -> list[dict[str, Any]]:
+    """The disagreement report, each small count suppressed; most overridden first, then the rules whose
+    overridden count is suppressed, then those never overridden (by rule id within each)."""
+    out = [_counts(r, ("fired", "overridden", *HOW), threshold) for r in rows]
+    return sorted(out, key=lambda r: (-(r["overridden"] if r["overridden"] is not None else 0.5), r["rule_id"]))
+

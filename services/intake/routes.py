@@ -4,8 +4,6 @@ Each route parses, runs one use case or view with `in_transaction` and shapes th
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -18,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas import Referral
 from schemas.referral import LONDON
+from services.common import csvfile
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
@@ -25,6 +24,7 @@ from services.common.transactions import Subject, in_transaction
 from services.intake import bulk, handlers, overrides, views
 from services.intake.domain import PatchRefusedError
 from services.intake.handlers import Submitted
+from services.intake.reports import SUPPRESSED
 
 router = APIRouter()
 Referrer = Annotated[Principal, Depends(require("referrer"))]
@@ -124,32 +124,46 @@ async def post_import(request: Request, by: Admin, import_valid: bool = False) -
     return result | {"refused": False}
 
 
-@router.get("/reports/overview")
+SMALL_NUMBERS = """
+
+Small numbers are suppressed (disclosure control). Every count from 1 to SMALL_NUMBER_THRESHOLD - 1 (default 5)
+is suppressed; where a published total (the overview's per_week, per_service and per_concern, a breaches row's
+requests, waiting-times' accepted) holds exactly one suppressed count, the smallest other count in that total is
+suppressed too, so that no suppressed count can be worked out by subtraction (totals are true figures, suppressed
+only when small themselves). A median or 90th percentile over fewer than the threshold is suppressed with its count.
+A suppressed value is null in JSON, its row saying `"suppressed": true` (`false` otherwise), and reads `suppressed`
+in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0."""
+
+
+def threshold(request: Request) -> int:
+    return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
+
+
+@router.get("/reports/overview", description="Every figure of the portal's reports page (aggregates only, no "
+                                             "child records)." + SMALL_NUMBERS)
 async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
-    """Every figure of the portal's reports page (aggregates only, no child records)."""
-    since = utcnow() - timedelta(weeks=weeks)
-    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since),
+    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
+    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k),
                                 by=by, action="report", about=nothing_shown)
 
 
-@router.get("/reports/{name}")
+@router.get("/reports/{name}", description="Figures for commissioning (aggregates only, no child records): JSON, "
+                                           "or CSV for a spreadsheet." + SMALL_NUMBERS)
 async def get_report(
     request: Request, name: ReportName, by: Manager, weeks: Weeks = 12,
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
 ) -> Any:
-    """Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."""
-    since = utcnow() - timedelta(weeks=weeks)
-    rows = await in_transaction(request, lambda s: views.report(s, name, since=since), by=by, action="report",
-                                about=nothing_shown)
+    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
+    rows = await in_transaction(request, lambda s: views.report(s, name, since=since, threshold=k), by=by,
+                                action="report", about=nothing_shown)
     return rows if format == "json" else as_csv(rows, name)
 
 
 def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["no_data"], lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    """A report as CSV (services.common.csvfile: formula cells escaped); a suppressed value reads "suppressed"."""
+    columns = [c for c in rows[0] if c != "suppressed"] if rows else ["no_data"]
+    shown = [{c: SUPPRESSED if row.get("suppressed") and row[c] is None else row[c] for c in columns} for row in rows]
+    return Response(csvfile.write_dicts(columns, shown), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

@@ -4,7 +4,6 @@ figures (aggregates only). Reads only: the audit row of a read is written by the
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +15,14 @@ from services.intake import overrides
 from services.intake.domain import ReferralNotFoundError
 from services.intake.handlers import Submitted
 from services.intake.reports import (
-    REPORTS,
     Change,
     DecisionRow,
     OverrideRow,
     ReferralRow,
     RequestRow,
-    concerns_by_school,
     disagreement,
-    referrals_by_week,
+    disclosed,
+    disclosed_disagreement,
 )
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
@@ -159,40 +157,29 @@ def disagreement_rows(session: Session, *, since: datetime) -> tuple[list[Decisi
     return decisions, overrides
 
 
-def report(session: Session, name: str, *, since: datetime) -> list[dict[str, Any]]:
-    """One commissioning report by name (REPORTS, or "disagreement") over the referrals submitted since `since`."""
+def report(session: Session, name: str, *, since: datetime, threshold: int) -> list[dict[str, Any]]:
+    """One commissioning report by name ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school" or
+    "disagreement") over the referrals submitted since `since`, counts below `threshold` suppressed."""
     if name == "disagreement":
-        return disagreement(*disagreement_rows(session, since=since))
-    return REPORTS[name](*report_rows(session, since=since))
+        return disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
+    return disclosed(*report_rows(session, since=since), threshold)[name]  # type: ignore[no-any-return]
 
 
-def overview(session: Session, *, weeks: int, since: datetime) -> dict[str, Any]:
-    """Every figure of the reports page: the five reports and the totals its charts show."""
-    referrals, requests = report_rows(session, since=since)
-    by_week = referrals_by_week(referrals, requests)
-    weekly = [r for r in by_week if r["service"] == "all"]
-    by_service = [r for r in by_week if r["service"] != "all"]
-    schools = concerns_by_school(referrals)
-    per_week = _totals(weekly, "week_starting")
-    per_service = _totals(by_service, "service")
-    per_concern = _totals(schools, "concern")
+def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -> dict[str, Any]:
+    """Every figure of the reports page: the five reports and the totals its charts show, counts below
+    `threshold` suppressed (services.intake.reports, "disclosure control")."""
+    figures = disclosed(*report_rows(session, since=since), threshold)
+    by_week = figures["referrals-by-week"]
     return {
         "weeks": weeks,
-        "per_week": [{"week_starting": k, "count": n} for k, n in sorted(per_week.items())],
-        "per_service": [{"service": k, "count": n} for k, n in sorted(per_service.items())],
-        # most first; ties keep the order the concerns-by-school report first lists them (as the page always did)
-        "per_concern": [{"concern": k, "count": n} for k, n in sorted(per_concern.items(), key=lambda kv: -kv[1])],
-        "referrals_by_week": weekly,
-        "by_service": by_service,
-        "waiting_times": REPORTS["waiting-times"](referrals, requests),
-        "breaches": REPORTS["breaches"](referrals, requests),
-        "concerns_by_school": schools,
-        "disagreement": disagreement(*disagreement_rows(session, since=since)),
+        "small_number_threshold": threshold,
+        "per_week": figures["per_week"],
+        "per_service": figures["per_service"],
+        "per_concern": figures["per_concern"],
+        "referrals_by_week": [r for r in by_week if r["service"] == "all"],
+        "by_service": [r for r in by_week if r["service"] != "all"],
+        "waiting_times": figures["waiting-times"],
+        "breaches": figures["breaches"],
+        "concerns_by_school": figures["concerns-by-school"],
+        "disagreement": disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold),
     }
-
-
-def _totals(rows: list[dict[str, Any]], key: str) -> Counter[str]:
-    totals: Counter[str] = Counter()
-    for row in rows:
-        totals[row[key]] += row["count"]
-    return totals

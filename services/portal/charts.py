@@ -9,29 +9,32 @@ from markupsafe import Markup, escape
 COLOURS = ["#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d53880", "#28a197"]
 SVG_ATTRS = 'xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif"'
 INK = 'fill="#0b0c0c"'
+SUPPRESSED = "suppressed"  # what a suppressed small number reads (services.intake.reports.SUPPRESSED)
 
 
 def colour(i: int) -> str:
     return COLOURS[i % len(COLOURS)]
 
 
-def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "", width: int = 640,
+def bar_chart(title: str, bars: list[tuple[str, float | None]], *, unit: str = "", width: int = 640,
               label_w: int = 200) -> Markup:
-    """Horizontal bars, one per (label, value), each labelled with its value (labels right-aligned in label_w)."""
+    """Horizontal bars, one per (label, value), each labelled with its value (labels right-aligned in label_w).
+    A value of None is a suppressed small number: no bar, labelled SUPPRESSED (the reports' disclosure control)."""
     if not bars:
         return Markup('<p class="govuk-body">No data yet.</p>')
     row, gap = 28, 8
-    top = max(v for _, v in bars) or 1
+    top = max((v for _, v in bars if v is not None), default=0) or 1
     height = len(bars) * (row + gap) + gap
     parts = [f'<svg class="app-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
              f'width="100%" preserveAspectRatio="xMinYMin meet" {SVG_ATTRS}>']
     for i, (label, value) in enumerate(bars):
         y = gap + i * (row + gap)
-        w = max(2, (width - label_w - 90) * value / top)
-        shown = f"{value:g}{unit}"
+        w = 0 if value is None else max(2, (width - label_w - 90) * value / top)
+        shown = SUPPRESSED if value is None else f"{value:g}{unit}"
         label_x, text_y = label_w - 8, f"{y + row * 0.68:.1f}"
         parts.append(f'<text x="{label_x}" y="{text_y}" text-anchor="end" font-size="15" {INK}>{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" fill="{colour(i)}"></rect>')
+        if w:
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" fill="{colour(i)}"></rect>')
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{text_y}" font-size="15" {INK}>{escape(shown)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()

@@ -1,4 +1,6 @@
-"""The reports API on a database of its own, holding the hand-worked data set of tests/unit/test_reports.py."""
+"""The reports API on a database of its own, holding the hand-worked data set of tests/unit/test_reports.py.
+Its counts are all small, so the app here suppresses none (small_number_threshold=1): the arithmetic is what these
+tests check; tests/integration/test_report_disclosure.py checks the suppression."""
 
 from __future__ import annotations
 
@@ -23,11 +25,11 @@ FIRED = [["semh.specialist", "consent.health_services"], ["salt.community"], ["s
 # overridden 1 (closed); semh.specialist fired 2, overridden 1 (priority up, route added).
 DISAGREEMENT = [
     {"rule_id": "consent.health_services", "fired": 1, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
-     "priority_up": 1, "priority_down": 0, "closed": 0},
+     "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
     {"rule_id": "salt.community", "fired": 1, "overridden": 1, "route_added": 0, "route_withdrawn": 0,
-     "priority_up": 0, "priority_down": 0, "closed": 1},
+     "priority_up": 0, "priority_down": 0, "closed": 1, "suppressed": False},
     {"rule_id": "semh.specialist", "fired": 2, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
-     "priority_up": 1, "priority_down": 0, "closed": 0},
+     "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
 ]
 
 
@@ -79,7 +81,7 @@ def seed(url: str) -> None:
 def client(fresh_database_url: str) -> httpx.AsyncClient:
     url = fresh_database_url
     seed(url)
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, small_number_threshold=1))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
 
 
@@ -90,13 +92,13 @@ def as_role(role: str) -> dict[str, str]:
 async def test_waiting_times_and_breaches_match_the_hand_worked_figures(client: httpx.AsyncClient) -> None:
     waits = (await client.get("/reports/waiting-times", headers=as_role("manager"))).json()
     assert waits == [
-        {"service": "salt", "accepted": 4, "median_days": 2.5, "p90_days": 10.0},
-        {"service": "semh", "accepted": 2, "median_days": 5.0, "p90_days": 5.0},
+        {"service": "salt", "accepted": 4, "median_days": 2.5, "p90_days": 10.0, "suppressed": False},
+        {"service": "semh", "accepted": 2, "median_days": 5.0, "p90_days": 5.0, "suppressed": False},
     ]
     assert (await client.get("/reports/breaches", headers=as_role("admin"))).json() == [
-        {"service": "early_help", "requests": 1, "breached": 1},
-        {"service": "salt", "requests": 4, "breached": 1},
-        {"service": "semh", "requests": 2, "breached": 0},
+        {"service": "early_help", "requests": 1, "breached": 1, "suppressed": False},
+        {"service": "salt", "requests": 4, "breached": 1, "suppressed": False},
+        {"service": "semh", "requests": 2, "breached": 0, "suppressed": False},
     ]
 
 
@@ -118,7 +120,7 @@ async def test_disagreement_per_rule_matches_the_hand_worked_figures(client: htt
     response = await client.get("/reports/disagreement", params={"format": "csv"}, headers=as_role("admin"))
     assert response.headers["content-disposition"] == 'attachment; filename="disagreement.csv"'
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert rows == [{k: str(v) for k, v in row.items()} for row in DISAGREEMENT]
+    assert rows == [{k: str(v) for k, v in row.items() if k != "suppressed"} for row in DISAGREEMENT]
     assert (await client.get("/reports/disagreement?weeks=1", headers=as_role("manager"))).json() == []
     for role in ("referrer", "worker:salt", "dsr_panel", "front_door"):
         assert (await client.get("/reports/disagreement", headers=as_role(role))).status_code == 403
@@ -139,13 +141,15 @@ async def test_the_overview_holds_every_figure_of_the_reports_page(client: httpx
     assert response.status_code == 200
     overview = response.json()
     weekly = [r for r in reports["referrals-by-week"] if r["service"] == "all"]
+    shown = {"suppressed": False}
     assert overview == {
         "weeks": 12,
-        "per_week": [{"week_starting": weekly[0]["week_starting"], "count": 3}],
-        "per_service": [{"service": "early_help", "count": 1}, {"service": "salt", "count": 4},
-                        {"service": "semh", "count": 2}],
-        "per_concern": [{"concern": "anxiety", "count": 2}, {"concern": "stammering", "count": 1},
-                        {"concern": "housing", "count": 1}],  # ties in the report's order (Eastwood before Seaview)
+        "small_number_threshold": 1,
+        "per_week": [{"week_starting": weekly[0]["week_starting"], "count": 3} | shown],
+        "per_service": [{"service": "early_help", "count": 1} | shown, {"service": "salt", "count": 4} | shown,
+                        {"service": "semh", "count": 2} | shown],
+        "per_concern": [{"concern": "anxiety", "count": 2} | shown, {"concern": "stammering", "count": 1} | shown,
+                        {"concern": "housing", "count": 1} | shown],  # ties in the report's order
         "referrals_by_week": weekly,
         "by_service": [r for r in reports["referrals-by-week"] if r["service"] != "all"],
         "waiting_times": reports["waiting-times"],

@@ -1,5 +1,6 @@
 """Commissioning reports for managers: charts with the same figures as tables beside them, and CSV.
-Intake works out every figure (`GET /reports/overview`); this page only draws them."""
+Intake works out every figure (`GET /reports/overview`), small numbers already suppressed (null, and the row's
+"suppressed" true); this page only draws them, a suppressed one as "suppressed", and states the rule."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -33,7 +34,8 @@ async def reports(request: Request, user: Manager) -> Response:
                                          [(r["rule_id"], r["overridden"]) for r in data["disagreement"][:CHARTED]],
                                          label_w=280),
     }
-    return render(request, "reports.html", weeks=WEEKS, charts=drawn, weekly=data["referrals_by_week"],
+    return render(request, "reports.html", weeks=WEEKS, charts=drawn, threshold=data["small_number_threshold"],
+                  weekly=data["referrals_by_week"],
                   by_service=data["by_service"], waits=data["waiting_times"], breaches=data["breaches"],
                   schools=data["concerns_by_school"], disagreement=data["disagreement"])
 
