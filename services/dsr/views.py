@@ -143,7 +143,9 @@ def export_csv(session: Session, clock: Clock) -> str:
 
 def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12) -> list[dict[str, Any]]:
     """Open entries by rating at the end of each of the last `weeks` weeks, this week (so far) last,
-    from the append-only rating history."""
+    from the append-only rating history. Small numbers are not suppressed here, unlike the commissioning reports:
+    only the DSR panel reads these counts, and it works from the same register person by person (the agenda, each
+    entry, the register export), so hiding a count of 1 would hide nothing from it and blur its own meeting."""
     changes = session.exec(select(DsrRatingChange).order_by(col(DsrRatingChange.at))).all()
     entries = {e.id: e for e in session.exec(select(DsrEntry)).all()}
     out = []
