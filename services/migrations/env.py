@@ -12,6 +12,7 @@ import services.common.tables  # noqa: F401  (register tables)
 import services.dsr.tables  # noqa: F401
 import services.intake.tables  # noqa: F401
 import services.portal.drafts  # noqa: F401
+import services.portal.sessions  # noqa: F401
 import services.worklists.tables  # noqa: F401
 from services.common.db import normalise_url
 

@@ -30,6 +30,10 @@ class BackendError(Exception):
         return str(self.body.get("title", "")) if isinstance(self.body, dict) else ""
 
 
+class TokenRefusedError(Exception):
+    """A service answered 401: the person's token has expired or was revoked, so they must sign in again."""
+
+
 class Client:
     def __init__(self, backends: Backends, token: str, transport: httpx.AsyncBaseTransport | None = None):
         self.backends = backends
@@ -42,6 +46,8 @@ class Client:
                                      transport=self.transport) as client:
             response = await client.request(method, path, **kwargs)
         is_json = response.headers.get("content-type", "").startswith("application/json")
+        if response.status_code == 401:
+            raise TokenRefusedError
         body: Any = response.json() if is_json else response.text
         if response.status_code >= 400:
             raise BackendError(response.status_code, body)

@@ -12,14 +12,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.middleware.sessions import SessionMiddleware
+from starsessions import SessionAutoloadMiddleware, SessionMiddleware
 
 from services.common.auth import TokenVerifier
 from services.common.db import make_engine
 from services.common.http import install_common
 from services.common.settings import Settings
-from services.portal import csrf
-from services.portal.backend import Backends
+from services.portal import csrf, sessions
+from services.portal.backend import Backends, TokenRefusedError
 from services.portal.deps import RefusedError, SignInNeededError, render
 from services.portal.pages import HERE, templates
 from services.portal.routes import ROUTERS
@@ -43,8 +43,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     app.state.transport = transport
     app.state.templates = templates()
     app.state.verifier = TokenVerifier(settings)
-    app.add_middleware(SessionMiddleware, secret_key=settings.portal_session_secret.get_secret_value(), same_site="lax",
-                       https_only=False, session_cookie="frontdoor_portal")
+    app.state.session_store = sessions.DatabaseStore(app.state.engine, settings)  # the cookie holds only an id
+    app.add_middleware(SessionAutoloadMiddleware, paths=[sessions.NOT_STATIC])
+    app.add_middleware(SessionMiddleware, store=app.state.session_store, cookie_name=sessions.COOKIE,
+                       cookie_same_site="lax", cookie_https_only=sessions.cookie_secure(settings), lifetime=0)
     if not ASSETS.exists():
         raise RuntimeError(f"GOV.UK Frontend assets missing at {ASSETS}: run `make install` (npm installs them)")
     app.mount("/assets", StaticFiles(directory=ASSETS / "assets"), name="assets")
@@ -54,6 +56,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     install_common(app, ready=lambda: app.state.ready)
     app.add_exception_handler(SignInNeededError, to_sign_in)
     app.add_exception_handler(RefusedError, refused)
+    app.add_exception_handler(TokenRefusedError, sessions.sign_in_again)
     app.add_exception_handler(csrf.CsrfRefusedError, csrf_refused)
     for router in ROUTERS:
         app.include_router(router)
