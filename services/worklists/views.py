@@ -16,14 +16,24 @@ from services.worklists.handlers import held_items, item_of
 from services.worklists.tables import WorklistItem
 
 CHILD_FIELDS = ("given_name", "family_name", "date_of_birth")
+MASH_DECIDES_FIRST = ("Held for the safeguarding hub (MASH), which decides first. The child's details and why the "
+                      "request came are shown here once MASH releases it.")
 
 
-def summary(item: WorklistItem, now: datetime) -> dict[str, Any]:
+def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = None) -> dict[str, Any]:
+    """A request in a list. Until MASH releases a held request (need to know: `held`), its service's workers see
+    only that it exists, its service, priority and clock, and that MASH decides first: no child, referral or
+    pathway. MASH itself (`need_to_know=False`) sees every held request in full."""
     left = rules.time_left(item.due_by, now)
-    return {
-        "service_request_id": str(item.id), "referral_id": str(item.referral_id), "pathway": item.pathway,
-        "priority": item.priority, "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue,
-        "held": item.held, "status": item.status, "breached": item.breached_at is not None,
+    shown = {
+        "service_request_id": str(item.id), "service": item.service, "priority": item.priority,
+        "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue, "held": item.held,
+        "status": item.status, "breached": item.breached_at is not None,
+    }
+    if item.held if need_to_know is None else need_to_know:
+        return shown | {"mash_decides_first": True, "notice": MASH_DECIDES_FIRST}
+    return shown | {
+        "referral_id": str(item.referral_id), "pathway": item.pathway,
         "child": {k: item.details.get(k) for k in CHILD_FIELDS if k in item.details},
     }
 
@@ -33,8 +43,8 @@ def worklist(session: Session, service: str, now: datetime, *, pathway: str | No
     """The service's open requests (or those with `status`), most urgent first."""
     query = select(WorklistItem).where(WorklistItem.service == service)
     query = query.where(WorklistItem.status == status) if status else query.where(col(WorklistItem.status).in_(OPEN))
-    if pathway:
-        query = query.where(WorklistItem.pathway == pathway)
+    if pathway:  # a held request's pathway is not shown until MASH releases it, so it is not found by it either
+        query = query.where(WorklistItem.pathway == pathway, WorklistItem.held == False)  # noqa: E712
     if held is not None:
         query = query.where(WorklistItem.held == held)
     items = sorted(session.exec(query).all(), key=lambda i: rules.queue_order_key(i.priority, i.due_by, str(i.id)))
@@ -42,8 +52,11 @@ def worklist(session: Session, service: str, now: datetime, *, pathway: str | No
 
 
 def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -> dict[str, Any]:
-    """One request of the service, with why it came and what became of it (a withdrawn one: who and why)."""
+    """One request of the service, with why it came and what became of it (a withdrawn one: who and why); a
+    request held for MASH, only what `summary` shows until MASH releases it."""
     item = item_of(session, service, request_id)
+    if item.held:
+        return summary(item, now)
     return summary(item, now) | {
         "reasons": item.reasons, "details": item.details, "outcome_reason": item.outcome_reason,
         "signpost": item.signpost, "redirect_to": item.redirect_to, "withdrawn": withdrawal(item),
@@ -59,7 +72,8 @@ def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:
 
 
 def held_for_referral(session: Session, referral_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
-    return [summary(i, now) | {"service": i.service} for i in held_items(session, referral_id)]
+    """MASH's view of a referral's held requests: in full, since MASH decides on them."""
+    return [summary(i, now, need_to_know=False) for i in held_items(session, referral_id)]
 
 
 def breach_counts(session: Session) -> dict[str, int]:

@@ -3,6 +3,7 @@ table, MASH's decision on held requests, the breach job, and what the workers se
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -237,7 +238,8 @@ def test_the_worklist_is_open_requests_most_urgent_first(session: Session) -> No
     listed = views.worklist(session, "salt", NOW)
     assert [i["service_request_id"] for i in listed] == [str(x.id) for x in (d, c, b, a)]
     assert listed[-1] | {"service_request_id": None} == {
-        "service_request_id": None, "referral_id": str(a.referral_id), "pathway": "community", "priority": "routine",
+        "service_request_id": None, "service": "salt", "referral_id": str(a.referral_id), "pathway": "community",
+        "priority": "routine",
         "due_by": a.due_by.isoformat(), "time_left": "24 hours left", "overdue": False, "held": False,
         "status": "created", "breached": False,
         "child": {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01"},
@@ -252,9 +254,11 @@ def test_the_worklist_filters_by_status_pathway_and_held(session: Session) -> No
     def ids(**filters: Any) -> list[str]:
         return [i["service_request_id"] for i in views.worklist(session, "salt", NOW, **filters)]
 
+    released = put(session, pathway="clinic")
     assert ids(status="completed") == [str(done.id)]
-    assert ids(pathway="clinic") == ids(held=True) == [str(held.id)]
-    assert len(ids(held=False)) == 1 and len(ids()) == 2
+    assert ids(held=True) == [str(held.id)]
+    assert ids(pathway="clinic") == [str(released.id)]  # a held request's pathway is not shown, nor searchable
+    assert len(ids(held=False)) == 2 and len(ids()) == 3
 
 
 def test_one_request_shows_its_reasons_details_and_outcome(session: Session) -> None:
@@ -273,3 +277,57 @@ def test_mash_sees_the_referrals_held_requests_with_their_service(session: Sessi
     put(session, "early_help", referral_id=referral)
     assert handlers.held_items(session, referral) == [semh]
     assert [(h["service"], h["held"]) for h in views.held_for_referral(session, referral, NOW)] == [("semh", True)]
+
+
+# need to know: a request held for MASH
+
+DISCLOSURE = {"rule_id": "safeguarding.mash", "because": "A disclosure of harm or abuse goes to MASH first."}
+HELD_SHOWS = {"service_request_id", "service", "priority", "due_by", "time_left", "overdue", "held", "status",
+              "breached", "mash_decides_first", "notice"}
+
+
+def held_for_mash(session: Session, **changes: Any) -> WorklistItem:
+    base = created("semh", held=True, pathway="camhs", **changes).model_dump()
+    event = ServiceRequestCreated.model_validate(base | {
+        "reasons": [DISCLOSURE], "details": DETAILS | {"reason": "Canary: she told her teacher what happens at home"}})
+    assert receive(session, event, NOW)
+    session.commit()
+    item = session.get(WorklistItem, event.service_request_id)
+    assert item is not None
+    return item
+
+
+def test_until_mash_releases_it_a_held_request_shows_only_that_it_exists_its_service_and_priority(
+    session: Session,
+) -> None:
+    item = held_for_mash(session, priority="urgent")
+    for shown in (views.view(session, "semh", item.id, NOW), *views.worklist(session, "semh", NOW)):
+        assert set(shown) == HELD_SHOWS
+        assert (shown["service_request_id"], shown["service"], shown["priority"], shown["held"]) == (
+            str(item.id), "semh", "urgent", True)
+        assert "MASH" in shown["notice"] and shown["mash_decides_first"] is True
+        text = json.dumps(shown)
+        for secret in ("Sam", "Lee", "2014-05-01", "AB1 2CD", "told her teacher", "disclosure", "camhs",
+                       str(item.referral_id), str(item.child_id)):
+            assert secret not in text
+
+
+def test_mash_sees_held_requests_in_full_and_once_released_the_service_does_too(session: Session) -> None:
+    item = held_for_mash(session)
+    [for_mash] = views.held_for_referral(session, item.referral_id, NOW)
+    assert for_mash["child"] == {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01"}
+    assert (for_mash["referral_id"], for_mash["pathway"]) == (str(item.referral_id), "camhs")
+    assert decide_held(session, item.referral_id, "release", by="mash-1", now=NOW, reason="Safe to proceed") == 1
+    session.commit()
+    shown = views.view(session, "semh", item.id, NOW)
+    assert shown["held"] is False and "mash_decides_first" not in shown
+    assert shown["details"]["given_name"] == "Sam" and shown["reasons"] == [DISCLOSURE]
+
+
+def test_a_held_request_mash_declined_stays_need_to_know(session: Session) -> None:
+    item = held_for_mash(session)
+    decide_held(session, item.referral_id, "decline", by="mash-1", now=NOW, reason="Being handled by police")
+    session.commit()
+    shown = views.view(session, "semh", item.id, NOW)
+    assert set(shown) == HELD_SHOWS and shown["status"] == "declined"
+    assert "police" not in json.dumps(shown)

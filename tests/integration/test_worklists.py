@@ -19,7 +19,7 @@ from services.common.tables import OutboxMessage
 from services.worklists.main import run_breach_check
 from services.worklists.tables import WorklistItem
 from tests.databases import race_two_replicas
-from tests.factories import referral_body
+from tests.factories import CANARIES, CANARY_GIVEN, referral_body
 from tests.kafka_tools import eventually, read_events
 from tests.stack import Stack
 
@@ -35,7 +35,7 @@ async def on_worklist(stack: Stack, service: str, referral_id: str, **filters: A
     async def find() -> dict[str, Any] | None:
         response = await stack.workers.get(f"/worklists/{service}", params=filters, headers=worker(stack, service))
         assert response.status_code == 200
-        return next((i for i in response.json() if i["referral_id"] == referral_id), None)
+        return next((i for i in response.json() if i.get("referral_id") == referral_id), None)
 
     return dict(await eventually(find, timeout=40))
 
@@ -105,14 +105,26 @@ async def test_a_redirect_from_semh_to_counselling_makes_a_counselling_request_a
 
 async def test_a_held_request_cannot_be_accepted_before_mash_releases_it(stack: Stack) -> None:
     rid = await submit(stack, concerns=["anxiety"], risks=["harm_or_abuse_disclosure"])
-    semh = await on_worklist(stack, "semh", rid, held="true")
-    assert semh["held"] is True
+
+    async def held_by_mash() -> list[dict[str, Any]] | None:
+        response = await stack.workers.get(f"/worklists/safeguarding/referrals/{rid}/held",
+                                           headers=worker(stack, "safeguarding"))
+        return response.json() or None
+
+    held = await eventually(held_by_mash, timeout=40)
+    assert [h["service"] for h in held] == ["semh"]
+    assert held[0]["referral_id"] == rid and held[0]["child"]["given_name"] == CANARY_GIVEN  # MASH decides: in full
+    semh = (await stack.workers.get(f"/worklists/semh/requests/{held[0]['service_request_id']}",
+                                    headers=worker(stack, "semh"))).json()
+    assert semh["held"] is True and semh["mash_decides_first"] is True and semh["service"] == "semh"
+    assert not {"child", "details", "reasons", "referral_id", "pathway"} & set(semh)  # need to know, until released
+    listed = (await stack.workers.get("/worklists/semh", params={"held": "true"}, headers=worker(stack, "semh"))).text
+    assert semh["service_request_id"] in listed
+    for canary in CANARIES:
+        assert canary not in listed and canary not in json.dumps(semh)
     refused = await stack.workers.post(f"/worklists/semh/requests/{semh['service_request_id']}/accept", json={},
                                        headers=worker(stack, "semh"))
     assert refused.status_code == 409 and "held" in refused.json()["title"]
-    held = (await stack.workers.get(f"/worklists/safeguarding/referrals/{rid}/held",
-                                    headers=worker(stack, "safeguarding"))).json()
-    assert [h["service"] for h in held] == ["semh"]
     assert (await stack.workers.post(f"/worklists/safeguarding/referrals/{rid}/held",
                                      json={"decision": "release", "reason": "No ongoing risk"},
                                      headers=worker(stack, "semh"))).status_code == 403
@@ -123,6 +135,9 @@ async def test_a_held_request_cannot_be_accepted_before_mash_releases_it(stack: 
     accepted = await stack.workers.post(f"/worklists/semh/requests/{semh['service_request_id']}/accept", json={},
                                         headers=worker(stack, "semh"))
     assert accepted.status_code == 200
+    released_view = (await stack.workers.get(f"/worklists/semh/requests/{semh['service_request_id']}",
+                                             headers=worker(stack, "semh"))).json()
+    assert released_view["details"]["given_name"] == CANARY_GIVEN and released_view["referral_id"] == rid
     view = await referral_status(stack, rid, {"semh": "accepted"})
     assert any("released by the safeguarding hub (MASH)" in t["summary"] for t in view["timeline"])
 
