@@ -106,7 +106,9 @@ def authenticated(
     if creds is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(creds.credentials)
+    principal = verifier.verify(creds.credentials)
+    request.state.principal = principal  # who a refusal after this (a role check, the body) is audited as
+    return principal
 
 
 def require(*roles: str) -> Callable[..., Principal]:

@@ -65,15 +65,31 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Append-only: who read or wrote which child record, when."""
+    """Append-only, hash-chained: who read or wrote (or was refused) which child's record, when, from where.
+    Written only by `services/common/audit.py` (ids in chain order); on PostgreSQL a trigger refuses UPDATE,
+    DELETE and TRUNCATE. Every child id an access showed is in `audit_log_children`."""
 
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Timestamp(index=True)
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=200)  # the token's subject ("" when no valid token was given)
     role: str = Field(max_length=100)
-    action: str = Field(max_length=50)
+    action: str = Field(max_length=200)
+    outcome: str = Field(max_length=20)  # allowed, refused, not_found, failed
+    status: int | None = None  # the HTTP status answered, when there was one
+    client_address: str | None = Field(default=None, max_length=100)
     referral_id: uuid.UUID | None = Field(default=None, index=True)
     child_id: uuid.UUID | None = Field(default=None, index=True)
     # another record read or written (e.g. a register entry)
     record_id: uuid.UUID | None = Field(default=None, index=True)
+    prev_hash: str = Field(max_length=64, unique=True)  # one successor per row: the chain cannot fork
+    hash: str = Field(max_length=64)
+
+
+class AuditChild(SQLModel, table=True):
+    """A child shown by one access (every child of a list read): "who saw this child" is one indexed lookup
+    on any database, and the row's hash covers these ids."""
+
+    __tablename__ = "audit_log_children"
+    audit_id: int = Field(foreign_key="audit_log.id", primary_key=True)
+    child_id: uuid.UUID = Field(primary_key=True, index=True)

@@ -291,11 +291,13 @@ def test_withdrawing_consent_closes_the_entry_and_suppresses_the_details(session
     assert views.entry_view(session, entry.id, CLOCK)["name"] == "(suppressed: consent withdrawn)"
 
 
-def test_a_meeting_use_case_is_audited_with_the_panel_role_only_when_done(engine: Engine, session: Session) -> None:
+def test_a_meeting_use_case_is_audited_with_the_panel_role_done_or_refused(engine: Engine, session: Session) -> None:
     entry = new_entry(session)
     close = partial(run_audited, engine, lambda s: USE_CASES["close"](s, entry.id),
                     by=principal(CHAIR, "dsr_panel"), action="dsr.close", about=Subject(record_id=entry.id))
     assert close().status == "closed"
-    assert refusal(close) == (409, "the entry is already closed")  # refused: no audit row
+    assert refusal(close) == (409, "the entry is already closed")  # refused: rolled back, its audit row kept
     audit = session.exec(select(AuditEntry)).all()
-    assert [(a.actor, a.role, a.action, a.record_id) for a in audit] == [(CHAIR, "dsr_panel", "dsr.close", entry.id)]
+    assert [(a.actor, a.role, a.action, a.record_id, a.outcome, a.status) for a in audit] == [
+        (CHAIR, "dsr_panel", "dsr.close", entry.id, "allowed", None),
+        (CHAIR, "dsr_panel", "dsr.close", entry.id, "refused", 409)]

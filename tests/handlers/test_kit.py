@@ -83,17 +83,24 @@ def test_an_event_that_means_nothing_here_writes_nothing_not_even_its_id(engine:
         assert s.exec(select(ProcessedEvent)).all() == [] and s.exec(select(OutboxMessage)).all() == []
 
 
-def test_a_use_case_and_its_audit_row_commit_together(engine: Engine) -> None:
+def test_a_use_case_and_its_audit_row_commit_together_and_a_refusal_keeps_its_own(engine: Engine) -> None:
     by = principal("worker-1", "worker:salt")
     record = uuid.uuid4()
     assert run_audited(engine, lambda s: 42, by=by, action="worklist.read", about=Subject(record_id=record)) == 42
+
+    def refused(session: Session) -> None:
+        session.add(OutboxMessage(id=uuid.uuid4(), topic="t", key="k", payload="{}"))  # rolled back with it
+        raise NotFoundError()
+
     with pytest.raises(NotFoundError):
-        run_audited(engine, lambda s: (_ for _ in ()).throw(NotFoundError()), by=by, action="worklist.read")
+        run_audited(engine, refused, by=by, action="worklist.read", refused_about=Subject(record_id=record))
     run_audited(engine, lambda s: None, by=by, action="intake.read", about=lambda result: None)  # nothing shown: no row
     with Session(engine) as s:
         rows = s.exec(select(AuditEntry)).all()
-    assert [(r.actor, r.role, r.action, r.record_id) for r in rows] == [
-        ("worker-1", "worker:salt", "worklist.read", record)]
+        assert s.exec(select(OutboxMessage)).all() == []
+    assert [(r.actor, r.role, r.action, r.record_id, r.outcome, r.status) for r in rows] == [
+        ("worker-1", "worker:salt", "worklist.read", record, "allowed", None),
+        ("worker-1", "worker:salt", "worklist.read", record, "not_found", 404)]
 
 
 def test_a_validation_error_names_the_event_type_not_the_python_class() -> None:

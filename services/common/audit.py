@@ -1,0 +1,172 @@
+"""The access audit's core: append a row to the hash chain, check the chain, and answer "who saw this child".
+
+Every row carries `prev_hash` (the hash of the row before it) and `hash` = sha256 over a canonical
+encoding of the row, its child ids and `prev_hash`. Writers serialise on the chain: on PostgreSQL a
+transaction-level advisory lock, on SQLite the database's write lock, each held until the writer's
+transaction ends; row ids are given in chain order (the head's id + 1), so a deleted row also leaves a
+gap. The HTTP side (which rows are written, and when) is `transactions.py`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Uuid, column, inspect, or_, table, text, union
+from sqlmodel import Session, col, select
+
+from services.common.tables import AuditChild, AuditEntry, utcnow
+
+GENESIS = "0" * 64  # the prev_hash of the first row
+CHAIN_LOCK = 0x66726F6E74646F6F  # pg_advisory_xact_lock key ("frontdoo")
+ENCODING_VERSION = 1
+
+ALLOWED, REFUSED, NOT_FOUND, FAILED = "allowed", "refused", "not_found", "failed"
+
+
+def outcome_of(status: int | None) -> str:
+    """allowed (2xx/3xx), not_found (404), refused (any other 4xx: 401, 403, 409, 422...), failed (else)."""
+    if status is None or status >= 500:
+        return FAILED
+    if status == 404:
+        return NOT_FOUND
+    return REFUSED if status >= 400 else ALLOWED
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _id(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def canonical(row: AuditEntry, child_ids: Iterable[uuid.UUID]) -> bytes:
+    """The row as hashed: sorted-key JSON of every column but the hashes, child ids sorted."""
+    fields = {
+        "v": ENCODING_VERSION, "id": row.id, "at": _iso(row.at), "actor": row.actor, "role": row.role,
+        "action": row.action, "outcome": row.outcome, "status": row.status, "client": row.client_address,
+        "referral_id": _id(row.referral_id), "child_id": _id(row.child_id), "record_id": _id(row.record_id),
+        "child_ids": sorted(str(c) for c in set(child_ids)),
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(row: AuditEntry, child_ids: Iterable[uuid.UUID], prev_hash: str) -> str:
+    return hashlib.sha256(canonical(row, child_ids) + b"\n" + prev_hash.encode()).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Hold the chain until this transaction ends, so the head read next stays the head."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    else:  # SQLite: a write statement (matching nothing) takes the database's write lock now, not at commit
+        session.execute(text("DELETE FROM audit_log_children WHERE 0"))
+
+
+def append(session: Session, *, actor: str, role: str, action: str, outcome: str, status: int | None = None,
+           client: str | None = None, referral_id: uuid.UUID | None = None, child_id: uuid.UUID | None = None,
+           record_id: uuid.UUID | None = None, child_ids: Iterable[uuid.UUID] = ()) -> AuditEntry:
+    """Append one row to the chain in the caller's transaction (flushed, not committed)."""
+    lock_chain(session)
+    head = session.exec(select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    shown = sorted(set(child_ids), key=str)
+    row = AuditEntry(id=(head[0] + 1) if head else 1, at=utcnow(), actor=actor[:200], role=role[:100],
+                     action=action[:200], outcome=outcome, status=status, client_address=(client or "")[:100] or None,
+                     referral_id=referral_id, child_id=child_id, record_id=record_id,
+                     prev_hash=head[1] if head else GENESIS, hash="")
+    row.hash = chain_hash(row, shown, row.prev_hash)
+    session.add(row)
+    session.flush()
+    if shown:
+        session.add_all([AuditChild(audit_id=row.id, child_id=c) for c in shown])
+        session.flush()
+    return row
+
+
+# --- verify ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verified:
+    rows: int
+    head_id: int | None
+    head_hash: str
+    broken_id: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+
+def _batches(session: Session, size: int) -> Iterator[tuple[Sequence[AuditEntry], dict[int, list[uuid.UUID]]]]:
+    after = 0
+    while True:
+        rows = session.exec(select(AuditEntry).where(col(AuditEntry.id) > after).order_by(col(AuditEntry.id))
+                            .limit(size)).all()
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        children: dict[int, list[uuid.UUID]] = {}
+        for audit_id, child in session.exec(select(AuditChild.audit_id, AuditChild.child_id)
+                                            .where(col(AuditChild.audit_id).in_(ids))).all():
+            children.setdefault(audit_id, []).append(child)
+        yield rows, children
+        after = rows[-1].id or after
+
+
+def verify(session: Session, *, batch: int = 2000) -> Verified:
+    """Walk the chain in id order: each row must link to the row before it and hash to its stored hash.
+    The first row that does not is named (a row deleted before it, or it or its child ids edited)."""
+    prev_id: int | None = None
+    prev_hash, count = GENESIS, 0
+    for rows, children in _batches(session, batch):
+        for row in rows:
+            assert row.id is not None
+            if row.prev_hash != prev_hash:
+                gap = f" (ids {prev_id} to {row.id}: row(s) missing)" if prev_id is not None and row.id != prev_id + 1 \
+                    else ""
+                return Verified(count, prev_id, prev_hash, row.id,
+                                f"its link to the row before it is broken: a row before it was deleted or changed{gap}")
+            if chain_hash(row, children.get(row.id, ()), row.prev_hash) != row.hash:
+                return Verified(count, prev_id, prev_hash, row.id, "its content or child ids were changed")
+            prev_id, prev_hash, count = row.id, row.hash, count + 1
+    return Verified(count, prev_id, prev_hash)
+
+
+# --- who saw this child ----------------------------------------------------------------------------
+
+# Tables whose rows name a child: an audit row about one of their ids is about that child.
+RECORDS_OF_A_CHILD = {"referrals": "referral", "service_requests": "service request",
+                      "worklist_items": "service request", "dsr_entries": "register entry",
+                      "front_door_decisions": "front-door decision"}
+
+
+def who_saw(session: Session, child_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every audit row about this child, oldest first: rows naming it, list reads that showed it, and
+    rows about one of its referrals, service requests or register entries (refused attempts included)."""
+    present = set(inspect(session.get_bind()).get_table_names())
+    records = [select(column("id", Uuid())).select_from(table(name)).where(column("child_id", Uuid()) == child_id)
+               for name in RECORDS_OF_A_CHILD if name in present]
+    about = [col(AuditEntry.child_id) == child_id,
+             col(AuditEntry.id).in_(select(AuditChild.audit_id).where(AuditChild.child_id == child_id))]
+    if records:
+        about += [col(AuditEntry.referral_id).in_(union(*records)), col(AuditEntry.record_id).in_(union(*records))]
+    ids = list(session.exec(select(AuditEntry.id).where(or_(*about))).all())
+    if not ids:
+        return []
+    rows = session.exec(select(AuditEntry).where(col(AuditEntry.id).in_(ids)).order_by(col(AuditEntry.id))).all()
+    in_lists = set(session.exec(select(AuditChild.audit_id).where(col(AuditChild.audit_id).in_(ids),
+                                                                  AuditChild.child_id == child_id)).all())
+    return [_seen(r, child_id, r.id in in_lists) for r in rows]
+
+
+def _seen(row: AuditEntry, child_id: uuid.UUID, in_list: bool) -> dict[str, Any]:
+    how = "named" if row.child_id == child_id else "in a list" if in_list else "through a record of the child"
+    return {"audit_id": row.id, "at": _iso(row.at), "actor": row.actor, "role": row.role, "action": row.action,
+            "outcome": row.outcome, "status": row.status, "client_address": row.client_address, "how": how,
+            "referral_id": _id(row.referral_id), "record_id": _id(row.record_id)}
