@@ -3,6 +3,8 @@ HTTP only: each route reads its form and runs one use case or view with `in_tran
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -14,12 +16,12 @@ from sqlmodel import Session
 
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
-from services.common.transactions import Subject, in_transaction
+from services.common.transactions import AuditedRoute, Shown, Subject, children_of, in_transaction
 from services.dsr import handlers, views
 from services.dsr.domain import ActionIn, Clock, Rating, ReviewIn
 from services.dsr.tables import DsrEntry, DsrReview
 
-router = APIRouter()
+router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
 
 
 def clock(request: Request) -> Clock:
@@ -87,7 +89,7 @@ def entry(entry_id: uuid.UUID) -> Subject:
 async def get_agenda(request: Request, by: Panel, now: Now,
                      horizon_days: Annotated[int, Query(ge=0, le=90)] = 7) -> list[dict[str, Any]]:
     return await in_transaction(request, lambda s: views.agenda(s, now, horizon_days=horizon_days),
-                                by=by, action="dsr.agenda")
+                                by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
 
 
 @router.get("/dsr/entries/{entry_id}")
@@ -134,10 +136,17 @@ async def post_close(request: Request, entry_id: uuid.UUID, form: CloseForm, by:
 
 @router.get("/dsr/export.csv")
 async def get_export(request: Request, by: Panel, now: Now) -> Response:
-    text = await in_transaction(request, lambda s: views.export_csv(s, now), by=by, action="dsr.export")
+    text = await in_transaction(request, lambda s: views.export_csv(s, now), by=by, action="dsr.export",
+                                about=Shown(lambda s, csv_text: exported(s, csv_text)))
     filename = f"dynamic-support-register-{now.today.isoformat()}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def exported(session: Session, csv_text: str) -> list[uuid.UUID]:
+    """The children of the register's rows in the export (its entry_id column)."""
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    return children_of(DsrEntry, "entry_id").children(session, rows)
 
 
 @router.get("/dsr/counts")

@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from schemas.events import Rationale
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
-from services.common.transactions import in_transaction
+from services.common.transactions import AuditedRoute, in_transaction
 from services.intake import children
 from services.intake.tables import ChildMerge, DistinctChildren
 
-router = APIRouter(prefix="/front-door/duplicates", tags=["front door"])
+router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_class=AuditedRoute)
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 
 

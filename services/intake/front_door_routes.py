@@ -20,7 +20,7 @@ from services.common.auth import Principal, require
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.common.transactions import NOBODY, Subject, in_transaction
+from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction
 from services.intake import front_door
 from services.intake import front_door_views as views
 from services.intake import views as intake_views
@@ -28,7 +28,7 @@ from services.intake.front_door_views import AgeBand, DeadLetterRow, Filters, Re
 from services.intake.tables import ReferralRecord
 
 log = get_logger("frontdoor.intake.front_door")
-router = APIRouter(prefix="/front-door", tags=["front door"])
+router = APIRouter(prefix="/front-door", tags=["front door"], route_class=AuditedRoute)
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 DeadLetterReader = Annotated[Principal, Depends(require("front_door", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
@@ -87,7 +87,13 @@ async def get_queue(
         return views.queue(session, utcnow(), chase_after_working_days=settings.chase_after_working_days,
                            dead_letters=letters, filters=filters)
 
-    return await in_transaction(request, read, by=by, action="front_door.queue", about=NOBODY)
+    return await in_transaction(request, read, by=by, action="front_door.queue", about=queue_children)
+
+
+def queue_children(view: dict[str, Any]) -> Subject:
+    """Every child the queue showed: each item's, and those it may be a duplicate of."""
+    ids = {c for i in view["items"] for c in [i.get("child_id"), *i.get("possible_duplicate_of", [])] if c}
+    return Subject(child_ids=tuple(uuid.UUID(c) for c in sorted(ids)))
 
 
 @router.get("/referrals/{referral_id}")

@@ -20,13 +20,14 @@ from services.common import csvfile
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
-from services.common.transactions import Subject, in_transaction
+from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.intake import bulk, handlers, overrides, views
 from services.intake.domain import PatchRefusedError
 from services.intake.handlers import Submitted
 from services.intake.reports import SUPPRESSED
+from services.intake.tables import ReferralRecord
 
-router = APIRouter()
+router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
@@ -46,7 +47,7 @@ SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
 
 
 def nothing_shown(_: object) -> None:
-    """No audit row: nothing about a child was read or written (lists of one's own, aggregates)."""
+    """No audit row: nothing about a child was read or written (aggregates, a check that shows nothing)."""
     return None
 
 
@@ -190,7 +191,7 @@ async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecisi
 @router.get("/referrals")
 async def list_referrals(request: Request, by: Referrer) -> list[dict[str, Any]]:
     return await in_transaction(request, lambda s: views.referral_summaries(s, by=by), by=by, action="list",
-                                about=nothing_shown)
+                                about=children_of(ReferralRecord, "referral_id"))
 
 
 @router.get("/referrals/{referral_id}")

@@ -14,11 +14,11 @@ from schemas.enums import Service
 from schemas.lifecycle import RequestStatus
 from services.common.auth import Principal, authenticated, require
 from services.common.tables import utcnow
-from services.common.transactions import Subject, in_transaction
+from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.worklists import handlers, views
 from services.worklists.tables import WorklistItem
 
-router = APIRouter()
+router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
@@ -67,7 +67,7 @@ async def get_worklist(
 ) -> list[dict[str, Any]]:
     return await in_transaction(
         request, lambda s: views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held),
-        by=by, action="worklist.list")
+        by=by, action="worklist.list", about=children_of(WorklistItem, "service_request_id"))
 
 
 @router.get("/worklists/{service_name}/requests/{request_id}")
@@ -115,8 +115,9 @@ async def complete(request: Request, service_name: ServicePath, request_id: uuid
 
 @router.get("/worklists/safeguarding/referrals/{referral_id}/held")
 async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[dict[str, Any]]:
+    shown = children_of(WorklistItem, "service_request_id", Subject(referral_id=referral_id))
     return await in_transaction(request, lambda s: views.held_for_referral(s, referral_id, utcnow()),
-                                by=by, action="worklist.held", about=Subject(record_id=referral_id))
+                                by=by, action="worklist.held", about=shown)
 
 
 @router.post("/worklists/safeguarding/referrals/{referral_id}/held")

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.common.auth import Principal
 from services.common.db import session_scope
+from services.common.transactions import Subject, audit, client_of
 from services.portal import drafts, questions
 from services.portal.backend import BackendError
 from services.portal.deps import Referrer, client, form_data, not_found, render
@@ -17,9 +19,19 @@ from services.portal.users import User
 router = APIRouter()
 
 
-def draft(request: Request, user: User) -> dict[str, Any]:
+def draft(request: Request, user: User, shown: str | None = None) -> dict[str, Any]:
+    """The person's draft; `shown`: the page shows it (the action audited with the read, in the portal's database)."""
     with session_scope(request.app.state.engine) as session:
-        return drafts.load(session, user.key)
+        answers = drafts.load(session, user.key)
+        if shown and answers:
+            audit_draft(session, request, user, shown)
+        return answers
+
+
+def audit_draft(session: Any, request: Request, user: User, action: str) -> None:
+    by = Principal(subject=user.key, roles=frozenset({user.role}))
+    audit(session, by, action, Subject(record_id=uuid.UUID(drafts.draft_id(session, user.key))), status=200,
+          client=client_of(request))
 
 
 def draft_id(request: Request, user: User) -> str:
@@ -46,12 +58,13 @@ async def new_referral(request: Request, user: Referrer) -> Response:
 
 @router.get("/referrals/new/check", response_class=HTMLResponse)
 async def check_answers(request: Request, user: Referrer) -> Response:
-    return render(request, "check.html", pages=questions.PAGES, answers=draft(request, user), errors=[])
+    return render(request, "check.html", pages=questions.PAGES, answers=draft(request, user, "portal.draft.check"),
+                  errors=[])
 
 
 @router.post("/referrals/new/check", response_class=HTMLResponse)
 async def submit(request: Request, user: Referrer) -> Response:
-    answers = draft(request, user)
+    answers = draft(request, user, "portal.draft.submit")
     body = questions.to_referral(answers) | {"client_reference": f"portal-{draft_id(request, user)}"}
 
     def sent(created: dict[str, Any]) -> Response:
@@ -72,7 +85,7 @@ async def question(request: Request, slug: str, user: Referrer) -> Response:
     page = questions.page(slug)
     if page is None:
         return not_found(request)
-    return render(request, "question.html", page=page, answers=draft(request, user), errors={})
+    return render(request, "question.html", page=page, answers=draft(request, user, "portal.draft.read"), errors={})
 
 
 @router.post("/referrals/new/{slug}", response_class=HTMLResponse)
@@ -84,6 +97,7 @@ async def answer(request: Request, slug: str, user: Referrer) -> Response:
     errors = questions.required_missing(page, answers)
     with session_scope(request.app.state.engine) as session:  # saved as they go: a timeout never loses work
         merged = drafts.save(session, user.key, answers)
+        audit_draft(session, request, user, "portal.draft.save")
     if errors:
         return render(request, "question.html", 422, page=page, answers=merged, errors=errors)
     return RedirectResponse(f"/referrals/new/{questions.next_page(slug)}", status_code=303)
