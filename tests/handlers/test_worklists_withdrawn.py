@@ -38,7 +38,7 @@ def withdrawn(item: WorklistItem, *, kind: str = "service_request.withdrawn", by
 
 
 def test_a_withdrawn_request_leaves_the_open_worklist_with_who_and_why(session: Session) -> None:
-    item, other = put(session, held=True), put(session)
+    item, other = put(session), put(session)
     assert withdraw(session, withdrawn(item), NOW) is True
     session.commit()
     session.refresh(item)
@@ -54,6 +54,17 @@ def test_a_withdrawn_request_leaves_the_open_worklist_with_who_and_why(session: 
         "summary": f"Withdrawn by the front door ({PERSON}): {RATIONALE}"}
     assert views.view(session, "salt", other.id, NOW)["withdrawn"] is None
     assert session.exec(select(OutboxMessage)).all() == []  # the worklists announce nothing: triage did
+
+
+def test_a_request_withdrawn_while_held_for_mash_shows_its_service_only_that_it_was_withdrawn(
+    session: Session,
+) -> None:
+    item = put(session, held=True)
+    assert withdraw(session, withdrawn(item), NOW) is True
+    session.commit()
+    shown = views.view(session, "salt", item.id, NOW)
+    assert (shown["status"], shown["held"], shown["mash_decides_first"]) == ("withdrawn", True, True)
+    assert not {"outcome_reason", "withdrawn", "details", "reasons"} & set(shown)  # never released: need to know
 
 
 @pytest.mark.parametrize("status", ["accepted", "completed", "declined", "redirected"])
