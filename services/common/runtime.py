@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from services.common.auth import TokenVerifier
 from services.common.broker import start_broker
 from services.common.db import wait_for_database
-from services.common.http import install_common
+from services.common.http import api_docs_options, install_common
 from services.common.logging import get_logger
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
@@ -73,12 +73,12 @@ def service_app(
                 await asyncio.gather(*tasks)
             await asyncio.gather(*(b.stop() for b in brokers))
 
-    app = FastAPI(title=title, lifespan=lifespan, **fastapi_options)
+    app = FastAPI(title=title, lifespan=lifespan, **(api_docs_options(settings) | fastapi_options))
     app.state.ready = False
     app.state.relay = None
     app.state.engine = engine
     app.state.verifier = TokenVerifier(settings)
-    install_common(app, ready=lambda: app.state.ready)
+    install_common(app, ready=lambda: app.state.ready, settings=settings)
     return app
 
 
