@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from schemas.events import RouteChange
 from services.common.auth import Principal
-from services.intake import overrides
+from services.intake import disclosure, overrides
 from services.intake.domain import ReferralNotFoundError
 from services.intake.handlers import Submitted
 from services.intake.reports import (
@@ -34,12 +34,16 @@ def submitted(result: Submitted) -> dict[str, Any]:
 
 
 def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
-                  front_door: bool = False) -> dict[str, Any]:
+                  front_door: bool = False, ruleset_path: str | None = None) -> dict[str, Any]:
     """The referral as its referrer sees it (ReferralNotFoundError when it is not theirs), or with
-    `front_door` as the front-door team sees any referral: the child's whole timeline."""
+    `front_door` as the front-door team sees any referral: the child's whole timeline, the whole explanation.
+    A referrer sees nothing of other referrers' activity: the timeline through their own referrals only, the
+    reasons resting on the child's history worded without it (`disclosure`, by the triage policy at
+    `ruleset_path`), and no hint of other children's records (`possible_duplicate` is the front door's)."""
     record = session.get(ReferralRecord, referral_id)
     if record is None or (record.submitted_by != by.subject and not front_door):
         raise ReferralNotFoundError
+    reader = disclosure.FRONT_DOOR if front_door else disclosure.referrer(ruleset_path)
     requests = session.exec(select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == referral_id)
                             .order_by(col(ServiceRequestRecord.due_by))).all()
     timeline = session.exec(select(TimelineItem).where(TimelineItem.child_id == record.child_id)
@@ -50,9 +54,9 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
         "status": record.status,
         "submitted_at": record.submitted_at.isoformat(),
         "client_reference": record.client_reference,
-        "possible_duplicate": bool(record.possible_duplicates),
+        **({"possible_duplicate": bool(record.possible_duplicates)} if front_door else {}),
         "referral": record.referral,
-        **_decisions(session, record),
+        **_decisions(session, record, reader),
         "service_requests": [
             {
                 "service_request_id": str(r.id), "service": r.service, "pathway": r.pathway, "priority": r.priority,
@@ -70,20 +74,21 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
     }
 
 
-def _decisions(session: Session, record: ReferralRecord) -> dict[str, Any]:
+def _decisions(session: Session, record: ReferralRecord, reader: disclosure.Reader) -> dict[str, Any]:
     """The decision in force; when a person on the front door changed it, the original one (with its
-    explanation) and each person's decision: who, when, why and what changed, in words."""
+    explanation) and each person's decision: who, when, why and what changed, in words; as `reader` may see them."""
     rows = session.exec(select(FrontDoorDecision).where(FrontDoorDecision.referral_id == record.id)
                         .order_by(col(FrontDoorDecision.decided_at))).all()
     requests = {r.id: r for r in session.exec(
         select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == record.id)).all()}
     decision = record.decision
+    original = overrides.original_decision(decision)
     return {
-        "decision": {k: v for k, v in decision.items() if k != "previous"} if decision is not None else None,
-        "original_decision": overrides.original_decision(decision),
+        "decision": reader.decision({k: v for k, v in decision.items() if k != "previous"} if decision else None),
+        "original_decision": reader.decision(dict(original)) if original is not None else None,
         "front_door_decisions": [
             {"decision_id": str(row.id), "decided_by": row.decided_by, "decided_at": row.decided_at.isoformat(),
-             "rationale": row.rationale, "disagreed_with": row.disagreed_with, "changes": row.changes,
+             "rationale": row.rationale, "disagreed_with": reader.rule_ids(row.disagreed_with), "changes": row.changes,
              "summary": "; ".join(overrides.change_words(RouteChange.model_validate(c), requests,
                                                          done=row.applied_event_id is not None) for c in row.changes),
              "status": "applied" if row.applied_event_id else "requested"}

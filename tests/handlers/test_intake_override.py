@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -305,15 +306,17 @@ def test_through_the_kit_an_override_is_applied_once_and_an_unanswered_emergency
 # the referrer's view
 
 def test_the_referrer_sees_who_changed_the_decision_when_why_what_and_the_original_with_its_explanation(
-        session: Session) -> None:
+        session: Session, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"  # a policy that knows the test's rule (one it does not know is never shown)
+    policy.write_text("stages: [{id: s, rules: [{id: route.test, because: a test}]}]\n")
     record = triaged(session, outcome="manual_review")
     handlers.decide(session, record.id, decision(add(), disagreed_with=("route.test",)), by=PERSON, now=LATER)
-    pending = views.referral_view(session, record.id, by=BY)
+    pending = views.referral_view(session, record.id, by=BY, ruleset_path=str(policy))
     assert pending["decision"]["outcome"] == "manual_review" and pending["original_decision"] is None
     assert [(d["status"], d["summary"]) for d in pending["front_door_decisions"]] == [
         ("requested", "add Speech and language therapy, community (urgent)")]
     handlers.apply_override(session, overridden(requested(session)[0], route("salt", priority="urgent")), LATER)
-    view = views.referral_view(session, record.id, by=BY)
+    view = views.referral_view(session, record.id, by=BY, ruleset_path=str(policy))
     assert view["decision"]["outcome"] == "routed" and "previous" not in view["decision"]
     assert view["decision"]["decided_by"] == "fd-jones" and view["decision"]["rationale"] == WHY
     assert view["original_decision"]["outcome"] == "manual_review"

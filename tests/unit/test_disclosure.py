@@ -1,0 +1,108 @@
+"""Which reasons of a decision rest on the child's history (services/intake/disclosure.py), read from the policy, and
+how a referrer's view words them: without counts, without the rules' ids, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.intake.disclosure import (
+    FRONT_DOOR,
+    HISTORY,
+    HISTORY_WORDS,
+    PERSONS_DECISION,
+    Reader,
+    history_rules,
+    policy,
+)
+
+
+def rule(rule_id: str, when: Any = None, then: Any = None, because: str = "Because.") -> dict[str, Any]:
+    return {"id": rule_id, "when": when or {"always": True}, "then": then or [], "because": because}
+
+
+CASES = [
+    ("a rule testing the count of earlier referrals", [rule("r", {"ge": {"fact": "prior", "value": 2}})], {"r"}),
+    ("a rule testing the services open for the child",
+     [rule("r", {"contains": {"fact": "open_services", "value": "semh"}})], {"r"}),
+    ("a `because` that prints the count", [rule("r", because="{prior} referrals before.")], {"r"}),
+    ("a rule on the referral alone", [rule("r", {"lt": {"fact": "age", "value": 18}}, because="Aged {age}.")], set()),
+    ("deep inside all/any/not", [rule("r", {"all": [{"any": [{"not": {"eq": {"fact": "prior", "value": 0}}}]}]})],
+     {"r"}),
+    ("through a named condition", [rule("r", {"is": "repeat"})], {"r"}),
+    ("through a rule that fired", [rule("a", {"ge": {"fact": "prior", "value": 2}}), rule("b", {"fired": "a"})],
+     {"a", "b"}),
+    ("through a variable such a rule set",
+     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"set": {"level": "high"}}]),
+      rule("b", {"eq": {"fact": "level", "value": "high"}}), rule("c", {"eq": {"fact": "age", "value": 3}})],
+     {"a", "b"}),
+    ("through a route such a rule added",
+     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"route": {"service": "semh"}}]),
+      rule("b", {"has_route": {"services": ["semh"]}})], {"a", "b"}),
+    ("a boost changes no route's existence: has_route stays clean",
+     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"boost": True}]),
+      rule("b", {"has_route": {"services": ["semh"]}})], {"a"}),
+    ("in a `missing` action's own condition",
+     [rule("a", then=[{"missing": "consent", "when": {"ge": {"fact": "prior", "value": 1}}}])], {"a"}),
+]
+
+
+@pytest.mark.parametrize(("case", "rules", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_the_rules_resting_on_the_history(case: str, rules: list[dict[str, Any]], expected: set[str]) -> None:
+    spec = {"conditions": {"repeat": {"ge": {"fact": "prior", "value": 2}}}, "stages": [{"id": "s", "rules": rules}]}
+    assert history_rules(spec) == expected
+
+
+def test_the_register_rules_are_read_too() -> None:
+    spec = {"dsr": {"candidate": rule("dsr.c"), "ratings": [rule("dsr.red", {"gt": {"fact": "prior", "value": 3}})],
+                    "consent": [rule("dsr.ok")]}}
+    assert history_rules(spec) == {"dsr.red"}
+
+
+def test_in_the_reference_policy_only_the_repeat_referral_boost_rests_on_the_history() -> None:
+    known, history = policy(None)
+    assert history == {"boost.repeat_referral"} and len(known) > 20 and history <= known
+
+
+def test_an_unreadable_policy_knows_no_rule(tmp_path: Any) -> None:
+    (tmp_path / "bad.yaml").write_text("stages: [")
+    assert policy(str(tmp_path / "bad.yaml")) == (frozenset(), frozenset())
+    assert policy(str(tmp_path / "missing.yaml")) == (frozenset(), frozenset())
+
+
+DECISION = {
+    "outcome": "routed",
+    "routes": [{"service": "salt", "priority": "soon", "reasons": ["salt.community", "boost.repeat_referral"]}],
+    "dsr": {"candidate": True, "reasons": ["dsr.c", "dsr.red"]},
+    "explanation": [
+        {"rule_id": "salt.community", "because": "Speech sounds: community SALT."},
+        {"rule_id": "boost.repeat_referral", "because": "2 earlier referrals in the last year: raised."},
+        {"rule_id": "dsr.red", "because": "4 earlier referrals."},
+        {"rule_id": "retired.rule", "because": "A rule of an older policy."},
+        {"rule_id": PERSONS_DECISION, "because": "A person on the front door decided: fine."},
+    ],
+    "disagreed_with": ["boost.repeat_referral", "salt.community"],
+}
+
+
+def test_a_referrer_sees_the_history_in_words_once_without_counts_or_rule_ids() -> None:
+    reader = Reader(everything=False, known=frozenset({"salt.community", "boost.repeat_referral", "dsr.c", "dsr.red"}),
+                    history=frozenset({"boost.repeat_referral", "dsr.red"}))
+    shown = reader.decision(DECISION)
+    assert shown is not None
+    assert shown["explanation"] == [
+        {"rule_id": "salt.community", "because": "Speech sounds: community SALT."},
+        {"rule_id": HISTORY, "because": HISTORY_WORDS},  # once, for the three reasons it stands for
+        {"rule_id": PERSONS_DECISION, "because": "A person on the front door decided: fine."},
+    ]
+    assert shown["routes"] == [{"service": "salt", "priority": "soon", "reasons": ["salt.community"]}]
+    assert shown["dsr"] == {"candidate": True, "reasons": ["dsr.c"]}
+    assert shown["disagreed_with"] == ["salt.community"]
+    assert DECISION["explanation"][1]["rule_id"] == "boost.repeat_referral"  # the stored decision is untouched
+    assert reader.decision(None) is None
+
+
+def test_the_front_door_sees_everything() -> None:
+    assert FRONT_DOOR.decision(DECISION) == DECISION
+    assert FRONT_DOOR.rule_ids(["retired.rule"]) == ["retired.rule"]
