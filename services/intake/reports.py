@@ -157,16 +157,21 @@ REPORTS = {
 
 SUPPRESSED = "suppressed"
 K = TypeVar("K")
-ACCEPTED_STATUSES = ("accepted", "completed")  # the requests `waiting-times` counts as accepted, by status
+# The requests `waiting-times` counts as accepted, by status: accepted and completed ones, and perhaps some redirected
+# ones (a request can be redirected before or after acceptance), so both sets count as published totals.
+ACCEPTED_STATUSES = (("accepted", "completed"), ("accepted", "completed", "redirected"))
 
 
 def small(n: int | None, threshold: int) -> bool:
     return n is not None and 0 < n < threshold
 
 
-def hidden_cells(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> set[K]:
-    """The cells to suppress: every small count, then, while a group (the cells of a published total) holds
-    exactly one suppressed count, the smallest shown non-zero count of that group (first of equals)."""
+def suppression(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> tuple[set[K], list[bool]]:
+    """The cells to suppress, and for each group (the cells of a published total) whether its total is withheld.
+    Every small count is suppressed; then, while a group holds exactly one suppressed count, the smallest shown
+    non-zero count of that group (first of equals) is suppressed too. A group left with exactly one suppressed count
+    and nothing shown beside it (its one non-zero count was hidden to protect another total) has its total
+    withheld, as has a small total."""
     hidden = {key for key, n in counts.items() if small(n, threshold)}
     members = [[key for key in group if counts.get(key, 0) > 0] for group in groups]
     again = True
@@ -177,69 +182,79 @@ def hidden_cells(counts: Mapping[K, int], groups: Iterable[Iterable[K]], thresho
             if len(group) - len(shown) == 1 and shown:
                 hidden.add(min(shown, key=lambda key: counts[key]))
                 again = True
-    return hidden
+    withheld = [small(sum(counts[key] for key in group), threshold) or sum(key in hidden for key in group) == 1
+                for group in members]
+    return hidden, withheld
 
 
-def _total(n: int, threshold: int) -> dict[str, Any]:
-    return {"count": None, "suppressed": True} if small(n, threshold) else {"count": n, "suppressed": False}
+def hidden_cells(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> set[K]:
+    return suppression(counts, groups, threshold)[0]
+
+
+def _total(n: int, withheld: bool) -> dict[str, Any]:
+    return {"count": None, "suppressed": True} if withheld else {"count": n, "suppressed": False}
+
+
+def _cells(rows: list[dict[str, Any]], key: tuple[str, ...], hidden: set[Any]) -> list[dict[str, Any]]:
+    return [r | {"count": None, "suppressed": True} if tuple(r[k] for k in key) in hidden else r | {"suppressed": False}
+            for r in rows]
 
 
 def disclosed(referrals: list[ReferralRow], requests: list[RequestRow], threshold: int) -> dict[str, Any]:
     """The four reports and the totals the reports page charts, small numbers suppressed. Every figure comes from
     this one function, so a report and the overview suppress the same cells."""
     by_week = referrals_by_week(referrals, requests)
-    cell = {(r["week_starting"], r["service"], r["outcome"]): r["count"] for r in by_week}
-    weeks = {week for week, service, _ in cell if service == "all"}
-    services = {service for _, service, _ in cell if service != "all"}
-    groups = [[k for k in cell if k[1] == "all" and k[0] == week] for week in sorted(weeks)]
-    groups += [[k for k in cell if k[1] == service] for service in sorted(services)]
-    groups += [[k for k in cell if k[1] == service and k[2] in ACCEPTED_STATUSES] for service in sorted(services)]
-    hidden = hidden_cells(cell, groups, threshold)
-    weekly = [r | {"count": None, "suppressed": True} if (r["week_starting"], r["service"], r["outcome"]) in hidden
-              else r | {"suppressed": False} for r in by_week]
+    key = ("week_starting", "service", "outcome")
+    cell = {tuple(r[k] for k in key): r["count"] for r in by_week}
+    weeks = sorted({week for week, service, _ in cell if service == "all"})
+    services = sorted({service for _, service, _ in cell if service != "all"})
+    groups = {("week", week): [k for k in cell if k[1] == "all" and k[0] == week] for week in weeks}
+    groups |= {("service", s): [k for k in cell if k[1] == s] for s in services}
+    groups |= {("accepted", s, i): [k for k in cell if k[1] == s and k[2] in statuses]
+               for s in services for i, statuses in enumerate(ACCEPTED_STATUSES)}
+    hidden, withheld_list = suppression(cell, groups.values(), threshold)
+    withheld = dict(zip(groups, withheld_list, strict=True))
 
     schools = concerns_by_school(referrals)
     pair = {(r["school"], r["concern"]): r["count"] for r in schools}
-    concerns = list(dict.fromkeys(concern for _, concern in pair))
-    hidden_pairs = hidden_cells(pair, [[k for k in pair if k[1] == c] for c in concerns], threshold)
-    by_school = [r | {"count": None, "suppressed": True} if (r["school"], r["concern"]) in hidden_pairs
-                 else r | {"suppressed": False} for r in schools]
+    concerns = list(dict.fromkeys(concern for _, concern in pair))  # in the report's order
+    hidden_pairs, concern_withheld = suppression(pair, [[k for k in pair if k[1] == c] for c in concerns], threshold)
 
-    per_week: Counter[str] = Counter()
-    per_service: Counter[str] = Counter()
-    for r in by_week:
-        if r["service"] == "all":
-            per_week[r["week_starting"]] += r["count"]
-        else:
-            per_service[r["service"]] += r["count"]
-    per_concern: Counter[str] = Counter()
-    for r in schools:
-        per_concern[r["concern"]] += r["count"]
-    concern_totals = [{"concern": c, **_total(n, threshold)} for c, n in per_concern.items()]
+    def total(group: list[Any], counts: Mapping[Any, int]) -> int:
+        return sum(counts[k] for k in group)
+
+    per_concern = [{"concern": c, **_total(total([k for k in pair if k[1] == c], pair), w)}
+                   for c, w in zip(concerns, concern_withheld, strict=True)]
+    per_service = {s: _total(total(groups[("service", s)], cell), withheld[("service", s)]) for s in services}
+    accepted_withheld = {s for (kind, s, *_), w in withheld.items() if kind == "accepted" and w}
     return {
-        "referrals-by-week": weekly,
-        "waiting-times": [_waits(r, threshold) for r in waiting_times(requests)],
-        "breaches": [_counts(r, ("requests", "breached"), threshold) for r in breaches(requests)],
-        "concerns-by-school": by_school,
-        "per_week": [{"week_starting": w, **_total(n, threshold)} for w, n in sorted(per_week.items())],
-        "per_service": [{"service": s, **_total(n, threshold)} for s, n in sorted(per_service.items())],
+        "referrals-by-week": _cells(by_week, key, hidden),
+        "waiting-times": [_waits(r, threshold, r["service"] in accepted_withheld) for r in waiting_times(requests)],
+        "breaches": [_counts(r | {"requests": per_service[r["service"]]["count"]}, ("breached",), threshold)
+                     for r in breaches(requests)],
+        "concerns-by-school": _cells(schools, ("school", "concern"), hidden_pairs),
+        "per_week": [{"week_starting": w, **_total(total(groups[("week", w)], cell), withheld[("week", w)])}
+                     for w in weeks],
+        "per_service": [{"service": s, **per_service[s]} for s in services],
         # most first, then the suppressed ones, ties in the order the concerns-by-school report first lists them
-        "per_concern": sorted(concern_totals, key=lambda r: -(r["count"] if r["count"] is not None else 0.5)),
+        "per_concern": sorted(per_concern, key=lambda r: -(r["count"] if r["count"] is not None else 0.5)),
     }
 
 
 def _counts(row: dict[str, Any], fields: Iterable[str], threshold: int) -> dict[str, Any]:
-    """The row with each small count among `fields` suppressed (no published total adds these up)."""
+    """The row with each small count among `fields` suppressed (no published total adds these up); a value that
+    is None already (a total withheld) counts as suppressed too."""
     out = dict(row)
     for name in fields:
         if small(row[name], threshold):
             out[name] = None
-    return out | {"suppressed": any(out[name] is None for name in fields)}
+    return out | {"suppressed": any(value is None for value in out.values())}
 
 
-def _waits(row: dict[str, Any], threshold: int) -> dict[str, Any]:
-    """A median or 90th percentile over fewer than `threshold` requests would be one child's wait: suppressed."""
-    if small(row["accepted"], threshold):
+def _waits(row: dict[str, Any], threshold: int, withheld: bool) -> dict[str, Any]:
+    """A median or 90th percentile over fewer than `threshold` requests would be one child's wait: suppressed, as
+    is a row whose accepted count is a total withheld to protect a suppressed count."""
+    if small(row["accepted"], threshold) or withheld:
         return row | {"accepted": None, "median_days": None, "p90_days": None, "suppressed": True}
     return row | {"suppressed": False}
 
