@@ -40,7 +40,8 @@ log = get_logger("frontdoor.http")
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 10 * 1024 * 1024  # a bulk import file (about 20,000 rows)
 IMPORT_PATHS = frozenset({"/imports", "/admin/import"})
-STATIC_PREFIXES = ("/assets/", "/static/")  # the portal's CSS, fonts and images: cacheable, nothing personal
+# The portal's CSS, fonts, images and scripts: cacheable, nothing personal in them.
+STATIC_PREFIXES = ("/assets/", "/static/", "/app-assets/")
 DOCS_PREFIXES = ("/docs", "/redoc")  # FastAPI's API documentation pages (settings.api_docs)
 SIGN_IN = frozenset({("POST", "/sign-in"), ("GET", "/auth/callback")})
 NOT_LIMITED = ("/health/", "/metrics")  # probes and scrapes come from inside, often many at once
