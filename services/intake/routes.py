@@ -130,8 +130,9 @@ SMALL_NUMBERS = """
 Small numbers are suppressed (disclosure control). Every count from 1 to SMALL_NUMBER_THRESHOLD - 1 (default 5)
 is suppressed; where a published total (the overview's per_week, per_service and per_concern, a breaches row's
 requests, waiting-times' accepted) holds exactly one suppressed count, the smallest other count in that total is
-suppressed too, so that no suppressed count can be worked out by subtraction (totals are true figures, suppressed
-only when small themselves). A median or 90th percentile over fewer than the threshold is suppressed with its count.
+suppressed too, so that no suppressed count can be worked out by subtraction. Totals are true figures, suppressed
+when small or when they would give a suppressed count back (a total whose one count was hidden to protect another).
+A median or 90th percentile over fewer than the threshold is suppressed with its count.
 A suppressed value is null in JSON, its row saying `"suppressed": true` (`false` otherwise), and reads `suppressed`
 in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0."""
 
