@@ -73,13 +73,14 @@ class StandInProvider:
 
     def __init__(self, key: rsa.RSAPrivateKey, *, roles: list[str] | None = None, end_session: bool = True,
                  access_claims: dict[str, Any] | None = None, id_claims: dict[str, Any] | None = None,
-                 id_token_alg: str = "RS256"):
+                 id_token_alg: str = "RS256", auth_method: str = "client_secret_post"):
         self.key = key
         self.roles = roles or ["referrer"]
         self.end_session = end_session
         self.access_claims = access_claims or {}
         self.id_claims = id_claims or {}  # a claim given as None is left out
         self.id_token_alg = id_token_alg  # "HS256": signed with the client secret, as a forger might
+        self.auth_method = auth_method  # how the portal must authenticate at the token endpoint
         self.codes: dict[str, dict[str, str]] = {}
         self.seen: dict[str, Any] = {}
         self.access_token = ""
@@ -88,7 +89,7 @@ class StandInProvider:
         body = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token",
                 "jwks_uri": f"{ISSUER}/jwks", "response_types_supported": ["code"],
                 "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post"]}
+                "token_endpoint_auth_methods_supported": [self.auth_method]}
         if self.end_session:
             body["end_session_endpoint"] = f"{ISSUER}/end-session"
         return body
@@ -103,7 +104,14 @@ class StandInProvider:
         if path in ("/jwks", "/.well-known/jwks.json"):  # the second: OIDC_JWKS_URL, when nothing is discovered
             return httpx.Response(200, json=jwks_of(self.key))
         if path == "/token":
-            return self.token(parse_qs(request.content.decode()))
+            form = parse_qs(request.content.decode())
+            if self.auth_method == "client_secret_basic":  # the client's id and secret in the Authorization header
+                basic = request.headers.get("authorization", "").removeprefix("Basic ")
+                client_id, _, secret = base64.b64decode(basic or "Og==").decode().partition(":")
+                form |= {"client_id": [client_id], "client_secret": [secret]}
+            elif "authorization" in request.headers:
+                return httpx.Response(401, json={"error": "invalid_client"})
+            return self.token(form)
         return httpx.Response(404, json={"error": "not_found"})
 
     def authorize(self, location: str) -> dict[str, str]:

@@ -84,6 +84,9 @@ async def _metadata(client: StarletteOAuth2App) -> dict[str, Any]:
         raise SignInError("The identity provider could not be reached. Try again in a few minutes.") from None
     offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
     metadata["id_token_signing_alg_values_supported"] = [a for a in offered if a in ALGORITHMS] or ["RS256"]
+    methods = metadata.get("token_endpoint_auth_methods_supported") or []
+    if methods and "client_secret_post" not in methods and "client_secret_basic" in methods:
+        client.client_kwargs["token_endpoint_auth_method"] = "client_secret_basic"  # noqa: S105 - a method's name
     return metadata
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Column, Engine, Text, delete, or_
 from sqlmodel import Field, SQLModel
 from starlette.concurrency import run_in_threadpool
-from starsessions import SessionStore, generate_session_id, get_session_handler, get_session_id, regenerate_session_id
+from starsessions import SessionStore, generate_session_id, get_session_id, regenerate_session_id
 
 from services.common.db import session_scope
 from services.common.settings import Settings
@@ -151,8 +151,7 @@ async def end(request: Request) -> None:
     session_id = get_session_id(request)
     if session_id:
         await store_of(request).remove(session_id)
-    request.session.clear()
-    get_session_handler(request).initially_empty = False  # the middleware then expires the cookie too
+    request.session.clear()  # and the middleware expires the cookie
 
 
 async def sign_in_again(request: Request, _: Exception) -> Response:

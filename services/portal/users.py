@@ -13,7 +13,7 @@ class User:
     name: str
     role: str
     description: str
-    token: str | None = None  # with OIDC, the identity provider's access token, passed on to the services
+    token: str | None = None  # with OIDC, the provider's access token (server-side session only), for the services
 
     @property
     def home(self) -> str:

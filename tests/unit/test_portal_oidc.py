@@ -95,6 +95,15 @@ async def test_a_referrer_signs_in_with_the_identity_provider_and_its_token_reac
         assert (await client.get("/dsr")).status_code == 403  # the role from the provider's token decides
 
 
+async def test_the_client_authenticates_as_the_provider_asks(oidc: tuple[Settings, rsa.RSAPrivateKey],
+                                                             tmp_path: Any) -> None:
+    settings, key = oidc
+    idp = StandInProvider(key, auth_method="client_secret_basic")
+    async with browser(portal_app(settings, network(idp, Backend()), tmp_path)) as client:
+        done = await sign_in(client, idp)  # this provider reads the client's secret from the Authorization header only
+        assert done.status_code == 303 and done.headers["location"] == "/referrals"
+
+
 async def test_the_flow_uses_pkce_s256_and_a_nonce(oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any) -> None:
     settings, key = oidc
     idp = StandInProvider(key)
