@@ -3,8 +3,10 @@
 Three checks on every POST, PUT, PATCH and DELETE, in this order (`protect`, a dependency of every route):
 1. Where the browser says it came from. `Sec-Fetch-Site` of `cross-site` or `same-site` is refused (a page on
    another port of the same host is "same-site", and SameSite=Lax cookies go with its requests), and so is an
-   `Origin` that is not the portal's own (`settings.portal_url`, or the address the request was sent to). Clients
-   that send neither header (older browsers, scripts) go on to the token check.
+   `Origin` that is not the portal's own (`settings.portal_url`, or the address the request was sent to). An
+   `Origin` of `null` says nothing: under `Referrer-Policy: no-referrer` browsers send `null` for the portal's own
+   forms, so `Sec-Fetch-Site` (which no page can set) and the token decide. Clients that send neither header (older
+   browsers, scripts) go on to the token check.
 2. What was sent: only a form (`application/x-www-form-urlencoded`, or `multipart/form-data` where a file is
    uploaded), anything else 415.
 3. The form's `csrf_token` field must equal the token kept in the person's session, compared in constant time.
@@ -81,10 +83,9 @@ def from_elsewhere(headers: Mapping[str, str], own: set[str]) -> bool:
     if headers.get("sec-fetch-site", "").strip().lower() in ("cross-site", "same-site"):
         return True
     sent = headers.get("origin")
-    if sent is None:
+    if sent is None or sent.strip().lower() == "null":  # no-referrer pages send "null" for their own forms
         return False
-    sent = sent.strip()
-    return sent.lower() == "null" or not sent or origin(sent) not in own
+    return not sent.strip() or origin(sent.strip()) not in own
 
 
 def media_type(content_type: str | None) -> str:

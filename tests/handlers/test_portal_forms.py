@@ -107,7 +107,9 @@ async def test_another_session_s_token_is_refused(engine: Engine, services: Serv
     ("another site", {"sec-fetch-site": "cross-site"}, None, 403),
     ("another port's origin", {"origin": "http://portal.test:8081"}, None, 403),
     ("another site's origin", {"origin": "https://evil.example"}, None, 403),
-    ("an opaque origin", {"origin": "null"}, None, 403),
+    ("a sandboxed frame on another site", {"origin": "null", "sec-fetch-site": "cross-site"}, None, 403),
+    ("its own page under no-referrer, without the token", {"origin": "null", "sec-fetch-site": "same-origin"},
+     {"note": "accept"}, 403),
 ])
 async def test_a_worker_s_action_is_refused_unless_it_is_their_own_form(
     portal: httpx.AsyncClient, services: Services, case: str, headers: dict[str, str], body: dict[str, str] | None,
@@ -121,7 +123,10 @@ async def test_a_worker_s_action_is_refused_unless_it_is_their_own_form(
     accepted = await portal.post(ACCEPT, data={"csrf_token": token},
                                  headers={"origin": BASE, "sec-fetch-site": "same-origin"})
     assert accepted.status_code == 303
-    assert services.changes == [("POST", f"/worklists/semh/requests/{REQUEST_ID}/accept")]
+    no_referrer = await portal.post(ACCEPT, data={"csrf_token": token},  # how a browser sends it under no-referrer
+                                    headers={"origin": "null", "sec-fetch-site": "same-origin"})
+    assert no_referrer.status_code == 303
+    assert services.changes == [("POST", f"/worklists/semh/requests/{REQUEST_ID}/accept")] * 2
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])

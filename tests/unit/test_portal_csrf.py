@@ -35,7 +35,9 @@ OWN = {"https://frontdoor.example.gov.uk", "http://127.0.0.1:8080"}
     ({"origin": "http://127.0.0.1:9000"}, True),  # same host, another port
     ({"origin": "http://frontdoor.example.gov.uk"}, True),  # same host, not https
     ({"origin": "https://evil.example"}, True),
-    ({"origin": "null"}, True),  # a sandboxed frame or a data: page
+    ({"origin": "null", "sec-fetch-site": "same-origin"}, False),  # the portal's own form under no-referrer
+    ({"origin": "null", "sec-fetch-site": "cross-site"}, True),  # a sandboxed frame or a data: page
+    ({"origin": "null"}, False),  # no word from the browser: the token decides
     ({"origin": ""}, True),
     ({"origin": "https://frontdoor.example.gov.uk", "sec-fetch-site": "same-site"}, True),
 ])
