@@ -221,10 +221,13 @@ class JsonDepthLimit:
 
 
 class RateLimits:
-    """Per client address (`limits`, the library slowapi is built on): sign-in attempts (POST /sign-in,
-    GET /auth/callback) up to settings.sign_in_rate_limit; and every 401 answered counts as a failed
-    authentication: past settings.failed_auth_rate_limit the address gets 429 with Retry-After on
-    everything but health and metrics until the window moves on. Counters live in this process."""
+    """Per client address, with `limits` (the library slowapi is built on; slowapi's decorators would sit on
+    each route and count requests, while these limits count answers): a sign-in attempt (POST /sign-in,
+    GET /auth/callback) that fails (4xx or 5xx) counts against settings.sign_in_rate_limit, and any 401
+    against settings.failed_auth_rate_limit. Past the first, sign-in answers 429 with Retry-After until the
+    window moves on; past the second, everything but health and metrics does. Successful sign-ins do not
+    count, so a school or a council office behind one address is not locked out at nine in the morning.
+    Counters live in this process (one set per replica)."""
 
     def __init__(self, app: ASGIApp, *, sign_in: str, failed_auth: str) -> None:
         self.app = app
@@ -238,16 +241,20 @@ class RateLimits:
             return
         client = scope.get("client")
         who = client[0] if client else "unknown"
+        signing_in = (scope["method"], scope["path"]) in SIGN_IN
         if not self.limiter.test(self.failed_auth, "failed-auth", who):
             await self.too_many(scope, receive, send, self.failed_auth, "failed-auth", who)
             return
-        if (scope["method"], scope["path"]) in SIGN_IN and not self.limiter.hit(self.sign_in, "sign-in", who):
+        if signing_in and not self.limiter.test(self.sign_in, "sign-in", who):
             await self.too_many(scope, receive, send, self.sign_in, "sign-in", who)
             return
 
         async def counting_failures(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                self.limiter.hit(self.failed_auth, "failed-auth", who)
+            if message["type"] == "http.response.start":
+                if message["status"] == 401:
+                    self.limiter.hit(self.failed_auth, "failed-auth", who)
+                if signing_in and message["status"] >= 400:
+                    self.limiter.hit(self.sign_in, "sign-in", who)
             await send(message)
 
         await self.app(scope, receive, counting_failures)

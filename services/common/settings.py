@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "frontdoor-dev-secret-not-for-production"  # noqa: S105 - dev only; AUTH_MODE=oidc in production
@@ -65,8 +65,12 @@ class Settings(BaseSettings):
         5, ge=1, description="counts below this are suppressed in every aggregate report (disclosure control)"
     )
     max_json_depth: int = Field(32, ge=2, description="JSON bodies nested deeper than this are refused (422)")
-    sign_in_rate_limit: str = Field("10/minute", description="sign-in attempts per client address")
-    failed_auth_rate_limit: str = Field("20/minute", description="failed authentications per client address")
+    sign_in_rate_limit: str = Field(
+        "10/minute", description="failed sign-in attempts per client address before sign-in answers 429"
+    )
+    failed_auth_rate_limit: str = Field(
+        "20/minute", description="401s per client address before everything but health answers 429"
+    )
 
     # Runtime
     log_level: str = "INFO"
@@ -103,6 +107,14 @@ class Settings(BaseSettings):
                              "its decision goes on the front-door queue to be chased",
     )
     startup_timeout_seconds: float = Field(60.0, gt=0)
+
+    @field_validator("sign_in_rate_limit", "failed_auth_rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # "10/minute", "100 per hour": a ValueError names what is wrong
+        return value
 
 
 @lru_cache(maxsize=1)
