@@ -208,7 +208,8 @@ def disclosed(referrals: list[ReferralRow], requests: list[RequestRow], threshol
     cell = {tuple(r[k] for k in key): r["count"] for r in by_week}
     weeks = sorted({week for week, service, _ in cell if service == "all"})
     services = sorted({service for _, service, _ in cell if service != "all"})
-    groups = {("week", week): [k for k in cell if k[1] == "all" and k[0] == week] for week in weeks}
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {
+        ("week", week): [k for k in cell if k[1] == "all" and k[0] == week] for week in weeks}
     groups |= {("service", s): [k for k in cell if k[1] == s] for s in services}
     groups |= {("accepted", s, i): [k for k in cell if k[1] == s and k[2] in statuses]
                for s in services for i, statuses in enumerate(ACCEPTED_STATUSES)}
