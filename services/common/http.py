@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -76,6 +76,7 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
     """`ready()` says whether the service can take work (broker and database up, not shutting down).
     `settings` defaults to `app.state.settings`."""
     settings = settings or app.state.settings
+    error_headers = dict(security_headers(settings, cache=True).headers)
 
     @app.get("/health/live", include_in_schema=False)
     async def live() -> PlainTextResponse:
@@ -111,7 +112,7 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
     async def on_error(_: Request, exc: Exception) -> JSONResponse:
         log.error("request failed", error_type=type(exc).__name__, exc_info=exc)
         title = "Something went wrong on our side; nothing you sent was lost if you were told it was received."
-        return JSONResponse({"title": title}, status_code=500)
+        return JSONResponse({"title": title}, status_code=500, headers=error_headers)  # outside the middleware
 
     # Added innermost first: a request meets the access line, the headers, the rate limits, the body limits.
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
@@ -128,7 +129,7 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
         log.info(
             "http request",
             method=request.method,
-            path=request.scope.get("route").path if request.scope.get("route") else "(unmatched)",
+            path=getattr(request.scope.get("route"), "path", "(unmatched)"),
             status_code=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
         )
@@ -315,4 +316,4 @@ class SecurityHeaders:
         path = scope.get("path", "")
         chosen = (self.assets if path.startswith(STATIC_PREFIXES)
                   else self.docs if path.startswith(DOCS_PREFIXES) else self.pages)
-        await chosen(scope, receive, send)
+        await chosen(scope, receive, cast(Any, send))  # secure types a message as `object`

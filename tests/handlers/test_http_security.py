@@ -157,6 +157,26 @@ async def test_a_csv_download_is_not_cached_and_not_sniffed(intake: Any) -> None
     assert_secure(answer, hsts=False)
 
 
+async def test_even_a_500_carries_the_headers() -> None:
+    from fastapi import FastAPI
+
+    from services.common.http import install_common
+
+    app = FastAPI()
+    install_common(app, ready=lambda: True, settings=Settings())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+        answer = await http.get("/boom")
+    assert answer.status_code == 500
+    assert_secure(answer, hsts=False)
+    assert csp_of(answer) == CSP
+
+
 async def test_portal_pages_have_a_csp_without_inline_script_and_assets_stay_cacheable(
         portal: httpx.AsyncClient) -> None:
     async with portal:
