@@ -166,11 +166,26 @@ async def test_every_worklist_endpoint_refuses_other_services_workers_and_referr
                                      headers=worker(stack, "semh"))).status_code == 404
 
 
+async def released_by_mash(stack: Stack, referral_id: str, *, services: set[str]) -> None:
+    """Once the referral's requests for `services` are all held on their worklists, MASH releases them."""
+    async def all_held() -> list[dict[str, Any]] | None:
+        response = await stack.workers.get(f"/worklists/safeguarding/referrals/{referral_id}/held",
+                                           headers=worker(stack, "safeguarding"))
+        return response.json() if {h["service"] for h in response.json()} == services else None
+
+    await eventually(all_held, timeout=40)
+    released = await stack.workers.post(f"/worklists/safeguarding/referrals/{referral_id}/held",
+                                        json={"decision": "release", "reason": "No ongoing risk found"},
+                                        headers=worker(stack, "safeguarding"))
+    assert released.json() == {"decision": "release", "requests": len(services)}
+
+
 async def test_each_service_sees_only_the_fields_it_is_meant_to(stack: Stack) -> None:
     # SEMH and counselling exclude each other in the policy: two referrals reach all five services.
     rid = await submit(stack, concerns=["anxiety", "bereavement", "stammering", "housing", "domestic_abuse"],
                        voice_of_child="I want it to stop")
     severe = await submit(stack, concerns=["low_mood"], impact="severe", voice_of_child="I feel flat")
+    await released_by_mash(stack, rid, services={"counselling", "salt", "early_help"})  # domestic abuse: held first
     for service in SERVICES:
         item = await on_worklist(stack, service, severe if service == "semh" else rid)
         detail = (await stack.workers.get(f"/worklists/{service}/requests/{item['service_request_id']}",
