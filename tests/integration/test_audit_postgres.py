@@ -5,6 +5,7 @@ way past the trigger: the test disables it as the superuser it connects as)."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -25,6 +26,7 @@ from services.common.errors import NotFoundError
 from services.common.settings import get_settings
 from services.common.tables import AuditEntry
 from services.common.transactions import Subject, audit, run_audited
+from services.dsr.tables import DsrEntry
 from tests.databases import temporary_schema
 
 BASE = os.environ.get("TEST_DATABASE_URL", "")
@@ -132,3 +134,20 @@ def test_verify_names_the_row_a_superuser_edited_or_deleted(database: tuple[str,
         conn.execute(text("DELETE FROM audit_log WHERE id = 2"))
     deleted = run_cli(url, "audit", "verify")
     assert deleted.exit_code == 1 and "broken at row 3" in deleted.output and "ids 1 to 3" in deleted.output
+
+
+def test_who_saw_on_postgresql(database: tuple[str, Engine]) -> None:
+    url, engine = database
+    write(engine, 1)
+    entry = uuid.uuid4()
+    with Session(engine) as s:  # a register entry of the child, and a refused attempt at it
+        s.add(DsrEntry(id=entry, child_id=CHILD, status="pending_review"))
+        s.commit()
+    with Session(engine) as s:
+        audit(s, Principal(subject="school-a", roles=frozenset({"referrer"})), "GET /dsr/entries/{entry_id}",
+              Subject(record_id=entry), outcome="refused", status=403, client="10.0.0.9")
+        s.commit()
+    done = run_cli(url, "audit", "who-saw", str(CHILD), "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert [(r["actor"], r["outcome"], r["how"]) for r in json.loads(done.output)] == [
+        ("worker-1", "allowed", "in a list"), ("school-a", "refused", "through a record of the child")]
