@@ -35,16 +35,23 @@ def _session() -> Any:
 
 
 @audit_app.command("verify")
-def verify() -> None:
+def verify(
+    head: Annotated[str | None, typer.Option(
+        "--head", metavar="ID:HASH", help="A head noted earlier: that row must still be there with that hash.")] = None,
+) -> None:
     """Check the audit trail's hash chain (exit 1 naming the first broken row).
 
     Each row must link to the row before it and hash to its stored hash: a row deleted or changed breaks
     the chain there. When intact, prints the number of rows and the head (id and hash): note them
     somewhere else, so that a rewritten or cut tail can be caught too."""
     from services.common.audit import verify as check
+    from services.common.tables import AuditEntry
 
     with _session() as session:
         result = check(session)
+        noted = session.get(AuditEntry, int(head.split(":")[0])) if head and head.split(":")[0].isdigit() else None
+    if head and (noted is None or f"{noted.id}:{noted.hash}" != head):
+        fail(f"audit trail broken: row {head.split(':')[0]} is no longer the row noted as {head}", code=1)
     if not result.ok:
         fail(f"audit trail broken at row {result.broken_id}: {result.problem} "
              f"({result.rows} rows before it are intact)", code=1)

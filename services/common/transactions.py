@@ -107,7 +107,7 @@ def audit_alone(engine: Engine, by: Principal | None, action: str, about: Subjec
             audit(session, who, action, about, outcome=chain.outcome_of(status), status=status, client=client)
         return True
     except Exception as exc:  # noqa: BLE001 - the caller re-raises the refusal it is recording
-        log.error("audit row not written", action=action, error_type=type(exc).__name__)
+        log.error("audit row not written", status_code=status, error_type=type(exc).__name__)
         return False
 
 

@@ -194,6 +194,20 @@ def test_an_intact_chain_verifies(engine: Engine) -> None:
     assert "intact: 5 rows, head row 5" in done.output
 
 
+def test_verify_checks_a_head_noted_earlier(engine: Engine) -> None:
+    write(engine, 3)
+    with Session(engine) as s:
+        noted = verify(s)
+    head = f"{noted.head_id}:{noted.head_hash}"
+    write(engine, 1)
+    assert run_cli(engine, "audit", "verify", "--head", head).exit_code == 0
+    with engine.begin() as conn:  # the tail cut back to before the noted head: the chain itself is still whole
+        conn.execute(text("DELETE FROM audit_log WHERE id >= 3"))
+    assert run_cli(engine, "audit", "verify").exit_code == 0
+    cut = run_cli(engine, "audit", "verify", "--head", head)
+    assert cut.exit_code == 1 and "row 3 is no longer the row noted" in cut.output
+
+
 def test_verify_names_the_row_after_a_deleted_one(engine: Engine) -> None:
     write(engine, 5)
     with engine.begin() as conn:
