@@ -74,8 +74,9 @@ def append(session: Session, *, actor: str, role: str, action: str, outcome: str
     """Append one row to the chain in the caller's transaction (flushed, not committed)."""
     lock_chain(session)
     head = session.exec(select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    after = (head[0] or 0) if head else 0
     shown = sorted(set(child_ids), key=str)
-    row = AuditEntry(id=(head[0] + 1) if head else 1, at=utcnow(), actor=actor[:200], role=role[:100],
+    row = AuditEntry(id=after + 1, at=utcnow(), actor=actor[:200], role=role[:100],
                      action=action[:200], outcome=outcome, status=status, client_address=(client or "")[:100] or None,
                      referral_id=referral_id, child_id=child_id, record_id=record_id,
                      prev_hash=head[1] if head else GENESIS, hash="")
@@ -83,7 +84,7 @@ def append(session: Session, *, actor: str, role: str, action: str, outcome: str
     session.add(row)
     session.flush()
     if shown:
-        session.add_all([AuditChild(audit_id=row.id, child_id=c) for c in shown])
+        session.add_all([AuditChild(audit_id=after + 1, child_id=c) for c in shown])
         session.flush()
     return row
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
@@ -187,9 +187,9 @@ class AuditedRoute(APIRoute):
     case — no or a bad token (401), a role check (403), a body that does not validate (422), any error —
     still leaves an audit row, with the principal when the token was good and the path's ids."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        action = f"{','.join(sorted(self.methods))} {self.path}"
+        action = f"{','.join(sorted(self.methods or ()))} {self.path}"
 
         async def audited(request: Request) -> Response:
             try:
