@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 JOINERS = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner and joiner: part of how some scripts are spelt
 # Letters and symbols that draw nothing: the Hangul fillers, the blank braille pattern, the combining grapheme
@@ -52,5 +52,10 @@ def check_person_name(value: str) -> str:
     return name
 
 
-PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_person_name)]
+PersonName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_person_name),
+    Field(description="A person's name, stored in Unicode NFC: no control, line-break, text-direction or other "
+                      "invisible formatting characters (the zero-width joiner and non-joiner excepted), and at "
+                      "least one visible character"),
+]
 """A person's name: 1-100 characters, NFC, no control or direction characters, something visible."""
