@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Uuid, column, inspect, or_, table, text, union
+from sqlalchemy import Uuid, column, inspect, table, text
 from sqlmodel import Session, col, select
 
 from services.common.tables import AuditChild, AuditEntry, utcnow
@@ -153,17 +153,20 @@ def who_saw(session: Session, child_id: uuid.UUID) -> list[dict[str, Any]]:
     present = set(inspect(session.get_bind()).get_table_names())
     records = [select(column("id", Uuid())).select_from(table(name)).where(column("child_id", Uuid()) == child_id)
                for name in RECORDS_OF_A_CHILD if name in present]
-    about = [col(AuditEntry.child_id) == child_id,
-             col(AuditEntry.id).in_(select(AuditChild.audit_id).where(AuditChild.child_id == child_id))]
-    if records:
-        about += [col(AuditEntry.referral_id).in_(union(*records)), col(AuditEntry.record_id).in_(union(*records))]
-    ids = list(session.exec(select(AuditEntry.id).where(or_(*about))).all())
-    if not ids:
-        return []
-    rows = session.exec(select(AuditEntry).where(col(AuditEntry.id).in_(ids)).order_by(col(AuditEntry.id))).all()
-    in_lists = set(session.exec(select(AuditChild.audit_id).where(col(AuditChild.audit_id).in_(ids),
-                                                                  AuditChild.child_id == child_id)).all())
-    return [_seen(r, child_id, r.id in in_lists) for r in rows]
+    found = set(session.exec(select(AuditEntry.id).where(AuditEntry.child_id == child_id)).all())
+    found |= (in_lists := set(session.exec(select(AuditChild.audit_id).where(AuditChild.child_id == child_id)).all()))
+    ids_of_records = [i for query in records for i in session.execute(query).scalars()]
+    for chunk in _chunks(ids_of_records):  # each an indexed lookup of its own (an OR of them may use no index)
+        found |= set(session.exec(select(AuditEntry.id).where(col(AuditEntry.referral_id).in_(chunk))).all())
+        found |= set(session.exec(select(AuditEntry.id).where(col(AuditEntry.record_id).in_(chunk))).all())
+    rows = [r for chunk in _chunks(sorted(i for i in found if i is not None))
+            for r in session.exec(select(AuditEntry).where(col(AuditEntry.id).in_(chunk))).all()]
+    return [_seen(r, child_id, r.id in in_lists) for r in sorted(rows, key=lambda r: r.id or 0)]
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _seen(row: AuditEntry, child_id: uuid.UUID, in_list: bool) -> dict[str, Any]:
