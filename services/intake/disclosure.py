@@ -79,7 +79,7 @@ def history_rules(spec: dict[str, Any], facts: Iterable[str] = HISTORY_FACTS) ->
     while changed:
         changed = False
         for rule in rules:
-            rule_id = rule.get("id")
+            rule_id = str(rule.get("id"))
             if rule_id in tainted_rules:
                 continue
             if reads(rule.get("when")) or reads(rule.get("then")) or _placeholders(str(rule.get("because", ""))) \
