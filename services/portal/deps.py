@@ -86,10 +86,13 @@ FrontDoor = Annotated[User, needs(lambda u: u.role == "front_door")]
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:
-    """The urlencoded form, every value kept (blank ones too), in the order sent; any other body is refused (415)."""
+    """The urlencoded form, every value kept (blank ones too), in the order sent, without the CSRF token (checked
+    already, never passed on); any other body is refused (415)."""
     if csrf.media_type(request.headers.get("content-type")) != csrf.FORM:
         raise csrf.CsrfRefusedError(415, *csrf.NOT_A_FORM)
-    return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    form = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    form.pop(csrf.FIELD, None)
+    return form
 
 
 def filled(form: dict[str, list[str]]) -> dict[str, str]:

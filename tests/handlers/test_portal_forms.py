@@ -28,10 +28,12 @@ class Services:
 
     def __init__(self) -> None:
         self.changes: list[tuple[str, str]] = []
+        self.bodies: list[bytes] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method != "GET":
             self.changes.append((request.method, request.url.path))
+            self.bodies.append(request.content)
         if request.url.path == "/imports":
             return httpx.Response(200, json={"refused": False, "imported": 1, "already": 0, "bad_rows": 0, "rows": 1,
                                              "problems": []})
@@ -127,6 +129,7 @@ async def test_a_worker_s_action_is_refused_unless_it_is_their_own_form(
                                     headers={"origin": "null", "sec-fetch-site": "same-origin"})
     assert no_referrer.status_code == 303
     assert services.changes == [("POST", f"/worklists/semh/requests/{REQUEST_ID}/accept")] * 2
+    assert services.bodies == [b"{}"] * 2  # the token is the portal's: the service never sees it
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
