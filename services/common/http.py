@@ -99,8 +99,8 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
     async def on_model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
         return invalid(exc)
 
-    @app.exception_handler(JsonTooDeepError)
-    async def on_too_deep(_: Request, exc: JsonTooDeepError) -> JSONResponse:
+    @app.exception_handler(BodyProblemError)
+    async def on_body_problem(_: Request, exc: BodyProblemError) -> JSONResponse:
         return invalid_body(str(exc.detail))
 
     @app.exception_handler(StarletteHTTPException)
@@ -150,52 +150,74 @@ class BodyLimits:
         await limited(scope, receive, send)
 
 
-class JsonTooDeepError(StarletteHTTPException):
+class BodyProblemError(StarletteHTTPException):
+    """A body refused while it is read: a 422 naming the problem (install_common's handler)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(422, problem)
+
+
+class JsonTooDeepError(BodyProblemError):
     def __init__(self, max_depth: int) -> None:
-        super().__init__(422, f"the JSON is nested more than {max_depth} levels deep")
+        super().__init__(f"the JSON is nested more than {max_depth} levels deep")
 
 
 _JSON_SYNTAX = re.compile(rb'["\\\[\]{}]')
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class DepthScanner:
     """How deep a JSON body nests, read chunk by chunk as it arrives, without parsing it (a parser
     recurses: a body 1,000 levels deep was a RecursionError, a 500). Only bodies that start with
-    `{` or `[` are followed; a form, CSV or multipart body is left alone."""
+    `{` or `[` (after white space and a UTF-8 byte-order mark) are followed; a form, CSV or multipart
+    body is left alone. JSON in UTF-16 or UTF-32, which json.loads would read but this count could
+    not, is refused: JSON between systems is UTF-8 (RFC 8259)."""
 
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
-        self.json: bool | None = None  # unknown until the first byte that is not white space
+        self.json: bool | None = None  # unknown until the first eight bytes past white space are in
+        self.head = b""
         self.depth = 0
         self.in_string = False
         self.escaped = -1  # the offset of a byte escaped by a backslash
         self.offset = 0
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes, *, more: bool = False) -> None:
         if self.json is None:
-            first = chunk.lstrip()[:1]
-            if first:
-                self.json = first in (b"{", b"[")
+            self.head += chunk
+            start = self.head.removeprefix(_UTF8_BOM).lstrip()
+            if len(start) < 8 and more:
+                return
+            if b"\x00" in start[:8]:  # UTF-16 or UTF-32, a byte-order mark or not
+                if b"{" in start[:8] or b"[" in start[:8]:
+                    raise BodyProblemError("send JSON encoded as UTF-8")
+                self.json = False
+            else:
+                self.json = start[:1] in (b"{", b"[")
+            chunk, self.head = self.head, b""
         if self.json:
-            for match in _JSON_SYNTAX.finditer(chunk):
-                at = self.offset + match.start()
-                if at == self.escaped:
-                    continue
-                char = match.group()
-                if self.in_string:
-                    if char == b"\\":
-                        self.escaped = at + 1
-                    elif char == b'"':
-                        self.in_string = False
-                elif char == b'"':
-                    self.in_string = True
-                elif char in (b"{", b"["):
-                    self.depth += 1
-                    if self.depth > self.max_depth:
-                        raise JsonTooDeepError(self.max_depth)
-                else:
-                    self.depth -= 1
+            self._scan(chunk)
         self.offset += len(chunk)
+
+    def _scan(self, chunk: bytes) -> None:
+        for match in _JSON_SYNTAX.finditer(chunk):
+            at = self.offset + match.start()
+            if at == self.escaped:
+                continue
+            char = match.group()
+            if self.in_string:
+                if char == b"\\":
+                    self.escaped = at + 1
+                elif char == b'"':
+                    self.in_string = False
+            elif char == b'"':
+                self.in_string = True
+            elif char in (b"{", b"["):
+                self.depth += 1
+                if self.depth > self.max_depth:
+                    raise JsonTooDeepError(self.max_depth)
+            else:
+                self.depth -= 1
 
 
 class JsonDepthLimit:
@@ -215,7 +237,7 @@ class JsonDepthLimit:
         async def receive_scanned() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                scanner.feed(message.get("body", b""))
+                scanner.feed(message.get("body", b""), more=message.get("more_body", False))
             return message
 
         await self.app(scope, receive_scanned, send)

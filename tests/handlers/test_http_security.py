@@ -106,8 +106,12 @@ async def test_json_nested_1000_deep_in_a_patch_is_a_422_not_a_500(intake: Any, 
         answer = await api.patch(f"/referrals/{record.id}", content=deep, headers=token(settings))
         shallow = await api.patch(f"/referrals/{record.id}", content=b'{"voice_of_child": [[["x"]]]}',
                                   headers=token(settings))
+        in_utf16 = await api.patch(f"/referrals/{record.id}", content=deep.decode().encode("utf-16-be"),
+                                   headers=token(settings))  # json.loads reads UTF-16 too
     assert answer.status_code == 422
     assert answer.json()["errors"] == [{"field": "(body)", "problem": "the JSON is nested more than 32 levels deep"}]
+    assert in_utf16.status_code == 422
+    assert in_utf16.json()["errors"] == [{"field": "(body)", "problem": "send JSON encoded as UTF-8"}]
     assert shallow.status_code == 422 and "nested" not in shallow.text  # refused for what it says, not its depth
 
 
