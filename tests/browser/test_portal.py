@@ -66,13 +66,34 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# What every page must be, beyond axe: each form that posts carries the session's CSRF token, no inline script or
+# on*= handler (the Content-Security-Policy allows neither), and GOV.UK Frontend started from the portal's files.
+STARTED = """() => document.readyState === 'complete' && document.body.classList.contains('js-enabled')
+  && document.body.classList.contains('govuk-frontend-supported')
+  && document.querySelector('[data-module=govuk-skip-link]').hasAttribute('data-govuk-skip-link-init')"""
+PAGE_RULES = """() => ({
+  untokened: [...document.querySelectorAll('form')].filter(f => f.method === 'post')
+    .filter(f => !(f.querySelector('input[type=hidden][name=csrf_token]') || {}).value).map(f => f.action),
+  inline: [...document.scripts].filter(s => !s.src || new URL(s.src).origin !== location.origin).length,
+  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))
+    .filter(n => n.startsWith('on')),
+  started: (""" + STARTED + """)(),
+})"""
+
+
 class Visit:
-    """One person's browser session, checking every page it lands on with axe-core."""
+    """One person's browser session, checking every page it lands on with axe-core and `PAGE_RULES`."""
 
     def __init__(self, browser: Any, base: str, artifacts: Path, who: str):
         self.page = browser.new_context().new_page()
         self.base, self.artifacts, self.who = base, artifacts, who
         self.scanned: list[str] = []
+        # axe comes in as an init script (the devtools protocol's, which the page's CSP does not govern), not as a
+        # <script> tag the CSP would refuse; anything the CSP refuses is reported on the console and fails the check.
+        self.page.add_init_script(path=str(AXE))
+        self.refused_by_csp: list[str] = []
+        self.page.on("console", lambda m: self.refused_by_csp.append(m.text)
+                     if m.type == "error" and "Content Security Policy" in m.text else None)
 
     def go(self, path: str) -> Any:
         self.page.goto(self.base + path)
@@ -81,7 +102,10 @@ class Visit:
     def check(self, name: str) -> Any:
         page = self.page
         page.wait_for_load_state("load")  # a reload or a form post may still be under way on a loaded machine
-        page.add_script_tag(path=str(AXE))
+        page.wait_for_function(STARTED)  # the page after a click may still be loading: wait until it has started
+        rules = page.evaluate(PAGE_RULES)
+        assert rules == {"untokened": [], "inline": 0, "handlers": [], "started": True}, (name, rules)
+        assert self.refused_by_csp == [], (name, self.refused_by_csp)
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                    for v in result["violations"] if v["impact"] in ("serious", "critical")]
