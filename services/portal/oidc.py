@@ -66,7 +66,7 @@ def _register(settings: Settings, transport: httpx.AsyncBaseTransport | None) ->
     if transport is not None:
         client_kwargs["transport"] = transport
     oauth = OAuth()
-    return oauth.register(  # type: ignore[no-any-return]
+    return oauth.register(
         PROVIDER, client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None,
         server_metadata_url=settings.oidc_discovery_url,

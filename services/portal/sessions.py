@@ -108,8 +108,9 @@ class DatabaseStore(SessionStore):
                     expires = min(expires, datetime.fromtimestamp(ends_at, timezone.utc))
                 db.add(PortalSession(id=_key(session_id), data=data.decode(), created_at=now, last_seen_at=now,
                                      expires_at=expires))
-                db.execute(delete(PortalSession).where(or_(PortalSession.expires_at < now - PURGE_AFTER,
-                                                           PortalSession.last_seen_at < now - self.idle - PURGE_AFTER)))
+                table = PortalSession.__table__.c  # type: ignore[attr-defined]
+                db.execute(delete(PortalSession).where(or_(table.expires_at < now - PURGE_AFTER,
+                                                           table.last_seen_at < now - self.idle - PURGE_AFTER)))
                 return session_id
             row.data, row.last_seen_at = data.decode(), now
             if ends_at is not None:

@@ -192,3 +192,18 @@ def test_absolute_end_is_the_sooner_of_the_limit_and_the_token_expiry() -> None:
     assert sessions.absolute_end(NOW, settings) == NOW + timedelta(hours=10)
     expiry = (NOW + timedelta(minutes=5)).timestamp()
     assert sessions.absolute_end(NOW, settings, expiry) == datetime.fromtimestamp(expiry, timezone.utc)
+
+
+async def test_ended_sessions_are_purged_a_day_later(engine: Engine) -> None:
+    clock = Clock()
+    store = DatabaseStore(engine, Settings(), clock=clock)
+    old = await store.write("b" * 32, b'{"user": "hv-east"}', 0, 0)
+    await store.remove(old)
+    clock.move(hours=23)
+    await store.write("c" * 32, b'{"user": "hv-east"}', 0, 0)  # a sign-in tidies up
+    with Session(engine) as db:
+        assert len(db.exec(select(PortalSession)).all()) == 2  # the ended one is kept (no late write revives it)
+    clock.move(hours=2)
+    await store.write("d" * 32, b'{"user": "hv-east"}', 0, 0)
+    with Session(engine) as db:
+        assert len(db.exec(select(PortalSession)).all()) == 2  # then "b" goes; "c" (idle 2 hours) waits its day
