@@ -187,3 +187,15 @@ async def test_the_pages_run_no_inline_script_and_load_only_the_portal_s_files(p
     for path in re.findall(r'<script[^>]*\ssrc="([^"]+)"', html):
         script = await portal.get(path)
         assert script.status_code == 200 and "javascript" in script.headers["content-type"], path
+
+
+async def test_the_token_goes_with_the_session_signing_in_and_out(portal: httpx.AsyncClient,
+                                                                   services: Services) -> None:
+    _, before = await page(portal, "/sign-in")
+    after = await sign_in(portal, "worker-semh")
+    assert after != before  # a new session at sign-in, and its own token: one known beforehand opens nothing
+    assert (await portal.post(ACCEPT, data={"csrf_token": before})).status_code == 403
+    assert (await portal.post("/sign-out", data={"csrf_token": after})).status_code == 303
+    _, next_visit = await page(portal, "/sign-in")
+    assert next_visit not in (before, after)
+    assert services.changes == []
