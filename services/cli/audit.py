@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from enum import StrEnum
@@ -12,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from services.cli.apps import app, fail
+from services.common.csvfile import write_dicts
 
 audit_app = typer.Typer(help="The access audit trail (reads DATABASE_URL).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -86,18 +85,8 @@ def who_saw(
         typer.echo(_table(rows))
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix = + - @ tab CR with a quote)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([_cell(r[c]) for c in COLUMNS] for r in rows)
-    return buffer.getvalue()
+    return write_dicts(COLUMNS, rows)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

@@ -290,7 +290,7 @@ def test_who_saw_lists_reads_lists_and_refused_attempts_about_the_child_only(eng
     as_json = run_cli(engine, "audit", "who-saw", str(child), "--format", "json")
     assert as_json.exit_code == 0 and [r["actor"] for r in json.loads(as_json.output)] == ["fd-1", "w-1", "w-2"]
     as_csv = run_cli(engine, "audit", "who-saw", str(child), "--format", "csv").output.splitlines()
-    assert as_csv[0].startswith("at,actor,role,action,outcome,status,client_address") and len(as_csv) == 4
+    assert as_csv[0].startswith('"at","actor","role","action","outcome","status","client_address"') and len(as_csv) == 4
     table = run_cli(engine, "audit", "who-saw", str(child)).output
     assert "fd-1" in table and "refused 403" in table and "10.2.2.2" in table
     nobody = run_cli(engine, "audit", "who-saw", str(uuid.uuid4()))
