@@ -72,21 +72,37 @@ def append(session: Session, *, actor: str, role: str, action: str, outcome: str
            client: str | None = None, referral_id: uuid.UUID | None = None, child_id: uuid.UUID | None = None,
            record_id: uuid.UUID | None = None, child_ids: Iterable[uuid.UUID] = ()) -> AuditEntry:
     """Append one row to the chain in the caller's transaction (flushed, not committed)."""
+    return append_many(session, [dict(actor=actor, role=role, action=action, outcome=outcome, status=status,
+                                      client=client, referral_id=referral_id, child_id=child_id,
+                                      record_id=record_id, child_ids=child_ids)])[0]
+
+
+def append_many(session: Session, entries: Sequence[dict[str, Any]]) -> list[AuditEntry]:
+    """Append rows (each as `append`'s keywords) to the chain in the caller's transaction: one lock, one read of
+    the head, one flush (a bulk import's thousands of rows hold the chain for milliseconds, not the import)."""
     lock_chain(session)
     head = session.exec(select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    after = (head[0] or 0) if head else 0
-    shown = sorted(set(child_ids), key=str)
-    row = AuditEntry(id=after + 1, at=utcnow(), actor=actor[:200], role=role[:100],
-                     action=action[:200], outcome=outcome, status=status, client_address=(client or "")[:100] or None,
-                     referral_id=referral_id, child_id=child_id, record_id=record_id,
-                     prev_hash=head[1] if head else GENESIS, hash="")
-    row.hash = chain_hash(row, shown, row.prev_hash)
-    session.add(row)
+    after, prev_hash = ((head[0] or 0), head[1]) if head else (0, GENESIS)
+    rows: list[AuditEntry] = []
+    children: list[AuditChild] = []
+    for entry in entries:
+        after += 1
+        shown = sorted(set(entry.get("child_ids") or ()), key=str)
+        client = entry.get("client")
+        row = AuditEntry(id=after, at=utcnow(), actor=str(entry["actor"])[:200], role=str(entry["role"])[:100],
+                         action=str(entry["action"])[:200], outcome=entry["outcome"], status=entry.get("status"),
+                         client_address=(client or "")[:100] or None, referral_id=entry.get("referral_id"),
+                         child_id=entry.get("child_id"), record_id=entry.get("record_id"), prev_hash=prev_hash,
+                         hash="")
+        row.hash = prev_hash = chain_hash(row, shown, row.prev_hash)
+        rows.append(row)
+        children += [AuditChild(audit_id=after, child_id=c) for c in shown]
+    session.add_all(rows)
     session.flush()
-    if shown:
-        session.add_all([AuditChild(audit_id=after + 1, child_id=c) for c in shown])
+    if children:
+        session.add_all(children)
         session.flush()
-    return row
+    return rows
 
 
 # --- verify ------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -78,12 +78,30 @@ def children_of(table: Any, key: str, base: Subject = NOBODY) -> Shown[list[dict
     return Shown(children, base)
 
 
+PENDING = "frontdoor.audit.pending"
+
+
 def audit(session: Session, by: Principal, action: str, about: Subject = NOBODY, *, outcome: str = chain.ALLOWED,
           status: int | None = None, client: str | None = None) -> None:
-    """Append one audit row in the caller's transaction: the one way audit rows are written."""
-    chain.append(session, actor=by.subject, role=by.primary_role, action=action, outcome=outcome, status=status,
-                 client=client or CLIENT.get(), referral_id=about.referral_id, child_id=about.child_id,
-                 record_id=about.record_id, child_ids=about.child_ids)
+    """Add one audit row to the caller's transaction: the one way audit rows are written. The row is appended to
+    the chain as the transaction commits (`_append_pending`), so the chain's lock is held only while it commits,
+    not for the rest of a long use case (a bulk import audits each referral it submits)."""
+    session.info.setdefault(PENDING, []).append(dict(
+        actor=by.subject, role=by.primary_role, action=action, outcome=outcome, status=status,
+        client=client or CLIENT.get(), referral_id=about.referral_id, child_id=about.child_id,
+        record_id=about.record_id, child_ids=about.child_ids))
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        chain.append_many(session, pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)  # a rolled-back use case's rows go with it (a refusal is audited on its own)
 
 
 def status_of(exc: BaseException) -> int | None:

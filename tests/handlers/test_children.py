@@ -121,6 +121,7 @@ def test_a_merge_moves_every_link_of_the_merged_child_and_an_undo_restores_every
 
 
 def audits(session: Session, action: str) -> list[tuple[str, str, uuid.UUID | None, uuid.UUID | None]]:
+    session.commit()  # audit rows join the chain as their transaction commits
     entries = session.exec(select(AuditEntry).where(AuditEntry.action == action).order_by(col(AuditEntry.id))).all()
     return [(a.actor, a.role, a.child_id, a.record_id) for a in entries]
 

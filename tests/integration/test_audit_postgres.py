@@ -151,3 +151,22 @@ def test_who_saw_on_postgresql(database: tuple[str, Engine]) -> None:
     assert done.exit_code == 0, done.output
     assert [(r["actor"], r["outcome"], r["how"]) for r in json.loads(done.output)] == [
         ("worker-1", "allowed", "in a list"), ("school-a", "refused", "through a record of the child")]
+
+
+def test_a_long_use_case_does_not_hold_the_chain_until_it_commits(database: tuple[str, Engine]) -> None:
+    """A use case audits as it goes (a bulk import audits each referral it submits); its rows join the chain as it
+    commits, so another request's row is written meanwhile instead of waiting for the whole import. The other
+    writer runs with a lock timeout: were the chain held, it would fail with a lock-timeout error, not wait."""
+    _, engine = database
+    with Session(engine) as long_one:
+        audit(long_one, WORKER, "submit", Subject(child_id=CHILD), status=201, client="10.0.0.8")
+        long_one.exec(select(AuditEntry)).all()  # the use case goes on working (autoflush included)
+        with Session(engine) as other:
+            other.execute(text("SET LOCAL lock_timeout = '3s'"))
+            audit(other, WORKER, "worklist.list", Subject(child_ids=(CHILD,)), status=200, client="10.0.0.9")
+            other.commit()
+        long_one.commit()
+    with Session(engine) as s:
+        rows = s.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+        assert [r.action for r in rows] == ["worklist.list", "submit"]
+        assert verify(s).ok
