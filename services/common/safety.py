@@ -11,7 +11,7 @@ import ipaddress
 from services.common.settings import DEV_SECRET, Settings
 
 MIN_SECRET_BYTES = 32
-DEV_SECRETS = frozenset({DEV_SECRET, DEV_SECRET + "-portal"})
+DEV_SECRETS = frozenset({DEV_SECRET})
 
 
 def is_loopback(host: str) -> bool:
@@ -41,14 +41,16 @@ def reasons_not_to_start(settings: Settings, *, service: str, host: str) -> list
                 f"AUTH_MODE=dev lets anyone sign in as anyone, and {host!r} is not a loopback address "
                 "(use AUTH_MODE=oidc, or --host 127.0.0.1 on a laptop)"
             )
+            # dev tokens are signed with this secret: off a laptop it must not be the one published in the source
+            reasons += _secret_problems("DEV_TOKEN_SECRET", settings.dev_token_secret.get_secret_value())
         return reasons
     if not settings.oidc_issuer:
         reasons.append("OIDC_ISSUER is not set (AUTH_MODE=oidc)")
     if not settings.oidc_jwks_url:
         reasons.append("OIDC_JWKS_URL is not set (AUTH_MODE=oidc)")
-    reasons += _secret_problems("DEV_TOKEN_SECRET", settings.dev_token_secret.get_secret_value())
+    # DEV_TOKEN_SECRET is not read with AUTH_MODE=oidc (tokens are checked against the provider's JWKS), and the
+    # portal's sessions are on the server (a random id in the cookie, nothing signed), so neither needs a secret here.
     if service == "portal":
-        reasons += _secret_problems("PORTAL_SESSION_SECRET", settings.portal_session_secret.get_secret_value())
         secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else ""
         if not secret.strip():
             reasons.append("OIDC_CLIENT_SECRET is not set (the portal signs people in with it)")

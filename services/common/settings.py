@@ -93,7 +93,6 @@ class Settings(BaseSettings):
     )
     worklists_url: str | None = None
     dsr_url: str | None = None
-    portal_session_secret: SecretStr = SecretStr(DEV_SECRET + "-portal")
     undecided_redrive_seconds: float = Field(
         600.0, gt=0,
         description="a referral still undecided this long after its event was published has the event published again",

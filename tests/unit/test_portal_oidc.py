@@ -262,3 +262,32 @@ async def test_an_unreachable_provider_is_a_page_not_a_500(
         page = await client.get("/sign-in")
         assert page.status_code == 503 and "could not be reached" in page.text
 
+
+
+async def test_a_cookie_forged_with_the_secret_in_the_source_opens_nothing(
+    oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any,
+) -> None:
+    """The issue's reproduction (item 1): a cookie signed with the session secret that used to be written in the
+    source, naming a referrer with a saved draft, opened /referrals/new/check. Sessions now live on the server, so
+    no signature makes anyone signed in, whatever the key."""
+    import json
+
+    import itsdangerous
+    from sqlmodel import Session
+
+    from services.portal import drafts
+
+    settings, key = oidc
+    idp = StandInProvider(key)
+    app = portal_app(settings, network(idp, Backend()), tmp_path)
+    with Session(app.state.engine) as session:
+        drafts.save(session, "senco-seaview", {"given_name": "Canaryname", "nhs_number": "9434765919"})
+        session.commit()
+    payload = {"oidc": {"subject": "senco-seaview", "role": "referrer", "token": "x"}}
+    old_dev_secret = "frontdoor-dev-secret-not-for-production-portal"
+    forged = itsdangerous.TimestampSigner(old_dev_secret).sign(base64.b64encode(json.dumps(payload).encode()))
+    async with browser(app) as client:
+        client.cookies.set("frontdoor_portal", forged.decode(), domain="portal")
+        page = await client.get("/referrals/new/check")
+        assert page.status_code == 303 and page.headers["location"] == "/sign-in"
+        assert "Canaryname" not in page.text
