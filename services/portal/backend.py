@@ -35,9 +35,15 @@ class TokenRefusedError(Exception):
 
 
 class Client:
-    def __init__(self, backends: Backends, token: str, transport: httpx.AsyncBaseTransport | None = None):
+    """`forwarded_for`: the person's address, sent on as X-Forwarded-For so the services' audit rows and rate
+    limits see the person, not the portal (the services believe it from addresses in FORWARDED_ALLOW_IPS only)."""
+
+    def __init__(self, backends: Backends, token: str, transport: httpx.AsyncBaseTransport | None = None, *,
+                 forwarded_for: str | None = None):
         self.backends = backends
         self.headers = {"Authorization": f"Bearer {token}"}
+        if forwarded_for:
+            self.headers["X-Forwarded-For"] = forwarded_for
         self.transport = transport
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:

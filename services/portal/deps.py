@@ -38,7 +38,7 @@ def client(request: Request, user: User) -> Client:
     """The services' APIs, called with this person's token (the identity provider's, or a dev token)."""
     state = request.app.state
     token = user.token or mint_dev_token(state.settings, subject=user.key, roles=[user.role], ttl_seconds=900)
-    return Client(state.backends, token, state.transport)
+    return Client(state.backends, token, state.transport, forwarded_for=request.client.host if request.client else None)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -30,9 +30,11 @@ class Backend:
     def __init__(self) -> None:
         self.status = 200
         self.authorization: str | None = None
+        self.forwarded_for: str | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.authorization = request.headers.get("authorization")
+        self.forwarded_for = request.headers.get("x-forwarded-for")
         if self.status == 401:
             return httpx.Response(401, json={"title": "invalid or expired token"})
         return httpx.Response(200, json=[])
@@ -54,8 +56,8 @@ def portal_app(settings: Settings, transport: httpx.MockTransport, tmp_path: Any
     return create_app(oidc_settings, transport=transport)
 
 
-def browser(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PORTAL)
+def browser(app: Any, client: tuple[str, int] = ("127.0.0.1", 123)) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=client), base_url=PORTAL)
 
 
 async def sign_in(client: httpx.AsyncClient, idp: StandInProvider, state: str | None = None) -> httpx.Response:
@@ -291,3 +293,17 @@ async def test_a_cookie_forged_with_the_secret_in_the_source_opens_nothing(
         page = await client.get("/referrals/new/check")
         assert page.status_code == 303 and page.headers["location"] == "/sign-in"
         assert "Canaryname" not in page.text
+
+
+async def test_the_services_see_the_persons_address_not_the_portals(
+    oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any,
+) -> None:
+    """The services' audit rows and failed-authentication limits count by client address: the portal sends the
+    person's on (X-Forwarded-For, which the services believe only from FORWARDED_ALLOW_IPS)."""
+    settings, key = oidc
+    idp, backend = StandInProvider(key), Backend()
+    app = portal_app(settings, network(idp, backend), tmp_path)
+    async with browser(app, client=("10.1.2.3", 50123)) as client:
+        await sign_in(client, idp)
+        assert (await client.get("/referrals")).status_code == 200
+    assert backend.forwarded_for == "10.1.2.3"
