@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from services.common.auth import mint_dev_token
-from services.common.http import MAX_BODY_BYTES
+from services.common.http_guards import MAX_BODY_BYTES
 from services.common.settings import Settings
 from services.intake import handlers
 from services.intake.main import create_app as intake_app

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.common.http import BodyProblemError, DepthScanner, JsonTooDeepError
+from services.common.http_guards import BodyProblemError, DepthScanner, JsonTooDeepError
 
 
 def feed(body: bytes, *, max_depth: int = 4, size: int | None = None) -> DepthScanner:
