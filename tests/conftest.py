@@ -76,6 +76,9 @@ def settings(broker_bootstrap: str, database_url: str) -> Settings:
         outbox_poll_seconds=0.1,
         graceful_timeout_seconds=5.0,
         startup_timeout_seconds=30.0,
+        # the integration tests send many refused requests from one address on purpose (every role against every
+        # endpoint); the limits themselves are tested in tests/handlers/test_http_security.py
+        failed_auth_rate_limit="1000/minute",
     )
 
 
