@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.errors import problems
 from services.common.http_guards import (
+    AllowedMethods,
     BodyLimits,
     BodyProblemError,
     JsonDepthLimit,
@@ -30,17 +31,22 @@ log = get_logger("frontdoor.http")
 HTTP_ERRORS = Counter("frontdoor_http_errors", "HTTP responses of 4xx/5xx by status", ["status"])
 
 
-def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
+REQUEST_PROBLEMS = "The request has problems"  # a 422's title, unless the route names what it validates
+
+
+def invalid(exc: ValidationError | RequestValidationError, title: str = REQUEST_PROBLEMS) -> JSONResponse:
+    """A 422 naming every problem by field (services.common.answers.Problem); `title` says what was checked,
+    e.g. "The referral has problems" where a referral is."""
     errors = problems(exc) if isinstance(exc, ValidationError) else [
         {"field": ".".join(str(p) for p in e["loc"][1:]) or "(body)",
          "problem": str(e["msg"]).removeprefix("Value error, ")}
         for e in exc.errors()
     ]
-    return JSONResponse({"title": "The referral has problems", "errors": errors}, status_code=422)
+    return JSONResponse({"title": title, "errors": errors}, status_code=422)
 
 
 def invalid_body(problem: str) -> JSONResponse:
-    body = {"title": "The request has problems", "errors": [{"field": "(body)", "problem": problem}]}
+    body = {"title": REQUEST_PROBLEMS, "errors": [{"field": "(body)", "problem": problem}]}
     return JSONResponse(body, status_code=422)
 
 
@@ -96,7 +102,9 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
         title = "Something went wrong on our side; nothing you sent was lost if you were told it was received."
         return JSONResponse({"title": title}, status_code=500, headers=error_headers)  # outside the middleware
 
-    # Added innermost first: a request meets the access line, the headers, the rate limits, the body limits.
+    # Added innermost first: a request meets the access line, the headers, the rate limits, the body limits,
+    # then OPTIONS and methods a path does not have are answered.
+    app.add_middleware(AllowedMethods)
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimits)
     app.add_middleware(RateLimits, sign_in=settings.sign_in_rate_limit, failed_auth=settings.failed_auth_rate_limit)

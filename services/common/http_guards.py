@@ -26,6 +26,7 @@ from secure.headers import (
 from secure.middleware import SecureASGIMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.logging import get_logger
@@ -199,6 +200,39 @@ class RateLimits:
         response: Response = (PlainTextResponse(title, 429, headers) if "text/html" in accept
                               else JSONResponse({"title": title}, 429, headers))
         await response(scope, receive, send)
+
+
+class AllowedMethods:
+    """What a path allows, answered the way RFC 9110 asks: OPTIONS is 204 with `Allow` listing every method of
+    every route on the path (Starlette's router only knows the first route it meets, so `/referrals`, a GET
+    route and a POST route, answered OPTIONS with 405 and `Allow: GET`); a method the path does not have is 405
+    with that same `Allow`. A request some route takes, and a path no route has (404), go on to the router."""
+
+    METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routes = getattr(scope.get("app"), "routes", ())
+        if scope["type"] != "http" or self.taken(routes, scope, scope["method"]):
+            await self.app(scope, receive, send)
+            return
+        allowed = {method for method in self.METHODS if self.taken(routes, scope, method)}
+        if not allowed:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(allowed | {"OPTIONS"}))
+        response: Response = (Response(status_code=204, headers={"Allow": allow}) if scope["method"] == "OPTIONS"
+                              else JSONResponse({"title": f"This address does not take {scope['method']}"}, 405,
+                                                {"Allow": allow}))
+        await response(scope, receive, send)
+
+    @staticmethod
+    def taken(routes: Any, scope: Scope, method: str) -> bool:
+        """Whether a route of the app (an included router's, a mount's) takes `method` on this path."""
+        asked = {**scope, "method": method}
+        return any(route.matches(asked)[0] is Match.FULL for route in routes)
 
 
 def _origin(url: str | None) -> str | None:

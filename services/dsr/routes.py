@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session
 
+from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Shown, Subject, children_of, in_transaction
@@ -21,7 +22,9 @@ from services.dsr import handlers, views
 from services.dsr.domain import ActionIn, Clock, Rating, ReviewIn
 from services.dsr.tables import DsrEntry, DsrReview
 
-router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
+# Refusals before a use case are audited too; every route checks a token and the dsr_panel role.
+router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
+CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 
 def clock(request: Request) -> Clock:
@@ -85,20 +88,20 @@ def entry(entry_id: uuid.UUID) -> Subject:
     return Subject(record_id=entry_id)
 
 
-@router.get("/dsr/agenda")
+@router.get("/dsr/agenda", responses=answers.of(422))
 async def get_agenda(request: Request, by: Panel, now: Now,
                      horizon_days: Annotated[int, Query(ge=0, le=90)] = 7) -> list[dict[str, Any]]:
     return await in_transaction(request, lambda s: views.agenda(s, now, horizon_days=horizon_days),
                                 by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
 
 
-@router.get("/dsr/entries/{entry_id}")
+@router.get("/dsr/entries/{entry_id}", responses=answers.of(404, 422))
 async def get_entry(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, Any]:
     return await in_transaction(request, lambda s: views.entry_view(s, entry_id, now),
                                 by=by, action="dsr.read", about=entry(entry_id))
 
 
-@router.post("/dsr/entries/{entry_id}/reviews", status_code=201)
+@router.post("/dsr/entries/{entry_id}/reviews", status_code=201, responses=answers.of(404, 409, 413, 422))
 async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, by: Panel, now: Now) -> dict[str, Any]:
     def review(s: Session) -> DsrReview:
         return handlers.record_review(s, entry_id, form.review(), by=by.subject, clock=now)
@@ -107,7 +110,7 @@ async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, b
     return {"review_id": str(record.id), "next_review_due": record.next_review_due.isoformat()}
 
 
-@router.post("/dsr/entries/{entry_id}/consent", status_code=201)
+@router.post("/dsr/entries/{entry_id}/consent", status_code=201, responses=answers.of(404, 409, 413, 422))
 async def post_consent(request: Request, entry_id: uuid.UUID, form: ConsentForm, by: Panel, now: Now) -> dict[str, str]:
     def consent(s: Session) -> DsrEntry:
         return handlers.record_consent(s, entry_id, basis=form.basis, given_by=form.given_by, by=by.subject, clock=now)
@@ -116,7 +119,7 @@ async def post_consent(request: Request, entry_id: uuid.UUID, form: ConsentForm,
     return {"status": done.status}
 
 
-@router.post("/dsr/entries/{entry_id}/consent/withdraw")
+@router.post("/dsr/entries/{entry_id}/consent/withdraw", responses=answers.of(404, 409, 422))
 async def post_withdraw(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, str]:
     def withdraw(s: Session) -> DsrEntry:
         return handlers.withdraw_consent(s, entry_id, by=by.subject, clock=now)
@@ -125,7 +128,7 @@ async def post_withdraw(request: Request, entry_id: uuid.UUID, by: Panel, now: N
     return {"status": done.status}
 
 
-@router.post("/dsr/entries/{entry_id}/close")
+@router.post("/dsr/entries/{entry_id}/close", responses=answers.of(404, 409, 413, 422))
 async def post_close(request: Request, entry_id: uuid.UUID, form: CloseForm, by: Panel, now: Now) -> dict[str, str]:
     def close(s: Session) -> DsrEntry:
         return handlers.close_entry(s, entry_id, reason=form.reason, by=by.subject, clock=now)
@@ -134,7 +137,8 @@ async def post_close(request: Request, entry_id: uuid.UUID, form: CloseForm, by:
     return {"status": done.status}
 
 
-@router.get("/dsr/export.csv")
+@router.get("/dsr/export.csv", response_class=Response,
+            responses={200: {"description": "the register as CSV (the NHS England return)", "content": CSV}})
 async def get_export(request: Request, by: Panel, now: Now) -> Response:
     text = await in_transaction(request, lambda s: views.export_csv(s, now), by=by, action="dsr.export",
                                 about=Shown(lambda s, csv_text: exported(s, csv_text)))
@@ -149,7 +153,7 @@ def exported(session: Session, csv_text: str) -> list[uuid.UUID]:
     return children_of(DsrEntry, "entry_id").children(session, rows)
 
 
-@router.get("/dsr/counts")
+@router.get("/dsr/counts", responses=answers.of(422))
 async def get_counts(request: Request, by: Panel, now: Now,
                      weeks: Annotated[int, Query(ge=1, le=104)] = 12) -> list[dict[str, Any]]:
     return await in_transaction(request, lambda s: views.counts_by_week(s, now, weeks=weeks),

@@ -11,13 +11,15 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from schemas.events import Rationale
+from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, in_transaction
 from services.intake import children
 from services.intake.tables import ChildMerge, DistinctChildren
 
-router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_class=AuditedRoute)
+router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_class=AuditedRoute,
+                   responses=answers.SIGNED_IN)
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 
 
@@ -47,7 +49,8 @@ async def get_duplicates(request: Request, by: FrontDoor) -> list[dict[str, Any]
                                 about=audited_inside)
 
 
-@router.post("/merge", status_code=201)
+@router.post("/merge", status_code=201, responses=answers.of(
+    404, 409, 413, 422, d404="no such child record", d409="the same record twice, or one already merged into another"))
 async def post_merge(body: MergeBody, request: Request, by: FrontDoor) -> dict[str, Any]:
     """"Same child": everything of merged_id moves to survivor_id; undo with .../merges/{merge_id}/undo."""
     now = utcnow()
@@ -57,7 +60,8 @@ async def post_merge(body: MergeBody, request: Request, by: FrontDoor) -> dict[s
     return merge_view(record)
 
 
-@router.post("/merges/{merge_id}/undo")
+@router.post("/merges/{merge_id}/undo", responses=answers.of(
+    404, 409, 422, d404="no such merge", d409="already undone, or the surviving record was merged since"))
 async def post_undo(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Undo a merge: every link it moved goes back, exactly."""
     record = await in_transaction(request, lambda s: children.undo(s, merge_id, by=by, now=utcnow()),
@@ -65,7 +69,8 @@ async def post_undo(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dic
     return merge_view(record)
 
 
-@router.post("/different", status_code=201)
+@router.post("/different", status_code=201, responses=answers.of(
+    404, 409, 413, 422, d404="no such child record", d409="the same record twice, or one already merged into another"))
 async def post_different(body: DifferentBody, request: Request, by: FrontDoor) -> dict[str, Any]:
     """"Different children": the pair is never flagged again."""
     now = utcnow()

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from sqlmodel import Session
 
 from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
-from services.common import dlq_tools
+from services.common import answers, dlq_tools
 from services.common.auth import Principal, require
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -28,7 +28,7 @@ from services.intake.front_door_views import AgeBand, DeadLetterRow, Filters, Re
 from services.intake.tables import ReferralRecord
 
 log = get_logger("frontdoor.intake.front_door")
-router = APIRouter(prefix="/front-door", tags=["front door"], route_class=AuditedRoute)
+router = APIRouter(prefix="/front-door", tags=["front door"], route_class=AuditedRoute, responses=answers.SIGNED_IN)
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 DeadLetterReader = Annotated[Principal, Depends(require("front_door", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
@@ -73,7 +73,7 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-@router.get("/queue")
+@router.get("/queue", responses=answers.of(422))
 async def get_queue(
     request: Request, by: FrontDoor, reason: Reason | None = None, service: str | None = None,
     school: str | None = None, age_band: Annotated[AgeBand | None, Query()] = None,
@@ -96,7 +96,7 @@ def queue_children(view: dict[str, Any]) -> Subject:
     return Subject(child_ids=tuple(uuid.UUID(c) for c in sorted(ids)))
 
 
-@router.get("/referrals/{referral_id}")
+@router.get("/referrals/{referral_id}", responses=answers.of(404, 422))
 async def get_referral(referral_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Any referral as the front door sees it (for a person's decision): the decision in force, the
     original one with its explanation, people's decisions, its requests and the child's whole timeline."""
@@ -107,7 +107,8 @@ async def get_referral(referral_id: uuid.UUID, request: Request, by: FrontDoor) 
                                 about=lambda v: Subject(referral_id=referral_id, child_id=uuid.UUID(v["child_id"])))
 
 
-@router.post("/referrals/{referral_id}/emergency-contact", status_code=201)
+@router.post("/referrals/{referral_id}/emergency-contact", status_code=201,
+             responses=answers.of(404, 409, 413, 422, d409="the referral is not an emergency"))
 async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, request: Request,
                                  by: FrontDoor) -> dict[str, Any]:
     """Who was contacted for an emergency, how and when: the clock stops and it leaves the queue (409 if
@@ -127,7 +128,8 @@ async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, requ
             "contact_made_at": record.contact_made_at.isoformat() if record.contact_made_at else None}
 
 
-@router.post("/referrals/{referral_id}/chase", status_code=201)
+@router.post("/referrals/{referral_id}/chase", status_code=201,
+             responses=answers.of(404, 409, 413, 422, d409="the referral does not wait for information"))
 async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Record that the referrer was contacted about missing information (409 unless it needs information)."""
     def use_case(session: Session) -> Any:
@@ -153,7 +155,7 @@ async def get_dead_letters(request: Request, by: DeadLetterReader) -> dict[str, 
     return {"dead_letters": [vars(letter) for letter in letters], "readable": True, "notes": []}
 
 
-@router.post("/dead-letters/replay")
+@router.post("/dead-letters/replay", responses=answers.of(413, 422, 503))
 async def post_replay(form: ReplayForm, request: Request, by: Admin) -> dict[str, Any]:
     """Publish the chosen dead letters to their original topic again (consumers deduplicate on event id)."""
     bootstrap = settings_of(request).kafka_bootstrap_servers

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas import Referral
 from schemas.referral import LONDON
-from services.common import csvfile
+from services.common import answers, csvfile
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
@@ -27,7 +27,8 @@ from services.intake.handlers import Submitted
 from services.intake.reports import SUPPRESSED
 from services.intake.tables import ReferralRecord
 
-router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
+# Refusals before a use case are audited too; every route checks a token and a role.
+router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
@@ -41,8 +42,11 @@ PATCH_BODY = {"requestBody": {"required": True, "content": {
     "application/merge-patch+json": {"schema": {"type": "object"}},
     "application/json": {"schema": {"type": "object"}}}}}
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+REFERRAL_PROBLEMS = "The referral has problems"
 SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "already received (same client_reference)"}, 422: {"description": "every problem, by field"},
+    200: {"description": "already received (same client_reference)"},
+    **answers.of(409, 413, 422, d409="the client_reference was used before for a different referral",
+                 d422=f"{REFERRAL_PROBLEMS}: each one by field"),
 }
 
 
@@ -61,7 +65,7 @@ async def post_referral(request: Request, by: Referrer) -> JSONResponse:
     try:
         referral = Referral.model_validate_json(await request.body(), context={"as_of": now.astimezone(LONDON).date()})
     except ValidationError as exc:
-        return invalid(exc)
+        return invalid(exc, REFERRAL_PROBLEMS)
     result = await _submit(request, referral, by, now)
     return JSONResponse(views.submitted(result), status_code=201 if result.created else 200,
                         headers={"Location": f"/referrals/{result.record.id}"})
@@ -81,7 +85,7 @@ async def _submit(request: Request, referral: Referral, by: Principal, now: date
         return await in_transaction(request, use_case, by=by, action="submit", about=about)
 
 
-@router.patch("/referrals/{referral_id}", openapi_extra=PATCH_BODY)
+@router.patch("/referrals/{referral_id}", openapi_extra=PATCH_BODY, responses=answers.of(404, 409, 413, 422))
 async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
     """Complete a referral that needs information: send only what is missing (a JSON merge patch). Whose it is
     and whether it waits for information are checked before the body is read (404, 409); then only the fields
@@ -102,11 +106,11 @@ async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer)
         body = {"title": "Only the missing information can be sent", "errors": exc.problems}
         return JSONResponse(body, status_code=422)  # type: ignore[return-value]
     except ValidationError as exc:
-        return invalid(exc)  # type: ignore[return-value]
+        return invalid(exc, REFERRAL_PROBLEMS)  # type: ignore[return-value]
     return {"referral_id": str(record.id), "status": record.status}
 
 
-@router.post("/imports", openapi_extra=CSV_BODY)
+@router.post("/imports", openapi_extra=CSV_BODY, responses=answers.of(409, 413, 422))
 async def post_import(request: Request, by: Admin, import_valid: bool = False) -> dict[str, Any]:
     """Bulk import (the CSV layout of `frontdoor import`): refused whole if any row is invalid, unless import_valid."""
     try:
@@ -137,20 +141,29 @@ A suppressed value is null in JSON, its row saying `"suppressed": true` (`false`
 in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0."""
 
 
+REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the report's rows: JSON, or CSV with format=csv",
+          "content": {"text/csv": {"schema": {"type": "string"}}}},
+    **answers.of(422),
+}
+
+
 def threshold(request: Request) -> int:
     return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
 
 
-@router.get("/reports/overview", description="Every figure of the portal's reports page (aggregates only, no "
-                                             "child records)." + SMALL_NUMBERS)
+@router.get("/reports/overview", responses=answers.of(422),
+            description="Every figure of the portal's reports page (aggregates only, no child records)."
+                        + SMALL_NUMBERS)
 async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
     since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
     return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k),
                                 by=by, action="report", about=nothing_shown)
 
 
-@router.get("/reports/{name}", description="Figures for commissioning (aggregates only, no child records): JSON, "
-                                           "or CSV for a spreadsheet." + SMALL_NUMBERS)
+@router.get("/reports/{name}", responses=REPORT_ANSWERS,
+            description="Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."
+                        + SMALL_NUMBERS)
 async def get_report(
     request: Request, name: ReportName, by: Manager, weeks: Weeks = 12,
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
@@ -169,11 +182,11 @@ def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-DECISION_ANSWERS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no such referral"},
-    409: {"description": "no decision yet; a request already accepted or closed; a decision still being applied"},
-    422: {"description": "a route already open, a request of another referral, a rule that did not fire"},
-}
+DECISION_ANSWERS = answers.of(
+    404, 409, 413, 422, d404="no such referral",
+    d409="no decision yet; a request already accepted or closed; a decision still being applied",
+    d422="a route already open, a request of another referral, a rule that did not fire; or the form has problems",
+)
 
 
 @router.post("/front-door/referrals/{referral_id}/decision", status_code=202, responses=DECISION_ANSWERS)
@@ -195,7 +208,7 @@ async def list_referrals(request: Request, by: Referrer) -> list[dict[str, Any]]
                                 about=children_of(ReferralRecord, "referral_id"))
 
 
-@router.get("/referrals/{referral_id}")
+@router.get("/referrals/{referral_id}", responses=answers.of(404, 422))
 async def get_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
     def read(view: dict[str, Any]) -> Subject:
         return Subject(referral_id=referral_id, child_id=uuid.UUID(view["child_id"]))

@@ -12,13 +12,16 @@ from sqlmodel import Session
 
 from schemas.enums import Service
 from schemas.lifecycle import RequestStatus
+from services.common import answers
 from services.common.auth import Principal, authenticated, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.worklists import handlers, views
 from services.worklists.tables import WorklistItem
 
-router = APIRouter(route_class=AuditedRoute)  # refusals before a use case are audited too
+# Refusals before a use case are audited too; every route checks a token and a worker's role.
+router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
+ACTION_ANSWERS = answers.of(404, 409, 413, 422, d409="the request's status does not allow this action")
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
@@ -60,7 +63,7 @@ Worker = Annotated[Principal, Depends(service_worker)]
 Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 
 
-@router.get("/worklists/{service_name}")
+@router.get("/worklists/{service_name}", responses=answers.of(422))
 async def get_worklist(
     request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
     status: Annotated[RequestStatus | None, Query()] = None, held: bool | None = None,
@@ -70,7 +73,7 @@ async def get_worklist(
         by=by, action="worklist.list", about=children_of(WorklistItem, "service_request_id"))
 
 
-@router.get("/worklists/{service_name}/requests/{request_id}")
+@router.get("/worklists/{service_name}/requests/{request_id}", responses=answers.of(404, 422))
 async def get_request(request: Request, service_name: ServicePath, request_id: uuid.UUID, by: Worker) -> dict[str, Any]:
     return await in_transaction(request, lambda s: views.view(s, service_name.value, request_id, utcnow()),
                                 by=by, action="worklist.read", about=Subject(record_id=request_id))
@@ -86,20 +89,20 @@ async def act(request: Request, service_name: Service, request_id: uuid.UUID, ac
     return {"service_request_id": str(item.id), "status": item.status}
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/accept")
+@router.post("/worklists/{service_name}/requests/{request_id}/accept", responses=ACTION_ANSWERS)
 async def accept(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
                  by: Worker) -> dict[str, str]:
     return await act(request, service_name, request_id, "accept", by, reason=form.reason)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/decline")
+@router.post("/worklists/{service_name}/requests/{request_id}/decline", responses=ACTION_ANSWERS)
 async def decline(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: DeclineForm,
                   by: Worker) -> dict[str, str]:
     """A reason and a signpost (where the family can go instead) are both required."""
     return await act(request, service_name, request_id, "decline", by, reason=form.reason, signpost=form.signpost)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/redirect")
+@router.post("/worklists/{service_name}/requests/{request_id}/redirect", responses=ACTION_ANSWERS)
 async def redirect(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: RedirectForm,
                    by: Worker) -> dict[str, str]:
     """Triage decides again for the target service only and a new request lands on its queue."""
@@ -107,20 +110,20 @@ async def redirect(request: Request, service_name: ServicePath, request_id: uuid
                      redirect_to=form.redirect_to.value)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/complete")
+@router.post("/worklists/{service_name}/requests/{request_id}/complete", responses=ACTION_ANSWERS)
 async def complete(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
                    by: Worker) -> dict[str, str]:
     return await act(request, service_name, request_id, "complete", by, reason=form.reason)
 
 
-@router.get("/worklists/safeguarding/referrals/{referral_id}/held")
+@router.get("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(422))
 async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[dict[str, Any]]:
     shown = children_of(WorklistItem, "service_request_id", Subject(referral_id=referral_id))
     return await in_transaction(request, lambda s: views.held_for_referral(s, referral_id, utcnow()),
                                 by=by, action="worklist.held", about=shown)
 
 
-@router.post("/worklists/safeguarding/referrals/{referral_id}/held")
+@router.post("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(413, 422))
 async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecisionForm, by: Mash) -> dict[str, Any]:
     def use_case(session: Session) -> int:
         return handlers.decide_held(session, referral_id, form.decision, by=by.subject, now=utcnow(),
@@ -131,7 +134,7 @@ async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecision
     return {"decision": form.decision, "requests": count}
 
 
-@router.get("/worklists/{service_name}/breaches")
+@router.get("/worklists/{service_name}/breaches", responses=answers.of(422))
 async def get_breaches(request: Request, service_name: ServicePath, by: Worker) -> dict[str, Any]:
     counts = await in_transaction(request, views.breach_counts, by=by, action="worklist.breaches")
     return {"service": service_name.value, "breaches": counts[service_name.value]}
