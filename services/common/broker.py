@@ -34,6 +34,7 @@ def make_broker(settings: Settings, *, client_id: str, routers: tuple[KafkaRoute
         logger=logging.getLogger(f"faststream.{client_id}"),
         log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" pair: the handling kit logs one line per message
         ack_policy=AckPolicy.ACK,
+        id_generator=_no_publish_id,
     )
     for router in routers:
         broker.include_router(router)
@@ -118,8 +119,36 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
                 raise
 
 
+# Event headers are kebab-case, like the dead-letter headers (`x-error`, `x-original-topic`, ...), which alone
+# start with `x-` (a replay drops them). Documented in schemas/asyncapi.json (EventHeaders) and the README.
+EVENT_HEADERS = ("content-type", "event-id", "event-type", "schema-version", "correlation-id")
+
+
 def event_headers(event: BaseModel) -> dict[str, str]:
-    """The headers every event carries on the bus (its type and id, so tools need not parse it)."""
+    """The headers every event carries on the bus (its id, type, schema version and correlation id, from the
+    payload, so tools need not parse it)."""
     kind = getattr(event, "event_type", "")
-    return {"content-type": "application/json", "event-type": str(getattr(kind, "value", kind)),
-            "event-id": str(getattr(event, "event_id", ""))}
+    headers = {"content-type": "application/json", "event-id": str(getattr(event, "event_id", "")),
+               "event-type": str(getattr(kind, "value", kind)),
+               "schema-version": str(getattr(event, "schema_version", 1))}
+    correlation = getattr(event, "correlation_id", None)
+    return headers if correlation is None else headers | {"correlation-id": str(correlation)}
+
+
+def read_headers(raw: Any, *, as_written: bool = False) -> dict[str, str]:
+    """A record's headers ((name, bytes) pairs or a mapping) as text, by their current names. The snake_case
+    names (`event_id`, `correlation_id`, ... as FastStream wrote `correlation_id` until now) are still read, for
+    one version: a record written before is read the same. `as_written` keeps every name as it is."""
+    pairs = raw.items() if isinstance(raw, dict) else (raw or ())
+    out = {name: value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value) for name, value in pairs}
+    for name in () if as_written else EVENT_HEADERS:
+        legacy = name.replace("-", "_")
+        if name not in out and legacy in out:
+            out[name] = out.pop(legacy)
+    return out
+
+
+def _no_publish_id() -> str:
+    """FastStream's id generator: empty, so it writes no `correlation_id` header of its own (the event's
+    `correlation-id` header is ours; FastStream makes a local id when a record has none)."""
+    return ""

@@ -1,7 +1,7 @@
 """Error handling, once, for every consumer (a router-level FastStream middleware).
 
 - Permanent errors (not JSON, invalid UTF-8, wrong schema, a value that makes the code raise) go to
-  `<topic>.dlq` after one attempt, with the original bytes and key and headers `x-error`,
+  `<topic>.dlq` after one attempt, with the original bytes, key and headers, and the headers `x-error`,
   `x-original-topic`, `x-original-partition`, `x-original-offset`, `x-attempts`; then the offset is
   committed, so one bad record never blocks its partition.
 - Transient errors (database or broker unavailable) are retried in place with capped exponential
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +28,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from schemas.errors import summary
+from services.common.broker import read_headers
 from services.common.logging import get_logger
 from services.common.transient import PermanentError, is_transient
 
@@ -62,7 +64,7 @@ async def dead_letter(broker: Any, record: Any, exc: BaseException, *, confirm: 
     before committing."""
     dlq = f"{record.topic}.dlq"
     error = safe_error_summary(exc)
-    headers = {
+    headers = read_headers(record.headers, as_written=True) | {  # kept, so a replay restores them
         "x-error": error,
         "x-original-topic": record.topic,
         "x-original-partition": str(record.partition),
@@ -83,6 +85,14 @@ async def dead_letter(broker: Any, record: Any, exc: BaseException, *, confirm: 
         return await broker.publish(b"", dlq, key=record.key, headers=headers, no_confirm=not confirm)
 
 
+def _uuid(value: str | None) -> str | None:
+    """A header's id for the log line, only when it is one (a header is the sender's text)."""
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
 class MessageContextMiddleware(BaseMiddleware):
     """Binds the record's coordinates (and event id header) to every log line while it is handled;
     the consume loop reuses one task, so the binding is undone when the record is done. A batch
@@ -92,9 +102,10 @@ class MessageContextMiddleware(BaseMiddleware):
         records = records_of(self.msg)
         if len(records) == 1:
             record = records[0]
-            event_id = dict(record.headers or ()).get("event-id", b"").decode("ascii", "replace") or None
+            headers = read_headers(record.headers)
             self._tokens = structlog.contextvars.bind_contextvars(
-                topic=record.topic, partition=record.partition, offset=record.offset, event_id=event_id
+                topic=record.topic, partition=record.partition, offset=record.offset,
+                event_id=_uuid(headers.get("event-id")), correlation_id=_uuid(headers.get("correlation-id")),
             )
         else:
             self._tokens = structlog.contextvars.bind_contextvars(topic=records[0].topic, count=len(records))
