@@ -22,8 +22,9 @@ help:
 	@echo "make soak           10 minutes at 50 referrals/s with random faults, then the invariant checker (PostgreSQL)"
 	@echo "make schemas        regenerate schemas/json and schemas/asyncapi.json from the models"
 
-$(STAMP): requirements.lock pyproject.toml services/portal/package-lock.json
+$(STAMP): requirements.lock pyproject.toml services/portal/package-lock.json schemas/tooling/package-lock.json
 	cd services/portal && npm ci --no-audit --no-fund --loglevel=error
+	cd schemas/tooling && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock

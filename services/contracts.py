@@ -1,20 +1,39 @@
-"""Export the contracts: JSON Schema per model and the AsyncAPI document of every service's topics.
+"""Export the contracts: JSON Schema per model and the AsyncAPI document of every topic.
 
 The files live in schemas/ (json/*.schema.json, asyncapi.json); the export lives here because the
-AsyncAPI document is read off the services' own consumers, and schemas/ imports nothing from services/.
-`frontdoor schemas export` writes them; tests/unit/test_contract_files.py fails when they drift."""
+AsyncAPI document is read off the services' own code, and schemas/ imports nothing from services/:
+
+- channels: every topic `frontdoor topics create` makes (services/topics.py), dead-letter topics too;
+- receive operations: every subscriber of every service's brokers (topics and consumer group);
+- send operations: triage's publishers, and every `enqueue(session, event, topic=...)` call in
+  services/ (read from the source, the event's model from its constructor, the function's return
+  annotation or the parameter's annotation, so a new producer cannot be left out of the document);
+- dead letters: every consumer writes `<topic>.dlq` for what it consumes; the DLQ tools read them.
+
+`frontdoor schemas export` writes them; tests/unit/test_contract_files.py fails when they drift and
+tests/unit/test_asyncapi.py validates the document with @asyncapi/parser (schemas/tooling)."""
 
 from __future__ import annotations
 
+import ast
+import enum
+import importlib
+import inspect
 import json
+import re
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import unquote
+from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 import schemas
 from schemas.events import (
+    SCHEMA_VERSION,
     ChildMerged,
     ChildUnmerged,
     DsrChanged,
@@ -26,10 +45,12 @@ from schemas.events import (
     ServiceRequestCreated,
     TriageDecided,
     TriageOverridden,
+    dlq_topic,
 )
 from schemas.referral import Referral
 
 SCHEMAS = Path(schemas.__file__).parent
+SERVICES = SCHEMAS.parent / "services"
 JSON_DIR = SCHEMAS / "json"
 ASYNCAPI = SCHEMAS / "asyncapi.json"
 
@@ -47,17 +68,66 @@ MODELS: dict[str, type[BaseModel]] = {
     "child.merged": ChildMerged,
     "child.unmerged": ChildUnmerged,
 }
+EVENT_NAMES = {model: name for name, model in MODELS.items() if name != "referral"}
+KEY_PATTERN = re.compile(r"^[a-zA-Z0-9.\-_]+$")  # AsyncAPI 3.0 component keys
+DLQ_READER = "admin"  # `frontdoor dlq list|replay` and the front door's dead-letter page (services/common/dlq_tools.py)
+KAFKA = "0.5.0"  # the AsyncAPI Kafka bindings version
 
-
-# Topics some consumer reads as raw bytes (decoding itself), with the event each carries.
-RAW_PAYLOADS: dict[str, Any] = {
-    "frontdoor.referrals.submitted": Annotated[
-        ReferralSubmitted | ReferralRedirected | OverrideRequested, Field(discriminator="event_type")
-    ],
-    "frontdoor.triage.decisions": TriageDecided,
-    "frontdoor.service.outcomes": ServiceOutcome,
-    "frontdoor.children": Annotated[ChildMerged | ChildUnmerged, Field(discriminator="event_type")],
+# A channel without an operation on one side says why (the test accepts nothing else).
+NO_OPERATION = {
+    ("frontdoor.dsr.changes", "receive"): "published for the services' own systems: no Front Door service reads it",
+    ("frontdoor.dsr.changes.dlq", "send"): "no Front Door service consumes frontdoor.dsr.changes, so none"
+                                           " dead-letters it; the topic is there for an outside consumer's",
 }
+
+EVENT_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "Kafka record headers, UTF-8 strings, kebab-case (the dead-letter headers add `x-`). "
+                   "Readers still accept the snake_case names (`event_id`, `correlation_id`, ...) for one version.",
+    "required": ["content-type", "event-id", "event-type", "schema-version"],
+    "properties": {
+        "content-type": {"type": "string", "const": "application/json"},
+        "event-id": {"type": "string", "format": "uuid", "description": "The payload's event_id: the idempotency key."},
+        "event-type": {"type": "string", "description": "The payload's event_type."},
+        "schema-version": {"type": "string", "pattern": "^[1-9][0-9]*$",
+                           "description": "The payload's schema_version."},
+        "correlation-id": {"type": "string", "format": "uuid",
+                           "description": "The payload's correlation_id (the referral); absent when it has none."},
+        "x-replayed-from": {"type": "string", "description": "Set by a replay from a dead-letter topic: "
+                                                             "`<dlq topic>:<partition>:<offset>`."},
+        "correlation_id": {"type": "string", "deprecated": True,
+                           "description": "Written by earlier versions (a per-publish id, not the event's "
+                                          "correlation_id); no longer written."},
+    },
+}
+DEAD_LETTER_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "The original record's headers, kept (so a replay restores them), plus these. "
+                   "A replay drops every `x-` header and adds `x-replayed-from`.",
+    "required": ["x-error", "x-original-topic", "x-original-partition", "x-original-offset", "x-attempts"],
+    "properties": {
+        "x-error": {"type": "string", "maxLength": 500, "description": "The error: its type, and for a "
+                    "validation error the fields and problem kinds (never a value)."},
+        "x-original-topic": {"type": "string"},
+        "x-original-partition": {"type": "string", "pattern": "^[0-9]+$"},
+        "x-original-offset": {"type": "string", "pattern": "^[0-9]+$"},
+        "x-attempts": {"type": "string", "pattern": "^[0-9]+$"},
+        "x-payload-omitted": {"type": "string", "pattern": "^[0-9]+$", "description": "Set when the record was "
+                              "too big to copy: its size; the payload is empty, the record stays on its topic."},
+        **{name: {**spec, "description": "As on the original record."}
+           for name, spec in EVENT_HEADERS["properties"].items() if name != "x-replayed-from"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    actor: str  # the service that sends, the consumer group (without its prefix) that receives, or DLQ_READER
+    action: str  # "send" or "receive"
+    topic: str
+    models: tuple[type[BaseModel], ...] = ()
+    summary: str = ""
+    description: str = ""
 
 
 def json_schemas() -> dict[Path, str]:
@@ -68,46 +138,261 @@ def json_schemas() -> dict[Path, str]:
     return out
 
 
-def asyncapi() -> str:
-    """The AsyncAPI 3.0 document generated from the FastStream routers of every service."""
-    from faststream.specification import AsyncAPI
+# ---- reading the producers and consumers off the code ----------------------------------------------------
 
+
+def _brokers() -> list[Any]:
+    """Every service's brokers, built as the services build them (nothing connects; no engine needed)."""
     from services.common.broker import make_broker
     from services.common.settings import Settings
     from services.dsr.main import build_router as dsr_router
     from services.intake.main import build_router as intake_router
     from services.triage.handlers import build_router as triage_router
     from services.triage.ruleset import load_ruleset
+    from services.worklists.main import build_brokers as worklists_brokers
 
-    settings = Settings()
-    # The engine is unused until a message arrives: None will do for reading the subscriptions.
-    routers = (triage_router(settings, load_ruleset(settings.ruleset_path)),
-               intake_router(settings, None),  # type: ignore[arg-type]
-               dsr_router(settings, None))  # type: ignore[arg-type]
-    broker = make_broker(settings, client_id="frontdoor", routers=routers)
-    spec = AsyncAPI(broker, title="Front Door events", version="1", schema_version="3.0.0",
-                    description="Topics, keys (child_id) and payloads of Front Door.")
-    doc = json.loads(spec.to_specification().to_json())
-    # Some consumers decode records themselves (a batch record by record, so one bad record cannot
-    # fail it; the register picks the model by event type): FastStream sees raw bytes there, so the
-    # payload each such topic carries is documented from its model.
-    for topic, model in RAW_PAYLOADS.items():
-        _document_payload(doc, topic, model)
+    settings = Settings(kafka_group_prefix="frontdoor")
+    routers = {"triage": triage_router(settings, load_ruleset(settings.ruleset_path)),
+               "intake": intake_router(settings, None),  # type: ignore[arg-type]
+               "dsr": dsr_router(settings, None)}  # type: ignore[arg-type]
+    brokers = [(name, make_broker(settings, client_id=name, routers=(router,))) for name, router in routers.items()]
+    return brokers + [("worklists", b) for b in worklists_brokers(settings, None)]  # type: ignore[arg-type]
+
+
+def consumers() -> list[Operation]:
+    """One receive operation per consumer group and topic."""
+    out = []
+    for _, broker in _brokers():
+        for sub in broker.subscribers:
+            group = str(sub.group_id).removeprefix("frontdoor.")
+            config = sub.specification.config
+            for topic in sub.topics:
+                out.append(Operation(group, "receive", topic.name, summary=config.title_ or "",
+                                     description=config.description_ or ""))
+    return out
+
+
+def publishers() -> list[Operation]:
+    """Triage publishes directly (FastStream publishers, each with its model); the rest use the outbox."""
+    out = []
+    for service, broker in _brokers():
+        for pub in broker.publishers:
+            config = pub.specification.config
+            out.append(Operation(service, "send", config.topic, (config.schema_,)))
+    return out + outbox_producers()
+
+
+def outbox_producers(root: Path = SERVICES) -> list[Operation]:
+    """Every `enqueue(session, event, topic=...)` call under services/<service>/: the service, the topic and
+    the event's model(s). An event whose model cannot be read off the code is an error, not a gap."""
+    out = []
+    for path in sorted(root.glob("*/**/*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        calls = [(fn, call) for fn in _functions(tree) for call in ast.walk(fn)
+                 if isinstance(call, ast.Call) and _name(call.func).rpartition(".")[2] == "enqueue"]
+        if not calls:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        service = path.relative_to(root).parts[0]
+        for fn, call in calls:
+            where = f"{path.relative_to(root.parent)}:{call.lineno}"
+            topic = next((_resolve(module, k.value, where) for k in call.keywords if k.arg == "topic"), None)
+            event = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "event"),
+                                                                  None)
+            if not isinstance(topic, str) or event is None:
+                raise ValueError(f"{where}: enqueue without a topic constant or an event")
+            out.append(Operation(service, "send", topic, _event_models(module, fn, event, where)))
+    return out
+
+
+def _functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and (base := _name(node.value)):
+        return f"{base}.{node.attr}"
+    return ""
+
+
+def _resolve(module: types.ModuleType, node: ast.expr, where: str) -> Any:
+    """A name or dotted name in `module` (nothing is evaluated)."""
+    dotted = _name(node)
+    if not dotted:
+        raise ValueError(f"{where}: not a name: {ast.unparse(node)}")
+    value: Any = module
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _event_models(module: types.ModuleType, fn: ast.FunctionDef | ast.AsyncFunctionDef, event: ast.expr,
+                  where: str) -> tuple[type[BaseModel], ...]:
+    if isinstance(event, ast.Call):
+        made = _resolve(module, event.func, where)
+        return _models_of(made, where) if isinstance(made, type) else _annotated(made, "return", where)
+    if isinstance(event, ast.Name):
+        function = getattr(module, fn.name)
+        if event.id in inspect.signature(function).parameters:
+            return _annotated(function, event.id, where)
+        made = [node.value for node in ast.walk(fn) if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == event.id for t in node.targets)]
+        if made:
+            return tuple(dict.fromkeys(m for value in made for m in _event_models(module, fn, value, where)))
+    raise ValueError(f"{where}: cannot tell the event's model from {ast.unparse(event)}")
+
+
+def _annotated(function: Any, name: str, where: str) -> tuple[type[BaseModel], ...]:
+    """The models a function's annotation names (`Model` or `A | B`), read without evaluating the others."""
+    annotation = inspect.get_annotations(function).get(name)
+    if not isinstance(annotation, str):
+        return _models_of(annotation, where)
+    module = importlib.import_module(function.__module__)
+    parts: list[ast.expr] = [ast.parse(annotation, mode="eval").body]
+    found: list[type[BaseModel]] = []
+    while parts:
+        node = parts.pop(0)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            parts += [node.left, node.right]
+        else:
+            found += _models_of(_resolve(module, node, where), where)
+    return tuple(found)
+
+
+def _models_of(annotation: Any, where: str) -> tuple[type[BaseModel], ...]:
+    found = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) \
+        else (annotation,)
+    if not found or not all(m in EVENT_NAMES for m in found):
+        raise ValueError(f"{where}: not an event model: {annotation!r}")
+    return tuple(found)
+
+
+# ---- the document ------------------------------------------------------------------------------------------
+
+
+def asyncapi() -> str:
+    """The AsyncAPI 3.0 document: one channel per topic, one message per event, an operation per producer and
+    per consumer group."""
+    from services.topics import MAIN_TOPICS
+
+    receives = consumers()
+    sends = publishers()
+    on_topic = {t: tuple(dict.fromkeys(m for op in sends if op.topic == t for m in op.models)) for t in MAIN_TOPICS}
+    operations = [*sends, *receives]
+    operations += [Operation(op.actor, "send", dlq_topic(op.topic), summary="Dead-letters a record it cannot "
+                             "process (not JSON, not a known event, invalid), then moves on.") for op in receives]
+    operations += [Operation(DLQ_READER, "receive", dlq_topic(t), summary="Lists the dead letters (never the "
+                             "payloads) and replays chosen records to their original topic, key and headers kept.")
+                   for t in MAIN_TOPICS]
+    operations = _merged(operations)
+    messages = {EVENT_NAMES[m]: _message(m) for t in MAIN_TOPICS for m in on_topic[t]}
+    messages["dead-letter"] = {
+        "name": "dead-letter", "title": "A record a consumer could not process",
+        "contentType": "application/octet-stream",
+        "payload": {"description": "The original record's value, byte for byte (it may not be JSON)."},
+        "headers": {"$ref": "#/components/schemas/DeadLetterHeaders"},
+        "bindings": {"kafka": {"key": {"type": "string", "description": "The original record's key."},
+                               "bindingVersion": KAFKA}},
+    }
+    channels = {}
+    for topic in MAIN_TOPICS:
+        channels[topic] = _channel(topic, [EVENT_NAMES[m] for m in on_topic[topic]])
+        channels[dlq_topic(topic)] = _channel(dlq_topic(topic), ["dead-letter"],
+                                              f"Records of {topic} that a consumer could not process.")
+    for (topic, action), reason in NO_OPERATION.items():
+        channels[topic][f"x-frontdoor-no-{action}"] = reason
+    ops = {_operation_id(op): _operation(op, channels) for op in operations}
+    schemas_ = _component_schemas() | {"EventHeaders": EVENT_HEADERS, "DeadLetterHeaders": DEAD_LETTER_HEADERS}
+    for key in [*channels, *ops, *messages, *schemas_]:
+        if not KEY_PATTERN.match(key):
+            raise ValueError(f"not a valid AsyncAPI key: {key!r}")
+    doc = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Front Door events", "version": str(SCHEMA_VERSION),
+                 "description": "Topics, keys (child_id), headers and payloads of Front Door. Generated by "
+                                "`frontdoor schemas export` from the services' code; do not edit."},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": ops,
+        "components": {"messages": messages, "schemas": schemas_},
+    }
     return _dump(doc)
 
 
-def _document_payload(doc: dict[str, Any], topic: str, payload: Any) -> None:
-    schema = TypeAdapter(payload).json_schema(ref_template="#/components/schemas/{model}")
-    doc["components"]["schemas"].update(schema.pop("$defs", {}))
-    for channel in doc["channels"].values():
-        if channel["address"] != topic:
-            continue
-        for ref in channel["messages"].values():
-            message = doc["components"]["messages"][unquote(ref["$ref"].rsplit("/", 1)[-1])]
-            payload_name = unquote(message["payload"]["$ref"].rsplit("/", 1)[-1])
-            if not payload_name.endswith(":Payload"):  # a publisher's own model (one topic, several events)
-                continue
-            doc["components"]["schemas"][payload_name] = schema
+def _merged(operations: list[Operation]) -> list[Operation]:
+    """One operation per actor, action and topic, with every model it sends."""
+    out: dict[tuple[str, str, str], Operation] = {}
+    for op in sorted(operations, key=lambda o: (o.topic, o.action, o.actor)):
+        key = (op.topic, op.action, op.actor)
+        seen = out.get(key)
+        out[key] = op if seen is None else Operation(op.actor, op.action, op.topic,
+                                                     tuple(dict.fromkeys(seen.models + op.models)),
+                                                     seen.summary or op.summary, seen.description or op.description)
+    return list(out.values())
+
+
+def _component_schemas() -> dict[str, Any]:
+    """Every event model and what it refers to, by model name (Pydantic's own names)."""
+    models = sorted(EVENT_NAMES, key=lambda m: m.__name__)
+    _, top = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
+    return dict(top.get("$defs", {}))
+
+
+def _message(model: type[BaseModel]) -> dict[str, Any]:
+    name = EVENT_NAMES[model]
+    kinds = _event_types(model)
+    return {
+        "name": name, "title": model.__name__,
+        "summary": (inspect.getdoc(model) or name).split("\n\n")[0].replace("\n", " "),
+        "contentType": "application/json",
+        "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
+        "headers": {"allOf": [{"$ref": "#/components/schemas/EventHeaders"},
+                              {"properties": {"event-type": {"type": "string", "enum": kinds}}}]},
+        "correlationId": {"location": "$message.header#/correlation-id",
+                          "description": "The referral the event belongs to (the payload's correlation_id)."},
+        "bindings": {"kafka": {"key": {"type": "string", "format": "uuid", "description": "The child_id."},
+                               "bindingVersion": KAFKA}},
+    }
+
+
+def _event_types(model: type[BaseModel]) -> list[str]:
+    annotation = model.model_fields["event_type"].annotation
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return [str(m.value) for m in annotation]
+    return [str(v) for v in typing.get_args(annotation)]
+
+
+def _channel(topic: str, names: list[str], description: str = "") -> dict[str, Any]:
+    return {
+        "address": topic, "title": topic,
+        **({"description": description} if description else {}),
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
+        "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA}},
+    }
+
+
+def _operation_id(op: Operation) -> str:
+    return f"{op.actor}.{op.action}.{op.topic}"
+
+
+def _operation(op: Operation, channels: dict[str, Any]) -> dict[str, Any]:
+    names = [EVENT_NAMES[m] for m in op.models] if op.models else list(channels[op.topic]["messages"])
+    out: dict[str, Any] = {
+        "action": op.action, "title": f"{op.actor} {op.action}s on {op.topic}",
+        "channel": {"$ref": f"#/channels/{op.topic}"},
+        "messages": [{"$ref": f"#/channels/{op.topic}/messages/{name}"} for name in names],
+        "x-frontdoor-actor": op.actor,
+    }
+    out |= {field: getattr(op, field) for field in ("summary", "description") if getattr(op, field)}
+    if op.action == "receive" and op.actor != DLQ_READER:
+        out["bindings"] = {"kafka": {"groupId": {"type": "string", "enum": [f"frontdoor.{op.actor}"],
+                                                 "description": "<KAFKA_GROUP_PREFIX>." + op.actor},
+                                     "bindingVersion": KAFKA}}
+    return out
 
 
 def _dump(data: Any) -> str:
