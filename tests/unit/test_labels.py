@@ -106,7 +106,8 @@ def test_a_workers_request_page_shows_words_not_codes() -> None:
         "outcome_reason": None, "signpost": None, "redirect_to": None,
     }
     html = templates().get_template("request.html").render(
-        user=None, request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})()})(), navigation=[],
+        user=None, navigation=[],
+        request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})(), "session": {}})(),
         service="salt", item=item, errors=[], done=None)
     text = re.sub(r"<[^>]+>", " ", html)  # what a person reads, not the form's field names and values
     for code in RAW:
@@ -127,7 +128,8 @@ def test_a_withdrawn_request_page_says_who_withdrew_it_and_why() -> None:
                       "summary": "Withdrawn by the front door (fd-jones): Better met by early help"},
     }
     html = templates().get_template("request.html").render(
-        user=None, request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})()})(), navigation=[],
+        user=None, navigation=[],
+        request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})(), "session": {}})(),
         service="salt", item=item, errors=[], done=None)
     assert "Withdrawn by the front door (fd-jones): Better met by early help" in html
     assert "/accept" not in html and "/complete" not in html  # nothing left to do with it
