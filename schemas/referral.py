@@ -29,7 +29,7 @@ from schemas.enums import (
     SenStatus,
     SocialCareStatus,
 )
-from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
+from schemas.identifiers import NhsNumber, Postcode, Upn  # tolerant in lax mode, canonical on the wire
 from schemas.names import PersonName
 
 LONDON = ZoneInfo("Europe/London")
@@ -47,9 +47,6 @@ def _unique(values: list[Any]) -> list[Any]:
 
 
 Name = PersonName  # every person-name field: see schemas/names.py
-NhsNumber = Annotated[str, AfterValidator(normalise_nhs_number)]
-Upn = Annotated[str, AfterValidator(normalise_upn)]
-Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
 Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9 ()\-]{6,32}$")]
 # A practical address check (one @, a dotted domain, no spaces). A full RFC/IDNA check costs ~90 µs a
 # referral on the triage hot path and rejects nothing a mail server would accept here.
