@@ -32,12 +32,15 @@ HTTP_ERRORS = Counter("frontdoor_http_errors", "HTTP responses of 4xx/5xx by sta
 
 
 REQUEST_PROBLEMS = "The request has problems"  # a 422's title, unless the route names what it validates
+NOT_JSON = "the body is not JSON"
+NOT_UTF8 = "send JSON encoded as UTF-8"
 
 
 def invalid(exc: ValidationError | RequestValidationError, title: str = REQUEST_PROBLEMS) -> JSONResponse:
     """A 422 naming every problem by field (services.common.answers.Problem); `title` says what was checked,
     e.g. "The referral has problems" where a referral is."""
     errors = problems(exc) if isinstance(exc, ValidationError) else [
+        {"field": "(body)", "problem": NOT_JSON} if e["type"] == "json_invalid" else
         {"field": ".".join(str(p) for p in e["loc"][1:]) or "(body)",
          "problem": str(e["msg"]).removeprefix("Value error, ")}
         for e in exc.errors()
@@ -93,6 +96,8 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            return invalid_body(NOT_UTF8)  # FastAPI's 400 for a JSON body it cannot decode: a body problem, 422
         headers = getattr(exc, "headers", None)
         return JSONResponse({"title": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 

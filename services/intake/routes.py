@@ -41,7 +41,7 @@ REFERRAL_BODY = {"requestBody": {"required": True, "content": {
 PATCH_BODY = {"requestBody": {"required": True, "content": {
     "application/merge-patch+json": {"schema": {"type": "object"}},
     "application/json": {"schema": {"type": "object"}}}}}
-CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string", "minLength": 1}}}}}
 REFERRAL_PROBLEMS = "The referral has problems"
 SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "already received (same client_reference)"},
@@ -113,8 +113,11 @@ async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer)
 @router.post("/imports", openapi_extra=CSV_BODY, responses=answers.of(409, 413, 422))
 async def post_import(request: Request, by: Admin, import_valid: bool = False) -> dict[str, Any]:
     """Bulk import (the CSV layout of `frontdoor import`): refused whole if any row is invalid, unless import_valid."""
+    body = await request.body()
+    if not body:
+        return invalid_body("send the CSV file as the body")  # type: ignore[return-value]
     try:
-        text = (await request.body()).decode("utf-8-sig")
+        text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return bulk.not_utf8()
     now = utcnow()

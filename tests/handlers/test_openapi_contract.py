@@ -174,3 +174,27 @@ async def test_a_422_title_fits_what_was_sent(name: str, role: str, path: str, b
     problem = Problem.model_validate(answer.json())
     assert problem.title == title
     assert problem.errors
+
+
+@pytest.mark.parametrize(("body", "problem"), [(b'\xff\xfe"x"', "send JSON encoded as UTF-8"),
+                                              (b'{"reason": ', "the body is not JSON")])
+async def test_a_body_that_is_not_json_is_a_422_naming_the_problem(body: bytes, problem: str, engine: Engine) -> None:
+    """Found by Schemathesis: FastAPI answered a JSON body not in UTF-8 with 400 ("There was an error parsing the
+    body"), a status no operation documents (every other body problem is a 422); and JSON that does not parse was
+    a 422 naming a character offset as its field."""
+    settings = Settings(database_url=str(engine.url))
+    async with client(dsr_app(settings, engine=engine)) as api:
+        answer = await api.post(f"/dsr/entries/{uuid.uuid4()}/close", content=body,
+                                headers=bearer(settings, "dsr_panel") | {"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json() == {"title": "The request has problems", "errors": [{"field": "(body)", "problem": problem}]}
+
+
+async def test_an_import_with_no_file_is_a_422(engine: Engine) -> None:
+    """Found by Schemathesis: an empty body was answered 200 as a file with problems."""
+    settings = Settings(database_url=str(engine.url))
+    async with client(intake_app(settings, engine=engine)) as api:
+        csv = bearer(settings, "admin") | {"Content-Type": "text/csv"}
+        answer = await api.post("/imports", content=b"", headers=csv)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "(body)", "problem": "send the CSV file as the body"}]
