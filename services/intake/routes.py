@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+import schemas
 from schemas import Referral
 from schemas.referral import LONDON
 from services.common import answers, csvfile
@@ -36,8 +38,10 @@ FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 Weeks = Annotated[int, Query(ge=1, le=260)]
 ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
 
-REFERRAL_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}}}
+EXAMPLE = json.loads((Path(schemas.__file__).parent / "examples" / "referral.json").read_text(encoding="utf-8"))
+REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Referral"},
+    "examples": {"referral": {"summary": "A school's referral (schemas/examples/referral.json)", "value": EXAMPLE}}}}}}
 PATCH_BODY = {"requestBody": {"required": True, "content": {
     "application/merge-patch+json": {"schema": {"type": "object"}},
     "application/json": {"schema": {"type": "object"}}}}}

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from jsonschema import Draft202012Validator
 from sqlalchemy import Engine
 
 from services.common.answers import Problem
@@ -198,3 +199,18 @@ async def test_an_import_with_no_file_is_a_422(engine: Engine) -> None:
         answer = await api.post("/imports", content=b"", headers=csv)
     assert answer.status_code == 422
     assert answer.json()["errors"] == [{"field": "(body)", "problem": "send the CSV file as the body"}]
+
+
+async def test_a_valid_referral_comes_from_intakes_openapi_document(engine: Engine) -> None:
+    """The reproduction: no valid referral could be generated from the document (the postcode had no pattern).
+    The document's example is valid by the document's own schema, intake accepts it, and the postcode it
+    describes has a pattern (a generator makes postcodes intake takes)."""
+    doc = document("intake")
+    body = doc["paths"]["/referrals"]["post"]["requestBody"]["content"]["application/json"]
+    example = body["examples"]["referral"]["value"]
+    Draft202012Validator({**body["schema"], "components": doc["components"]}).validate(example)
+    assert "pattern" in doc["components"]["schemas"]["Child"]["properties"]["postcode"]
+    settings = Settings(database_url=str(engine.url))
+    async with client(intake_app(settings, engine=engine)) as api:
+        answer = await api.post("/referrals", json=example, headers=bearer(settings, "referrer"))
+    assert answer.status_code == 201
