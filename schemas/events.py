@@ -2,17 +2,78 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
-from schemas.names import PersonName
-from schemas.referral import LONDON, Referral, Strict, check_date_of_birth
+from schemas.names import PersonName, Trimmed
+from schemas.referral import Referral, Strict, check_date_of_birth, london_day
 
 SCHEMA_VERSION = 1
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID = re.compile(UUID_PATTERN)
+
+
+def _hyphenated(value: Any) -> Any:
+    """uuid.UUID() also reads braces, a urn: prefix or 32 bare digits: the contract says 8-4-4-4-12."""
+    if isinstance(value, str):
+        if not _UUID.fullmatch(value):
+            raise ValueError("must be a UUID written 8-4-4-4-12 with hyphens")
+        return UUID(value)
+    return value
+
+
+# RFC 3339 (what JSON Schema's date-time means), as a pattern too, since many validators treat `format` as a note:
+# pydantic alone also reads "1700000000", "2020-01-01T00:00Z" or a space for the T. Years 0001-9999, days as long as
+# their month (29 February in any year: which years are leap years is left to the date itself), no leap second.
+_YEAR = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_MONTH_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+              r"|02-(?:0[1-9]|1[0-9]|2[0-9]))")
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
+_OFFSET = r"(?:[Zz]|[+\-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+RFC3339_PATTERN = f"^{_YEAR}-{_MONTH_DAY}[Tt]{_TIME}{_OFFSET}$"
+_RFC3339 = re.compile(RFC3339_PATTERN)
+
+
+def _rfc3339(value: Any) -> Any:
+    """The time an RFC 3339 string means (read here: after a before-validator pydantic's strict mode takes no str)."""
+    if not isinstance(value, str):
+        return value
+    if not _RFC3339.fullmatch(value):
+        raise ValueError("must be a date and time with its offset, like 2026-03-04T09:30:00Z (RFC 3339)")
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise ValueError("must be a date that exists (day value is outside expected range)") from None
+
+
+def _in_calendar(moment: datetime) -> datetime:
+    """A time every consumer can convert: ValueError for one UTC or London time cannot show (year 1 or 9999)."""
+    try:
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("must be a time between the years 1 and 9999 in UTC") from None
+    london_day(moment)
+    return moment
+
+
+Uuid = Annotated[UUID, BeforeValidator(_hyphenated),
+                 WithJsonSchema({"type": "string", "format": "uuid", "pattern": UUID_PATTERN})]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_calendar),
+                    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN})]
+Text = Annotated[str, Trimmed]  # with a StringConstraints of lengths where there are any
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.\-]{0,79}$")]
 Pathway = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -35,10 +96,10 @@ def dlq_topic(topic: str) -> str:
 class Envelope(Strict):
     """Carried by every event. `event_id` is the idempotency key for every consumer."""
 
-    event_id: UUID
+    event_id: Uuid
     schema_version: Annotated[int, Field(ge=1)] = SCHEMA_VERSION
-    occurred_at: AwareDatetime
-    correlation_id: UUID | None = None
+    occurred_at: Instant
+    correlation_id: Uuid | None = None
 
 
 class History(Strict):
@@ -48,23 +109,23 @@ class History(Strict):
 
 class ReferralSubmitted(Envelope):
     event_type: Literal["referral.submitted"] = "referral.submitted"
-    referral_id: UUID
-    child_id: UUID
-    submitted_at: AwareDatetime
+    referral_id: Uuid
+    child_id: Uuid
+    submitted_at: Instant
     referral: Referral
     history: History = History()
 
     @model_validator(mode="after")
     def _age_at_submission(self) -> ReferralSubmitted:
-        check_date_of_birth(self.referral.child.date_of_birth, self.submitted_at.astimezone(LONDON).date())
+        check_date_of_birth(self.referral.child.date_of_birth, london_day(self.submitted_at))
         return self
 
 
 class Redirect(Strict):
     from_service: Service
-    from_request_id: UUID
+    from_request_id: Uuid
     to_service: Service
-    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    reason: Annotated[str, Trimmed, StringConstraints(max_length=2000)] | None = None
 
 
 class ReferralRedirected(Envelope):
@@ -72,9 +133,9 @@ class ReferralRedirected(Envelope):
     Published by intake on the referrals topic (same key, so it follows the child's referrals)."""
 
     event_type: Literal["referral.redirected"] = "referral.redirected"
-    referral_id: UUID
-    child_id: UUID
-    submitted_at: AwareDatetime
+    referral_id: Uuid
+    child_id: Uuid
+    submitted_at: Instant
     referral: Referral
     history: History = History()
     redirect: Redirect
@@ -82,17 +143,17 @@ class ReferralRedirected(Envelope):
 
 class Explanation(Strict):
     rule_id: RuleId
-    because: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    because: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=500)]
 
 
 class Route(Strict):
     service: Service
     pathway: Pathway
     priority: Priority
-    due_by: AwareDatetime
+    due_by: Instant
     held: bool = False
     reasons: list[RuleId]
-    service_request_id: UUID | None = Field(None, description="id of the service_request.created event's request")
+    service_request_id: Uuid | None = Field(None, description="id of the service_request.created event's request")
 
 
 class DsrPerson(Strict):
@@ -101,7 +162,7 @@ class DsrPerson(Strict):
     given_name: PersonName
     family_name: PersonName
     date_of_birth: date
-    nhs_number: str | None = None
+    nhs_number: Text | None = None
     has_ehcp: bool = False
 
 
@@ -114,10 +175,10 @@ class DsrSuggestion(Strict):
 
 
 class TriageDecision(Strict):
-    referral_id: UUID
-    child_id: UUID
-    decided_at: AwareDatetime
-    ruleset_version: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    referral_id: Uuid
+    child_id: Uuid
+    decided_at: Instant
+    ruleset_version: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=100)]
     outcome: Outcome
     routes: list[Route]
     missing: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]]
@@ -127,7 +188,7 @@ class TriageDecision(Strict):
 
 class TriageDecided(Envelope, TriageDecision):
     event_type: Literal["triage.decided"] = "triage.decided"
-    redirect_of: UUID | None = Field(
+    redirect_of: Uuid | None = Field(
         None, description="set when this decides a redirect: the redirected request; only `routes` is new"
     )
 
@@ -139,8 +200,8 @@ class RouteChange(Strict):
     service: Service | None = Field(None, description="add_route: the service")
     pathway: Pathway | None = Field(None, description="add_route: the pathway")
     priority: Priority | None = Field(None, description="add_route and change_priority: the priority")
-    service_request_id: UUID | None = Field(None, description="withdraw_route and change_priority: the request")
-    signpost: Annotated[str, StringConstraints(min_length=3, max_length=500)] | None = Field(
+    service_request_id: Uuid | None = Field(None, description="withdraw_route and change_priority: the request")
+    signpost: Annotated[str, Trimmed, StringConstraints(min_length=3, max_length=500)] | None = Field(
         None, description="close: where the family is pointed instead"
     )
 
@@ -154,8 +215,8 @@ class RouteChange(Strict):
         return self
 
 
-Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
-Person = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Rationale = Annotated[str, Trimmed, StringConstraints(min_length=10, max_length=4000)]
+Person = Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
 
 
 class OverrideRequested(Envelope):
@@ -164,12 +225,12 @@ class OverrideRequested(Envelope):
     routes being the requests still open."""
 
     event_type: Literal["referral.override_requested"] = "referral.override_requested"
-    referral_id: UUID
-    child_id: UUID
-    submitted_at: AwareDatetime
+    referral_id: Uuid
+    child_id: Uuid
+    submitted_at: Instant
     referral: Referral
     current: TriageDecision
-    supersedes: UUID = Field(description="the event id of the decision this corrects")
+    supersedes: Uuid = Field(description="the event id of the decision this corrects")
     decided_by: Person
     rationale: Rationale
     disagreed_with: list[RuleId] = []
@@ -181,20 +242,20 @@ class TriageOverridden(Envelope, TriageDecision):
 
     event_type: Literal["triage.overridden"] = "triage.overridden"
     decided_by: Person
-    supersedes: UUID = Field(description="the event id of the decision it corrects")
+    supersedes: Uuid = Field(description="the event id of the decision it corrects")
     rationale: Rationale
     disagreed_with: list[RuleId] = []
     changes: list[RouteChange] = Field(min_length=1)
-    signpost: Annotated[str, StringConstraints(max_length=500)] | None = None
+    signpost: Annotated[str, Trimmed, StringConstraints(max_length=500)] | None = None
 
 
 class EmergencyUnanswered(Envelope):
     """An emergency with no recorded contact by its clock, on `frontdoor.triage.decisions`."""
 
     event_type: Literal["referral.emergency_unanswered"] = "referral.emergency_unanswered"
-    referral_id: UUID
-    child_id: UUID
-    due_by: AwareDatetime
+    referral_id: Uuid
+    child_id: Uuid
+    due_by: Instant
 
 
 class ChildMerged(Envelope):
@@ -202,11 +263,11 @@ class ChildMerged(Envelope):
     On `frontdoor.children`, key = merged_id (a merge and its undo stay in order)."""
 
     event_type: Literal["child.merged"] = "child.merged"
-    merge_id: UUID
-    survivor_id: UUID
-    merged_id: UUID
-    referral_ids: list[UUID] = Field(description="the referrals moved to survivor_id")
-    service_request_ids: list[UUID] = Field(description="the service requests moved to survivor_id")
+    merge_id: Uuid
+    survivor_id: Uuid
+    merged_id: Uuid
+    referral_ids: list[Uuid] = Field(description="the referrals moved to survivor_id")
+    service_request_ids: list[Uuid] = Field(description="the service requests moved to survivor_id")
 
 
 class ChildUnmerged(Envelope):
@@ -214,24 +275,24 @@ class ChildUnmerged(Envelope):
     On `frontdoor.children`, key = merged_id."""
 
     event_type: Literal["child.unmerged"] = "child.unmerged"
-    merge_id: UUID
-    survivor_id: UUID
-    merged_id: UUID
-    referral_ids: list[UUID] = Field(description="the referrals moved back to merged_id")
-    service_request_ids: list[UUID] = Field(description="the service requests moved back to merged_id")
+    merge_id: Uuid
+    survivor_id: Uuid
+    merged_id: Uuid
+    referral_ids: list[Uuid] = Field(description="the referrals moved back to merged_id")
+    service_request_ids: list[Uuid] = Field(description="the service requests moved back to merged_id")
 
 
 class ServiceRequestCreated(Envelope):
     """One route of a decision, on `frontdoor.queue.<service>`. `details` holds only what that service needs."""
 
     event_type: Literal["service_request.created"] = "service_request.created"
-    service_request_id: UUID
-    referral_id: UUID
-    child_id: UUID
+    service_request_id: Uuid
+    referral_id: Uuid
+    child_id: Uuid
     service: Service
     pathway: Pathway
     priority: Priority
-    due_by: AwareDatetime
+    due_by: Instant
     held: bool
     reasons: list[Explanation]
     details: ServiceDetails
@@ -242,28 +303,28 @@ class ServiceDetails(Strict):
 
     given_name: PersonName | None = None
     family_name: PersonName | None = None
-    date_of_birth: str | None = None
-    nhs_number: str | None = None
-    postcode: str | None = None
-    education_setting_name: str | None = None
+    date_of_birth: Text | None = None
+    nhs_number: Text | None = None
+    postcode: Text | None = None
+    education_setting_name: Text | None = None
     year_group: int | None = None
-    diagnoses: list[str] | None = None
-    sen_status: str | None = None
-    social_care_status: str | None = None
+    diagnoses: list[Text] | None = None
+    sen_status: Text | None = None
+    social_care_status: Text | None = None
     referrer_name: PersonName | None = None
-    referrer_role: str | None = None
-    referrer_organisation: str | None = None
-    referrer_email: str | None = None
-    referrer_phone: str | None = None
-    consent_basis: str | None = None
+    referrer_role: Text | None = None
+    referrer_organisation: Text | None = None
+    referrer_email: Text | None = None
+    referrer_phone: Text | None = None
+    consent_basis: Text | None = None
     child_aware: bool | None = None
-    reason: str | None = None
-    concerns: list[str] | None = None
-    risks: list[str] | None = None
-    impact: str | None = None
-    duration: str | None = None
-    known_services: list[str] | None = None
-    voice_of_child: str | None = None
+    reason: Text | None = None
+    concerns: list[Text] | None = None
+    risks: list[Text] | None = None
+    impact: Text | None = None
+    duration: Text | None = None
+    known_services: list[Text] | None = None
+    voice_of_child: Text | None = None
 
 
 ServiceRequestCreated.model_rebuild()
@@ -273,29 +334,29 @@ class DsrChanged(Envelope):
     """A change to the Dynamic Support Register, on `frontdoor.dsr.changes`. Ids and states only."""
 
     event_type: DsrChangeType
-    entry_id: UUID
-    child_id: UUID
-    status: Annotated[str, StringConstraints(max_length=20)]
+    entry_id: Uuid
+    child_id: Uuid
+    status: Annotated[str, Trimmed, StringConstraints(max_length=20)]
     rating: DsrRating | None = None
     suggested_rating: DsrRating | None = None
     escalation_suggested: bool = False
     next_review_due: date | None = None
-    by: Annotated[str, StringConstraints(max_length=200)] | None = None
+    by: Annotated[str, Trimmed, StringConstraints(max_length=200)] | None = None
 
 
 class ServiceOutcome(Envelope):
     """What a service did with a request, on `frontdoor.service.outcomes`."""
 
     event_type: OutcomeEventType
-    service_request_id: UUID
-    referral_id: UUID
-    child_id: UUID
+    service_request_id: Uuid
+    referral_id: Uuid
+    child_id: Uuid
     service: Service
-    by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    by: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
+    reason: Annotated[str, Trimmed, StringConstraints(max_length=2000)] | None = None
     redirect_to: Service | None = None
-    signpost: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+    signpost: Annotated[str, Trimmed, StringConstraints(max_length=500)] | None = Field(
         None, description="where a declined request's family is pointed"
     )
     pathway: Pathway | None = None
-    due_by: AwareDatetime | None = None
+    due_by: Instant | None = None

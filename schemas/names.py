@@ -30,6 +30,15 @@ REFUSED_CATEGORIES = {
     "Cs": "must not contain invalid characters",
     "Co": "must not contain private-use characters",
 }
+# White space, one definition for the model, the JSON Schema and a tolerant input's trimming: Unicode's White_Space
+# characters (not the byte-order mark, which is a format character: refused in a name). Written with escapes every regex dialect reads alike (Python, Rust's regex
+# crate, which pydantic uses, and ECMA-262, which JSON Schema names); `\s` differs between the three.
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000")
+WHITE_SPACE_CLASS = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A string without white space at either end (or empty: lengths are the other constraints' business).
+TRIMMED = rf"^(?:[^{WHITE_SPACE_CLASS}](?:[\s\S]*[^{WHITE_SPACE_CLASS}])?)?$"
+Trimmed = StringConstraints(pattern=TRIMMED)
 FORMAT_PROBLEM = "must not contain text-direction controls or invisible formatting characters"
 NO_VISIBLE = "must contain at least one visible letter"
 
@@ -53,7 +62,7 @@ def check_person_name(value: str) -> str:
 
 
 PersonName = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_person_name),
+    str, Trimmed, StringConstraints(min_length=1, max_length=100), AfterValidator(check_person_name),
     Field(description="A person's name, stored in Unicode NFC: no control, line-break, text-direction or other "
                       "invisible formatting characters (the zero-width joiner and non-joiner excepted), and at "
                       "least one visible character"),

@@ -1,4 +1,11 @@
-"""The Referral a practitioner submits (contracts.md, "Referral"). Strict: unknown fields are rejected."""
+"""The Referral a practitioner submits (contracts.md, "Referral"). Strict: unknown fields are rejected.
+
+Two boundaries read these models (README, "Strict on the wire, tolerant where a person types"):
+- the wire: an event read from Kafka is decoded in pydantic's strict mode (services/common/consuming.py) and must
+  already be what the exported JSON Schema says: no surrounding white space, nothing past a maxLength, no "5" for 5;
+- tolerant input: what a person types (intake's POST and PATCH /referrals, the portal, a person's decision) goes
+  through `ReferralInput`/`TolerantInput`, which trims every string first and validates in pydantic's lax mode
+  ("5" for year 5, "yes" for true); what it keeps is trimmed, so it is valid on the wire."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from schemas.enums import (
@@ -30,14 +38,37 @@ from schemas.enums import (
     SocialCareStatus,
 )
 from schemas.identifiers import NhsNumber, Postcode, Upn  # tolerant in lax mode, canonical on the wire
-from schemas.names import PersonName
+from schemas.names import WHITE_SPACE, WHITE_SPACE_CLASS, PersonName, Trimmed
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE_YEARS = 26
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    """Every contract model: unknown fields refused, nothing stripped (a string is what the schema says)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def trimmed(value: Any) -> Any:
+    """A person's input with the white space around every string (at any depth) taken away."""
+    if isinstance(value, str):
+        return value.strip(WHITE_SPACE)
+    if isinstance(value, dict):
+        return {k: trimmed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trimmed(v) for v in value]
+    return value
+
+
+class TolerantInput(Strict):
+    """Tolerant input (what a person types, never an event): white space around strings is trimmed before
+    validation, which callers run in pydantic's lax mode. The result is a valid wire value."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trim(cls, data: Any) -> Any:
+        return trimmed(data)
 
 
 def _unique(values: list[Any]) -> list[Any]:
@@ -46,12 +77,13 @@ def _unique(values: list[Any]) -> list[Any]:
     return values
 
 
+Unique = Field(json_schema_extra={"uniqueItems": True})  # with AfterValidator(_unique): the schema says it too
 Name = PersonName  # every person-name field: see schemas/names.py
-Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9 ()\-]{6,32}$")]
-# A practical address check (one @, a dotted domain, no spaces). A full RFC/IDNA check costs ~90 µs a
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9()\-][0-9 ()\-]{4,30}[0-9()\-]$")]
+# A practical address check (one @, a dotted domain, no white space). A full RFC/IDNA check costs ~90 µs a
 # referral on the triage hot path and rejects nothing a mail server would accept here.
 EMAIL_PATTERN = (
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+    rf"^[^@{WHITE_SPACE_CLASS}]{{1,64}}@[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$"
 )
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
@@ -60,6 +92,15 @@ Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 def age_on(born: date, day: date) -> int:
     """Whole years from `born` to `day`; a 29 February birthday is reached on 1 March in other years."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def london_day(moment: datetime) -> date:
+    """The day `moment` falls on in London; ValueError (a field error, not an OverflowError) for a time at the very
+    ends of the calendar that London time cannot show, such as 0001-01-01T00:00:00+01:00."""
+    try:
+        return moment.astimezone(LONDON).date()
+    except (OverflowError, ValueError):
+        raise ValueError("must be a time between the years 1 and 9999 in London time") from None
 
 
 def check_date_of_birth(born: date, as_of: date) -> None:
@@ -72,7 +113,7 @@ def check_date_of_birth(born: date, as_of: date) -> None:
 
 class EducationSetting(Strict):
     urn: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
     has_mhst: bool = False
     year_group: Annotated[int, Field(ge=-2, le=14)] | None = None
 
@@ -85,7 +126,7 @@ class Child(Strict):
     upn: Upn | None = None
     postcode: Postcode
     education_setting: EducationSetting | None = None
-    diagnoses: Annotated[list[Diagnosis], AfterValidator(_unique)] = []
+    diagnoses: Annotated[list[Diagnosis], AfterValidator(_unique), Unique] = []
     sen_status: SenStatus = SenStatus.none
     social_care_status: SocialCareStatus = SocialCareStatus.none
 
@@ -105,7 +146,7 @@ class Child(Strict):
 class Referrer(Strict):
     name: Name
     role: ReferrerRole
-    organisation: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    organisation: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)] | None = None
     email: Email | None = None
     phone: Phone | None = None
 
@@ -118,15 +159,20 @@ class Consent(Strict):
 class Referral(Strict):
     """One referral for one child. `reason` and `voice_of_child` are free text: never logged."""
 
-    client_reference: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    client_reference: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=64)] | None = None
     channel: Channel
     child: Child
     referrer: Referrer
     consent: Consent
-    reason: Annotated[str, StringConstraints(min_length=20, max_length=5000)]
-    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(_unique)]
+    reason: Annotated[str, Trimmed, StringConstraints(min_length=20, max_length=5000)]
+    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(_unique), Unique]
     impact: Impact
     duration: Duration
-    risks: Annotated[list[Risk], AfterValidator(_unique)] = []
-    known_services: Annotated[list[KnownService], AfterValidator(_unique)] = []
-    voice_of_child: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    risks: Annotated[list[Risk], AfterValidator(_unique), Unique] = []
+    known_services: Annotated[list[KnownService], AfterValidator(_unique), Unique] = []
+    voice_of_child: Annotated[str, Trimmed, StringConstraints(max_length=5000)] | None = None
+
+
+class ReferralInput(TolerantInput, Referral):
+    """Tolerant input: a referral as a person (or their system) sends it to intake. Strings are trimmed and the
+    values validated in lax mode; the referral it makes is valid on the wire."""

@@ -46,8 +46,20 @@ def event_types(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(str(v) for v in typing.get_args(annotation))
 
 
-def event_adapter(*models: type[BaseModel]) -> TypeAdapter[Any]:
-    """One TypeAdapter that reads the bytes once and picks the model by `event_type`; any other
+class WireDecoder:
+    """The wire boundary: an event's bytes decoded in pydantic's strict mode, so a record is accepted only as the
+    exported JSON Schema says it (no "5" for 5, no 1 for true, no number for a time, nothing trimmed). Tolerant
+    input is intake's business (schemas.referral.TolerantInput), never a consumer's."""
+
+    def __init__(self, adapter: TypeAdapter[Any]) -> None:
+        self.adapter = adapter
+
+    def validate_json(self, body: bytes | str) -> Any:
+        return self.adapter.validate_json(body, strict=True)
+
+
+def event_adapter(*models: type[BaseModel]) -> WireDecoder:
+    """One strict decoder that reads the bytes once and picks the model by `event_type`; any other
     type is a validation error (a permanent one: the record goes to the DLQ)."""
     names = {model: _tag_name(event_types(model)) for model in models}
     tag_of = {kind: names[model] for model in models for kind in event_types(model)}
@@ -57,9 +69,9 @@ def event_adapter(*models: type[BaseModel]) -> TypeAdapter[Any]:
         return tag_of.get(str(getattr(kind, "value", kind)))
 
     if len(models) == 1:
-        return TypeAdapter(models[0])
+        return WireDecoder(TypeAdapter(models[0]))
     union = Union[tuple(Annotated[m, Tag(names[m])] for m in models)]  # type: ignore[valid-type]  # noqa: UP007
-    return TypeAdapter(Annotated[union, Discriminator(tag)])
+    return WireDecoder(TypeAdapter(Annotated[union, Discriminator(tag)]))
 
 
 def _tag_name(kinds: tuple[str, ...]) -> str:
@@ -84,7 +96,7 @@ def handler_for(handlers: Mapping[str, Handler], kind: str) -> Handler:
     return handlers[prefixes[0]]
 
 
-def apply_record(engine: Engine, adapter: TypeAdapter[Any], handlers: Mapping[str, Handler], body: bytes, *,
+def apply_record(engine: Engine, adapter: WireDecoder, handlers: Mapping[str, Handler], body: bytes, *,
                  consumer: str, service: str, now: Callable[[], datetime] = utcnow) -> str:
     """Decode, dispatch and apply one record; returns the outcome for the log line:
     `applied`, `duplicate` (seen before) or `ignored` (nothing to do here)."""

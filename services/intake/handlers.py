@@ -18,7 +18,7 @@ from schemas import TOPIC_SUBMITTED, History, Referral, Route, ServiceOutcome, T
 from schemas.enums import OutcomeEventType
 from schemas.events import TriageOverridden
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
-from schemas.referral import LONDON
+from schemas.referral import LONDON, ReferralInput
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
@@ -88,7 +88,7 @@ def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, 
     (domain.PatchRefusedError); pydantic's ValidationError when the merged referral is not valid."""
     record = completable(session, referral_id, by=by)
     domain.check_patch(record.referral, patch, missing=list((record.decision or {}).get("missing", ())))
-    merged = Referral.model_validate(domain.merge_patch(record.referral, patch),
+    merged = ReferralInput.model_validate(domain.merge_patch(record.referral, patch),  # tolerant: a person's typing
                                      context={"as_of": now.astimezone(LONDON).date()})
     event = domain.referral_submitted(merged, referral_id=record.id, child_id=record.child_id, now=now,
                                       history=_history(session, record.child_id, now, exclude=record.id))

@@ -15,13 +15,14 @@ from schemas import Referral
 from schemas.events import OverrideRequested, Rationale, Route, RouteChange, RuleId, TriageDecision, TriageOverridden
 from schemas.labels import label
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
-from schemas.referral import Strict
+from schemas.referral import TolerantInput
 from services.common.errors import ConflictError, DomainError, NotFoundError
 from services.intake.domain import DECISION_ENVELOPE, route_words
 
 
-class PersonsDecision(Strict):
-    """What a person on the front door decides about a referral (the body of their request)."""
+class PersonsDecision(TolerantInput):
+    """What a person on the front door decides about a referral (the body of their request; tolerant input:
+    white space around the text they type is trimmed)."""
 
     rationale: Rationale
     disagreed_with: list[RuleId] = []

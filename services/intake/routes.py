@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 import schemas
 from schemas import Referral
-from schemas.referral import LONDON
+from schemas.referral import LONDON, ReferralInput
 from services.common import answers, csvfile
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
@@ -65,9 +65,13 @@ def subject_of(record: Any) -> Subject:
 
 @router.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses=SUBMIT_ANSWERS)
 async def post_referral(request: Request, by: Referrer) -> JSONResponse:
+    """Submit a referral. Tolerant input, as a person types it: white space around any text is trimmed, a number
+    or a yes/no may come as text ("5", "yes"), NHS numbers and postcodes may be spaced as people write them. What
+    is stored and sent on is the tidy form, which the events' JSON Schema (strict: exactly as written) accepts."""
     now = utcnow()
     try:
-        referral = Referral.model_validate_json(await request.body(), context={"as_of": now.astimezone(LONDON).date()})
+        referral = ReferralInput.model_validate_json(await request.body(),
+                                                     context={"as_of": now.astimezone(LONDON).date()})
     except ValidationError as exc:
         return invalid(exc, REFERRAL_PROBLEMS)
     result = await _submit(request, referral, by, now)
