@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
+from schemas.identifiers import CanonicalNhsNumber
 from schemas.names import PersonName, Trimmed
 from schemas.referral import Referral, Strict, check_date_of_birth, london_day
 
@@ -162,7 +163,7 @@ class DsrPerson(Strict):
     given_name: PersonName
     family_name: PersonName
     date_of_birth: date
-    nhs_number: Text | None = None
+    nhs_number: CanonicalNhsNumber | None = None
     has_ehcp: bool = False
 
 
@@ -304,7 +305,7 @@ class ServiceDetails(Strict):
     given_name: PersonName | None = None
     family_name: PersonName | None = None
     date_of_birth: Text | None = None
-    nhs_number: Text | None = None
+    nhs_number: CanonicalNhsNumber | None = None
     postcode: Text | None = None
     education_setting_name: Text | None = None
     year_group: int | None = None

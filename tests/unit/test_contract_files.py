@@ -73,3 +73,32 @@ def test_the_batch_consumed_topic_documents_its_event_not_raw_bytes() -> None:
     assert "ReferralSubmitted" in refs and "ReferralRedirected" in refs
     submitted = doc["components"]["schemas"]["ReferralSubmitted"]
     assert {"event_id", "referral", "history", "submitted_at"} <= set(submitted["properties"])
+
+
+def _string_nodes(node: object, path: str = "") -> list[tuple[str, dict[str, object]]]:
+    found: list[tuple[str, dict[str, object]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "string":
+            found.append((path, node))
+        for key, value in node.items():
+            found += _string_nodes(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _string_nodes(value, f"{path}/{i}")
+    return found
+
+
+def test_every_string_in_the_event_schemas_says_its_shape_not_only_its_length() -> None:
+    """Issue 13: a string the models refuse with white space around it (or in another shape) has a pattern, an
+    enum or a const in the schema, so a consumer validating with the schema refuses what our consumers refuse."""
+    events = [path for path in sorted(JSON_DIR.glob("*.schema.json")) if path.name != "ruleset.schema.json"]
+    loose = [f"{path.name}{where}" for path in events for where, node in _string_nodes(json.loads(path.read_text()))
+             if not {"pattern", "enum", "const"} & set(node) and node.get("format") not in ("date",)]
+    assert loose == []
+
+
+def test_the_lists_the_model_keeps_free_of_duplicates_say_so_in_the_schema() -> None:
+    schema = json.loads((JSON_DIR / "referral.schema.json").read_text())
+    lists = {**schema["properties"], **schema["$defs"]["Child"]["properties"]}
+    for name in ("concerns", "risks", "known_services", "diagnoses"):
+        assert lists[name]["uniqueItems"] is True, name
