@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from schemas.events import Rationale
+from schemas.referral import TolerantInput
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
@@ -23,8 +24,9 @@ router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_c
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
 
 
-class MergeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MergeBody(TolerantInput):
+    """A person's decision (tolerant input: the reason they type is trimmed before it is checked)."""
+
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
     reason: Rationale

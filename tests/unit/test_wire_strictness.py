@@ -181,3 +181,11 @@ def test_what_intake_keeps_is_the_tidy_form_and_white_space_inside_text_is_kept(
     body = referral_body(reason="Line one of the reason.\n\nLine two, after a blank line.  ")
     referral = ReferralInput.model_validate(copy.deepcopy(body), context={"as_of": date(2026, 3, 4)})
     assert referral.reason == "Line one of the reason.\n\nLine two, after a blank line."
+
+
+def test_a_merge_decisions_reason_is_trimmed_like_any_persons_typing() -> None:
+    from services.intake.children_routes import MergeBody
+
+    body = MergeBody.model_validate({"survivor_id": str(uuid.uuid4()), "merged_id": str(uuid.uuid4()),
+                                     "reason": "  Same NHS number and date of birth.\n"})
+    assert body.reason == "Same NHS number and date of birth."
