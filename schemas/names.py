@@ -31,8 +31,9 @@ REFUSED_CATEGORIES = {
     "Co": "must not contain private-use characters",
 }
 # White space, one definition for the model, the JSON Schema and a tolerant input's trimming: Unicode's White_Space
-# characters (not the byte-order mark, which is a format character: refused in a name). Written with escapes every regex dialect reads alike (Python, Rust's regex
-# crate, which pydantic uses, and ECMA-262, which JSON Schema names); `\s` differs between the three.
+# characters (not the byte-order mark, a format character, refused in a name). Written with escapes every regex
+# dialect reads alike (Python, Rust's regex crate, which pydantic uses, and ECMA-262, which JSON Schema names);
+# `\s` differs between the three.
 WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
                + "\u2028\u2029\u202f\u205f\u3000")
 WHITE_SPACE_CLASS = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
