@@ -13,7 +13,9 @@ from pydantic import (
     BeforeValidator,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -108,6 +110,15 @@ class History(Strict):
     open_services: list[Service] = []
 
 
+def _born_by_submission(cls: type, referral: Referral, info: ValidationInfo) -> Referral:
+    """The child was born by the day of `submitted_at` and is under 26 on it (a field error on `referral`; nothing
+    to check when `submitted_at` itself was refused)."""
+    submitted = info.data.get("submitted_at")
+    if submitted is not None:
+        check_date_of_birth(referral.child.date_of_birth, london_day(submitted))
+    return referral
+
+
 class ReferralSubmitted(Envelope):
     event_type: Literal["referral.submitted"] = "referral.submitted"
     referral_id: Uuid
@@ -116,10 +127,7 @@ class ReferralSubmitted(Envelope):
     referral: Referral
     history: History = History()
 
-    @model_validator(mode="after")
-    def _age_at_submission(self) -> ReferralSubmitted:
-        check_date_of_birth(self.referral.child.date_of_birth, london_day(self.submitted_at))
-        return self
+    _age_at_submission = field_validator("referral")(_born_by_submission)
 
 
 class Redirect(Strict):
@@ -140,6 +148,8 @@ class ReferralRedirected(Envelope):
     referral: Referral
     history: History = History()
     redirect: Redirect
+
+    _age_at_submission = field_validator("referral")(_born_by_submission)
 
 
 class Explanation(Strict):
@@ -236,6 +246,8 @@ class OverrideRequested(Envelope):
     rationale: Rationale
     disagreed_with: list[RuleId] = []
     changes: list[RouteChange] = Field(min_length=1)
+
+    _age_at_submission = field_validator("referral")(_born_by_submission)
 
 
 class TriageOverridden(Envelope, TriageDecision):

@@ -89,7 +89,7 @@ BEYOND_JSON_SCHEMA = [
     Disagreement("date of birth against the submission day",
                  "not after the day it was submitted, under 26 on it: a comparison between two fields (or with "
                  "today, for a referral on its own)",
-                 lambda field, msg: (field.endswith("date_of_birth") or field == "")
+                 lambda field, msg: (field.endswith("date_of_birth") or field == "referral")
                  and ("must not be in the future" in msg or "age under" in msg),
                  born_before_submission),
     Disagreement("a person's name by Unicode category",

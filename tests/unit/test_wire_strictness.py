@@ -189,3 +189,18 @@ def test_a_merge_decisions_reason_is_trimmed_like_any_persons_typing() -> None:
     body = MergeBody.model_validate({"survivor_id": str(uuid.uuid4()), "merged_id": str(uuid.uuid4()),
                                      "reason": "  Same NHS number and date of birth.\n"})
     assert body.reason == "Same NHS number and date of birth."
+
+
+@pytest.mark.parametrize("kind", ["referral.submitted", "referral.redirected"])
+def test_an_age_out_of_range_at_submission_is_an_error_on_the_referral_field(kind: str) -> None:
+    from schemas import ReferralRedirected
+
+    data = submitted(**{"referral.child.date_of_birth": "1990-01-01"})  # 36 at submission
+    if kind == "referral.redirected":
+        data |= {"event_type": kind, "redirect": {"from_service": "semh", "from_request_id": UUID_TEXT,
+                                                   "to_service": "salt"}}
+    decoder = event_adapter(ReferralSubmitted, ReferralRedirected)  # as triage decodes its topic
+    with pytest.raises(ValidationError) as caught:
+        decoder.validate_json(json.dumps(data))
+    assert problems(caught.value) == [{"field": f"{kind}.referral",
+                                       "problem": "must give an age under 26 at submission"}]
