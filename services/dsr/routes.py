@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from services.common import answers
 from services.common.auth import Principal, require
+from services.common.http import TypedText
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Shown, Subject, children_of, in_transaction
 from services.dsr import handlers, views
@@ -34,7 +35,7 @@ def clock(request: Request) -> Clock:
 
 Panel = Annotated[Principal, Depends(require("dsr_panel"))]
 Now = Annotated[Clock, Depends(clock)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, TypedText(1, 200)]
 
 
 class Form(BaseModel):
@@ -47,7 +48,7 @@ class Attendee(Form):
 
 
 class ActionForm(Form):
-    what: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    what: Annotated[str, TypedText(3, 500)]
     owner_agency: Text
     due: date
 
@@ -57,7 +58,7 @@ class ReviewForm(Form):
     keyworker: Text | None = Field(
         None, description="The keyworker allocated, if any (role or service, not a person's name)")
     lead_professional: Text | None = None
-    rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
+    rationale: Annotated[str, TypedText(10, 4000)] = Field(
         description="Why the meeting chose this rating (required)"
     )
     attendees: list[Attendee] = Field(min_length=1)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
 from services.common import answers, dlq_tools
 from services.common.auth import Principal, require
+from services.common.http import TypedText
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
@@ -36,7 +37,7 @@ DLQ_TOPICS = (dlq_topic(TOPIC_SUBMITTED), dlq_topic(TOPIC_DECISIONS))  # where r
 DLQ_READ_SECONDS = 10.0
 CLOCK_SKEW = timedelta(minutes=2)  # a device clock a little ahead is not "in the future"
 DeadLetterId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}:[0-9]{1,18}$")]  # partition:offset
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Note = Annotated[str, TypedText(1, 2000)]
 
 
 class Form(BaseModel):
@@ -44,7 +45,7 @@ class Form(BaseModel):
 
 
 class ContactForm(Form):
-    contacted: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    contacted: Annotated[str, TypedText(2, 200)]
     how: Literal["phone", "in_person", "video", "email"]
     contacted_at: AwareDatetime
     note: Note | None = None

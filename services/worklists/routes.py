@@ -7,13 +7,14 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from schemas.enums import Service
 from schemas.lifecycle import RequestStatus
 from services.common import answers
 from services.common.auth import Principal, authenticated, require
+from services.common.http import TypedText
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.worklists import handlers, views
@@ -22,7 +23,7 @@ from services.worklists.tables import WorklistItem
 # Refusals before a use case are audited too; every route checks a token and a worker's role.
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 ACTION_ANSWERS = answers.of(404, 409, 413, 422, d409="the request's status does not allow this action")
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+Reason = Annotated[str, TypedText(3, 2000)]
 
 
 class Form(BaseModel):
@@ -31,7 +32,7 @@ class Form(BaseModel):
 
 class DeclineForm(Form):
     reason: Reason
-    signpost: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    signpost: Annotated[str, TypedText(3, 500)]
 
 
 class RedirectForm(Form):

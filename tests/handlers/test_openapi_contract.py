@@ -214,3 +214,23 @@ async def test_a_valid_referral_comes_from_intakes_openapi_document(engine: Engi
     async with client(intake_app(settings, engine=engine)) as api:
         answer = await api.post("/referrals", json=example, headers=bearer(settings, "referrer"))
     assert answer.status_code == 201
+
+
+TRIMMED_TEXT = [  # app, component, property: form text trimmed before its length is checked
+    ("dsr", "ActionForm", "what"), ("dsr", "ReviewForm", "rationale"), ("dsr", "Attendee", "name"),
+    ("worklists", "DeclineForm", "signpost"), ("worklists", "DeclineForm", "reason"),
+    ("intake", "ContactForm", "contacted"),
+]
+
+
+@pytest.mark.parametrize(("name", "component", "prop"), TRIMMED_TEXT)
+def test_form_text_is_counted_after_trimming_in_the_schema_too(name: str, component: str, prop: str) -> None:
+    """Found by Schemathesis: "   a  " met the schema's minLength, and the API, which trims it first, refused it.
+    The schema's pattern now counts what is left after trimming, as the API does."""
+    doc = document(name)
+    field = doc["components"]["schemas"][component]["properties"][prop]
+    field = next(s for s in field.get("anyOf", [field]) if s.get("type") == "string")
+    minimum = field["minLength"]
+    validator = Draft202012Validator(field)
+    assert not validator.is_valid("\u3000" * minimum + "a" * (minimum - 1) + "  ")
+    assert validator.is_valid(" " + "a" * minimum + "\n")
