@@ -370,7 +370,7 @@ def _channel(topic: str, names: list[str], description: str = "") -> dict[str, A
     return {
         "address": topic, "title": topic,
         **({"description": description} if description else {}),
-        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in sorted(names)},
         "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA}},
     }
 
@@ -380,7 +380,7 @@ def _operation_id(op: Operation) -> str:
 
 
 def _operation(op: Operation, channels: dict[str, Any]) -> dict[str, Any]:
-    names = [EVENT_NAMES[m] for m in op.models] if op.models else list(channels[op.topic]["messages"])
+    names = sorted({EVENT_NAMES[m] for m in op.models} if op.models else set(channels[op.topic]["messages"]))
     out: dict[str, Any] = {
         "action": op.action, "title": f"{op.actor} {op.action}s on {op.topic}",
         "channel": {"$ref": f"#/channels/{op.topic}"},

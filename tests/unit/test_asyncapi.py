@@ -133,3 +133,16 @@ def test_every_event_message_documents_its_headers_and_key() -> None:
     dead = doc["components"]["schemas"]["DeadLetterHeaders"]
     assert {"x-error", "x-original-topic", "x-original-partition", "x-original-offset", "x-attempts"} <= set(
         dead["required"])
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_the_export_is_the_same_whatever_the_hash_seed(seed: str) -> None:
+    """Sets iterate in a different order under another PYTHONHASHSEED: the documents must not (an export that
+    drifted from run to run made `--check` fail at random)."""
+    import os
+    import sys
+
+    checked = subprocess.run([sys.executable, "-m", "services.cli", "schemas", "export", "--check"],
+                             env=os.environ | {"PYTHONHASHSEED": seed}, cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
