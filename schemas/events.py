@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
-from schemas.identifiers import CanonicalNhsNumber
+from schemas.identifiers import CanonicalNhsNumber, CanonicalPostcode
 from schemas.names import PersonName, Trimmed
 from schemas.referral import Referral, Strict, check_date_of_birth, london_day
 
@@ -318,7 +318,7 @@ class ServiceDetails(Strict):
     family_name: PersonName | None = None
     date_of_birth: Text | None = None
     nhs_number: CanonicalNhsNumber | None = None
-    postcode: Text | None = None
+    postcode: CanonicalPostcode | None = None
     education_setting_name: Text | None = None
     year_group: int | None = None
     diagnoses: list[Text] | None = None

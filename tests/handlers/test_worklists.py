@@ -25,7 +25,7 @@ from tests.handlers.conftest import NOW
 
 DAY = timedelta(days=1)
 REASON = {"rule_id": "route.salt", "because": "speech concern"}
-DETAILS = {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01", "postcode": "AB1 2CD"}
+DETAILS = {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01", "postcode": "AB1 2DD"}
 
 
 def created(service: str = "salt", *, priority: str = "routine", due_by: datetime = NOW + 3 * DAY, held: bool = False,
@@ -307,7 +307,7 @@ def test_until_mash_releases_it_a_held_request_shows_only_that_it_exists_its_ser
             str(item.id), "semh", "urgent", True)
         assert "MASH" in shown["notice"] and shown["mash_decides_first"] is True
         text = json.dumps(shown)
-        for secret in ("Sam", "Lee", "2014-05-01", "AB1 2CD", "told her teacher", "disclosure", "camhs",
+        for secret in ("Sam", "Lee", "2014-05-01", "AB1 2DD", "told her teacher", "disclosure", "camhs",
                        str(item.referral_id), str(item.child_id)):
             assert secret not in text
 
