@@ -74,10 +74,12 @@ def excused(case: schemathesis.Case, response: Any) -> list[CheckFunction]:
     return []
 
 
-# PENDING: intake takes a referral as a person types it (white space trimmed, a postcode in any case and spacing, a
-# number or a yes/no as text: ReferralInput), while its document shows the strict referral, so Schemathesis's
-# "invalid" variants of those are accepted. Tolerated here until the document describes the tolerant input:
-# only for POST /referrals, only where the invalid part is a string's pattern or length or a value's type.
+# By design (README, "Contracts: strict on the wire, tolerant where a person types"): intake's document describes the
+# canonical referral a system should send — the same form that goes on the wire — and its description says intake
+# also takes a referral as a person types it (white space trimmed, a postcode in any case and spacing, a number or a
+# yes/no as text: ReferralInput). So Schemathesis's "invalid" variants of exactly those kinds are accepted, and
+# tidied. Excused only for POST /referrals, only where the invalid part is a string's pattern or length or a
+# value's type; anything else accepted that the document refuses still fails.
 TOLERANT = ("POST /referrals", re.compile(
     r"Invalid component: in body - .+: (Value not matching .* pattern|Incorrect type"
     r"|String (larger|smaller) than (max|min)Length)"))
