@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from schemas import ServiceOutcome, dlq_topic
-from services.contracts import ASYNCAPI, DLQ_READER, NO_OPERATION, SCHEMAS, outbox_producers
+from services.contract_sources import outbox_producers
+from services.contracts import ASYNCAPI, DLQ_READER, NO_OPERATION, SCHEMAS
 from services.topics import MAIN_TOPICS, all_topics
 from tests.cases import ROOT
 
