@@ -112,3 +112,18 @@ def rules_check(
         typer.echo(line)
     if strict and report.changed:
         raise typer.Exit(1)
+
+
+@rules_app.command("explain")
+def rules_explain(
+    path: Annotated[Optional[Path], typer.Argument(help="Ruleset file to explain (default: the shipped one).")] = None,
+    format: Annotated[str, typer.Option("--format", help="markdown or html")] = "markdown",
+) -> None:
+    """The ruleset in plain English ("How we decide"): where referrals go, due times, consent, what raises
+    priority. Generated from the file, as the portal's /how-we-decide page is."""
+    from services.triage.ruleset.explain import explain, html, markdown
+
+    if format not in ("markdown", "html"):
+        fail("--format must be markdown or html")
+    doc = explain(_ruleset(path))
+    typer.echo(markdown(doc) if format == "markdown" else html(doc), nl=False)
