@@ -127,3 +127,63 @@ def rules_explain(
         fail("--format must be markdown or html")
     doc = explain(_ruleset(path))
     typer.echo(markdown(doc) if format == "markdown" else html(doc), nl=False)
+
+
+@rules_app.command("whatif")
+def rules_whatif(
+    proposed: Annotated[Path, typer.Argument(help="The proposed ruleset file.")],
+    baseline: Annotated[
+        Optional[Path], typer.Option(help="The ruleset to compare with (default: the shipped one).")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option(help="First submission day to replay (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last submission day to replay (YYYY-MM-DD).")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",  # noqa: A002
+    events: Annotated[Optional[Path], typer.Option(
+        help="A JSON-lines file of referral.submitted events (default: the events stored in DATABASE_URL).",
+    )] = None,
+) -> None:
+    """Replay every stored referral in the period through the baseline and the proposed ruleset and report what
+    would have changed: decisions by class, each service's workload, rule firings, example referral ids.
+    Never writes to the database."""
+    from datetime import date
+
+    from services.cli.data import ProgressBar
+    from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+    from services.triage.whatif import compare
+    from services.triage.whatif_store import EventsFileError, from_database, from_file
+
+    if format not in ("table", "json", "csv"):
+        fail(f"--format must be table, json or csv (not {format!r})")
+    try:
+        first, last = (date.fromisoformat(d) if d else None for d in (since, until))
+    except ValueError:
+        fail("--since and --until are days: YYYY-MM-DD")
+    try:
+        new = load_ruleset(proposed)
+        old = load_ruleset(baseline or DEFAULT_RULESET)
+    except RulesetError as exc:
+        fail(str(exc), 1)
+    try:
+        if events is not None:
+            stored = from_file(events, since=first, until=last)
+        else:
+            from services.common.db import make_engine
+            from services.common.settings import get_settings
+
+            engine = make_engine(get_settings().database_url)
+            try:
+                stored = from_database(engine, since=first, until=last)
+            finally:
+                engine.dispose()
+    except (OSError, EventsFileError) as exc:
+        fail(f"cannot read the events: {exc}")
+    bar = ProgressBar("replaying")
+    total = len(stored.events)
+    report = compare(stored.events, old, new, progress=lambda n: bar(n, total))
+    report.apart = stored.apart
+    if format == "json":
+        typer.echo(json.dumps(report.as_json(), indent=2))
+    elif format == "csv":
+        typer.echo(report.csv(), nl=False)
+    else:
+        typer.echo(report.table())

@@ -1,0 +1,210 @@
+"""Policy what-if: decide each stored referral.submitted event under a baseline and a proposed ruleset and
+say what would have changed. Pure: events and two compiled rulesets in, a WhatIf report out (no I/O, no
+clock). Only ids, service names, priorities, rule ids and counts go into the report: no personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from schemas.events import ReferralSubmitted, TriageDecision
+from services.triage.engine import decide
+from services.triage.ruleset import Ruleset
+
+CLASSES = ("outcome_changed", "route_added", "route_removed", "pathway_changed", "priority_up", "priority_down",
+           "due_date_moved", "held_changed", "dsr_changed", "missing_changed")
+RANK = {"routine": 0, "soon": 1, "urgent": 2, "emergency": 3}
+EXAMPLES = 10  # referral ids kept per change class
+LONDON = ZoneInfo("Europe/London")
+
+
+def changes(before: TriageDecision, after: TriageDecision) -> set[str]:
+    """The change classes between two decisions on the same referral (empty: the same decision).
+    Routes are matched by service; a service with several routes is compared on its first (in decision order)."""
+    found: set[str] = set()
+    if before.outcome != after.outcome:
+        found.add("outcome_changed")
+    was = _by_service(before)
+    now = _by_service(after)
+    if now.keys() - was.keys():
+        found.add("route_added")
+    if was.keys() - now.keys():
+        found.add("route_removed")
+    for service in was.keys() & now.keys():
+        a, b = was[service], now[service]
+        if a.pathway != b.pathway:
+            found.add("pathway_changed")
+        if RANK[b.priority] > RANK[a.priority]:
+            found.add("priority_up")
+        elif RANK[b.priority] < RANK[a.priority]:
+            found.add("priority_down")
+        if a.due_by != b.due_by:
+            found.add("due_date_moved")
+        if a.held != b.held:
+            found.add("held_changed")
+    if (before.dsr.candidate, before.dsr.suggested_rating) != (after.dsr.candidate, after.dsr.suggested_rating):
+        found.add("dsr_changed")
+    if sorted(before.missing) != sorted(after.missing):
+        found.add("missing_changed")
+    return found
+
+
+def _by_service(decision: TriageDecision) -> dict[str, Any]:
+    routes: dict[str, Any] = {}
+    for route in decision.routes:
+        routes.setdefault(str(route.service), route)
+    return routes
+
+
+@dataclass
+class Workload:
+    """One service's requests in the period under one ruleset: in all, and by priority."""
+
+    total: int = 0
+    by_priority: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class WhatIf:
+    baseline: str
+    proposed: str
+    referrals: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+    changed: int = 0
+    by_class: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    before: dict[str, Workload] = field(default_factory=dict)
+    after: dict[str, Workload] = field(default_factory=dict)
+    fired_before: Counter[str] = field(default_factory=Counter)
+    fired_after: Counter[str] = field(default_factory=Counter)
+    apart: dict[str, int] = field(default_factory=dict)  # redirects and persons' overrides: counted, not replayed
+
+    @property
+    def weeks(self) -> float:
+        if self.first_day is None or self.last_day is None:
+            return 1.0
+        return max(1.0, ((self.last_day - self.first_day).days + 1) / 7)
+
+    def services(self) -> list[str]:
+        return sorted(self.before.keys() | self.after.keys())
+
+    def rules(self) -> list[tuple[str, int, int]]:
+        """(rule id, fired before, fired after) for each rule that fires more or less often, largest change first."""
+        ids = self.fired_before.keys() | self.fired_after.keys()
+        b, a = self.fired_before, self.fired_after
+        moved = [(r, b[r], a[r]) for r in ids if b[r] != a[r]]
+        return sorted(moved, key=lambda t: (-abs(t[2] - t[1]), t[0]))
+
+    def as_json(self) -> dict[str, Any]:
+        weeks = self.weeks
+        return {
+            "baseline": self.baseline,
+            "proposed": self.proposed,
+            "period": {"first_day": _day(self.first_day), "last_day": _day(self.last_day), "weeks": round(weeks, 2)},
+            "referrals": self.referrals,
+            "changed": self.changed,
+            "changes": {c: self.by_class[c] for c in CLASSES},
+            "examples": {c: self.examples.get(c, []) for c in CLASSES},
+            "services": {
+                s: {
+                    "before": _workload(self.before.get(s, Workload()), weeks),
+                    "after": _workload(self.after.get(s, Workload()), weeks),
+                }
+                for s in self.services()
+            },
+            "rules": [{"rule_id": r, "before": b, "after": a} for r, b, a in self.rules()],
+            "reported_apart": dict(self.apart),
+        }
+
+    def table(self) -> str:
+        weeks = self.weeks
+        lines = [
+            f"what-if: {self.baseline} -> {self.proposed}",
+            f"{self.referrals} referrals from {_day(self.first_day)} to {_day(self.last_day)} ({weeks:.1f} weeks); "
+            f"{self.changed} decisions change",
+            "",
+            f"{'change':<18}{'referrals':>10}  examples",
+        ]
+        for c in CLASSES:
+            lines.append(f"{c:<18}{self.by_class[c]:>10}  {' '.join(self.examples.get(c, [])[:3])}")
+        lines += ["", f"{'service':<14}{'before':>8}{'after':>8}{'/wk before':>12}{'/wk after':>11}  by priority"]
+        for s in self.services():
+            b, a = self.before.get(s, Workload()), self.after.get(s, Workload())
+            pri = ", ".join(f"{p} {b.by_priority[p]}->{a.by_priority[p]}" for p in RANK
+                            if b.by_priority[p] or a.by_priority[p])
+            lines.append(f"{s:<14}{b.total:>8}{a.total:>8}{b.total / weeks:>12.1f}{a.total / weeks:>11.1f}  {pri}")
+        lines += ["", f"{'rule':<40}{'before':>8}{'after':>8}"]
+        lines += [f"{r:<40}{b:>8}{a:>8}" for r, b, a in self.rules()] or ["(every rule fires as often as before)"]
+        if self.apart:
+            lines += ["", "reported apart (a person's decision, not replayed): "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(self.apart.items()))]
+        return "\n".join(lines)
+
+    def csv(self) -> str:
+        """One table: section, key, sub-key, before, after."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["section", "key", "detail", "before", "after"])
+        w.writerow(["summary", "referrals", "", self.referrals, self.referrals])
+        w.writerow(["summary", "changed", "", 0, self.changed])
+        for c in CLASSES:
+            w.writerow(["change", c, " ".join(self.examples.get(c, [])), 0, self.by_class[c]])
+        weeks = self.weeks
+        for s in self.services():
+            b, a = self.before.get(s, Workload()), self.after.get(s, Workload())
+            w.writerow(["service", s, "total", b.total, a.total])
+            w.writerow(["service", s, "per_week", round(b.total / weeks, 2), round(a.total / weeks, 2)])
+            for p in RANK:
+                w.writerow(["service", s, p, b.by_priority[p], a.by_priority[p]])
+        for r, b, a in self.rules():
+            w.writerow(["rule", r, "", b, a])
+        for k, v in sorted(self.apart.items()):
+            w.writerow(["apart", k, "", v, v])
+        return out.getvalue()
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _workload(w: Workload, weeks: float) -> dict[str, Any]:
+    return {"total": w.total, "per_week": round(w.total / weeks, 2), "by_priority": {p: w.by_priority[p] for p in RANK}}
+
+
+def compare(events: Iterable[ReferralSubmitted], baseline: Ruleset, proposed: Ruleset, *,
+            progress: Callable[[int], None] = lambda done: None) -> WhatIf:
+    """Decide every event under both rulesets and add up the differences (see WhatIf)."""
+    report = WhatIf(baseline=f"{baseline.name} {baseline.version}", proposed=f"{proposed.name} {proposed.version}")
+    for n, event in enumerate(events, start=1):
+        add(report, event, decide(event, baseline), decide(event, proposed))
+        progress(n)
+    return report
+
+
+def add(report: WhatIf, event: ReferralSubmitted, before: TriageDecision, after: TriageDecision) -> None:
+    report.referrals += 1
+    day = event.submitted_at.astimezone(LONDON).date()
+    report.first_day = day if report.first_day is None else min(report.first_day, day)
+    report.last_day = day if report.last_day is None else max(report.last_day, day)
+    found = changes(before, after)
+    if found:
+        report.changed += 1
+    for c in found:
+        report.by_class[c] += 1
+        kept = report.examples.setdefault(c, [])
+        if len(kept) < EXAMPLES:
+            kept.append(str(event.referral_id))
+    for decision, load, fired in ((before, report.before, report.fired_before),
+                                  (after, report.after, report.fired_after)):
+        for route in decision.routes:
+            w = load.setdefault(str(route.service), Workload())
+            w.total += 1
+            w.by_priority[str(route.priority)] += 1
+        fired.update({e.rule_id for e in decision.explanation})

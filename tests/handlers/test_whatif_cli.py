@@ -1,0 +1,201 @@
+"""`frontdoor rules whatif` over referrals stored by intake on a migrated SQLite database: every count in its
+report checked against the same comparison made here, independently, from the stored events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from schemas import ReferralSubmitted, TriageDecision
+from services.cli import app as cli
+from services.common.settings import get_settings
+from services.common.tables import OutboxMessage
+from services.demo import sample_import_csv
+from services.intake import bulk, handlers
+from services.triage.engine import decide
+from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
+from tests.handlers.conftest import NOW, principal
+
+WEEK = timedelta(days=7)
+ORDER = ["routine", "soon", "urgent", "emergency"]
+
+
+def store(engine: Engine) -> None:
+    """600 referrals from the sample import file over six weeks, then 240 of the same children again
+    (so their events carry prior referrals in their history): 840 varied stored referrals."""
+    text = sample_import_csv(600, 0, today=NOW.date())
+    checked = bulk.check(text, today=NOW.date())
+    assert len(checked.valid) == 600
+    for week in range(6):
+        with Session(engine) as s:
+            handlers.import_checked(s, checked.valid[week * 100:(week + 1) * 100], by=principal("school-a", "referrer"),
+                                    now=NOW + week * WEEK + timedelta(hours=week))
+            s.commit()
+    with Session(engine) as s:
+        handlers.import_checked(s, checked.valid[:240], by=principal("school-b", "referrer"), now=NOW + 8 * WEEK)
+        s.commit()
+
+
+def stored_events(engine: Engine) -> list[ReferralSubmitted]:
+    with Session(engine) as s:
+        payloads = s.exec(select(OutboxMessage.payload)).all()
+    return [ReferralSubmitted.model_validate_json(p) for p in payloads if '"referral.submitted"' in p]
+
+
+def proposed(tmp_path: Path) -> Path:
+    """The shipped ruleset with SALT's routine clock lengthened and anxiety taken out of the SEMH group."""
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
+    data["groups"]["SEMH"].remove("anxiety")
+    path = tmp_path / "proposed.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run(engine: Engine, *args: str) -> Any:
+    get_settings.cache_clear()  # the command reads DATABASE_URL
+    try:
+        return CliRunner().invoke(cli, ["rules", "whatif", *args], env={"DATABASE_URL": str(engine.url)})
+    finally:
+        get_settings.cache_clear()
+
+
+def expected(events: list[ReferralSubmitted], old: Any, new: Any) -> dict[str, Any]:
+    """The comparison written out again, plainly: decide each event under both rulesets and compare."""
+    classes: Counter[str] = Counter()
+    changed = 0
+    services: dict[str, dict[str, Counter[str]]] = {}
+    fired: dict[str, Counter[str]] = {"before": Counter(), "after": Counter()}
+    for e in events:
+        a: TriageDecision = decide(e, old)
+        b: TriageDecision = decide(e, new)
+        ra = {str(r.service): r for r in reversed(a.routes)}  # the first route per service wins
+        rb = {str(r.service): r for r in reversed(b.routes)}
+        these = set()
+        if a.outcome != b.outcome:
+            these.add("outcome_changed")
+        if set(rb) - set(ra):
+            these.add("route_added")
+        if set(ra) - set(rb):
+            these.add("route_removed")
+        for s in set(ra) & set(rb):
+            x, y = ra[s], rb[s]
+            these |= {"pathway_changed"} if x.pathway != y.pathway else set()
+            pa, pb = ORDER.index(str(x.priority)), ORDER.index(str(y.priority))
+            these |= {"priority_up"} if pb > pa else {"priority_down"} if pb < pa else set()
+            these |= {"due_date_moved"} if x.due_by != y.due_by else set()
+            these |= {"held_changed"} if x.held != y.held else set()
+        if a.dsr.candidate != b.dsr.candidate or a.dsr.suggested_rating != b.dsr.suggested_rating:
+            these.add("dsr_changed")
+        if set(a.missing) != set(b.missing):
+            these.add("missing_changed")
+        changed += bool(these)
+        classes.update(these)
+        for when, d in (("before", a), ("after", b)):
+            for r in d.routes:
+                counts = services.setdefault(str(r.service), {"before": Counter(), "after": Counter()})
+                counts[when][str(r.priority)] += 1
+            fired[when].update({x.rule_id for x in d.explanation})
+    return {"changed": changed, "classes": classes, "services": services, "fired": fired}
+
+
+def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    db = Path(str(engine.url.database))
+    before_bytes = hashlib.sha256(db.read_bytes()).hexdigest()
+    events = stored_events(engine)
+    assert len(events) == 840
+    assert sum(bool(e.history.model_dump(exclude_defaults=True)) for e in events) >= 240  # history facts carried
+
+    done = run(engine, str(proposed(tmp_path)), "--format", "json")
+    assert done.exit_code == 0, done.output + str(done.exception)
+    report = json.loads(done.stdout)
+    want = expected(events, load_ruleset(DEFAULT_RULESET), load_ruleset(proposed(tmp_path)))
+
+    assert report["referrals"] == 840
+    assert report["changed"] == want["changed"]
+    assert report["changes"] == {c: want["classes"][c] for c in report["changes"]}
+    assert set(report["changes"]) == {"outcome_changed", "route_added", "route_removed", "pathway_changed",
+                                      "priority_up", "priority_down", "due_date_moved", "held_changed",
+                                      "dsr_changed", "missing_changed"}
+    # the two changes show: SALT's routine requests move their due date; anxiety alone no longer goes to SEMH
+    assert report["changes"]["due_date_moved"] > 0
+    assert report["changes"]["route_removed"] + report["changes"]["pathway_changed"] > 0
+    assert report["changed"] > 0
+    assert report["services"].keys() == want["services"].keys()
+    for service, got in report["services"].items():
+        for when in ("before", "after"):
+            counted = want["services"][service][when]
+            assert got[when]["by_priority"] == {p: counted[p] for p in ORDER[::-1]}
+            assert got[when]["total"] == sum(counted.values())
+            assert got[when]["per_week"] == round(sum(counted.values()) / (57 / 7), 2)
+    moved = {r: (want["fired"]["before"][r], want["fired"]["after"][r])
+             for r in want["fired"]["before"].keys() | want["fired"]["after"].keys()
+             if want["fired"]["before"][r] != want["fired"]["after"][r]}
+    assert {r["rule_id"]: (r["before"], r["after"]) for r in report["rules"]} == moved
+    assert moved
+    for c, ids in report["examples"].items():
+        assert len(ids) == min(10, want["classes"][c])
+        assert set(ids) <= {str(e.referral_id) for e in events}
+    # 9 weeks of submissions: 2026-03-04 to 2026-04-29
+    assert report["period"] == {"first_day": "2026-03-04", "last_day": "2026-04-29", "weeks": round(57 / 7, 2)}
+    assert report["reported_apart"] == {"overridden_by_a_person": 0, "redirected": 0}
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before_bytes  # nothing written
+
+
+def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine) -> None:
+    store(engine)
+    done = run(engine, str(DEFAULT_RULESET), "--baseline", str(DEFAULT_RULESET), "--format", "json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["referrals"] == 840
+    assert report["changed"] == 0
+    assert set(report["changes"].values()) == {0}
+    assert report["rules"] == []
+    assert all(s["before"] == s["after"] for s in report["services"].values())
+
+
+def test_since_and_until_choose_the_period(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    done = run(engine, str(proposed(tmp_path)), "--since", "2026-03-11", "--until", "2026-03-18", "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["referrals"] == 200
+
+
+def test_a_json_lines_export_gives_the_same_report(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    export = tmp_path / "events.jsonl"
+    export.write_text("\n".join(e.model_dump_json() for e in stored_events(engine)) + "\n")
+    from_db = run(engine, str(proposed(tmp_path)), "--format", "json")
+    from_file = run(engine, str(proposed(tmp_path)), "--format", "json", "--events", str(export))
+    assert from_file.exit_code == 0, from_file.output
+    assert json.loads(from_file.stdout) | {"reported_apart": {}} == json.loads(from_db.stdout) | {"reported_apart": {}}
+
+
+def test_an_invalid_proposal_is_refused_with_its_problems_located(engine: Engine, tmp_path: Path) -> None:
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": "lots"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
+    done = run(engine, str(bad))
+    assert done.exit_code == 1
+    assert "due.services.salt.routine" in done.stderr
+
+
+def test_the_table_and_csv_formats(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    table = run(engine, str(proposed(tmp_path)))
+    assert table.exit_code == 0, table.output
+    assert "840 referrals" in table.stdout and "due_date_moved" in table.stdout
+    csv_out = run(engine, str(proposed(tmp_path)), "--format", "csv")
+    assert csv_out.stdout.splitlines()[0] == "section,key,detail,before,after"
+    assert "replaying" in csv_out.stderr  # the progress bar, on standard error
