@@ -22,7 +22,7 @@ from services.portal import csrf, sessions
 from services.portal.backend import Backends, TokenRefusedError
 from services.portal.deps import RefusedError, SignInNeededError, render
 from services.portal.pages import HERE, templates
-from services.portal.routes import ROUTERS
+from services.portal.routes import ROUTERS, public
 
 ASSETS = HERE / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 APP_ASSETS = HERE / "static"  # the portal's own scripts: GOV.UK Frontend's start-up, out of the page for the CSP
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     )
     app.state.transport = transport
     app.state.templates = templates()
+    app.state.templates.globals["rules_in_force"] = public.rules_version  # the footer's "Rules in force"
     app.state.verifier = TokenVerifier(settings)
     app.state.session_store = sessions.DatabaseStore(app.state.engine, settings)  # the cookie holds only an id
     app.add_middleware(SessionAutoloadMiddleware, paths=[sessions.NOT_STATIC])
