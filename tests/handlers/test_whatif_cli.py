@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from schemas import ReferralSubmitted, TriageDecision
+from schemas import Referral, ReferralSubmitted, TriageDecision
+from schemas.referral import LONDON
 from services.cli import app as cli
 from services.common.settings import get_settings
 from services.common.tables import OutboxMessage
-from services.demo import sample_import_csv
+from services.demo import demo_referrals, front_door_referrals, sample_import_csv
 from services.intake import bulk, handlers
 from services.triage.engine import decide
 from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
@@ -29,9 +30,9 @@ WEEK = timedelta(days=7)
 ORDER = ["routine", "soon", "urgent", "emergency"]
 
 
-def store(engine: Engine) -> None:
+def store(engine: Engine) -> int:
     """600 referrals from the sample import file over six weeks, then 240 of the same children again
-    (so their events carry prior referrals in their history): 840 varied stored referrals."""
+    (so their events carry prior referrals in their history), and the demo referrals."""
     text = sample_import_csv(600, 0, today=NOW.date())
     checked = bulk.check(text, today=NOW.date())
     assert len(checked.valid) == 600
@@ -43,6 +44,14 @@ def store(engine: Engine) -> None:
     with Session(engine) as s:
         handlers.import_checked(s, checked.valid[:240], by=principal("school-b", "referrer"), now=NOW + 8 * WEEK)
         s.commit()
+    # the demo database's referrals too: risks, emergencies, out of scope, missing information, DSR candidates
+    bodies = demo_referrals(NOW.date()) + list(front_door_referrals(NOW.date()).values())
+    with Session(engine) as s:
+        for body in bodies:
+            referral = Referral.model_validate(body, context={"as_of": NOW.astimezone(LONDON).date()})
+            assert handlers.submit(s, referral, by=principal("demo", "referrer"), now=NOW + 2 * WEEK).created
+        s.commit()
+    return 840 + len(bodies)
 
 
 def stored_events(engine: Engine) -> list[ReferralSubmitted]:
@@ -109,11 +118,11 @@ def expected(events: list[ReferralSubmitted], old: Any, new: Any) -> dict[str, A
 
 
 def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
+    stored = store(engine)
     db = Path(str(engine.url.database))
     before_bytes = hashlib.sha256(db.read_bytes()).hexdigest()
     events = stored_events(engine)
-    assert len(events) == 840
+    assert len(events) == stored >= 850
     assert sum(bool(e.history.model_dump(exclude_defaults=True)) for e in events) >= 240  # history facts carried
 
     done = run(engine, str(proposed(tmp_path)), "--format", "json")
@@ -121,7 +130,7 @@ def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: 
     report = json.loads(done.stdout)
     want = expected(events, load_ruleset(DEFAULT_RULESET), load_ruleset(proposed(tmp_path)))
 
-    assert report["referrals"] == 840
+    assert report["referrals"] == stored
     assert report["changed"] == want["changed"]
     assert report["changes"] == {c: want["classes"][c] for c in report["changes"]}
     assert set(report["changes"]) == {"outcome_changed", "route_added", "route_removed", "pathway_changed",
@@ -153,11 +162,11 @@ def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: 
 
 
 def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine) -> None:
-    store(engine)
+    stored = store(engine)
     done = run(engine, str(DEFAULT_RULESET), "--baseline", str(DEFAULT_RULESET), "--format", "json")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
-    assert report["referrals"] == 840
+    assert report["referrals"] == stored
     assert report["changed"] == 0
     assert set(report["changes"].values()) == {0}
     assert report["rules"] == []
@@ -165,10 +174,10 @@ def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine) -> N
 
 
 def test_since_and_until_choose_the_period(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
+    demo = store(engine) - 840  # submitted on 2026-03-18
     done = run(engine, str(proposed(tmp_path)), "--since", "2026-03-11", "--until", "2026-03-18", "--format", "json")
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout)["referrals"] == 200
+    assert json.loads(done.stdout)["referrals"] == 100 + 100 + demo  # the imports of 03-11 and 03-18, the demo
 
 
 def test_a_json_lines_export_gives_the_same_report(engine: Engine, tmp_path: Path) -> None:
@@ -195,7 +204,7 @@ def test_the_table_and_csv_formats(engine: Engine, tmp_path: Path) -> None:
     store(engine)
     table = run(engine, str(proposed(tmp_path)))
     assert table.exit_code == 0, table.output
-    assert "840 referrals" in table.stdout and "due_date_moved" in table.stdout
+    assert "referrals from 2026-03-04" in table.stdout and "due_date_moved" in table.stdout
     csv_out = run(engine, str(proposed(tmp_path)), "--format", "csv")
     assert csv_out.stdout.splitlines()[0] == "section,key,detail,before,after"
     assert "replaying" in csv_out.stderr  # the progress bar, on standard error
