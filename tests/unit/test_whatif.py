@@ -1,0 +1,100 @@
+"""The what-if comparison's pure core: the change classes between two decisions, and the report's sums."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from schemas import ReferralSubmitted, TriageDecision
+from services.triage.engine import decide
+from services.triage.ruleset import load_ruleset
+from services.triage.whatif import CLASSES, EXAMPLES, add, changes, compare
+from services.triage.whatif_store import EventsFileError, from_lines, latest_per_referral
+from tests.cases import GOLDEN
+
+RULES = load_ruleset()
+
+
+def events() -> list[ReferralSubmitted]:
+    return [ReferralSubmitted.model_validate(json.loads(p.read_text())["event"]) for p in sorted(GOLDEN.glob("*.json"))]
+
+
+def routed() -> TriageDecision:
+    """A golden case's decision with at least one route, to change one thing at a time."""
+    for event in events():
+        d = decide(event, RULES)
+        if d.routes and not d.dsr.candidate:
+            return d
+    raise AssertionError("no routed golden case")
+
+
+def with_route(d: TriageDecision, **changed: Any) -> TriageDecision:
+    first = d.routes[0].model_copy(update=changed)
+    return d.model_copy(update={"routes": [first, *d.routes[1:]]})
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda d: d.model_copy(update={"outcome": "manual_review"}), {"outcome_changed"}),
+    (lambda d: d.model_copy(update={"routes": d.routes[1:]}), {"route_removed"}),
+    (lambda d: with_route(d, pathway="crisis" if d.routes[0].pathway != "crisis" else "early"), {"pathway_changed"}),
+    (lambda d: with_route(d, priority="emergency" if d.routes[0].priority != "emergency" else "urgent"),
+     {"priority_up"}),
+    (lambda d: with_route(d, due_by=d.routes[0].due_by + timedelta(days=3)), {"due_date_moved"}),
+    (lambda d: with_route(d, held=not d.routes[0].held), {"held_changed"}),
+    (lambda d: d.model_copy(update={"dsr": d.dsr.model_copy(update={"candidate": True})}), {"dsr_changed"}),
+    (lambda d: d.model_copy(update={"missing": [*d.missing, "consent"]}), {"missing_changed"}),
+])
+def test_each_change_is_its_own_class(edit: Any, expected: set[str]) -> None:
+    d = routed()
+    after = edit(d)
+    if expected == {"priority_up"} and d.routes[0].priority == "emergency":
+        expected = {"priority_down"}
+    assert changes(d, after) == expected
+    assert changes(d, d) == set()
+
+
+def test_priority_down_and_route_added_are_the_other_way_round() -> None:
+    d = routed()
+    lower = with_route(d, priority="routine") if d.routes[0].priority != "routine" else with_route(d, priority="soon")
+    fewer = d.model_copy(update={"routes": d.routes[1:]})
+    assert changes(d, lower) == ({"priority_down"} if d.routes[0].priority != "routine" else {"priority_up"})
+    assert changes(fewer, d) == {"route_added"}
+
+
+def test_a_ruleset_against_itself_changes_nothing_and_counts_everything() -> None:
+    cases = events()
+    report = compare(cases, RULES, RULES)
+    assert (report.referrals, report.changed, sum(report.by_class.values())) == (len(cases), 0, 0)
+    routes = sum(len(decide(e, RULES).routes) for e in cases)
+    assert sum(w.total for w in report.before.values()) == sum(w.total for w in report.after.values()) == routes
+    assert report.fired_before == report.fired_after and report.rules() == []
+    assert report.as_json()["changes"] == dict.fromkeys(CLASSES, 0)
+
+
+def test_examples_are_bounded_ids() -> None:
+    d = routed()
+    event = events()[0]
+    report = compare([], RULES, RULES)
+    for n in range(EXAMPLES + 5):
+        add(report, event.model_copy(update={"referral_id": f"00000000-0000-4000-8000-{n:012d}"}),
+            d, d.model_copy(update={"outcome": "manual_review"}))
+    assert report.by_class["outcome_changed"] == EXAMPLES + 5
+    assert len(report.examples["outcome_changed"]) == EXAMPLES
+    assert all(len(i) == 36 for i in report.examples["outcome_changed"])
+
+
+def test_a_referral_sent_again_counts_once_with_its_latest_event() -> None:
+    e = events()[0]
+    later = e.model_copy(update={"submitted_at": e.submitted_at + timedelta(days=2),
+                                 "event_id": "00000000-0000-4000-8000-000000000001"})
+    assert latest_per_referral([later, e]) == [later]
+
+
+def test_a_bad_line_in_an_export_is_named_by_its_number_only() -> None:
+    good = events()[0].model_dump_json()
+    assert len(from_lines([good, "", good]).events) == 1
+    with pytest.raises(EventsFileError, match="^line 2: not a valid referral.submitted event$"):
+        from_lines([good, '{"event_type": "referral.submitted", "child": "secret"}'])
