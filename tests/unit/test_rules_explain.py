@@ -77,6 +77,12 @@ def test_every_consent_age_and_every_priority_appears() -> None:
     assert ages == {13, 16}  # the shipped file's: found by walking it
     for age in ages:
         assert f"the child's age is {age} or over" in consent
+    register = _section(text, "The Dynamic Support Register")
+    dsr_ages = {c.ge.value for r in SHIPPED.source.dsr.consent for c in _conditions(r.when)
+                if isinstance(c, m.Ge) and c.ge.fact == "age"}
+    assert dsr_ages == {16}
+    for age in dsr_ages:
+        assert f"the child's age is {age} or over" in register
     for priority in {a.route.priority for s in SHIPPED.source.stages for r in s.rules for a in r.then
                      if isinstance(a, m.RouteAction)} | set(SHIPPED.source.due.default):
         assert f"{label(priority).lower()} priority" in text or f"| {label(priority)} |" in text

@@ -101,6 +101,8 @@ class _Words:
             return f"{_fact(c.gt.fact)} is over {c.gt.value}"
         elif isinstance(c, m.Ge):
             return f"{_fact(c.ge.fact)} is {c.ge.value} or over"
+        elif isinstance(c, m.Always):
+            return "in every other case"
         elif isinstance(c, m.Fired):
             return f"rule {c.fired} applied"
         elif isinstance(c, m.HasRoute):
@@ -140,6 +142,23 @@ def _because(text: str) -> str:
     return text
 
 
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _when(c: Any, say: _Words) -> str:
+    return say(c) if isinstance(c, m.Always) else f"when {say(c)}"
+
+
+def _unless(when: Any, say: _Words) -> str:
+    """A condition `A and not B` as "when A, unless B" (how a consent rule reads best)."""
+    parts = when.all if isinstance(when, m.AllOf) else [when]
+    positive = [say(p, True) for p in parts if not isinstance(p, m.NotOf)]
+    negative = [say(p.not_, True) for p in parts if isinstance(p, m.NotOf)]
+    text = f"when {' and '.join(positive)}" if positive else "always"
+    return text + (f", unless {' or '.join(negative)}" if negative else "")
+
+
 def explain(ruleset: Ruleset) -> Explanation:  # noqa: C901, PLR0912 - one pass over the file
     src = ruleset.source
     say = _Words(src)
@@ -166,8 +185,8 @@ def explain(ruleset: Ruleset) -> Explanation:  # noqa: C901, PLR0912 - one pass 
                 elif isinstance(action, m.BoostAction):
                     raises.append(f"When {when}. {_because(rule.because)} (rule {rule.id})")
                 elif isinstance(action, m.DropRoutesAction):
-                    consent.append(f"Not sent: {say.selector(action.drop_routes)}, when {when}. "
-                                   f"{_because(rule.because)} (rule {rule.id})")
+                    consent.append(f"{_first_up(say.selector(action.drop_routes))} is not sent, and consent is"
+                                   f" asked for, {_unless(rule.when, say)}. {_because(rule.because)} (rule {rule.id})")
                 elif isinstance(action, m.HoldOthersAction):
                     safeguarding.append(f"When {when}: other services' requests are held until this decision. "
                                         f"{_because(rule.because)} (rule {rule.id})")
@@ -211,8 +230,8 @@ def explain(ruleset: Ruleset) -> Explanation:  # noqa: C901, PLR0912 - one pass 
     dsr = src.dsr
     sections.append(Section("dsr", "The Dynamic Support Register", [
         f"A child may be on the register when {say(dsr.candidate.when)}. {_because(dsr.candidate.because)}",
-        [f"{label(r.rating)} rating: when {say(r.when)}. {_because(r.because)}" for r in dsr.ratings],
-        [f"Consent {label(r.consent).lower()}: when {say(r.when)}. {_because(r.because)}" for r in dsr.consent]]))
+        [f"{label(r.rating)} rating: {_when(r.when, say)}. {_because(r.because)}" for r in dsr.ratings],
+        [f"Consent {label(r.consent).lower()}: {_when(r.when, say)}. {_because(r.because)}" for r in dsr.consent]]))
     sections.append(Section("sharing", "What each service is told", [
         [f"{label(s)}: {', '.join(label(f) for f in fields)}." for s, fields in src.sharing.items()]]))
     return Explanation(src.ruleset, ruleset.version, src.description, sections)
