@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from services.common.settings import get_settings
 from services.common.tables import OutboxMessage
 from services.demo import demo_referrals, front_door_referrals, sample_import_csv
 from services.intake import bulk, handlers
+from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
 from services.triage.engine import decide
 from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
 from tests.handlers.conftest import NOW, principal
@@ -208,3 +210,21 @@ def test_the_table_and_csv_formats(engine: Engine, tmp_path: Path) -> None:
     csv_out = run(engine, str(proposed(tmp_path)), "--format", "csv")
     assert csv_out.stdout.splitlines()[0] == "section,key,detail,before,after"
     assert "replaying" in csv_out.stderr  # the progress bar, on standard error
+
+
+def test_overrides_and_redirects_are_reported_apart(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    events = stored_events(engine)
+    overridden, redirected = events[3], events[7]
+    with Session(engine) as s:
+        s.add(FrontDoorDecision(id=uuid.uuid4(), referral_id=overridden.referral_id, child_id=overridden.child_id,
+                                decided_by="fd-1", decided_at=NOW, rationale="r", supersedes=uuid.uuid4()))
+        for rid in (redirected.referral_id, redirected.referral_id):  # two redirected requests: one referral
+            s.add(ServiceRequestRecord(id=uuid.uuid4(), referral_id=rid, child_id=redirected.child_id,
+                                       service="semh", pathway="early", priority="routine", due_by=NOW,
+                                       redirect_of=uuid.uuid4()))
+        s.commit()
+    done = run(engine, str(proposed(tmp_path)), "--format", "json")
+    assert json.loads(done.stdout)["reported_apart"] == {"overridden_by_a_person": 1, "redirected": 1}
+    outside = run(engine, str(proposed(tmp_path)), "--format", "json", "--since", "2026-04-01")
+    assert json.loads(outside.stdout)["reported_apart"] == {"overridden_by_a_person": 0, "redirected": 0}
