@@ -179,7 +179,7 @@ def rules_whatif(
         fail(f"cannot read the events: {exc}")
     bar = ProgressBar("replaying")
     total = len(stored.events)
-    report = compare(stored.events, old, new, progress=lambda n: bar(n, total))
+    report = compare(stored.events, old, new, acceptance=stored.acceptance, progress=lambda n: bar(n, total))
     report.apart = stored.apart
     if format == "json":
         typer.echo(json.dumps(report.as_json(), indent=2))

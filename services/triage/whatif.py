@@ -9,7 +9,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,6 +70,20 @@ class Workload:
     by_priority: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """The services' actual acceptance times: when each stored request was accepted, by (referral id, service),
+    and each service's median time from submission to acceptance, for a route that has no accepted request."""
+
+    accepted: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    median: dict[str, timedelta] = field(default_factory=dict)
+
+    def at(self, referral_id: str, service: str, submitted_at: datetime) -> datetime | None:
+        if (referral_id, service) in self.accepted:
+            return self.accepted[(referral_id, service)]
+        return submitted_at + self.median[service] if service in self.median else None
+
+
 @dataclass
 class WhatIf:
     baseline: str
@@ -85,6 +99,9 @@ class WhatIf:
     fired_before: Counter[str] = field(default_factory=Counter)
     fired_after: Counter[str] = field(default_factory=Counter)
     apart: dict[str, int] = field(default_factory=dict)  # redirects and persons' overrides: counted, not replayed
+    acceptance: Acceptance | None = None  # None: no breach estimate
+    breached_before: Counter[str] = field(default_factory=Counter)  # service -> requests past their due date
+    breached_after: Counter[str] = field(default_factory=Counter)
 
     @property
     def weeks(self) -> float:
@@ -116,6 +133,8 @@ class WhatIf:
                 s: {
                     "before": _workload(self.before.get(s, Workload()), weeks),
                     "after": _workload(self.after.get(s, Workload()), weeks),
+                    "breached": ({"before": self.breached_before[s], "after": self.breached_after[s]}
+                                 if self.acceptance is not None else None),
                 }
                 for s in self.services()
             },
@@ -140,6 +159,9 @@ class WhatIf:
             pri = ", ".join(f"{p} {b.by_priority[p]}->{a.by_priority[p]}" for p in RANK
                             if b.by_priority[p] or a.by_priority[p])
             lines.append(f"{s:<14}{b.total:>8}{a.total:>8}{b.total / weeks:>12.1f}{a.total / weeks:>11.1f}  {pri}")
+        if self.acceptance is not None:
+            late = ", ".join(f"{s} {self.breached_before[s]}->{self.breached_after[s]}" for s in self.services())
+            lines += ["", f"past their due date at the services' actual acceptance times (before -> after): {late}"]
         lines += ["", f"{'rule':<40}{'before':>8}{'after':>8}"]
         lines += [f"{r:<40}{b:>8}{a:>8}" for r, b, a in self.rules()] or ["(every rule fires as often as before)"]
         if self.apart:
@@ -163,6 +185,8 @@ class WhatIf:
             w.writerow(["service", s, "per_week", round(b.total / weeks, 2), round(a.total / weeks, 2)])
             for p in RANK:
                 w.writerow(["service", s, p, b.by_priority[p], a.by_priority[p]])
+            if self.acceptance is not None:
+                w.writerow(["service", s, "breached", self.breached_before[s], self.breached_after[s]])
         for r, b, a in self.rules():
             w.writerow(["rule", r, "", b, a])
         for k, v in sorted(self.apart.items()):
@@ -179,9 +203,11 @@ def _workload(w: Workload, weeks: float) -> dict[str, Any]:
 
 
 def compare(events: Iterable[ReferralSubmitted], baseline: Ruleset, proposed: Ruleset, *,
-            progress: Callable[[int], None] = lambda done: None) -> WhatIf:
-    """Decide every event under both rulesets and add up the differences (see WhatIf)."""
-    report = WhatIf(baseline=f"{baseline.name} {baseline.version}", proposed=f"{proposed.name} {proposed.version}")
+            acceptance: Acceptance | None = None, progress: Callable[[int], None] = lambda done: None) -> WhatIf:
+    """Decide every event under both rulesets and add up the differences (see WhatIf); with `acceptance`, also
+    count the requests that would have been accepted after their due date."""
+    report = WhatIf(baseline=f"{baseline.name} {baseline.version}", proposed=f"{proposed.name} {proposed.version}",
+                    acceptance=acceptance)
     for n, event in enumerate(events, start=1):
         add(report, event, decide(event, baseline), decide(event, proposed))
         progress(n)
@@ -201,10 +227,14 @@ def add(report: WhatIf, event: ReferralSubmitted, before: TriageDecision, after:
         kept = report.examples.setdefault(c, [])
         if len(kept) < EXAMPLES:
             kept.append(str(event.referral_id))
-    for decision, load, fired in ((before, report.before, report.fired_before),
-                                  (after, report.after, report.fired_after)):
+    for decision, load, fired, breached in ((before, report.before, report.fired_before, report.breached_before),
+                                            (after, report.after, report.fired_after, report.breached_after)):
         for route in decision.routes:
             w = load.setdefault(str(route.service), Workload())
             w.total += 1
             w.by_priority[str(route.priority)] += 1
+            if report.acceptance is not None:
+                at = report.acceptance.at(str(event.referral_id), str(route.service), event.submitted_at)
+                if at is not None and at > route.due_by:
+                    breached[str(route.service)] += 1
         fired.update({e.rule_id for e in decision.explanation})

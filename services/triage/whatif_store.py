@@ -5,17 +5,18 @@ Reads only: the session is never committed (read-only on PostgreSQL) and nothing
 from __future__ import annotations
 
 import json
+import statistics
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from schemas.events import TOPIC_SUBMITTED, ReferralSubmitted
-from services.triage.whatif import LONDON
+from services.triage.whatif import LONDON, Acceptance
 
 
 class EventsFileError(ValueError):
@@ -26,6 +27,7 @@ class EventsFileError(ValueError):
 class Stored:
     events: list[ReferralSubmitted]
     apart: dict[str, int]
+    acceptance: Acceptance | None = None
 
 
 def in_period(event: ReferralSubmitted, since: date | None, until: date | None) -> bool:
@@ -47,7 +49,7 @@ def from_database(engine: Engine, *, since: date | None = None, until: date | No
     """The stored referral.submitted events in the period (by local submission day), one per referral, and
     the number of those referrals a person overrode or redirected (reported apart: the what-if replays rules)."""
     from services.common.tables import OutboxMessage
-    from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
+    from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord
 
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
@@ -63,8 +65,26 @@ def from_database(engine: Engine, *, since: date | None = None, until: date | No
         redirected = set(session.exec(
             select(ServiceRequestRecord.referral_id).where(ServiceRequestRecord.redirect_of.is_not(None))  # type: ignore[union-attr]
         ))
+        accepted = session.exec(
+            select(ServiceRequestRecord.referral_id, ServiceRequestRecord.service, ServiceRequestRecord.accepted_at,
+                   ReferralRecord.submitted_at)
+            .join(ReferralRecord, ReferralRecord.id == ServiceRequestRecord.referral_id)  # type: ignore[arg-type]
+            .where(ServiceRequestRecord.accepted_at.is_not(None))  # type: ignore[union-attr]
+        ).all()
         session.rollback()
-    return Stored(events, {"overridden_by_a_person": len(ids & overridden), "redirected": len(ids & redirected)})
+    return Stored(events, {"overridden_by_a_person": len(ids & overridden), "redirected": len(ids & redirected)},
+                  acceptance_of(accepted))
+
+
+def acceptance_of(rows: Iterable[tuple[uuid.UUID, str, object, object]]) -> Acceptance:
+    """The services' actual acceptance times from (referral id, service, accepted at, submitted at) rows."""
+    accepted: dict[tuple[str, str], object] = {}
+    delays: dict[str, list[float]] = {}
+    for referral_id, service, at, submitted in rows:
+        accepted.setdefault((str(referral_id), service), at)
+        delays.setdefault(service, []).append((at - submitted).total_seconds())  # type: ignore[operator]
+    median = {s: timedelta(seconds=statistics.median(d)) for s, d in delays.items()}
+    return Acceptance(accepted=accepted, median=median)  # type: ignore[arg-type]
 
 
 def from_lines(lines: Iterable[str], *, since: date | None = None, until: date | None = None) -> Stored:
