@@ -137,7 +137,7 @@ def rules_whatif(
     ] = None,
     since: Annotated[Optional[str], typer.Option(help="First submission day to replay (YYYY-MM-DD).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Last submission day to replay (YYYY-MM-DD).")] = None,
-    format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",  # noqa: A002
+    format: Annotated[str, typer.Option("--format", help="table, json, csv or html.")] = "table",  # noqa: A002
     events: Annotated[Optional[Path], typer.Option(
         help="A JSON-lines file of referral.submitted events (default: the events stored in DATABASE_URL).",
     )] = None,
@@ -152,8 +152,8 @@ def rules_whatif(
     from services.triage.whatif import compare
     from services.triage.whatif_store import EventsFileError, from_database, from_file
 
-    if format not in ("table", "json", "csv"):
-        fail(f"--format must be table, json or csv (not {format!r})")
+    if format not in ("table", "json", "csv", "html"):
+        fail(f"--format must be table, json, csv or html (not {format!r})")
     try:
         first, last = (date.fromisoformat(d) if d else None for d in (since, until))
     except ValueError:
@@ -185,5 +185,9 @@ def rules_whatif(
         typer.echo(json.dumps(report.as_json(), indent=2))
     elif format == "csv":
         typer.echo(report.csv(), nl=False)
+    elif format == "html":
+        from services.triage.whatif import html_report
+
+        typer.echo(html_report(report), nl=False)
     else:
         typer.echo(report.table())

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -187,11 +188,44 @@ class WhatIf:
                 w.writerow(["service", s, p, b.by_priority[p], a.by_priority[p]])
             if self.acceptance is not None:
                 w.writerow(["service", s, "breached", self.breached_before[s], self.breached_after[s]])
-        for r, b, a in self.rules():
-            w.writerow(["rule", r, "", b, a])
+        for rule, fired_before, fired_after in self.rules():
+            w.writerow(["rule", rule, "", fired_before, fired_after])
         for k, v in sorted(self.apart.items()):
             w.writerow(["apart", k, "", v, v])
         return out.getvalue()
+
+
+def html_report(report: WhatIf) -> str:
+    """The report as a self-contained HTML page of tables (no script, no inline style: it passes a strict CSP)."""
+    data = report.as_json()
+
+    def table(caption: str, head: list[str], rows: list[list[Any]]) -> str:
+        th = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
+        body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+        return f"<table><caption>{escape(caption)}</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    period = data["period"]
+    parts = [
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>What-if: {escape(report.proposed)}</title></head><body><main>",
+        f"<h1>What-if: {escape(report.baseline)} to {escape(report.proposed)}</h1>",
+        f"<p>{report.referrals} referrals from {escape(str(period['first_day']))} to {escape(str(period['last_day']))}"
+        f" ({period['weeks']} weeks): {report.changed} decisions change.</p>",
+        table("Decisions that change, by class", ["Change", "Referrals", "Example referral ids"],
+              [[c, data["changes"][c], " ".join(data["examples"][c])] for c in CLASSES]),
+        table("Workload per service", ["Service", "Before", "After", "Per week before", "Per week after",
+                                       *[f"{p} before/after" for p in RANK], "Past due before/after"],
+              [[s, v["before"]["total"], v["after"]["total"], v["before"]["per_week"], v["after"]["per_week"],
+                *[f"{v['before']['by_priority'][p]}/{v['after']['by_priority'][p]}" for p in RANK],
+                f"{v['breached']['before']}/{v['breached']['after']}" if v["breached"] else "-"]
+               for s, v in data["services"].items()]),
+        table("Rules that fire more or less often", ["Rule", "Before", "After"],
+              [[r["rule_id"], r["before"], r["after"]] for r in data["rules"]]),
+        table("Reported apart (a person's decision, not replayed)", ["What", "Referrals"],
+              [[k, v] for k, v in sorted(data["reported_apart"].items())]),
+        "</main></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
 
 
 def _day(d: date | None) -> str | None:

@@ -268,3 +268,16 @@ def test_breaches_at_the_services_actual_acceptance_times(engine: Engine, tmp_pa
         assert got["breached"] == {"before": late["before"][service], "after": late["after"][service]}
     assert late["before"]["salt"] > 0 and late["after"]["salt"] < late["before"]["salt"]
     assert services["counselling"]["breached"] == {"before": 0, "after": 0}
+
+
+def test_the_html_format_is_tables_with_no_script_or_inline_style(engine: Engine, tmp_path: Path) -> None:
+    store(engine)
+    report = json.loads(run(engine, str(proposed(tmp_path)), "--format", "json").stdout)
+    page = run(engine, str(proposed(tmp_path)), "--format", "html")
+    assert page.exit_code == 0, page.output
+    html = page.stdout
+    assert html.startswith("<!doctype html>") and "<script" not in html and "style=" not in html
+    assert f"<td>due_date_moved</td><td>{report['changes']['due_date_moved']}</td>" in html
+    semh = report["services"]["semh"]
+    assert f"<td>semh</td><td>{semh['before']['total']}</td><td>{semh['after']['total']}</td>" in html
+    assert "Demo" not in html and "Import Referrer" not in html  # ids only, never a name
