@@ -53,7 +53,7 @@ def from_database(engine: Engine, *, since: date | None = None, until: date | No
 
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
-            session.exec(text("SET TRANSACTION READ ONLY"))  # type: ignore[call-overload]
+            session.execute(text("SET TRANSACTION READ ONLY"))  # the first statement of its transaction
         rows = session.exec(select(OutboxMessage.payload).where(OutboxMessage.topic == TOPIC_SUBMITTED))
         events = latest_per_referral(  # the topic also carries referral.redirected events: those are not replayed
             e for e in (ReferralSubmitted.model_validate(d) for d in map(json.loads, rows)
