@@ -272,3 +272,35 @@ def add(report: WhatIf, event: ReferralSubmitted, before: TriageDecision, after:
                 if at is not None and at > route.due_by:
                     breached[str(route.service)] += 1
         fired.update({e.rule_id for e in decision.explanation})
+
+
+def merge(reports: Iterable[WhatIf]) -> WhatIf:
+    """One report from the reports of consecutive chunks of the same events (in their order), e.g. compared in
+    parallel processes: the same as compare() over all the events at once (examples kept from the first chunks)."""
+    parts = list(reports)
+    if not parts:
+        raise ValueError("no reports to merge")
+    out = WhatIf(baseline=parts[0].baseline, proposed=parts[0].proposed, acceptance=parts[0].acceptance)
+    for part in parts:
+        out.referrals += part.referrals
+        out.changed += part.changed
+        days = [d for d in (out.first_day, part.first_day) if d is not None]
+        out.first_day = min(days) if days else None
+        days = [d for d in (out.last_day, part.last_day) if d is not None]
+        out.last_day = max(days) if days else None
+        out.by_class.update(part.by_class)
+        for c, ids in part.examples.items():
+            kept = out.examples.setdefault(c, [])
+            kept.extend(ids[:EXAMPLES - len(kept)])
+        for mine, theirs in ((out.before, part.before), (out.after, part.after)):
+            for service, w in theirs.items():
+                sum_ = mine.setdefault(service, Workload())
+                sum_.total += w.total
+                sum_.by_priority.update(w.by_priority)
+        out.fired_before.update(part.fired_before)
+        out.fired_after.update(part.fired_after)
+        out.breached_before.update(part.breached_before)
+        out.breached_after.update(part.breached_after)
+        for k, v in part.apart.items():
+            out.apart[k] = out.apart.get(k, 0) + v
+    return out

@@ -98,3 +98,32 @@ def test_a_bad_line_in_an_export_is_named_by_its_number_only() -> None:
     assert len(from_lines([good, "", good]).events) == 1
     with pytest.raises(EventsFileError, match="^line 2: not a valid referral.submitted event$"):
         from_lines([good, '{"event_type": "referral.submitted", "child": "secret"}'])
+
+
+def test_merging_the_reports_of_consecutive_chunks_equals_one_comparison_of_them_all() -> None:
+    """The parallel entry point: chunks compared apart (as in processes) and merged give the one-process report."""
+    import uuid
+
+    import yaml
+
+    from services.triage.ruleset import compile_ruleset
+    from services.triage.ruleset.load import DEFAULT_RULESET
+    from services.triage.whatif import merge
+
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
+    data["groups"]["SEMH"].remove("anxiety")
+    proposed = compile_ruleset(data, source="proposed")
+    base = events()
+    many = [base[i % len(base)].model_copy(update={
+        "referral_id": uuid.UUID(int=i + 1), "submitted_at": base[0].submitted_at - timedelta(days=(i * 7) % 300),
+    }) for i in range(400)]
+    whole = compare(many, RULES, proposed)
+    assert whole.changed > EXAMPLES and whole.first_day != whole.last_day  # enough to tell a wrong merge
+    bounds = [0, 3, 3, 57, 150, 151, 290, 400]  # uneven chunks, one empty
+    parts = [compare(many[a:b], RULES, proposed) for a, b in zip(bounds, bounds[1:], strict=False)]
+    merged = merge(parts)
+    assert merged.as_json() == whole.as_json()
+    assert merged == whole
+    with pytest.raises(ValueError):
+        merge([])
