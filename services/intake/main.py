@@ -22,7 +22,7 @@ from services.common.logging import get_logger
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import front_door, front_door_routes, handlers, routes, safety_net
+from services.intake import front_door, front_door_routes, handlers, routes, safety_net, whatif_routes
 from services.intake.children_routes import router as duplicate_children_routes
 
 log = get_logger("frontdoor.intake")
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
                       background=lambda: [redrive_job(app, settings, engine),
                                           front_door.emergency_job(app, settings, engine)])
+    app.include_router(whatif_routes.router)
     app.include_router(routes.router)
     app.include_router(front_door_routes.router)
     app.include_router(duplicate_children_routes)
