@@ -215,8 +215,8 @@ def test_a_dsr_panel_member_records_a_review_with_a_rationale(browser: Any, port
 
 @pytest.mark.parametrize(
     ("who", "forbidden"),
-    [("senco-seaview", ["/work/salt", "/dsr", "/reports", "/admin/import"]),
-     ("worker-salt", ["/referrals", "/referrals/new", "/dsr", "/work/semh", "/reports"]),
+    [("senco-seaview", ["/work/salt", "/dsr", "/reports", "/reports/whatif", "/admin/import"]),
+     ("worker-salt", ["/referrals", "/referrals/new", "/dsr", "/work/semh", "/reports", "/reports/whatif"]),
      ("dsr-chair", ["/referrals", "/work/salt", "/reports", "/admin/import"]),
      ("commissioning", ["/referrals", "/work/salt", "/dsr", "/admin/import"]),
      ("fd-admin", ["/referrals", "/work/salt", "/dsr"])],
@@ -265,6 +265,54 @@ def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, port
     with page.expect_download() as download:
         page.click("a[href='/reports/disagreement.csv']")
     assert download.value.suggested_filename == "disagreement.csv"
+
+
+def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any, portal: str, shots: Path,
+                                                                    tmp_path: Path) -> None:
+    """The what-if page: an invalid file's problems in the error summary, each where it is; a changed ruleset's
+    report (charts, tables, rules firing more or less) and its CSV."""
+    import yaml
+
+    from services.triage.ruleset import DEFAULT_RULESET
+
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": "soon"}
+    del data["version"]
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(yaml.safe_dump(data, sort_keys=False))
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
+    data["groups"]["SEMH"].remove("anxiety")  # anxiety alone no longer routes to SEMH
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    v = Visit(browser, portal, shots, "whatif")
+    v.sign_in("commissioning")
+    page = v.go("/reports")
+    page.click("a[href='/reports/whatif']")
+    v.check("whatif-form")
+    page.set_input_files("#file", str(invalid))
+    page.click("button:has-text('Check and compare')")
+    v.check("whatif-errors")
+    summary = page.locator(".govuk-error-summary__list li")
+    assert summary.count() == 2
+    assert "due.services.salt.routine.working_days" in summary.all_inner_texts()[1] + summary.all_inner_texts()[0]
+    assert page.locator("svg.app-chart").count() == 0
+    page.set_input_files("#file", str(changed))
+    page.click("button:has-text('Check and compare')")
+    v.check("whatif-report")
+    assert page.locator(".govuk-error-summary").count() == 0
+    assert page.locator("svg.app-chart").count() == 2
+    assert page.locator("svg[aria-label='Decisions that change, by kind']").count() == 1
+    due = page.locator("tr", has_text="Due date moved").locator("td").first.inner_text()
+    assert int(due) > 0
+    assert page.locator("caption:has-text('Rules whose firings change')").count() == 1
+    with page.expect_download() as download:
+        page.click("a:has-text('Download the what-if report (CSV)')")
+    assert download.value.suggested_filename == "whatif.csv"
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0] == "section,key,detail,before,after"
+    assert any(r.startswith("change,due_date_moved,") and not r.endswith(",0") for r in rows)
 
 
 def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots: Path, tmp_path: Path) -> None:
