@@ -63,6 +63,7 @@ mutate: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.decide
 	$(PY) -m bench.triage_throughput
+	$(PY) -m bench.whatif
 
 soak: $(STAMP)
 	$(PY) -m bench.soak $(SOAK_ARGS)
