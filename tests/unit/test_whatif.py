@@ -116,8 +116,9 @@ def test_merging_the_reports_of_consecutive_chunks_equals_one_comparison_of_them
     proposed = compile_ruleset(data, source="proposed")
     base = events()
     many = [base[i % len(base)].model_copy(update={
-        "referral_id": uuid.UUID(int=i + 1), "submitted_at": base[0].submitted_at - timedelta(days=(i * 7) % 300),
-    }) for i in range(400)]
+        "referral_id": uuid.UUID(int=i + 1),
+        "submitted_at": base[0].submitted_at - timedelta(days=(i * 7) % 300 if i < 300 else 100 + i % 10),
+    }) for i in range(400)]  # the first and last days fall in inner chunks
     whole = compare(many, RULES, proposed)
     assert whole.changed > EXAMPLES and whole.first_day != whole.last_day  # enough to tell a wrong merge
     bounds = [0, 3, 3, 57, 150, 151, 290, 400]  # uneven chunks, one empty
