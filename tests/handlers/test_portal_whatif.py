@@ -1,0 +1,95 @@
+"""The portal's what-if page with intake stood in for: the upload goes to intake as the ruleset file (under the
+CSRF check), intake's 422 becomes an error summary with every problem, and the CSV is the one of the last report."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from services.common.settings import Settings
+from services.portal.main import create_app
+from tests.handlers.test_portal_forms import BASE, page
+
+REPORT = {"baseline": "ref 1", "proposed": "ref 2", "period": {"first_day": "2026-01-05", "last_day": "2026-01-09",
+          "weeks": 1.0}, "referrals": 9, "changed": 2,
+          "changes": {"due_date_moved": 2, "route_added": 0}, "examples": {"due_date_moved": ["r-1", "r-2"],
+                                                                           "route_added": []},
+          "services": {"salt": {"before": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}},
+                                "after": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}},
+                                "breached": None}},
+          "rules": [{"rule_id": "salt.route", "before": 3, "after": 4}], "reported_apart": {}}
+PROBLEMS = {"title": "The ruleset has problems", "errors": [{"field": "version", "problem": "Field required"},
+                                                             {"field": "line 3, column 1", "problem": "not valid"}]}
+
+
+async def sign_in(client: httpx.AsyncClient, user: str) -> None:
+    """Signs in as `user` without opening their home page (a manager's is the reports page)."""
+    _, token = await page(client, "/sign-in")
+    assert (await client.post("/sign-in", data={"user": user, "csrf_token": token})).status_code == 303
+
+
+class Intake:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, bytes]] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/rulesets/whatif":
+            return httpx.Response(200, json=[])
+        self.sent.append((request.headers["content-type"], request.url.params.get("format", "json"), request.content))
+        if request.content.startswith(b"bad"):
+            return httpx.Response(422, json=PROBLEMS)
+        if request.url.params.get("format") == "csv":
+            return httpx.Response(200, text="section,key,detail,before,after\nchange,due_date_moved,r-1 r-2,0,2\n",
+                                  headers={"content-type": "text/csv"})
+        return httpx.Response(200, json=REPORT)
+
+
+@pytest.fixture
+def intake() -> Intake:
+    return Intake()
+
+
+@pytest.fixture
+async def portal(engine: Engine, intake: Intake) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url=str(engine.url), portal_url=BASE)
+    app = create_app(settings, engine=engine, transport=httpx.MockTransport(intake.handle))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
+
+async def test_the_upload_goes_to_intake_and_its_report_is_shown(portal: httpx.AsyncClient, intake: Intake) -> None:
+    await sign_in(portal, "commissioning")
+    assert (await portal.get("/reports/whatif.csv")).status_code == 404  # no report yet
+    _, token = await page(portal, "/reports/whatif")
+    upload = {"file": ("proposed.yaml", b"ruleset: ref\n", "text/yaml")}
+    refused = await portal.post("/reports/whatif", files=upload)
+    assert refused.status_code == 403 and intake.sent == []
+    shown = await portal.post("/reports/whatif", data={"csrf_token": token}, files=upload)
+    assert shown.status_code == 200
+    assert intake.sent == [("text/yaml", "json", b"ruleset: ref\n"), ("text/yaml", "csv", b"ruleset: ref\n")]
+    assert 'aria-label="Decisions that change, by kind"' in shown.text and "r-1 r-2" in shown.text
+    assert "salt.route" in shown.text and 'href="/reports/whatif.csv"' in shown.text
+    csv = await portal.get("/reports/whatif.csv")
+    assert csv.status_code == 200 and csv.text.startswith("section,key,detail,before,after")
+
+
+async def test_intakes_problems_are_listed_in_the_error_summary(portal: httpx.AsyncClient, intake: Intake) -> None:
+    await sign_in(portal, "commissioning")
+    _, token = await page(portal, "/reports/whatif")
+    bad = await portal.post("/reports/whatif", data={"csrf_token": token},
+                            files={"file": ("proposed.yaml", b"bad: [", "text/yaml")})
+    assert bad.status_code == 422
+    assert "govuk-error-summary" in bad.text
+    assert "version: Field required" in bad.text and "line 3, column 1: not valid" in bad.text
+    empty = await portal.post("/reports/whatif", data={"csrf_token": token},
+                              files={"file": ("proposed.yaml", b"", "text/yaml")})
+    assert empty.status_code == 422 and "Choose a ruleset file" in empty.text
+
+
+@pytest.mark.parametrize("user", ["senco-seaview", "worker-salt"])
+async def test_referrers_and_workers_are_refused(portal: httpx.AsyncClient, user: str) -> None:
+    await sign_in(portal, user)
+    assert (await portal.get("/reports/whatif")).status_code == 403
