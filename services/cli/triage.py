@@ -141,6 +141,9 @@ def rules_whatif(
     events: Annotated[Optional[Path], typer.Option(
         help="A JSON-lines file of referral.submitted events (default: the events stored in DATABASE_URL).",
     )] = None,
+    processes: Annotated[Optional[int], typer.Option(
+        min=1, help="Processes to replay in (default: one per CPU; a few thousand events or fewer: one).",
+    )] = None,
 ) -> None:
     """Replay every stored referral in the period through the baseline and the proposed ruleset and report what
     would have changed: decisions by class, each service's workload, rule firings, example referral ids.
@@ -149,7 +152,7 @@ def rules_whatif(
 
     from services.cli.data import ProgressBar
     from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
-    from services.triage.whatif import compare
+    from services.triage.whatif_run import compare_files
     from services.triage.whatif_store import EventsFileError, from_database, from_file
 
     if format not in ("table", "json", "csv", "html"):
@@ -159,8 +162,8 @@ def rules_whatif(
     except ValueError:
         fail("--since and --until are days: YYYY-MM-DD")
     try:
-        new = load_ruleset(proposed)
-        old = load_ruleset(baseline or DEFAULT_RULESET)
+        load_ruleset(proposed)  # each file checked as `rules check` does, before anything is read
+        load_ruleset(baseline or DEFAULT_RULESET)
     except RulesetError as exc:
         fail(str(exc), 1)
     try:
@@ -179,7 +182,8 @@ def rules_whatif(
         fail(f"cannot read the events: {exc}")
     bar = ProgressBar("replaying")
     total = len(stored.events)
-    report = compare(stored.events, old, new, acceptance=stored.acceptance, progress=lambda n: bar(n, total))
+    report = compare_files(stored.events, baseline or DEFAULT_RULESET, proposed, acceptance=stored.acceptance,
+                           processes=processes, progress=lambda n: bar(n, total))
     report.apart = stored.apart
     if format == "json":
         typer.echo(json.dumps(report.as_json(), indent=2))

@@ -128,3 +128,28 @@ def test_merging_the_reports_of_consecutive_chunks_equals_one_comparison_of_them
     assert merged == whole
     with pytest.raises(ValueError):
         merge([])
+
+
+def test_the_command_s_processes_give_the_one_process_report(tmp_path: Any, monkeypatch: Any) -> None:
+    """`rules whatif` replays over several processes (whatif_run.compare_files): the same report as one process,
+    with the progress bar reaching every event."""
+    import uuid
+
+    import yaml
+
+    from services.triage import whatif_run
+    from services.triage.ruleset.load import DEFAULT_RULESET
+
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
+    data["groups"]["SEMH"].remove("anxiety")
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(yaml.safe_dump(data))
+    base = events()
+    many = [base[i % len(base)].model_copy(update={"referral_id": uuid.UUID(int=i + 1)}) for i in range(600)]
+    monkeypatch.setattr(whatif_run, "IN_ONE_PROCESS_BELOW", 100)
+    seen: list[int] = []
+    parallel = whatif_run.compare_files(many, DEFAULT_RULESET, proposed, processes=2, progress=seen.append)
+    single = whatif_run.compare_files(many, DEFAULT_RULESET, proposed, processes=1)
+    assert parallel.changed > 0 and parallel == single
+    assert seen[-1] == len(many) and seen == sorted(seen) and len(seen) > 2  # one step per chunk
