@@ -56,6 +56,9 @@ BUILD: dict[str, Callable[..., FastAPI]] = {"intake": intake_app, "dsr": dsr_app
 HTTP_ONLY = [
     ("POST /front-door/referrals/{referral_id}/emergency-contact", r"contacted_at", r"future",
      "a contact time in the future: a comparison with the clock"),
+    ("POST /rulesets/whatif", r".+", r".+",
+     "a ruleset file is a text/yaml body: whether it is a valid ruleset (its schema, then the compiler's checks that "
+     "`rules check` runs, each problem located in the file) is the endpoint's answer, not a shape a string can have"),
 ]
 
 
