@@ -20,13 +20,11 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from bench.common import case_events
 from schemas import ReferralSubmitted
 from services.triage.ruleset import Ruleset, load_ruleset
-from services.triage.ruleset.load import DEFAULT_RULESET
 from services.triage.whatif import WhatIf, compare, merge
+from tests.cases import write_whatif_proposal
 
 _RULES: tuple[Ruleset, Ruleset] | None = None  # in each worker process: (baseline, proposed), loaded once
 
@@ -52,12 +50,7 @@ def write_events(path: Path, n: int) -> None:
 
 def proposal(directory: Path) -> Path:
     """The shipped ruleset with SALT's routine clock lengthened and anxiety taken out of the SEMH group."""
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
-    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
-    data["groups"]["SEMH"].remove("anxiety")
-    path = directory / "proposed.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return write_whatif_proposal(directory)
 
 
 def chunks(path: Path, parts: int) -> list[tuple[int, int]]:

@@ -25,3 +25,25 @@ def case_files() -> list[Path]:
 
 def load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
+
+
+def whatif_proposal() -> dict[str, Any]:
+    """The what-if tests' and benchmark's proposed policy: the shipped ruleset with SALT's routine clock lengthened
+    (90 to 120 working days) and anxiety taken out of the SEMH group (anxiety alone no longer routes to SEMH)."""
+    import yaml
+
+    from services.triage.ruleset.load import DEFAULT_RULESET
+
+    data: dict[str, Any] = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
+    data["groups"]["SEMH"].remove("anxiety")
+    return data
+
+
+def write_whatif_proposal(directory: Path, name: str = "proposed.yaml") -> Path:
+    """`whatif_proposal()` as a ruleset file in `directory`."""
+    import yaml
+
+    path = directory / name
+    path.write_text(yaml.safe_dump(whatif_proposal(), sort_keys=False))
+    return path

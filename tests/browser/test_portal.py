@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from services.common.embedded_broker import free_port
-from tests.cases import ROOT
+from tests.cases import ROOT, write_whatif_proposal
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -280,11 +280,7 @@ def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any
     del data["version"]
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text(yaml.safe_dump(data, sort_keys=False))
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
-    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
-    data["groups"]["SEMH"].remove("anxiety")  # anxiety alone no longer routes to SEMH
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(yaml.safe_dump(data, sort_keys=False))
+    changed = write_whatif_proposal(tmp_path, "changed.yaml")  # anxiety alone no longer routes to SEMH
 
     v = Visit(browser, portal, shots, "whatif")
     v.sign_in("commissioning")

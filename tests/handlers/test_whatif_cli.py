@@ -26,6 +26,7 @@ from services.intake import bulk, handlers
 from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
 from services.triage.engine import decide
 from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
+from tests.cases import write_whatif_proposal
 from tests.handlers.conftest import NOW, principal
 
 WEEK = timedelta(days=7)
@@ -64,12 +65,7 @@ def stored_events(engine: Engine) -> list[ReferralSubmitted]:
 
 def proposed(tmp_path: Path) -> Path:
     """The shipped ruleset with SALT's routine clock lengthened and anxiety taken out of the SEMH group."""
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
-    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
-    data["groups"]["SEMH"].remove("anxiety")
-    path = tmp_path / "proposed.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return write_whatif_proposal(tmp_path)
 
 
 def run(engine: Engine, *args: str) -> Any:

@@ -13,7 +13,7 @@ from services.triage.engine import decide
 from services.triage.ruleset import load_ruleset
 from services.triage.whatif import CLASSES, EXAMPLES, add, changes, compare
 from services.triage.whatif_store import EventsFileError, from_lines, latest_per_referral
-from tests.cases import GOLDEN
+from tests.cases import GOLDEN, whatif_proposal, write_whatif_proposal
 
 RULES = load_ruleset()
 
@@ -104,16 +104,10 @@ def test_merging_the_reports_of_consecutive_chunks_equals_one_comparison_of_them
     """The parallel entry point: chunks compared apart (as in processes) and merged give the one-process report."""
     import uuid
 
-    import yaml
-
     from services.triage.ruleset import compile_ruleset
-    from services.triage.ruleset.load import DEFAULT_RULESET
     from services.triage.whatif import merge
 
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
-    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
-    data["groups"]["SEMH"].remove("anxiety")
-    proposed = compile_ruleset(data, source="proposed")
+    proposed = compile_ruleset(whatif_proposal(), source="proposed")
     base = events()
     many = [base[i % len(base)].model_copy(update={
         "referral_id": uuid.UUID(int=i + 1),
@@ -135,16 +129,10 @@ def test_the_command_s_processes_give_the_one_process_report(tmp_path: Any, monk
     with the progress bar reaching every event."""
     import uuid
 
-    import yaml
-
     from services.triage import whatif_run
     from services.triage.ruleset.load import DEFAULT_RULESET
 
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
-    data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
-    data["groups"]["SEMH"].remove("anxiety")
-    proposed = tmp_path / "proposed.yaml"
-    proposed.write_text(yaml.safe_dump(data))
+    proposed = write_whatif_proposal(tmp_path)
     base = events()
     many = [base[i % len(base)].model_copy(update={"referral_id": uuid.UUID(int=i + 1)}) for i in range(600)]
     monkeypatch.setattr(whatif_run, "IN_ONE_PROCESS_BELOW", 100)
