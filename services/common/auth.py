@@ -1,6 +1,6 @@
 """Bearer-token roles for every HTTP endpoint but health.
 
-Roles: `referrer`, `worker:<service>`, `dsr_panel`, `admin`. In dev, tokens are HS256 JWTs signed
+Roles: `referrer`, `worker:<service>`, `dsr_panel`, `dsr_referrer`, `front_door`, `manager`, `admin`. In dev, tokens are HS256 JWTs signed
 with a local secret and minted by `frontdoor token`; in production the same check validates OIDC
 JWTs (RS256/ES256) against the issuer's JWKS. Either way a request gets a Principal or a 401/403.
 """
@@ -20,7 +20,7 @@ from schemas.enums import Service
 from services.common.settings import Settings
 
 DEV_ISSUER = "frontdoor-dev"
-FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "admin", "manager"})
+FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "dsr_referrer", "admin", "manager"})
 REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
 
 
