@@ -1,8 +1,9 @@
 """Bearer-token roles for every HTTP endpoint but health.
 
-Roles: `referrer`, `worker:<service>`, `dsr_panel`, `dsr_referrer`, `front_door`, `manager`, `admin`. In dev, tokens are HS256 JWTs signed
-with a local secret and minted by `frontdoor token`; in production the same check validates OIDC
-JWTs (RS256/ES256) against the issuer's JWKS. Either way a request gets a Principal or a 401/403.
+Roles: `referrer`, `worker:<service>`, `dsr_panel`, `dsr_referrer`, `front_door`, `manager`, `admin`.
+In dev, tokens are HS256 JWTs signed with a local secret and minted by `frontdoor token`; in production the
+same check validates OIDC JWTs (RS256/ES256) against the issuer's JWKS.
+Either way a request gets a Principal or a 401/403.
 """
 
 from __future__ import annotations
