@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.tables import Timestamp
+from services.intake.advice_tables import AdviceRequest  # noqa: F401 - registered with intake's tables
 
 
 class Child(SQLModel, table=True):
@@ -45,6 +46,7 @@ class ReferralRecord(SQLModel, table=True):
     contact_made_at: datetime | None = Timestamp(nullable=True)  # a person recorded contact for the emergency
     emergency_unanswered_at: datetime | None = Timestamp(nullable=True)  # the clock passed with no contact
     last_chased_at: datetime | None = Timestamp(nullable=True)  # the front door chased missing information
+    advice_request_id: uuid.UUID | None = Field(default=None, foreign_key="advice_requests.id", index=True)  # made from this advice request
 
 
 class ServiceRequestRecord(SQLModel, table=True):

@@ -295,6 +295,26 @@ class Dsr(Node):
     consent: list[DsrConsentRule] = Field(min_length=1, description="first that applies")
 
 
+class AdviceService(Node):
+    """The concerns whose advice requests also go to this service's advice list."""
+
+    service: Service
+    concerns: list[str] = Field(min_length=1, description="concern names (schemas.enums.Concern)")
+
+
+class Advice(Node):
+    """Advice without a formal referral: how soon a question is answered, and which service's advice list a
+    request goes to by its concerns (exactly one service: that one as well as the front door; else the front
+    door only)."""
+
+    answer_within_working_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        description="working days after the day asked (London) by which an answer is due")
+    services: list[AdviceService] = []
+
+
+DEFAULT_ADVICE = Advice(answer_within_working_days=5)
+
+
 class RulesetFile(Node):
     """A triage ruleset: everything the policy decides, as data."""
 
@@ -314,6 +334,8 @@ class RulesetFile(Node):
     redirects: dict[Service, Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
         description="pathway a redirected request takes at a service when the policy itself routes nowhere there"
     )
+    advice: Advice = Field(default=DEFAULT_ADVICE, description="advice requests: their service level and the"
+                           " service each request's concerns point to (optional: 5 working days, no service lists)")
 
 
 for _model in (AllOf, AnyOf, NotOf, MissingAction, Rule, RulesetFile, DsrRule, Dsr):

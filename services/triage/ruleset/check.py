@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.enums import Priority
+from schemas.enums import Concern, Priority
 from schemas.events import ServiceDetails
 from services.common.workdays import WorkingCalendar
 from services.triage import ruleset_model as m
@@ -85,6 +85,7 @@ class _Checker:
             self.outcome_rule(consent, f"dsr.consent[{i}]")
         self._sharing()
         self._calendar()
+        self._advice()
         return list(dict.fromkeys(self.problems))
 
     # --- the file's tables --------------------------------------------------------------------
@@ -124,6 +125,23 @@ class _Checker:
             for f in fields:
                 if f not in known:
                     self.problems.append(f"sharing.{svc.value}: {f!r} is not a referral detail (see ServiceDetails)")
+
+    def _advice(self) -> None:
+        """Each advice list a service of the file; each concern a known one, under one service at most."""
+        known = {c.value for c in Concern}
+        under: dict[str, str] = {}
+        for i, entry in enumerate(self.spec.advice.services):
+            where = f"advice.services[{i}]"
+            if entry.service not in self.spec.services:
+                self.problems.append(f"{where}.service: {entry.service.value!r} is not listed under `services`")
+            for concern in entry.concerns:
+                if concern not in known:
+                    self.problems.append(f"{where}.concerns: {concern!r} is not a known concern")
+                elif concern in under:
+                    self.problems.append(f"{where}.concerns: {concern!r} is already under {under[concern]}: a concern"
+                                         " points to one service at most")
+                else:
+                    under[concern] = f"advice.services[{i}] ({entry.service.value})"
 
     def _calendar(self) -> None:
         due = self.spec.due
