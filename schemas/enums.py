@@ -177,6 +177,26 @@ class DsrConsent(StrEnum):
     needed = "needed"
 
 
+class DsrSource(StrEnum):
+    """How a person reached the register: a children's referral that triage named a candidate, or added
+    directly by the DSR panel or an adult-services or health practitioner (any age)."""
+
+    triage = "triage"
+    direct = "direct"
+
+
+class DsrRisk(StrEnum):
+    """The risks that put a person on the register (the reference ruleset's DSR_RISKS group)."""
+
+    mh_admission_risk = "mh_admission_risk"
+    mh_inpatient_current = "mh_inpatient_current"
+    placement_breakdown = "placement_breakdown"
+    ae_attendance_mental_health = "ae_attendance_mental_health"
+    criminal_justice_involvement = "criminal_justice_involvement"
+    suicide_plan_or_intent = "suicide_plan_or_intent"
+    self_harm_recent = "self_harm_recent"
+
+
 class OutcomeEventType(StrEnum):
     accepted = "service_request.accepted"
     declined = "service_request.declined"

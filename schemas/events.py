@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.enums import DsrChangeType, DsrConsent, DsrRating, Outcome, OutcomeEventType, Priority, Service
+from schemas.enums import DsrChangeType, DsrConsent, DsrRating, DsrSource, Outcome, OutcomeEventType, Priority, Service
 from schemas.identifiers import CanonicalNhsNumber, CanonicalPostcode
 from schemas.names import PersonName, Trimmed
 from schemas.referral import Referral, Strict, check_date_of_birth, london_day
@@ -295,6 +295,9 @@ class DsrChanged(Envelope):
     escalation_suggested: bool = False
     next_review_due: date | None = None
     by: Annotated[str, Trimmed, StringConstraints(max_length=200)] | None = None
+    source: DsrSource | None = Field(
+        None, description="How the person reached the register: `triage` (a children's referral) or `direct` "
+                          "(added directly, any age). Absent from events written before the register was all-age.")
 
 
 class ServiceOutcome(Envelope):

@@ -15,6 +15,8 @@ from schemas.enums import (
     DsrChangeType,
     DsrConsent,
     DsrRating,
+    DsrRisk,
+    DsrSource,
     Duration,
     Impact,
     KnownService,
@@ -93,6 +95,7 @@ ENUM_LABELS: dict[type, dict[str, str]] = {
               "manual_review": "For the front door to decide", "out_of_scope": "Out of scope"},
     DsrRating: {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"},
     DsrConsent: {"given": "Given", "needed": "Needed"},
+    DsrSource: {"triage": "A children's referral", "direct": "Added directly"},
     OutcomeEventType: {
         "service_request.accepted": "Request accepted", "service_request.declined": "Request declined",
         "service_request.redirected": "Request redirected", "service_request.completed": "Request completed",
@@ -108,6 +111,7 @@ ENUM_LABELS: dict[type, dict[str, str]] = {
                     "completed": "Completed", "withdrawn": "Withdrawn"},
     Action: {"accept": "Accept", "decline": "Decline", "redirect": "Redirect", "complete": "Complete"},
 }
+ENUM_LABELS[DsrRisk] = {risk.value: ENUM_LABELS[Risk][risk.value] for risk in DsrRisk}  # the same words as Risk
 
 # Codes that are not enums of the contract: the ruleset's pathways and missing information, referral and
 # register statuses, review tracks, ways of making contact, a person's changes to a decision.
@@ -125,6 +129,7 @@ OTHER_VALUES = {
     "CTR": "Care and treatment review (CTR)", "person": "The person themself",
     "no_longer_needed": "No longer at risk of admission", "moved_out_of_area": "Moved out of the area",
     "transferred": "Transferred to another register",
+    "inpatient": "Inpatient (mental health hospital)",
     # how contact was made; a person's changes to a decision
     "phone": "Phone", "email": "Email", "in_person": "In person", "video": "Video call",
     "add_route": "Route added", "withdraw_route": "Route withdrawn", "change_priority": "Priority changed",

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from schemas import DsrChanged, ServiceOutcome, TriageDecided, TriageOverridden
-from schemas.enums import DsrChangeType, DsrRating, OutcomeEventType
+from schemas.enums import DsrChangeType, DsrRating, DsrSource, OutcomeEventType
 from schemas.labels import day, label
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
@@ -92,6 +92,12 @@ def entry_id_for(decision_id: uuid.UUID) -> uuid.UUID:
     return derived_id(decision_id, "dsr.entry")
 
 
+def person_id_for(entry_id: uuid.UUID) -> uuid.UUID:
+    """The register-made person id of an entry added directly (its child_id until a children's referral
+    about the same person links it to that child's record)."""
+    return derived_id(entry_id, "dsr.person")
+
+
 def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
                  by: str | None = None) -> DsrChanged:
     """The `dsr.changes` event announcing `kind` on `entry`: ids and states only. Its id derives from
@@ -100,7 +106,7 @@ def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now
         event_id=derived_id(source, kind.value, str(entry.id)), occurred_at=now, correlation_id=None, event_type=kind,
         entry_id=entry.id, child_id=entry.child_id, status=entry.status, rating=rating(entry.rating),
         suggested_rating=rating(entry.suggested_rating), escalation_suggested=entry.escalation_suggested,
-        next_review_due=entry.next_review_due, by=by,
+        next_review_due=entry.next_review_due, by=by, source=DsrSource(entry.source),
     )
 
 
@@ -140,6 +146,19 @@ def override_noted_summary(event: TriageOverridden, suggested: Rating | None, *,
     """A person on the front door changed the decision on a referral of a child on the register."""
     note = f"A person on the front door ({event.decided_by}) changed the decision: {_decided(event)}; "
     return note + _suggestion(suggested, escalate=escalate)
+
+
+def direct_summary(*, agency: str, created: bool, diagnoses: list[str], risks: list[str], setting: str,
+                   suggested: Rating | None, escalate: bool) -> str:
+    """An addition made directly: who added the person (the agency), why (diagnoses, risks) and where they are."""
+    what = "Added to the register directly" if created else "Added again directly (already on the register)"
+    said = (f"{what} by {agency}: {', '.join(label(d).lower() for d in diagnoses)}; "
+            f"risks: {', '.join(label(r).lower() for r in risks)}; setting: {label(setting).lower()}; ")
+    return said + _suggestion(suggested, escalate=escalate)
+
+
+LINKED_SUMMARY = ("Linked to a children's referral about the same person: that child's service outcomes now reach "
+                  "this timeline")
 
 
 def outcome_summary(event: ServiceOutcome) -> str:

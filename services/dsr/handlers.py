@@ -11,13 +11,14 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden
 from schemas.enums import DsrChangeType
 from services.common.outbox import enqueue
 from services.common.workdays import WorkingCalendar
-from services.dsr import domain, rules
+from services.dsr import domain, identity, rules
 from services.dsr.domain import (
     OPEN,
     AlreadyClosedError,
@@ -42,6 +43,20 @@ def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
     DSR meeting closes one)."""
     query = select(DsrEntry).where(DsrEntry.child_id == child_id, col(DsrEntry.status).in_(OPEN))
     return session.exec(query.order_by(col(DsrEntry.created_at), col(DsrEntry.id))).first()
+
+
+def matching_open_entry(session: Session, who: identity.Person) -> DsrEntry | None:
+    """The open entry of the same person (identity.first_match: NHS number, else name and date of birth)."""
+    if not who.nhs_number and who.born is None:
+        return None
+    same = [col(DsrEntry.nhs_number) == who.nhs_number] if who.nhs_number else []
+    same += [col(DsrEntry.date_of_birth) == who.born] if who.born else []
+    query = select(DsrEntry).where(col(DsrEntry.status).in_(OPEN), or_(*same))
+    entries = session.exec(query.order_by(col(DsrEntry.created_at), col(DsrEntry.id))).all()
+    known = [(e.id, identity.person(nhs_number=e.nhs_number, given_name=e.given_name, family_name=e.family_name,
+                                    born=e.date_of_birth)) for e in entries]
+    found = identity.first_match(who, known)
+    return next((e for e in entries if e.id == found), None)
 
 
 def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
@@ -90,7 +105,7 @@ def _apply_candidate(session: Session, event: TriageDecided | TriageOverridden, 
     if not event.dsr.candidate:
         return False
     clock = Clock(now, CALENDAR)
-    entry = open_entry(session, event.child_id)
+    entry = open_entry(session, event.child_id) or _same_person(session, event, clock)
     suggested = event.dsr.suggested_rating
     outcome = rules.on_candidate(
         open_entry_rating=rating(entry.rating) if entry else None,
@@ -105,6 +120,23 @@ def _apply_candidate(session: Session, event: TriageDecided | TriageOverridden, 
         _note_candidate(session, entry, event, outcome, clock, kind=kind,
                         summary=noted(suggested, escalate=outcome.escalate))
     return True
+
+
+def _same_person(session: Session, event: TriageDecided | TriageOverridden, clock: Clock) -> DsrEntry | None:
+    """A referral about a person already on the register under another record (added directly, or before a
+    merge): their open entry. An entry added directly is linked to this child once, so the child's service
+    outcomes reach its timeline."""
+    who = event.dsr.person
+    if who is None:
+        return None
+    entry = matching_open_entry(session, identity.person(
+        nhs_number=who.nhs_number, given_name=who.given_name, family_name=who.family_name, born=who.date_of_birth))
+    if entry is not None and entry.child_id == domain.person_id_for(entry.id):
+        entry.child_id = event.child_id
+        session.add(entry)
+        _timeline(session, entry, event.decided_at, "linked", domain.LINKED_SUMMARY, child_id=str(event.child_id),
+                  referral_id=str(event.referral_id))
+    return entry
 
 
 def _create_entry(session: Session, event: TriageDecided | TriageOverridden, outcome: CandidateOutcome, clock: Clock,
@@ -130,6 +162,14 @@ def _create_entry(session: Session, event: TriageDecided | TriageOverridden, out
 def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided | TriageOverridden,
                     outcome: CandidateOutcome, clock: Clock, *, kind: str, summary: str) -> None:
     suggested = event.dsr.suggested_rating
+    note(session, entry, suggested, outcome, clock, at=event.decided_at, kind=kind, summary=summary,
+         source=event.event_id, referral_id=str(event.referral_id))
+
+
+def note(session: Session, entry: DsrEntry, suggested: Rating | None, outcome: CandidateOutcome, clock: Clock, *,
+         at: datetime, kind: str, summary: str, source: uuid.UUID, **detail: Any) -> None:
+    """A further addition about a person on the register goes on the open entry's timeline: a higher suggestion
+    marks escalation and brings the next review forward (rules.on_candidate). Never a second entry."""
     if rules.is_higher(suggested, rating(entry.suggested_rating)):
         entry.suggested_rating = suggested.value if suggested else None
     if outcome.escalate:
@@ -139,9 +179,8 @@ def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided | Tr
             entry.next_review_due = due
     entry.updated_at = clock.now
     session.add(entry)
-    _timeline(session, entry, event.decided_at, kind, summary, referral_id=str(event.referral_id),
-              suggested_rating=suggested.value if suggested else None)
-    _announce(session, entry, DsrChangeType.candidate_noted, source=event.event_id, now=clock.now)
+    _timeline(session, entry, at, kind, summary, suggested_rating=suggested.value if suggested else None, **detail)
+    _announce(session, entry, DsrChangeType.candidate_noted, source=source, now=clock.now)
 
 
 def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:

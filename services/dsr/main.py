@@ -30,7 +30,9 @@ from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.workdays import WorkingCalendar
 from services.dsr import children, handlers
+from services.dsr.direct_routes import router as direct_router
 from services.dsr.routes import router
+from services.triage.ruleset import load_ruleset
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
 HANDLERS: dict[str, Handler] = {
@@ -70,5 +72,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1")
     app.state.calendar = WorkingCalendar()
+    app.state.ruleset = load_ruleset(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(router)
+    app.include_router(direct_router)
     return app

@@ -34,6 +34,7 @@ def clock(request: Request) -> Clock:
 
 
 Panel = Annotated[Principal, Depends(require("dsr_panel"))]
+PanelOrAdder = Annotated[Principal, Depends(require("dsr_panel", "dsr_referrer"))]
 Now = Annotated[Clock, Depends(clock)]
 Text = Annotated[str, TypedText(1, 200)]
 
@@ -89,16 +90,24 @@ def entry(entry_id: uuid.UUID) -> Subject:
     return Subject(record_id=entry_id)
 
 
+AgeBand = Literal["0-17", "18-25", "26+"]
+Track = Literal["CETR", "CTR"]
+
+
 @router.get("/dsr/agenda", responses=answers.of(422))
-async def get_agenda(request: Request, by: Panel, now: Now,
-                     horizon_days: Annotated[int, Query(ge=0, le=90)] = 7) -> list[dict[str, Any]]:
-    return await in_transaction(request, lambda s: views.agenda(s, now, horizon_days=horizon_days),
-                                by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
+async def get_agenda(request: Request, by: Panel, now: Now, horizon_days: Annotated[int, Query(ge=0, le=90)] = 7,
+                     age_band: AgeBand | None = None, track: Track | None = None) -> list[dict[str, Any]]:
+    """`age_band` and `track` (both optional): only that part of the meeting."""
+    return await in_transaction(
+        request, lambda s: views.agenda(s, now, horizon_days=horizon_days, age_band=age_band, track=track),
+        by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
 
 
 @router.get("/dsr/entries/{entry_id}", responses=answers.of(404, 422))
-async def get_entry(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, Any]:
-    return await in_transaction(request, lambda s: views.entry_view(s, entry_id, now),
+async def get_entry(request: Request, entry_id: uuid.UUID, by: PanelOrAdder, now: Now) -> dict[str, Any]:
+    """The panel: any entry. A dsr_referrer: only an entry they added (404 for every other)."""
+    added_by = None if by.has("dsr_panel") else by.subject
+    return await in_transaction(request, lambda s: views.entry_view(s, entry_id, now, added_by=added_by),
                                 by=by, action="dsr.read", about=entry(entry_id))
 
 
@@ -154,8 +163,21 @@ def exported(session: Session, csv_text: str) -> list[uuid.UUID]:
     return children_of(DsrEntry, "entry_id").children(session, rows)
 
 
+Weeks = Annotated[int, Query(ge=1, le=104)]
+
+
 @router.get("/dsr/counts", responses=answers.of(422))
-async def get_counts(request: Request, by: Panel, now: Now,
-                     weeks: Annotated[int, Query(ge=1, le=104)] = 12) -> list[dict[str, Any]]:
-    return await in_transaction(request, lambda s: views.counts_by_week(s, now, weeks=weeks),
+async def get_counts(request: Request, by: Panel, now: Now, weeks: Weeks = 12,
+                     age_band: AgeBand | None = None) -> list[dict[str, Any]]:
+    """Open entries by rating at each week's end; `age_band`: only people of that age at the week's end."""
+    return await in_transaction(request, lambda s: views.counts_by_week(s, now, weeks=weeks, age_band=age_band),
                                 by=by, action="dsr.counts")
+
+
+@router.get("/dsr/counts.csv", response_class=Response, responses={
+    200: {"description": "weekly counts by rating, one row per week per age band", "content": CSV}, **answers.of(422)})
+async def get_counts_csv(request: Request, by: Panel, now: Now, weeks: Weeks = 12) -> Response:
+    text = await in_transaction(request, lambda s: views.counts_csv(s, now, weeks=weeks), by=by, action="dsr.counts")
+    filename = f"dynamic-support-register-counts-{now.today.isoformat()}.csv"
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -60,6 +60,34 @@ def review_track(born: date, has_ehcp: bool, today: date, policy: RegisterPolicy
     return Track.cetr if has_ehcp or age_on(born, today) < policy.adult_age else Track.ctr
 
 
+# Age bands of the register's return and counts: children, young adults (to 25, the keyworker age) and adults.
+AGE_BANDS = ("0-17", "18-25", "26+")
+UNKNOWN_AGE = "unknown"  # an entry made without a date of birth
+
+
+def age_band(born: date | None, on: date) -> str:
+    """The person's age band on `on`: "0-17", "18-25" or "26+" ("unknown" without a date of birth)."""
+    if born is None:
+        return UNKNOWN_AGE
+    age = age_on(born, on)
+    return AGE_BANDS[0] if age < 18 else AGE_BANDS[1] if age <= 25 else AGE_BANDS[2]
+
+
+MAX_AGE = 120  # an older date of birth is a typing mistake
+
+
+def addition_problems(*, born: date | None, has_nhs_number: bool, consent: str | None, consent_given_by: str | None,
+                      today: date, policy: RegisterPolicy = RegisterPolicy()) -> list[tuple[str, str]]:
+    """The problems of an addition made directly that span its fields, by field: an adult needs an NHS number;
+    consent given (or a best-interests decision) says by whom. `born` None: not a date (its own problem)."""
+    out = []
+    if born is not None and born <= today and age_on(born, today) >= policy.adult_age and not has_nhs_number:
+        out.append(("nhs_number", f"is required for a person aged {policy.adult_age} or over"))
+    if consent in ("given", "best_interests") and not (consent_given_by or "").strip():
+        out.append(("consent_given_by", "is required when consent is given or a best-interests decision is recorded"))
+    return out
+
+
 def next_review(rating: Rating, reviewed_on: date, policy: RegisterPolicy = RegisterPolicy()) -> date:
     """The default next review date after a review that set `rating`."""
     return reviewed_on + timedelta(days=policy.review_days[rating])

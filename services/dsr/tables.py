@@ -24,8 +24,8 @@ class DsrEntry(SQLModel, table=True):
     next_review_due: date | None = Field(default=None, index=True)
     given_name: str | None = Field(default=None, max_length=100)
     family_name: str | None = Field(default=None, max_length=100)
-    date_of_birth: date | None = None
-    nhs_number: str | None = Field(default=None, max_length=10)
+    date_of_birth: date | None = Field(default=None, index=True)  # with the name: who is already on the register
+    nhs_number: str | None = Field(default=None, max_length=10, index=True)
     has_ehcp: bool = False
     keyworker: str | None = Field(default=None, max_length=200)
     lead_professional: str | None = Field(default=None, max_length=200)
@@ -33,6 +33,16 @@ class DsrEntry(SQLModel, table=True):
     closed_reason: str | None = Field(default=None, max_length=40)
     created_at: datetime = Timestamp()
     updated_at: datetime = Timestamp()
+    # How the person reached the register: "triage" (a children's referral) or "direct" (added by a person,
+    # any age). A direct entry's child_id is register-made (direct.person_id) until a referral links it.
+    source: str = Field(default="triage", max_length=10)
+    added_by: str | None = Field(default=None, max_length=200)  # the principal who added a direct entry
+    referring_agency: str | None = Field(default=None, max_length=200)
+    referrer_contact: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    diagnoses: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    risks: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    current_setting: str | None = Field(default=None, max_length=20)  # community | inpatient
 
 
 class DsrConsent(SQLModel, table=True):

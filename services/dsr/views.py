@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from schemas.enums import DsrSource
 from schemas.referral import age_on
 from services.common import csvfile
 from services.dsr import rules
@@ -29,6 +30,16 @@ def _person(entry: DsrEntry, today: date) -> dict[str, Any]:
     }
 
 
+def _origin(entry: DsrEntry, today: date) -> dict[str, Any]:
+    """How the person reached the register, their age band and, for an entry added directly, what was said."""
+    out: dict[str, Any] = {"age_band": rules.age_band(entry.date_of_birth, today), "source": entry.source}
+    if entry.source == DsrSource.direct and not entry.suppressed:
+        out |= {"referring_agency": entry.referring_agency, "diagnoses": entry.diagnoses or [],
+                "risks": entry.risks or [], "current_setting": entry.current_setting, "reason": entry.reason,
+                "added_by": entry.added_by}
+    return out
+
+
 def _open_tasks(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     counts: dict[uuid.UUID, int] = {}
     open_tasks = select(DsrTask).where(col(DsrTask.entry_id).in_(entry_ids), DsrTask.status == "open")
@@ -37,10 +48,13 @@ def _open_tasks(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return counts
 
 
-def agenda(session: Session, clock: Clock, *, horizon_days: int = 7) -> list[dict[str, Any]]:
-    """Entries for the meeting, in the order it takes them (rules.agenda_order)."""
+def agenda(session: Session, clock: Clock, *, horizon_days: int = 7, age_band: str | None = None,
+           track: str | None = None) -> list[dict[str, Any]]:
+    """Entries for the meeting, in the order it takes them (rules.agenda_order); only one age band or review
+    track when asked (councils often hold the children's and the adults' parts of the meeting apart)."""
     today = clock.today
-    entries = {e.id: e for e in session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN))).all()}
+    entries = {e.id: e for e in session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN))).all()
+               if _in(e, today, age_band=age_band, track=track)}
     items = [
         AgendaItem(str(e.id), Status(e.status), Rating(e.rating) if e.rating else None, e.escalation_suggested,
                    e.next_review_due)
@@ -56,14 +70,39 @@ def agenda(session: Session, clock: Clock, *, horizon_days: int = 7) -> list[dic
             "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
             "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
             "overdue": rules.is_overdue(e.next_review_due, today), "open_tasks": tasks.get(e.id, 0),
+            **_origin(e, today),
         })
     return out
 
 
-def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str, Any]:
-    """One entry with its timeline, rating history, reviews, actions, tasks and consents."""
+def _in(entry: DsrEntry, today: date, *, age_band: str | None, track: str | None) -> bool:
+    born = entry.date_of_birth
+    if age_band is not None and rules.age_band(born, today) != age_band:
+        return False
+    return track is None or (born is not None and rules.review_track(born, entry.has_ehcp, today).value == track)
+
+
+def entries(session: Session, clock: Clock, *, added_by: str | None = None,
+            source: str | None = None) -> list[dict[str, Any]]:
+    """The open entries (the panel), or every entry one person added (a dsr_referrer: any status), oldest first."""
+    query = select(DsrEntry).order_by(col(DsrEntry.created_at), col(DsrEntry.id))
+    query = query.where(DsrEntry.added_by == added_by) if added_by else query.where(col(DsrEntry.status).in_(OPEN))
+    if source:
+        query = query.where(DsrEntry.source == source)
+    return [
+        {"entry_id": str(e.id), "name": _person(e, clock.today)["name"],
+         "date_of_birth": e.date_of_birth.isoformat() if e.date_of_birth and not e.suppressed else None,
+         "age_band": rules.age_band(e.date_of_birth, clock.today), "status": e.status,
+         "created_at": e.created_at.isoformat(), "source": e.source}
+        for e in session.exec(query).all()
+    ]
+
+
+def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock, *, added_by: str | None = None) -> dict[str, Any]:
+    """One entry with its timeline, rating history, reviews, actions, tasks and consents; with `added_by`, only
+    an entry that person added (any other is missing, as an id that names nothing)."""
     e = session.get(DsrEntry, entry_id)
-    if e is None:
+    if e is None or (added_by is not None and e.added_by != added_by):
         raise EntryNotFoundError
 
     def rows(model: Any, order: Any) -> list[Any]:
@@ -75,7 +114,7 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str,
         "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
         "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
         "overdue": rules.is_overdue(e.next_review_due, clock.today), "keyworker": e.keyworker,
-        "lead_professional": e.lead_professional, "closed_reason": e.closed_reason,
+        "lead_professional": e.lead_professional, "closed_reason": e.closed_reason, **_origin(e, clock.today),
         "timeline": [
             {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary}
             for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))
@@ -109,7 +148,7 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock) -> dict[str,
 EXPORT_COLUMNS = [
     "entry_id", "nhs_number", "date_of_birth", "age", "review_track", "status", "rating", "rating_since",
     "suggested_rating", "escalation_suggested", "next_review_due", "review_overdue", "keyworker_allocated",
-    "open_tasks", "consent_reconfirm_due",
+    "open_tasks", "consent_reconfirm_due", "age_band", "source",
 ]
 
 
@@ -137,15 +176,46 @@ def export_csv(session: Session, clock: Clock) -> str:
             "review_overdue": "yes" if rules.is_overdue(e.next_review_due, today) else "no",
             "keyworker_allocated": "yes" if e.keyworker else "no", "open_tasks": tasks.get(e.id, 0),
             "consent_reconfirm_due": reconfirm[e.id].isoformat() if e.id in reconfirm else "",
+            "age_band": rules.age_band(born, today), "source": e.source,
         })
     return csvfile.write_dicts(EXPORT_COLUMNS, rows)
 
 
-def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12) -> list[dict[str, Any]]:
-    """Open entries by rating at the end of each of the last `weeks` weeks, this week (so far) last,
-    from the append-only rating history. Small numbers are not suppressed here, unlike the commissioning reports:
-    only the DSR panel reads these counts, and it works from the same register person by person (the agenda, each
-    entry, the register export), so hiding a count of 1 would hide nothing from it and blur its own meeting."""
+def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12,
+                   age_band: str | None = None) -> list[dict[str, Any]]:
+    """Open entries by rating at the end of each of the last `weeks` weeks, this week (so far) last, from the
+    append-only rating history; only the people in `age_band` (their age at each week's end) when asked.
+    Small numbers are not suppressed here, unlike the commissioning reports: only the DSR panel reads these
+    counts, and it works from the same register person by person (the agenda, each entry, the register export),
+    so hiding a count of 1 would hide nothing from it and blur its own meeting."""
+    out = []
+    for week_end, by_band in _weekly(session, clock, weeks):
+        counts = _zero()
+        for band, in_band in by_band.items():
+            if age_band is None or band == age_band:
+                counts = {k: counts[k] + n for k, n in in_band.items()}
+        out.append({"week_ending": week_end.isoformat(), **counts})
+    return out
+
+
+COUNTS_COLUMNS = ["week_ending", "age_band", "red", "amber", "green", "blue", "unrated"]
+
+
+def counts_csv(session: Session, clock: Clock, *, weeks: int = 12) -> str:
+    """One row per week per age band (a row for entries without a date of birth only when there are some)."""
+    weekly = _weekly(session, clock, weeks)
+    bands = [*rules.AGE_BANDS] + ([rules.UNKNOWN_AGE] if any(rules.UNKNOWN_AGE in b for _, b in weekly) else [])
+    rows = [{"week_ending": week_end.isoformat(), "age_band": band, **by_band.get(band, _zero())}
+            for week_end, by_band in weekly for band in bands]
+    return csvfile.write_dicts(COUNTS_COLUMNS, rows)
+
+
+def _zero() -> dict[str, int]:
+    return {r.value: 0 for r in Rating} | {"unrated": 0}
+
+
+def _weekly(session: Session, clock: Clock, weeks: int) -> list[tuple[date, dict[str, dict[str, int]]]]:
+    """For each week's end: counts by rating of the entries open then, by their age band then."""
     changes = session.exec(select(DsrRatingChange).order_by(col(DsrRatingChange.at))).all()
     entries = {e.id: e for e in session.exec(select(DsrEntry)).all()}
     out = []
@@ -156,12 +226,13 @@ def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12) -> list[d
         for c in changes:
             if clock.calendar.local_day(c.at) <= week_end:
                 rating_at[c.entry_id] = c.to_rating
-        counts = {r.value: 0 for r in Rating} | {"unrated": 0}
+        by_band: dict[str, dict[str, int]] = {}
         for entry_id, e in entries.items():
             if clock.calendar.local_day(e.created_at) > week_end:
                 continue
             if e.status == Status.closed and clock.calendar.local_day(e.updated_at) <= week_end:
                 continue
-            counts[rating_at.get(entry_id, "unrated")] += 1
-        out.append({"week_ending": week_end.isoformat(), **counts})
+            band = by_band.setdefault(rules.age_band(e.date_of_birth, week_end), _zero())
+            band[rating_at.get(entry_id, "unrated")] += 1
+        out.append((week_end, by_band))
     return out

@@ -31,10 +31,21 @@ CHAIR = "panel-chair"
 ADAPTER = event_adapter(*MODELS)
 
 
+def nhs_number_of(child: uuid.UUID) -> str:
+    """A valid NHS number of this child's own: another child is another person to the register's matching."""
+    for start in range(child.int % 10**9, child.int % 10**9 + 20):
+        body = f"{start:09d}"
+        check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
+        if check != 10:
+            return body + str(check % 11)
+    raise AssertionError("unreachable: a check digit of 10 never comes twenty times running")
+
+
 def decision(child: uuid.UUID, rating: str | None = "amber", *, consent: str | None = "given", candidate: bool = True,
              redirect_of: uuid.UUID | None = None) -> TriageDecided:
     """A triage.decided event for `child` (Sam Example, 13, no EHCP)."""
-    person = {"given_name": "Sam", "family_name": "Example", "date_of_birth": "2012-05-01", "nhs_number": "9434765919"}
+    person = {"given_name": "Sam", "family_name": "Example", "date_of_birth": "2012-05-01",
+              "nhs_number": nhs_number_of(child)}
     return TriageDecided.model_validate({
         "event_id": str(uuid.uuid4()), "occurred_at": NOW.isoformat(), "referral_id": str(uuid.uuid4()),
         "child_id": str(child), "decided_at": NOW.isoformat(), "ruleset_version": "test", "outcome": "routed",
