@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -176,3 +177,7 @@ class Referral(Strict):
 class ReferralInput(TolerantInput, Referral):
     """Tolerant input: a referral as a person (or their system) sends it to intake. Strings are trimmed and the
     values validated in lax mode; the referral it makes is valid on the wire."""
+
+    # "Make a referral from this" advice: the advice request's id. Intake keeps it on its own record; it is no part
+    # of the referral (never dumped, so never stored in the referral or sent on the wire).
+    advice_request_id: UUID | None = Field(default=None, exclude=True)

@@ -5,7 +5,7 @@ Reasons: an emergency with no contact recorded (its 4-hour clock); a manual_revi
 referral no person has decided yet (by the end of the next working day); a referral still waiting
 for missing information CHASE_AFTER_WORKING_DAYS working days after its decision; a possible
 duplicate child nobody has reviewed; a referral event on a dead-letter topic (ids, topic and error
-only: never its content)."""
+only: never its content); an advice request not answered yet (its clock: the end of its due day)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from schemas.labels import day, label
 from schemas.lifecycle import OPEN
 from schemas.referral import LONDON, age_on
 from services.common.workdays import WorkingCalendar
+from services.intake import advice_views
 from services.intake.domain import NEEDS_INFORMATION
 from services.intake.front_door import CHASE_WORDS, EMERGENCY
 from services.intake.tables import (
@@ -34,9 +35,9 @@ from services.intake.tables import (
 )
 
 Reason = Literal["emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
-                 "dead_letter"]
+                 "dead_letter", "advice"]
 REASONS: tuple[Reason, ...] = ("emergency", "manual_review", "out_of_scope", "needs_information",
-                               "possible_duplicate", "dead_letter")
+                               "possible_duplicate", "dead_letter", "advice")
 AgeBand = Literal["0-4", "5-10", "11-15", "16-18", "19-25"]
 AGE_BANDS: dict[AgeBand, tuple[int, int]] = {"0-4": (0, 4), "5-10": (5, 10), "11-15": (11, 15), "16-18": (16, 18),
                                              "19-25": (19, 25)}
@@ -85,7 +86,7 @@ def queue(session: Session, now: datetime, *, chase_after_working_days: int,
         *_possible_duplicates(session, now),
     ]
     _add_services(session, items)
-    items += [_dead_letter_item(d) for d in dead_letters or ()]
+    items += [_dead_letter_item(d) for d in dead_letters or ()] + advice_views.queue_items(session, now)
     items.sort(key=_urgency)
     for item in items:
         del item["_due"]

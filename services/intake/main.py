@@ -22,7 +22,7 @@ from services.common.logging import get_logger
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import front_door, front_door_routes, handlers, routes, safety_net, whatif_routes
+from services.intake import advice_routes, front_door, front_door_routes, handlers, routes, safety_net, whatif_routes
 from services.intake.children_routes import router as duplicate_children_routes
 
 log = get_logger("frontdoor.intake")
@@ -46,6 +46,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                       background=lambda: [redrive_job(app, settings, engine),
                                           front_door.emergency_job(app, settings, engine)])
     app.include_router(whatif_routes.router)
+    app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
     app.include_router(routes.router)
     app.include_router(front_door_routes.router)
     app.include_router(duplicate_children_routes)

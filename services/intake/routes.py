@@ -24,6 +24,7 @@ from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.intake import bulk, handlers, overrides, views
+from services.intake.advice_views import asked_by
 from services.intake.domain import PatchRefusedError
 from services.intake.handlers import Submitted
 from services.intake.reports import SUPPRESSED
@@ -74,15 +75,26 @@ async def post_referral(request: Request, by: Referrer) -> JSONResponse:
                                                      context={"as_of": now.astimezone(LONDON).date()})
     except ValidationError as exc:
         return invalid(exc, REFERRAL_PROBLEMS)
-    result = await _submit(request, referral, by, now)
+    advice_id = referral.advice_request_id  # "make a referral from this" advice: one the referrer asked
+    if advice_id and not await in_transaction(request, lambda s: asked_by(s, advice_id, by), by=by, action="submit",
+                                              about=nothing_shown):
+        return JSONResponse({"title": REFERRAL_PROBLEMS, "errors": [
+            {"field": "advice_request_id", "problem": "must be an advice request you asked"}]}, status_code=422)
+    result = await _submit(request, referral, by, now, advice_request_id=advice_id)
     return JSONResponse(views.submitted(result), status_code=201 if result.created else 200,
                         headers={"Location": f"/referrals/{result.record.id}"})
 
 
-async def _submit(request: Request, referral: Referral, by: Principal, now: datetime) -> Submitted:
-    """Audited as "submit" only when the referral is new (a replay shows nothing new)."""
+async def _submit(request: Request, referral: Referral, by: Principal, now: datetime, *,
+                  advice_request_id: uuid.UUID | None = None) -> Submitted:
+    """Audited as "submit" only when the referral is new (a replay shows nothing new). A referral made "from"
+    advice keeps the advice request's id on intake's record (not in the referral sent on)."""
     def use_case(session: Any) -> Submitted:
-        return handlers.submit(session, referral, by=by, now=now)
+        result = handlers.submit(session, referral, by=by, now=now)
+        if advice_request_id is not None and result.created:
+            result.record.advice_request_id = advice_request_id
+            session.add(result.record)
+        return result
 
     def about(result: Submitted) -> Subject | None:
         return subject_of(result.record) if result.created else None

@@ -46,7 +46,7 @@ class ReferralRecord(SQLModel, table=True):
     contact_made_at: datetime | None = Timestamp(nullable=True)  # a person recorded contact for the emergency
     emergency_unanswered_at: datetime | None = Timestamp(nullable=True)  # the clock passed with no contact
     last_chased_at: datetime | None = Timestamp(nullable=True)  # the front door chased missing information
-    advice_request_id: uuid.UUID | None = Field(default=None, foreign_key="advice_requests.id", index=True)  # made from this advice request
+    advice_request_id: uuid.UUID | None = Field(default=None, foreign_key="advice_requests.id", index=True)  # advice
 
 
 class ServiceRequestRecord(SQLModel, table=True):

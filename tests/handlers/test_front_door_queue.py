@@ -81,7 +81,7 @@ def test_each_reason_is_listed_most_urgent_first_with_counts_before_filtering(se
     ]
     assert str(routed.id) not in {i["referral_id"] for i in answer["items"]}
     assert answer["counts"] == {"emergency": 2, "manual_review": 1, "out_of_scope": 1, "needs_information": 1,
-                                "possible_duplicate": 0, "dead_letter": 1}
+                                "possible_duplicate": 0, "dead_letter": 1, "advice": 0}
     assert answer["total"] == 6 and answer["notes"] == []
     first = answer["items"][0]
     assert first["clock"] == {"due_at": (now - HOUR).isoformat(), "overdue": True,
