@@ -76,7 +76,7 @@ async def get_advice(request: Request, by: Reader,
         by=by, action="advice.list", about=lambda _: NOBODY)
 
 
-@router.get("/advice/{advice_id}", responses=answers.of(404, 422, d404=NOT_YOURS))
+@router.get("/advice/{advice_id:uuid}", responses=answers.of(404, 422, d404=NOT_YOURS))
 async def get_advice_request(advice_id: uuid.UUID, request: Request, by: Reader) -> dict[str, Any]:
     """One request: for the referrer who asked it, the front door, or a worker of its service (404 for anyone
     else)."""
@@ -86,7 +86,7 @@ async def get_advice_request(advice_id: uuid.UUID, request: Request, by: Reader)
         by=by, action="advice.read", about=about)
 
 
-@router.post("/advice/{advice_id}/answer",
+@router.post("/advice/{advice_id:uuid}/answer",
              responses=answers.of(404, 409, 413, 422, d404=NOT_YOURS, d409="the request has been answered already"))
 async def post_answer(advice_id: uuid.UUID, form: AnswerForm, request: Request, by: Answerer) -> dict[str, Any]:
     """Answer a request (the front door, or a worker of the service its concerns point to; other workers 404):

@@ -31,7 +31,8 @@ CONFLICTS = {
                "POST /front-door/referrals/{referral_id}/decision",
                "POST /front-door/referrals/{referral_id}/emergency-contact",
                "POST /front-door/referrals/{referral_id}/chase", "POST /front-door/duplicates/merge",
-               "POST /front-door/duplicates/merges/{merge_id}/undo", "POST /front-door/duplicates/different"},
+               "POST /front-door/duplicates/merges/{merge_id}/undo", "POST /front-door/duplicates/different",
+               "POST /advice/{advice_id}/answer"},
     "dsr": {"POST /dsr/entries/{entry_id}/reviews", "POST /dsr/entries/{entry_id}/consent",
             "POST /dsr/entries/{entry_id}/consent/withdraw", "POST /dsr/entries/{entry_id}/close"},
     "worklists": {f"POST /worklists/{{service_name}}/requests/{{request_id}}/{action}"
