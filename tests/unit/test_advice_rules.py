@@ -157,3 +157,13 @@ def test_an_advice_list_for_a_service_the_ruleset_does_not_route_to_is_refused()
     with pytest.raises(RulesetError) as caught:
         compile_ruleset(data)
     assert "advice.services[3].service: 'early_help' is not listed under `services`" in caught.value.problems
+
+
+def test_rules_explain_says_how_advice_is_answered() -> None:
+    from services.triage.ruleset import load_ruleset
+    from services.triage.ruleset.explain import explain, markdown
+
+    text = markdown(explain(load_ruleset(None)))
+    advice_part = text[text.index("## Advice without a referral"):]
+    assert "answered within 5 working days" in advice_part
+    assert "- Speech and language therapy: Speech sounds, " in advice_part

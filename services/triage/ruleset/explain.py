@@ -234,6 +234,10 @@ def explain(ruleset: Ruleset) -> Explanation:  # noqa: C901, PLR0912 - one pass 
         [f"Consent {label(r.consent).lower()}: {_when(r.when, say)}. {_because(r.because)}" for r in dsr.consent]]))
     sections.append(Section("sharing", "What each service is told", [
         [f"{label(s)}: {', '.join(label(f) for f in fields)}." for s, fields in src.sharing.items()]]))
+    sections.append(Section("advice", "Advice without a referral", [
+        f"A question is answered within {src.advice.answer_within_working_days} working days. When the concerns it"
+        " names point to one service below, it goes to that service's advice list too; otherwise the front door's.",
+        [f"{label(a.service)}: {', '.join(label(c) for c in a.concerns)}." for a in src.advice.services]]))
     return Explanation(src.ruleset, ruleset.version, src.description, sections)
 
 
