@@ -27,6 +27,7 @@ from services.dsr.views import EXPORT_COLUMNS
 from services.triage.outputs import triage
 from services.triage.ruleset import load_ruleset
 from tests.cases import SHARED_CASES, load
+from tests.handlers.test_dsr import nhs_number_of
 from tests.kafka_tools import eventually, produce_raw, read_events
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,8 @@ def decision_bytes(case: str, child_id: uuid.UUID, **referral_changes: Any) -> b
     event = event | {"event_id": str(uuid.uuid4()), "referral_id": rid, "correlation_id": rid,
                      "child_id": str(child_id)}
     event["referral"] = event["referral"] | referral_changes
+    # another child is another person: the register matches people by NHS number, else name and date of birth
+    event["referral"]["child"] = event["referral"]["child"] | {"nhs_number": nhs_number_of(child_id)}
     decided, _ = triage(ReferralSubmitted.model_validate(event), RULESET, now=datetime.now(timezone.utc))
     return decided.model_dump_json().encode()
 
