@@ -26,7 +26,8 @@ from services.triage.ruleset.compiled import Ruleset
 from services.triage.state import State
 
 DIRECT = "direct"  # the timeline kind of an addition made directly
-NEUTRAL: dict[str, Any] = {"int": 0, "bool": False, "enum": None, "set": frozenset()}  # a fact a direct addition does not have
+# The value of a fact a direct addition does not have, by the fact's kind (facts.FACT_TYPES).
+NEUTRAL: dict[str, Any] = {"int": 0, "bool": False, "enum": None, "set": frozenset()}
 
 
 @dataclass(frozen=True)
