@@ -1,6 +1,6 @@
 """Request dependencies of the portal's routes: who is signed in, a client for the services with their
 token, rendering a page, the form, and the role aliases (`Referrer`, `Panel`, `Manager`, `Admin`, `Worker`,
-`FrontDoor`).
+`FrontDoor`, `DsrAdder`, `DsrReferrer`, `Answerer`, `AdviceReader`).
 
 No `from __future__ import annotations` here: FastAPI must see the role aliases as objects, not strings."""
 
@@ -83,6 +83,10 @@ Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]
 Admin = Annotated[User, needs(lambda u: u.role == "admin")]
 Worker = Annotated[User, Depends(service_worker)]
 FrontDoor = Annotated[User, needs(lambda u: u.role == "front_door")]
+DsrAdder = Annotated[User, needs(lambda u: u.role in ("dsr_panel", "dsr_referrer"))]
+DsrReferrer = Annotated[User, needs(lambda u: u.role == "dsr_referrer")]
+Answerer = Annotated[User, needs(lambda u: u.role == "front_door" or u.role.startswith("worker:"))]
+AdviceReader = Annotated[User, needs(lambda u: u.role in ("referrer", "front_door") or u.role.startswith("worker:"))]
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:

@@ -55,11 +55,15 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user is None:
         return []
     if user.role == "referrer":
-        return [{"href": "/referrals", "text": "My referrals"}, {"href": "/referrals/new", "text": "Make a referral"}]
+        return [{"href": "/referrals", "text": "My referrals and questions"},
+                {"href": "/referrals/new", "text": "Make a referral"},
+                {"href": "/advice/new", "text": "Ask for advice"}]
     if user.role.startswith("worker:"):
-        return [{"href": user.home, "text": "Worklist"}]
+        return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"}]
     if user.role == "dsr_panel":
-        return [{"href": "/dsr", "text": "DSR agenda"}]
+        return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/add", "text": "Add a person"}]
+    if user.role == "dsr_referrer":
+        return [{"href": "/dsr/entries", "text": "People I have added"}, {"href": "/dsr/add", "text": "Add a person"}]
     if user.role == "manager":
         return [{"href": "/reports", "text": "Reports"}]
     if user.role == "admin":
@@ -67,7 +71,8 @@ def navigation(user: User | None) -> list[dict[str, str]]:
                 {"href": "/admin/dead-letters", "text": "Events not processed"}]
     if user.role == "front_door":
         return [{"href": "/front-door", "text": "Front-door queue"},
-                {"href": "/front-door/duplicates", "text": "Possible duplicates"}]
+                {"href": "/front-door/duplicates", "text": "Possible duplicates"},
+                {"href": "/advice", "text": "Advice requests"}]
     return []
 
 
@@ -83,6 +88,16 @@ def errors_from(exc: BackendError, *, href: str | Callable[[str], str], name: Ca
     if not errors and otherwise is not None:
         errors = [{"text": exc.title, "href": otherwise}]
     return errors
+
+
+async def found(call: Awaitable[Any]) -> Any | None:
+    """The service's answer, or None when it answers 404 (for this person, there is nothing with that id)."""
+    try:
+        return await call
+    except BackendError as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 async def call_or_show_again(call: Awaitable[Any], *, done: str | Callable[[Any], Response],

@@ -23,6 +23,8 @@ class User:
             return f"/work/{self.role.removeprefix('worker:')}"
         if self.role == "dsr_panel":
             return "/dsr"
+        if self.role == "dsr_referrer":
+            return "/dsr/entries"
         if self.role == "manager":
             return "/reports"
         if self.role == "admin":
@@ -43,6 +45,7 @@ USERS = {
         *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}",
                f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
+        User("asc-practitioner", "Robin Hughes", "dsr_referrer", "Practitioner, adult social care"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
         User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
         User("front-door-hub", "Dana Wright", "front_door", "Practitioner, front door (children's hub)"),

@@ -1,6 +1,19 @@
 """The portal's pages, one router per area. Their order is the order paths are matched in."""
 
-from services.portal.routes import admin, dsr, front_door, public, referrer, reports, sign_in, whatif, worker
+from services.portal.routes import (
+    admin,
+    advice,
+    dsr,
+    front_door,
+    public,
+    referrer,
+    register,
+    reports,
+    sign_in,
+    whatif,
+    worker,
+)
 
-ROUTERS = [sign_in.router, referrer.router, worker.router, dsr.router, whatif.router, reports.router, admin.router,
-           front_door.router, public.router]
+# advice before worker and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add) come first
+ROUTERS = [sign_in.router, referrer.router, advice.router, worker.router, register.router, dsr.router, whatif.router,
+           reports.router, admin.router, front_door.router, public.router]

@@ -14,6 +14,7 @@ from services.portal.pages import call_or_show_again, errors_from
 
 router = APIRouter()
 RATINGS = ("red", "amber", "green", "blue")
+FILTERS = {"age_band": ("0-17", "18-25", "26+"), "track": ("CETR", "CTR")}  # the agenda API's query parameters
 
 
 @router.get("/dsr", response_class=HTMLResponse)
@@ -23,8 +24,11 @@ async def agenda(request: Request, user: Panel) -> Response:
     chart = charts.stacked_chart("Open register entries by rating, week by week", [
         (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
     ])
-    items = await api.call("dsr", "GET", "/dsr/agenda")
-    return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart)
+    chosen = {k: request.query_params.get(k, "") for k in ("age_band", "track")}
+    chosen = {k: v for k, v in chosen.items() if v in FILTERS[k]}  # anything else: the whole agenda
+    items = await api.call("dsr", "GET", "/dsr/agenda", params=chosen)
+    return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
+                  filters=FILTERS)
 
 
 @router.get("/dsr/{entry_id}", response_class=HTMLResponse)

@@ -47,8 +47,10 @@ def question_href(field: str) -> str:
 
 @router.get("/referrals", response_class=HTMLResponse)
 async def my_referrals(request: Request, user: Referrer) -> Response:
-    items = await client(request, user).call("intake", "GET", "/referrals")
-    return render(request, "referrals.html", referrals=items, has_draft=bool(draft(request, user)))
+    api = client(request, user)
+    items = await api.call("intake", "GET", "/referrals")
+    asked = await api.call("intake", "GET", "/advice")  # the referrer's own questions, every state
+    return render(request, "referrals.html", referrals=items, questions=asked, has_draft=bool(draft(request, user)))
 
 
 @router.get("/referrals/new", response_class=HTMLResponse)

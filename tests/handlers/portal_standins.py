@@ -1,0 +1,68 @@
+"""The services as the portal's new pages reach them (issue 14), stood in for: canned answers by method and path,
+every call remembered with its JSON body, so a test shows what a page sent and how it shows each answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from services.common.settings import Settings
+from services.portal.main import create_app
+from tests.handlers.test_portal_forms import BASE, page
+
+
+class StandIn:
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], tuple[int, Any]] = {
+            ("GET", "/front-door/queue"): (200, {"items": [], "counts": {}})}  # the front door's home page
+        self.calls: list[tuple[str, str, Any, dict[str, str]]] = []
+
+    def on(self, method: str, path: str, status: int, body: Any) -> None:
+        self.answers[(method, path)] = (status, body)
+
+    def sent(self, method: str, path: str) -> list[Any]:
+        """The JSON bodies of the calls made to `method path`, in order."""
+        return [body for m, p, body, _ in self.calls if (m, p) == (method, path)]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.calls.append((request.method, request.url.path, body, dict(request.url.params)))
+        status, answer = self.answers.get((request.method, request.url.path), (200, []))
+        return httpx.Response(status, json=answer)
+
+
+@pytest.fixture
+def standin() -> StandIn:
+    return StandIn()
+
+
+@pytest.fixture
+async def portal(engine: Engine, standin: StandIn) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url=str(engine.url), portal_url=BASE)
+    app = create_app(settings, engine=engine, transport=httpx.MockTransport(standin.handle))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
+
+def problems(*fields: str) -> dict[str, Any]:
+    """A service's 422: one problem for each field."""
+    return {"title": "The form has problems", "errors": [{"field": f, "problem": f"{f} is wrong"} for f in fields]}
+
+
+async def sign_in(client: httpx.AsyncClient, user: str) -> None:
+    """Signs in as `user` without opening their home page (whose services are not stood in for here)."""
+    _, token = await page(client, "/sign-in")
+    assert (await client.post("/sign-in", data={"user": user, "csrf_token": token})).status_code == 303
+
+
+async def assert_refused(portal: httpx.AsyncClient, standin: StandIn, user: str, path: str) -> None:
+    """`user`'s role may not see `path`: the 403 page, and no service is asked anything."""
+    await sign_in(portal, user)
+    refused = await portal.get(path)
+    assert refused.status_code == 403 and "You cannot see this page" in refused.text
+    assert standin.calls == []
