@@ -79,7 +79,9 @@ class AnswerForm(BaseModel):
     """An answer to an advice request: the advice, and perhaps a suggested next step (a referral to one service,
     strategies to try first, or no referral needed). `answer` is free text: never logged."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={  # the rule below, stated in the schema too
+        "if": {"required": ["refer_to"], "properties": {"refer_to": {"type": "string"}}},
+        "then": {"required": ["next_step"], "properties": {"next_step": {"const": "make_referral"}}}})
     answer: Annotated[str, TypedText(10, 4000)]
     next_step: NextStep | None = None
     refer_to: Service | None = None
