@@ -68,7 +68,9 @@ def subject_of(record: Any) -> Subject:
 async def post_referral(request: Request, by: Referrer) -> JSONResponse:
     """Submit a referral. Tolerant input, as a person types it: white space around any text is trimmed, a number
     or a yes/no may come as text ("5", "yes"), NHS numbers and postcodes may be spaced as people write them. What
-    is stored and sent on is the tidy form, which the events' JSON Schema (strict: exactly as written) accepts."""
+    is stored and sent on is the tidy form, which the events' JSON Schema (strict: exactly as written) accepts.
+    A referral made "from" advice may add `advice_request_id` (a UUID, beside the referral's own fields): it must name
+    an advice request the referrer asked (else 422 on that field) and is kept on intake's record, not sent on."""
     now = utcnow()
     try:
         referral = ReferralInput.model_validate_json(await request.body(),
