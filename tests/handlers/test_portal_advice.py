@@ -192,3 +192,17 @@ async def test_other_roles_cannot_answer_or_refer(portal: httpx.AsyncClient, sta
     _, token = await page(portal, "/how-we-decide")  # any page: the session's token
     refused = await portal.post(path, data={"answer": "An answer of mine.", "csrf_token": token})
     assert refused.status_code == 403 and standin.sent("POST", path) == []
+
+
+async def test_the_front_door_queue_shows_a_question_with_its_clock_and_a_link_to_answer_it(
+        portal: httpx.AsyncClient, standin: StandIn) -> None:
+    await sign_in(portal, "front-door-hub")
+    item = {"reason": "advice", "referral_id": None, "child_id": None, "submitted_at": "2026-11-23T09:30:00Z",
+            "clock": {"due_at": "2026-12-01T00:00:00+00:00", "overdue": False,
+                      "text": "Answer due by the end of 30 November 2026"}, "outcome": None, "services": ["salt"],
+            "school": "Seaview Primary Academy", "school_urn": None, "age_band": "5-10",
+            "summary": "A question asking for advice. Concerns: Speech sounds.", "advice": {"advice_id": ADVICE}}
+    standin.on("GET", "/front-door/queue", 200, {"items": [item], "total": 1, "counts": {"advice": 1}})
+    html, _ = await page(portal, "/front-door")
+    assert "Asked for advice" in html and 'data-reason="advice" data-count="1"' in html
+    assert html.count(f'href="/advice/{ADVICE}"') == 2 and "Answer due by the end of 30 November 2026" in html

@@ -18,7 +18,7 @@ from services.portal.pages import call_or_show_again, errors_from
 router = APIRouter()
 
 REASONS = {"emergency": "Emergency not answered", "manual_review": "For a person to decide",
-           "out_of_scope": "Out of scope", "needs_information": "Waiting for information",
+           "out_of_scope": "Out of scope", "needs_information": "Waiting for information", "advice": "Asked for advice",
            "possible_duplicate": "Possible duplicate child", "dead_letter": "Could not be processed"}
 FIELD_IDS = {"contacted_at": "contacted_at-day"}
 AGE_BANDS = ("0-4", "5-10", "11-15", "16-18", "19-25")
