@@ -171,3 +171,16 @@ def sample_import_csv(rows: int, bad: int, *, today: date, seed: int = 7) -> str
             row[column] = value
         written.append(row)
     return csvfile.write_dicts(COLUMNS, written)
+
+
+def adult_register_entry(today: date) -> dict[str, Any]:
+    """An autistic adult at risk of admission, added to the Dynamic Support Register by adult social care."""
+    return {
+        "nhs_number": sample_nhs_number(900_014), "given_name": "Gareth", "family_name": "Pryce",
+        "date_of_birth": _born(today, 41, 3), "diagnoses": ["autism", "learning_disability"],
+        "risks": ["mh_admission_risk", "placement_breakdown"], "has_ehcp": False, "consent": "given",
+        "consent_given_by": "Gareth Pryce", "referring_agency": "Adult social care",
+        "referrer_contact": "asc.duty@example.gov.uk", "current_setting": "community",
+        "reason": "His supported living placement is breaking down after two crises this month; the provider has "
+                  "given notice and the crisis team has discussed an admission.",
+    }

@@ -220,6 +220,10 @@ def work_the_demo(settings: Settings) -> None:
         r = httpx.post(f"{dsr}/dsr/entries/{red['entry_id']}/reviews", json=review, headers=headers("dsr_panel"),
                        timeout=10)
         done.append(f"DSR review ({r.status_code})")
+    from services.demo import adult_register_entry
+    adder = {"Authorization": f"Bearer {mint_dev_token(settings, subject='asc-practitioner', roles=['dsr_referrer'])}"}
+    r = httpx.post(f"{dsr}/dsr/entries", json=adult_register_entry(date.today()), headers=adder, timeout=10)
+    done.append(f"an adult added to the register ({r.status_code})")
     say("demo work done: " + ", ".join(done))
 
 

@@ -67,7 +67,9 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
         assert len(children) == 6  # the broker, intake, triage, the register, the worklists and the portal
         agenda = httpx.get(f"http://127.0.0.1:{dsr_port}/dsr/agenda",
                            headers={"Authorization": f"Bearer {panel_token}"}, timeout=10)
-        assert agenda.status_code == 200 and len(agenda.json()) == 2  # the two demo DSR candidates, awaiting review
+        # awaiting review: the two demo DSR candidates and an adult added to the register directly
+        assert agenda.status_code == 200 and len(agenda.json()) == 3
+        assert [(a["source"], a["age_band"]) for a in agenda.json() if a["source"] == "direct"] == [("direct", "26+")]
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         proc.wait(timeout=60)
