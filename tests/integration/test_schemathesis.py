@@ -56,6 +56,11 @@ BUILD: dict[str, Callable[..., FastAPI]] = {"intake": intake_app, "dsr": dsr_app
 HTTP_ONLY = [
     ("POST /front-door/referrals/{referral_id}/emergency-contact", r"contacted_at", r"future",
      "a contact time in the future: a comparison with the clock"),
+    ("POST /dsr/entries", r"date_of_birth", r"future|at most 120", "a date of birth compared with today's date"),
+    ("POST /dsr/entries", r"nhs_number", r"required for a person aged",
+     "a rule across fields and the clock: a person 18 or over (by date of birth, today) needs an NHS number"),
+    ("POST /dsr/entries", r"consent_given_by", r"is required when consent",
+     "a rule across fields: consent given or a best-interests decision says by whom"),
     ("POST /rulesets/whatif", r".+", r".+",
      "a ruleset file is a text/yaml body: whether it is a valid ruleset (its schema, then the compiler's checks that "
      "`rules check` runs, each problem located in the file) is the endpoint's answer, not a shape a string can have"),
