@@ -81,7 +81,7 @@ def addition_problems(*, born: date | None, has_nhs_number: bool, consent: str |
     """The problems of an addition made directly that span its fields, by field: an adult needs an NHS number;
     consent given (or a best-interests decision) says by whom. `born` None: not a date (its own problem)."""
     out = []
-    if born is not None and born <= today and age_on(born, today) >= policy.adult_age and not has_nhs_number:
+    if born is not None and age_on(born, today) >= policy.adult_age and not has_nhs_number:
         out.append(("nhs_number", f"is required for a person aged {policy.adult_age} or over"))
     if consent in ("given", "best_interests") and not (consent_given_by or "").strip():
         out.append(("consent_given_by", "is required when consent is given or a best-interests decision is recorded"))
