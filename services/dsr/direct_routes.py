@@ -115,7 +115,8 @@ def _again(exc: ValidationError) -> list[InitErrorDetails]:
 
 def answer(result: DirectResult, by: Principal, today: date) -> JSONResponse:
     """201 with the new entry's state; 200 for a note. A dsr_referrer noting on an entry they did not add learns
-    only that the person is already on the register (never its rating, status or history)."""
+    only that the person is already on the register (never its status or suggested rating); on their own entry,
+    what they could read anyway."""
     entry = result.entry
     body: dict[str, Any] = {
         "entry_id": str(entry.id), "outcome": "created" if result.created else "noted",
@@ -123,7 +124,7 @@ def answer(result: DirectResult, by: Principal, today: date) -> JSONResponse:
         "review_track": rules.review_track(entry.date_of_birth, entry.has_ehcp, today).value
         if entry.date_of_birth else None,
     }
-    if result.created or by.has("dsr_panel"):
+    if result.created or by.has("dsr_panel") or entry.added_by == by.subject:
         body |= {"status": entry.status, "suggested_rating": entry.suggested_rating,
                  "escalation_suggested": entry.escalation_suggested}
     return JSONResponse(body, status_code=201 if result.created else 200)

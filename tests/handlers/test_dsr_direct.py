@@ -171,6 +171,10 @@ async def test_a_referrer_noting_on_someone_elses_entry_learns_only_that_the_per
     assert entry.escalation_suggested is True  # the panel sees it
     read = await api.get(f"/dsr/entries/{first['entry_id']}", headers=as_(settings, "dsr_referrer", "cmht-1"))
     assert read.status_code == 404
+    own = await api.post("/dsr/entries", json=body(current_setting="inpatient"),
+                         headers=as_(settings, "dsr_referrer", "asc-1"))  # on their own entry: what they may read
+    assert (own.json()["outcome"], own.json()["suggested_rating"], own.json()["status"]) == (
+        "noted", "blue", "pending_review")
 
 
 async def test_the_very_same_body_sent_twice_by_the_same_person_changes_nothing(
