@@ -4,6 +4,7 @@ Fictional children, ages relative to today, NHS numbers from the 999 range the N
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -184,3 +185,35 @@ def adult_register_entry(today: date) -> dict[str, Any]:
         "reason": "His supported living placement is breaking down after two crises this month; the provider has "
                   "given notice and the crisis team has discussed an admission.",
     }
+
+
+def demo_advice() -> list[dict[str, Any]]:
+    """Questions the seeded SENCO asks without a referral: about a situation, never a named child."""
+    return [
+        {"question": "A Year 1 pupil is hard to understand outside her family and gets upset when adults do not "
+                     "follow what she says. Is this a speech and language referral, or something to try in class "
+                     "first?", "concerns": ["speech_sounds", "expressive_language"], "year_group": 1, "age": 6,
+         "education_setting": {"name": "Seaview Primary Academy"}},
+        {"question": "A Year 8 student has become very anxious about coming in since the autumn half-term and is "
+                     "low in mood. What should school try before a referral?", "concerns": ["anxiety", "low_mood"],
+         "year_group": 8, "age": 12, "education_setting": {"name": "Eastwood Academy"}},
+    ]
+
+
+DEMO_ANSWER = {"answer": "Speech sounds this unclear at six are beyond what class strategies usually fix. Please make "
+                         "a referral to speech and language therapy; meanwhile, give her time and repeat back what "
+                         "you understood.", "next_step": "make_referral", "refer_to": "salt"}
+
+
+def seed_advice(intake: str, headers: Callable[[str, str], dict[str, str]]) -> str:
+    """`make run DEMO=1`: the SENCO asks both questions through the advice API and the SALT worker answers the first
+    (its concerns point to SALT); the second waits on the front door's queue. `headers(subject, role)`: a token's."""
+    import httpx
+
+    senco = headers("senco-seaview", "referrer")
+    asked = [httpx.post(f"{intake}/advice", json=body, headers=senco, timeout=10) for body in demo_advice()]
+    first = asked[0].json().get("advice_id") if asked[0].status_code == 201 else None
+    answered = httpx.post(f"{intake}/advice/{first}/answer", json=DEMO_ANSWER, timeout=10,
+                          headers=headers("worker-salt", "worker:salt")) if first else None
+    return (f"advice asked ({', '.join(str(r.status_code) for r in asked)}), "
+            f"one answered by SALT ({answered.status_code if answered else '-'})")

@@ -224,6 +224,9 @@ def work_the_demo(settings: Settings) -> None:
     adder = {"Authorization": f"Bearer {mint_dev_token(settings, subject='asc-practitioner', roles=['dsr_referrer'])}"}
     r = httpx.post(f"{dsr}/dsr/entries", json=adult_register_entry(date.today()), headers=adder, timeout=10)
     done.append(f"an adult added to the register ({r.status_code})")
+    from services.demo import seed_advice
+    done.append(seed_advice(f"http://127.0.0.1:{settings.intake_port}", lambda who, role: {
+        "Authorization": f"Bearer {mint_dev_token(settings, subject=who, roles=[role])}"}))
     say("demo work done: " + ", ".join(done))
 
 

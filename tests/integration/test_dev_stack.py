@@ -45,6 +45,7 @@ def test_dev_stack_with_demo_data_starts_decides_and_stops_cleanly(tmp_path: Pat
                 break
         text = "".join(output)
         assert "8 of 8 demo referrals decided" in text, text[-3000:]
+        assert "advice asked (201, 201), one answered by SALT (200)" in text, text[-3000:]  # and one unanswered
         assert re.search(r"routed: safeguarding/mash urgent, semh/\w+ routine \(held\)", text)
         worklists = re.search(r"worklists: safeguarding (\d+), semh (\d+), counselling (\d+), salt (\d+), "
                               r"early_help (\d+)", text)
