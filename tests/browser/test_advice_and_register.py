@@ -191,3 +191,30 @@ def test_the_senco_reads_the_answer_and_makes_a_referral_from_it(browser: Any, p
     assert page.is_checked("input[name='concerns'][value='speech_sounds']")
     assert page.is_checked("input[name='concerns'][value='expressive_language']")
     assert not page.is_checked("input[name='concerns'][value='anxiety']")
+    page = v.go("/referrals/new/child")  # the rest of the referral, then sent with the advice's id
+    page.fill("#child-given_name", "Poppy")
+    page.fill("#child-family_name", "Browsertest-Advice")
+    page.fill("input[name='dob-day']", "3")
+    page.fill("input[name='dob-month']", "3")
+    page.fill("input[name='dob-year']", str(TODAY.year - 9))
+    page.fill("#child-postcode", "SS1 2AB")
+    for step, fill in [("setting", {}), ("needs", {"impact": "moderate", "duration": "over_6_months"}),
+                       ("consent", {"consent-basis": "parent_with_pr", "consent-child_aware": "yes"})]:
+        page.click("button:has-text('Save and continue')")
+        v.check(f"referral-{step}")
+        for name, value in fill.items():
+            page.check(f"input[name='{name}'][value='{value}']")
+    page.click("button:has-text('Save and continue')")
+    v.check("referral-reason")
+    page.fill("#reason", "Advice from speech and language therapy was to refer: her speech is hard to understand.")
+    page.click("button:has-text('Save and continue')")
+    v.check("referral-about-you")
+    page.fill("#referrer-name", "Sam Patel")
+    page.select_option("#referrer-role", "school_senco")
+    page.click("button:has-text('Save and continue')")
+    v.check("referral-check")
+    page.click("button:has-text('Accept and send')")
+    v.check("referral-sent")
+    assert page.locator(".govuk-panel__title").inner_text() == "Referral received"
+    page = v.go(f"/advice/{advice_id}")
+    assert "You made a referral from this advice" in page.inner_text("main")  # intake kept the advice's id
