@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from services.portal.pages import navigation
 from services.portal.routes import advice, register
+from services.portal.users import USERS
 
 FILLED = {"nhs_number": "999 000 0018", "given_name": "Dev", "family_name": "Demo", "dob": ["4", "7", "1986"],
           "diagnosis": "both", "risks": ["mh_admission_risk"], "has_ehcp": "no", "consent": "needed",
@@ -80,3 +82,16 @@ def test_a_year_group_in_words(value: object, words: str) -> None:
 def test_each_problem_of_the_advice_form_links_to_its_field() -> None:
     assert [advice.field_id(f) for f in ("question", "concerns.1", "education_setting.name", "refer_to")] == [
         "question", "concerns", "school", "refer_to"]
+
+
+@pytest.mark.parametrize(("key", "links"), [
+    ("senco-seaview", ["/referrals", "/referrals/new", "/advice/new"]),
+    ("worker-salt", ["/work/salt", "/work/salt/advice"]),
+    ("front-door-hub", ["/front-door", "/front-door/duplicates", "/advice"]),
+    ("dsr-chair", ["/dsr", "/dsr/add"]),
+    ("asc-practitioner", ["/dsr/entries", "/dsr/add"]),
+])
+def test_each_role_s_menu_reaches_its_new_pages(key: str, links: list[str]) -> None:
+    user = USERS[key]
+    assert [item["href"] for item in navigation(user)] == links
+    assert user.home == links[0]
