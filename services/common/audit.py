@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Uuid, column, inspect, table, text
+from sqlalchemy import Uuid, column, inspect, table
 from sqlmodel import Session, col, select
 
+from services.common.db import hold_lock
 from services.common.tables import AuditChild, AuditEntry, utcnow
 
 GENESIS = "0" * 64  # the prev_hash of the first row
@@ -62,10 +63,7 @@ def chain_hash(row: AuditEntry, child_ids: Iterable[uuid.UUID], prev_hash: str) 
 
 def lock_chain(session: Session) -> None:
     """Hold the chain until this transaction ends, so the head read next stays the head."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    else:  # SQLite: a write statement (matching nothing) takes the database's write lock now, not at commit
-        session.execute(text("DELETE FROM audit_log_children WHERE 0"))
+    hold_lock(session, CHAIN_LOCK, sqlite_table="audit_log_children")
 
 
 def append(session: Session, *, actor: str, role: str, action: str, outcome: str, status: int | None = None,

@@ -100,3 +100,13 @@ def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+def hold_lock(session: Session, key: int, *, sqlite_table: str) -> None:
+    """Serialise writers on `key` until this transaction ends: on PostgreSQL a transaction-level advisory lock;
+    on SQLite a write statement matching nothing in `sqlite_table`, which takes the database's write lock now
+    rather than at commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        session.execute(text(f"DELETE FROM {sqlite_table} WHERE 0"))  # noqa: S608  # a table name from code

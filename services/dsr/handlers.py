@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden
 from schemas.enums import DsrChangeType
+from services.common.db import hold_lock
 from services.common.outbox import enqueue
 from services.common.workdays import WorkingCalendar
 from services.dsr import domain, identity, rules
@@ -36,6 +37,7 @@ from services.dsr.rules import CandidateOutcome, RegisterPolicy
 from services.dsr.tables import DsrAction, DsrConsent, DsrEntry, DsrRatingChange, DsrReview, DsrTask, DsrTimelineItem
 
 CALENDAR = WorkingCalendar()
+REGISTER_LOCK = 0x6473722E70657273  # pg_advisory_xact_lock key ("dsr.pers")
 
 
 def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
@@ -46,9 +48,12 @@ def open_entry(session: Session, child_id: uuid.UUID) -> DsrEntry | None:
 
 
 def matching_open_entry(session: Session, who: identity.Person) -> DsrEntry | None:
-    """The open entry of the same person (identity.first_match: NHS number, else name and date of birth)."""
+    """The open entry of the same person (identity.first_match: NHS number, else name and date of birth).
+    Register writers that may create an entry serialise here until their transaction ends, so two additions of
+    one new person at the same moment (two practitioners, or a practitioner and triage) cannot both find none."""
     if not who.nhs_number and who.born is None:
         return None
+    hold_lock(session, REGISTER_LOCK, sqlite_table="dsr_timeline")
     same = [col(DsrEntry.nhs_number) == who.nhs_number] if who.nhs_number else []
     same += [col(DsrEntry.date_of_birth) == who.born] if who.born else []
     query = select(DsrEntry).where(col(DsrEntry.status).in_(OPEN), or_(*same))
