@@ -106,7 +106,8 @@ def add_direct(session: Session, addition: DirectIn, *, by: str, suggested: Rati
         risks=list(addition.risks), setting=addition.current_setting, suggested=suggested, escalate=outcome.escalate)
     detail = {"submission": key, "added_by": by, "referring_agency": addition.referring_agency,
               "diagnoses": list(addition.diagnoses), "risks": list(addition.risks),
-              "current_setting": addition.current_setting}
+              "current_setting": addition.current_setting, "reason": addition.reason,
+              "referrer_contact": addition.referrer_contact}
     if entry is not None:
         note(session, entry, suggested, outcome, clock, at=clock.now, kind=DIRECT, summary=summary,
              source=uuid.uuid4(), created=False, **detail)

@@ -116,7 +116,9 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock, *, added_by:
         "overdue": rules.is_overdue(e.next_review_due, clock.today), "keyworker": e.keyworker,
         "lead_professional": e.lead_professional, "closed_reason": e.closed_reason, **_origin(e, clock.today),
         "timeline": [
-            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary}
+            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary,
+             # a direct addition's own words: why, and whom to contact (a note on an open entry has no columns)
+             "reason": t.detail.get("reason"), "contact": t.detail.get("referrer_contact")}
             for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))
         ],
         "rating_history": [

@@ -146,6 +146,9 @@ async def test_the_same_person_added_again_is_a_note_with_escalation_never_a_sec
                                 "autism; risks: risk of a mental health hospital admission, a suicide plan or intent; "
                                 "setting: community; suggested rating red; escalation suggested")
     assert [c["event_type"] for c in changes(engine)] == ["dsr.entry_created", "dsr.candidate_noted"]
+    view = (await api.get(f"/dsr/entries/{first['entry_id']}", headers=as_(settings, "dsr_panel"))).json()
+    assert (view["timeline"][1]["reason"], view["timeline"][1]["contact"]) == (  # the meeting reads the note's words
+        again["reason"], again["referrer_contact"])
     lower = await api.post("/dsr/entries", json=body(risks=["placement_breakdown"]), headers=as_(settings, "dsr_panel"))
     assert lower.status_code == 200 and lower.json()["outcome"] == "noted"
     assert (lower.json()["suggested_rating"], lower.json()["escalation_suggested"], len(entries(engine))) == (
