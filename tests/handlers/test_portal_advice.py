@@ -119,6 +119,29 @@ async def test_make_a_referral_from_this_fills_in_the_referral_and_sends_the_adv
     assert body["child"]["education_setting"] == {"name": "Seaview Primary Academy", "year_group": "5"}
 
 
+async def test_an_unfinished_referral_is_not_replaced_without_saying_so(portal: httpx.AsyncClient,
+                                                                        standin: StandIn) -> None:
+    """Making a referral from advice starts a new draft: with another referral half done, the page warns first;
+    pressing the button again once the referral from this advice is under way goes on with it, not afresh."""
+    await sign_in(portal, "senco-seaview")
+    standin.on("GET", f"/advice/{ADVICE}", 200, ANSWERED)
+    _, token = await page(portal, "/referrals/new/child")
+    await portal.post("/referrals/new/child", data={"child-given_name": "Ada", "csrf_token": token})
+    one, token = await page(portal, f"/advice/{ADVICE}")
+    assert "You have a referral you have not finished" in one and "Replace it and make a referral from this" in one
+    await portal.post(f"/advice/{ADVICE}/refer", data={"csrf_token": token})
+    child, token = await page(portal, "/referrals/new/child")
+    assert 'value="Ada"' not in child
+    setting, token = await page(portal, "/referrals/new/setting")
+    await portal.post("/referrals/new/setting", data={"child-education_setting-name": "Seaview Junior",
+                                                      "child-education_setting-year_group": "6", "csrf_token": token})
+    again, token = await page(portal, f"/advice/{ADVICE}")
+    assert "You have a referral you have not finished" not in again  # it is this advice's own referral
+    await portal.post(f"/advice/{ADVICE}/refer", data={"csrf_token": token})
+    setting, _ = await page(portal, "/referrals/new/setting")
+    assert 'value="Seaview Junior"' in setting  # the referral under way goes on, with its changes
+
+
 @pytest.mark.parametrize(("user", "path"), [("front-door-hub", "/advice"), ("worker-salt", "/work/salt/advice")])
 async def test_the_answering_lists_filter_by_state(portal: httpx.AsyncClient, standin: StandIn, user: str,
                                                    path: str) -> None:

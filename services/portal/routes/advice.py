@@ -147,11 +147,12 @@ async def advice_page(request: Request, advice_id: uuid.UUID, user: AdviceReader
 def show_item(request: Request, user: Any, item: dict[str, Any], errors: list[dict[str, str]], form: dict[str, str],
               status: int = 200, done: str | None = None) -> Response:
     template = "advice_item.html" if user.role == "referrer" else "advice_answer.html"
+    unfinished = user.role == "referrer" and unfinished_other_draft(request, user, str(item["advice_id"]))
     by = item.get("answered_by")
     answerer = USERS[by].name if by in USERS else by  # a seeded person's name; with OIDC, the provider's subject
     return render(request, template, status, item=item, errors=errors, form=form, done=done, next_steps=NEXT_STEPS,
                   year_group=year_group_words(item.get("year_group")), services=[s.value for s in Service],
-                  answerer=answerer,
+                  answerer=answerer, unfinished=unfinished,
                   at={field_id(e["href"].lstrip("#")): e["text"] for e in errors})
 
 
@@ -186,6 +187,10 @@ async def refer_from(request: Request, advice_id: uuid.UUID, user: Referrer) -> 
     item = await one(request, user, advice_id)
     if item is None:
         return missing(request)
+    first_page = RedirectResponse(f"/referrals/new/{questions.PAGES[0].slug}", status_code=303)
+    with session_scope(request.app.state.engine) as session:
+        if drafts.load(session, user.key).get("advice_request_id") == str(advice_id):
+            return first_page  # a referral from this advice is already under way: go on with it
     answers: dict[str, Any] = {"concerns": list(item.get("concerns") or []), "advice_request_id": str(advice_id)}
     if item.get("year_group") is not None:
         answers["child.education_setting.year_group"] = str(item["year_group"])
@@ -198,4 +203,12 @@ async def refer_from(request: Request, advice_id: uuid.UUID, user: Referrer) -> 
         drafts.discard(session, user.key)
         session.flush()
         drafts.save(session, user.key, answers)
-    return RedirectResponse(f"/referrals/new/{questions.PAGES[0].slug}", status_code=303)
+    return first_page
+
+
+def unfinished_other_draft(request: Request, user: Any, advice_id: str) -> bool:
+    """The referrer has an unfinished referral that did not start from this advice (making one from this advice
+    replaces it, so the page says so first)."""
+    with session_scope(request.app.state.engine) as session:
+        answers = drafts.load(session, user.key)
+    return bool(answers) and answers.get("advice_request_id") != advice_id
