@@ -256,8 +256,8 @@ def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, port
     v = Visit(browser, portal, shots, "manager")
     v.sign_in("commissioning")
     page = v.page
-    assert page.locator("svg.app-chart").count() == 6
-    assert page.locator("table.govuk-table").count() == 6
+    assert page.locator("svg.app-chart").count() == 8  # the demo's advice requests are charted too
+    assert page.locator("table.govuk-table").count() == 8
     assert page.locator("svg[aria-label='Decisions people overrode, by rule']").count() == 1
     with page.expect_download() as download:
         page.click("a:has-text('Download this data (CSV)') >> nth=2")
@@ -265,6 +265,10 @@ def test_a_manager_sees_reports_as_charts_with_tables_and_csv(browser: Any, port
     with page.expect_download() as download:
         page.click("a[href='/reports/disagreement.csv']")
     assert download.value.suggested_filename == "disagreement.csv"
+    with page.expect_download() as download:
+        page.click("a[href='/reports/advice.csv']")
+    assert download.value.suggested_filename == "advice.csv"
+    assert b"became_referral_within_12_weeks" in Path(download.value.path()).read_bytes()
 
 
 def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any, portal: str, shots: Path,

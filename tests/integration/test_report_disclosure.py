@@ -18,6 +18,7 @@ import pytest
 from services.common.auth import mint_dev_token
 from services.common.db import make_engine, migrate, session_scope
 from services.common.settings import Settings
+from services.intake.advice_tables import AdviceRequest
 from services.intake.main import create_app as intake_app
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord
 from services.portal.main import create_app as portal_app
@@ -49,6 +50,12 @@ def seed(url: str) -> None:
                 s.add(ServiceRequestRecord(id=uuid.uuid4(), referral_id=rid, child_id=child, service="semh",
                                            pathway="p", priority="urgent", due_by=monday, status="created",
                                            breached_at=monday))
+        # Advice the same week: Seaview asked 6 speech questions, all answered on time; Cliffside asked 1 (to hide).
+        for school, answered in [("Seaview Primary", True)] * 6 + [("Cliffside School", False)]:
+            s.add(AdviceRequest(id=uuid.uuid4(), asked_by="senco", asked_at=monday, question="A question in words",
+                                concerns=["speech_sounds"], age=7, school=school, answer_due=monday.date() + timedelta(
+                                    days=7), answer="An answer" if answered else None,
+                                answered_at=monday if answered else None))
 
 
 @pytest.fixture(scope="module")
@@ -134,5 +141,13 @@ async def test_the_reports_page_shows_suppressed_not_one_and_states_the_rule(por
     assert cliffside is not None and cliffside.group(1).strip() == "suppressed"
     seaview = re.search(r"Seaview Primary</t[hd]>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>", html)
     assert seaview is not None and seaview.group(1).strip() == "7"
+    advice = html[html.index('id="advice"'):]  # the advice section: per week, then by school and concern
+    week = re.search(r"Advice requests per week</caption>.*?<tbody[^>]*>(.*?)</tbody>", advice, re.DOTALL)
+    assert week is not None
+    assert [c.strip() for c in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", week.group(1))][1:] == [
+        "7", "suppressed", "0", "suppressed", "0"]  # Cliffside's 1 awaiting is hidden, so 7 - 0 - 6 cannot give it
+    cliffside = re.search(r"Cliffside School</td>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>", advice)
+    assert cliffside is not None and cliffside.group(1).strip() == "suppressed"
+    assert 'href="/reports/advice.csv"' in advice and "svg" in advice
     csv_text = (await portal.get("/reports/concerns-by-school.csv")).text
     assert "Cliffside School" in csv_text and f'"\'{HOSTILE}"' in csv_text

@@ -16,7 +16,10 @@ CHARTED = 8  # the chart shows the most common concerns; the table beside it has
 
 @router.get("/reports", response_class=HTMLResponse)
 async def reports(request: Request, user: Manager) -> Response:
-    data = await client(request, user).call("intake", "GET", "/reports/overview", params={"weeks": WEEKS})
+    api = client(request, user)
+    data = await api.call("intake", "GET", "/reports/overview", params={"weeks": WEEKS})
+    advice = await api.call("intake", "GET", "/reports/advice", params={"weeks": WEEKS})
+    advice_weeks = [r for r in advice if r["school"] == "all"]  # each week's totals row counts a request once
     drawn = {
         "weekly": charts.bar_chart("Referrals per week",
                                    [(f"w/c {day(r['week_starting'])}", r["count"]) for r in data["per_week"]]),
@@ -33,11 +36,16 @@ async def reports(request: Request, user: Manager) -> Response:
         "disagreement": charts.bar_chart("Decisions people overrode, by rule",
                                          [(r["rule_id"], r["overridden"]) for r in data["disagreement"][:CHARTED]],
                                          label_w=280),
+        "advice": charts.bar_chart("Advice requests per week",
+                                   [(f"w/c {day(r['week_starting'])}", r["requests"]) for r in advice_weeks]),
+        "advice_answered": charts.bar_chart("Advice requests answered within the service level, per week", [
+            (f"w/c {day(r['week_starting'])}", r["answered_within_level"]) for r in advice_weeks]),
     }
     return render(request, "reports.html", weeks=WEEKS, charts=drawn, threshold=data["small_number_threshold"],
                   weekly=data["referrals_by_week"],
                   by_service=data["by_service"], waits=data["waiting_times"], breaches=data["breaches"],
-                  schools=data["concerns_by_school"], disagreement=data["disagreement"])
+                  schools=data["concerns_by_school"], disagreement=data["disagreement"],
+                  advice=[r for r in advice if r["school"] != "all"], advice_weeks=advice_weeks)
 
 
 @router.get("/reports/{name}.csv")
