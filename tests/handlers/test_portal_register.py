@@ -141,8 +141,20 @@ async def test_the_agenda_filters_by_age_band_and_track(portal: httpx.AsyncClien
     assert agenda == [{"age_band": "26+", "track": "CTR"}]
     assert '<form method="get" action="/dsr"' in html and '<option value="26+" selected>' in html
     assert "Added directly" in html and ">26+<" in html
+    counts = [params for m, p, _, params in standin.calls if p == "/dsr/counts"]
+    assert counts == [{"weeks": "12", "age_band": "26+"}]  # the chart follows the age band
+    assert "over the last 12 weeks, aged 26+" in html and 'href="/dsr-counts.csv"' in html
     await page(portal, "/dsr?age_band=40-50&track=")  # anything else: the whole agenda
     assert [params for m, p, _, params in standin.calls if p == "/dsr/agenda"][-1] == {}
+    assert [params for m, p, _, params in standin.calls if p == "/dsr/counts"][-1] == {"weeks": "12"}
+
+
+async def test_the_weekly_counts_by_age_band_download(portal: httpx.AsyncClient, standin: StandIn) -> None:
+    await sign_in(portal, "dsr-chair")
+    standin.on("GET", "/dsr/counts.csv", 200, "week_ending,age_band,red,amber,green,blue,unrated\r\n")
+    got = await portal.get("/dsr-counts.csv")
+    assert got.status_code == 200 and got.text.startswith("week_ending,age_band")
+    assert got.headers["content-disposition"] == 'attachment; filename="dynamic-support-register-counts.csv"'
 
 
 async def test_the_panel_s_entry_page_shows_a_direct_entry_s_details(portal: httpx.AsyncClient,

@@ -20,12 +20,13 @@ FILTERS = {"age_band": ("0-17", "18-25", "26+"), "track": ("CETR", "CTR")}  # th
 @router.get("/dsr", response_class=HTMLResponse)
 async def agenda(request: Request, user: Panel) -> Response:
     api = client(request, user)
-    counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12})
+    chosen = {k: request.query_params.get(k, "") for k in ("age_band", "track")}
+    chosen = {k: v for k, v in chosen.items() if v in FILTERS[k]}  # anything else: the whole agenda
+    band = {"age_band": chosen["age_band"]} if "age_band" in chosen else {}  # the counts follow the age band too
+    counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12} | band)
     chart = charts.stacked_chart("Open register entries by rating, week by week", [
         (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
     ])
-    chosen = {k: request.query_params.get(k, "") for k in ("age_band", "track")}
-    chosen = {k: v for k, v in chosen.items() if v in FILTERS[k]}  # anything else: the whole agenda
     items = await api.call("dsr", "GET", "/dsr/agenda", params=chosen)
     return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
                   filters=FILTERS)
@@ -82,6 +83,14 @@ async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: P
 
     return await call_or_show_again(api.call("dsr", "POST", paths[action], json=form if action != "withdraw" else None),
                                     done=f"/dsr/{entry_id}?done={action}", again=again)
+
+
+@router.get("/dsr-counts.csv")
+async def dsr_counts(request: Request, user: Panel) -> Response:
+    """Open entries by rating at the end of each week, one row per week and age band."""
+    text = await client(request, user).call("dsr", "GET", "/dsr/counts.csv", params={"weeks": 12})
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="dynamic-support-register-counts.csv"'})
 
 
 @router.get("/dsr-register.csv")
