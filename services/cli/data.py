@@ -16,17 +16,28 @@ from services.cli.apps import app, dsr_app, fail
 def dsr_agenda(
     horizon: Annotated[int, typer.Option(help="Include reviews due within this many days.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    age_band: Annotated[Optional[str], typer.Option(
+        "--age-band", help="Only this age band: 0-17, 18-25 or 26+ (the children's or the adults' part).")] = None,
+    track: Annotated[Optional[str], typer.Option(
+        "--track", help="Only this review track: CETR or CTR.")] = None,
 ) -> None:
-    """Print the DSR meeting's agenda from DATABASE_URL, for a meeting without the portal."""
+    """Print the DSR meeting's agenda from DATABASE_URL, for a meeting without the portal (all ages, or one age
+    band or review track when the children's and adults' parts of the meeting are held apart)."""
     from services.common.db import make_engine, session_scope
     from services.common.settings import get_settings
     from services.common.tables import utcnow
     from services.common.workdays import WorkingCalendar
     from services.dsr.domain import Clock
+    from services.dsr.rules import AGE_BANDS, Track
     from services.dsr.views import agenda
 
+    if age_band is not None and age_band not in AGE_BANDS:
+        fail(f"--age-band must be one of {', '.join(AGE_BANDS)}")
+    if track is not None and track not in {t.value for t in Track}:
+        fail(f"--track must be one of {', '.join(t.value for t in Track)}")
     with session_scope(make_engine(get_settings().database_url)) as session:
-        items = agenda(session, Clock(utcnow(), WorkingCalendar()), horizon_days=horizon)
+        items = agenda(session, Clock(utcnow(), WorkingCalendar()), horizon_days=horizon, age_band=age_band,
+                       track=track)
     if as_json:
         typer.echo(json.dumps(items, indent=2))
         return
@@ -36,10 +47,11 @@ def dsr_agenda(
 def _agenda_table(items: list[dict[str, Any]]) -> str:
     if not items:
         return "Nothing on the agenda."
-    header = ("#", "Name", "Age", "Track", "Status", "Rating", "Suggested", "Next review", "Tasks")
+    header = ("#", "Name", "Age", "Band", "Track", "Status", "Rating", "Suggested", "Next review", "Tasks")
     rows = [
         (
-            str(i), item["name"], str(item.get("age") or ""), item.get("review_track") or "",
+            str(i), item["name"], str(item.get("age") or ""), item.get("age_band") or "",
+            item.get("review_track") or "",
             item["status"].replace("_", " "), (item["rating"] or "-").upper(),
             (item["suggested_rating"] or "-") + (" (escalate)" if item["escalation_suggested"] else ""),
             (item["next_review_due"] or "-") + (" OVERDUE" if item["overdue"] else ""), str(item["open_tasks"]),

@@ -7,13 +7,16 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from schemas import TriageDecided
 from services.common.db import make_engine, session_scope
 from services.common.ids import derived_id
+from services.common.workdays import WorkingCalendar
+from services.dsr.direct import DirectIn, add_direct
+from services.dsr.domain import Clock, Rating
 from services.dsr.handlers import apply_decision
 from tests.cases import ROOT
 from tests.integration.test_dsr import decision_bytes
@@ -31,9 +34,12 @@ def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
     expected = {str(derived_id(e.event_id, "dsr.entry")): e.dsr.suggested_rating for e in events}
     env = os.environ | {"DATABASE_URL": database_url}
 
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "services.cli", "dsr", "agenda", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
     def agenda(*args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "services.cli", "dsr", "agenda", *args], env=env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        result = run(*args)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -42,5 +48,19 @@ def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
         assert items[entry_id]["status"] == "pending_review" and items[entry_id]["suggested_rating"] == suggested
         assert items[entry_id]["review_track"] == "CETR"
     table = agenda().splitlines()
-    assert table[0].split()[:4] == ["#", "Name", "Age", "Track"]
+    assert table[0].split()[:5] == ["#", "Name", "Age", "Band", "Track"]
     assert len(table) == 2 + len(items)
+    with session_scope(make_engine(database_url)) as session:  # an adult added directly: the adults' part
+        adult = add_direct(session, DirectIn(
+            nhs_number="9434765919", given_name="Robin", family_name="Quayle", date_of_birth=date(1985, 6, 1),
+            diagnoses=("autism",), risks=("mh_admission_risk",), has_ehcp=False, consent="given",
+            consent_given_by="The person", referring_agency="Adult social care", referrer_contact="duty@example.org",
+            reason="Placement at risk after two crises", current_setting="community"),
+            by="asc-1", suggested=Rating.amber, clock=Clock(now, WorkingCalendar())).entry.id
+    adults = json.loads(agenda("--json", "--age-band", "26+"))
+    assert [(i["entry_id"], i["age_band"], i["review_track"]) for i in adults] == [(str(adult), "26+", "CTR")]
+    assert {i["entry_id"] for i in json.loads(agenda("--json", "--track", "CETR"))} == set(expected)
+    assert len(json.loads(agenda("--json"))) == len(expected) + 1
+    assert agenda("--age-band", "26+").splitlines()[0].split()[:5] == ["#", "Name", "Age", "Band", "Track"]
+    wrong = run("--age-band", "adults")
+    assert wrong.returncode == 2 and "--age-band must be one of 0-17, 18-25, 26+" in wrong.stderr
