@@ -4,10 +4,12 @@ other's rows), and two replicas of a periodic job racing on one database."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import Engine, text
 
 from services.common.db import make_engine, migrate, normalise_url
@@ -28,6 +30,23 @@ def temporary_schema(base: str, *, prefix: str = "frontdoor_test") -> Iterator[s
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "")
+# For a module whose tests only mean something on PostgreSQL (locks, triggers, its own query plans).
+NEEDS_POSTGRES = pytest.mark.skipif(not POSTGRES.startswith("postgresql"),
+                                    reason="needs PostgreSQL (TEST_DATABASE_URL)")
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[tuple[str, Engine]]:
+    """A migrated schema of its own on TEST_DATABASE_URL's server, its URL and an engine on it (both gone after)."""
+    with temporary_schema(POSTGRES, prefix=prefix) as url:
+        engine = make_engine(url)
+        try:
+            yield url, engine
+        finally:
+            engine.dispose()
 
 
 async def race_two_replicas(job: Callable[[Engine], int], url: str, *, ticks: int = 3) -> list[int]:

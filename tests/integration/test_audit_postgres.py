@@ -6,7 +6,6 @@ way past the trigger: the test disables it as the superuser it connects as)."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,29 +20,22 @@ from typer.testing import CliRunner
 from services.cli import app as cli
 from services.common.audit import verify
 from services.common.auth import Principal
-from services.common.db import make_engine
 from services.common.errors import NotFoundError
 from services.common.settings import get_settings
 from services.common.tables import AuditEntry
 from services.common.transactions import Subject, audit, run_audited
 from services.dsr.tables import DsrEntry
-from tests.databases import temporary_schema
+from tests.databases import NEEDS_POSTGRES, postgres_schema
 
-BASE = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not BASE.startswith("postgresql"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
-]
+pytestmark = [pytest.mark.integration, NEEDS_POSTGRES]
 WORKER = Principal(subject="worker-1", roles=frozenset({"worker:salt"}))
 CHILD = uuid.UUID("7a3f0c4e-1b2d-4e5f-8a9b-0c1d2e3f4a5b")
 
 
 @pytest.fixture
 def database() -> Iterator[tuple[str, Engine]]:
-    with temporary_schema(BASE, prefix="frontdoor_audit") as url:
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
+    with postgres_schema("frontdoor_audit") as database:
+        yield database
 
 
 def write(engine: Engine, count: int) -> None:

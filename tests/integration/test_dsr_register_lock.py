@@ -4,7 +4,6 @@ note on it. Without the lock both would find no entry and the person would be on
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,18 +12,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from services.common.db import make_engine
 from services.common.workdays import WorkingCalendar
 from services.dsr.direct import DirectIn, DirectResult, add_direct
 from services.dsr.domain import Clock, Rating
 from services.dsr.tables import DsrEntry
-from tests.databases import temporary_schema
+from tests.databases import NEEDS_POSTGRES, postgres_schema
 
-BASE = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not BASE.startswith("postgresql"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
-]
+pytestmark = [pytest.mark.integration, NEEDS_POSTGRES]
 CLOCK = Clock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), WorkingCalendar())
 
 
@@ -37,10 +31,8 @@ def addition(agency: str) -> DirectIn:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with temporary_schema(BASE, prefix="frontdoor_dsr_lock") as url:
-        engine = make_engine(url)
+    with postgres_schema("frontdoor_dsr_lock") as (_, engine):
         yield engine
-        engine.dispose()
 
 
 def test_two_additions_of_one_new_person_at_once_make_one_entry_and_a_note(engine: Engine) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,25 +10,18 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from services.common.db import make_engine
 from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
 from services.triage.whatif_store import from_database
-from tests.databases import temporary_schema
+from tests.databases import NEEDS_POSTGRES, postgres_schema
 from tests.handlers.test_whatif_cli import expected, proposed, run, store, stored_events
 
-BASE = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not BASE.startswith("postgresql"), reason="needs PostgreSQL (TEST_DATABASE_URL)"),
-]
+pytestmark = [pytest.mark.integration, NEEDS_POSTGRES]
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with temporary_schema(BASE, prefix="frontdoor_whatif") as url:
-        engine = make_engine(url)
+    with postgres_schema("frontdoor_whatif") as (_, engine):
         yield engine
-        engine.dispose()
 
 
 def test_whatif_on_postgresql_matches_an_independent_replay(engine: Engine, tmp_path: Path) -> None:
