@@ -50,12 +50,15 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             break
     assert any("press Ctrl-C" in line for line in seen), "".join(seen[-40:])
     # Keep reading its output: a full pipe would block every service that logs.
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    # It alone reads the pipe until the stack exits (a second reader at teardown would close it under this one).
+    drain = threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True)  # type: ignore[union-attr]
+    drain.start()
     try:
         yield f"http://127.0.0.1:{ports['PORTAL_PORT']}"
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        drain.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
