@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from schemas import History, Redirect, Referral, ReferralRedirected, ReferralSubmitted, ServiceOutcome, TriageDecided
-from schemas.enums import OutcomeEventType, Service
+from schemas.enums import OutcomeEventType, Priority, Service
 from schemas.events import Route
 from schemas.labels import day, label
 from schemas.lifecycle import STATUS_AFTER
@@ -221,7 +221,9 @@ def decision_text(event: TriageDecided) -> str:
 
 
 def redirect_text(route: Route) -> str:
-    return f"New request: {route_words(route.service, route.pathway, route.priority)}, due {day(route.due_by)}"
+    """An emergency is due within hours, so its time is given too ("due 7 December 2026, 3:40pm")."""
+    due = day(route.due_by, time=route.priority == Priority.emergency)
+    return f"New request: {route_words(route.service, route.pathway, route.priority)}, due {due}"
 
 
 def outcome_text(event: ServiceOutcome, pathway: str) -> str:
