@@ -29,6 +29,10 @@ class RequestNotFoundError(NotFoundError):
     message = "No request of this service has this id"
 
 
+class HeldRequestNotFoundError(NotFoundError):
+    message = "This referral has no request with this id"
+
+
 NOT_RECEIVED = ""  # the priority of a request whose withdrawal came before the request itself
 
 
@@ -135,10 +139,29 @@ def held_items(session: Session, referral_id: uuid.UUID) -> list[WorklistItem]:
     return [i for i in session.exec(query).all() if i.status == RequestStatus.created]
 
 
+def chosen_held(session: Session, referral_id: uuid.UUID, request_ids: list[uuid.UUID] | None) -> list[WorklistItem]:
+    """The held requests MASH decides on: those of `request_ids` (each must be the referral's, else not found, and
+    still held, else ActionRefusedError saying what became of it), or every one still held when no ids are sent."""
+    if request_ids is None:
+        return held_items(session, referral_id)
+    items = []
+    for request_id in dict.fromkeys(request_ids):
+        item = session.get(WorklistItem, request_id)
+        if item is None or item.referral_id != referral_id:
+            raise HeldRequestNotFoundError
+        refusal = rules.held_refusal(status=item.status, held=item.held)
+        if refusal:
+            raise rules.ActionRefusedError(refusal)
+        items.append(item)
+    return items
+
+
 def decide_held(session: Session, referral_id: uuid.UUID, decision: str, *, by: str, now: datetime,
-                reason: str | None) -> int:
-    """MASH releases the referral's held requests to their services, or declines them."""
-    items = held_items(session, referral_id)
+                reason: str | None, request_ids: list[uuid.UUID] | None = None) -> int:
+    """MASH releases the referral's held requests to their services, or declines them (the reason goes to the
+    service and the referrer, with MASH as the signpost): the chosen ones, or all still held when none are chosen.
+    A chosen request decided already refuses the whole decision (409), so nothing is half done."""
+    items = chosen_held(session, referral_id, request_ids)
     for item in items:
         item.updated_at, item.actor = now, by
         if decision == "release":

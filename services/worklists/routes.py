@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlmodel import Session
 
 from schemas.enums import Service
@@ -45,8 +45,19 @@ class NoteForm(Form):
 
 
 class HeldDecisionForm(Form):
+    """`request_ids`: the held requests of the referral to decide on (none sent: every one still held). A decline
+    needs a reason (the service and the referrer see it); a release may have one."""
+
     decision: Literal["release", "decline"]
-    reason: Reason
+    reason: Annotated[Reason | None, Field(validate_default=True)] = None
+    request_ids: Annotated[list[uuid.UUID] | None, Field(min_length=1, max_length=20)] = None
+
+    @field_validator("reason")
+    @classmethod
+    def decline_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if reason is None and info.data.get("decision") == "decline":
+            raise ValueError("Enter why MASH is declining these requests")
+        return reason
 
 
 ServicePath = Annotated[Service, Path(description="safeguarding, semh, counselling, salt or early_help")]
@@ -124,11 +135,13 @@ async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[d
                                 by=by, action="worklist.held", about=shown)
 
 
-@router.post("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(413, 422))
+@router.post("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(
+    404, 409, 413, 422, d404="a request sent is not this referral's",
+    d409="a request sent is no longer held for MASH (released or decided already); nothing changed"))
 async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecisionForm, by: Mash) -> dict[str, Any]:
     def use_case(session: Session) -> int:
         return handlers.decide_held(session, referral_id, form.decision, by=by.subject, now=utcnow(),
-                                    reason=form.reason)
+                                    reason=form.reason, request_ids=form.request_ids)
 
     count = await in_transaction(request, use_case, by=by, action=f"worklist.held.{form.decision}",
                                  about=Subject(record_id=referral_id))

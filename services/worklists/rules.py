@@ -34,6 +34,14 @@ def check_action(action: str, *, status: str, held: bool, service: str | None = 
     return RESULT[action]
 
 
+def held_refusal(*, status: str, held: bool) -> str | None:
+    """Why MASH can no longer decide on a request (in words, for the 409), or None while it is still held for MASH:
+    released already (no longer held), or held but acted on (declined, redirected, withdrawn)."""
+    if held and status == RequestStatus.created:
+        return None
+    return "This request has already been released" if not held else f"This request has already been {status}"
+
+
 def queue_order_key(priority: str, due_by: datetime, request_id: str) -> tuple[int, datetime, str]:
     """Priority first, then the earliest due date."""
     return PRIORITY_RANK.get(priority, 9), due_by, request_id
