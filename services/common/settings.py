@@ -107,6 +107,31 @@ class Settings(BaseSettings):
     )
     startup_timeout_seconds: float = Field(60.0, gt=0)
 
+    # The access audit's witness (README, "The access audit"): the chain's head, published on frontdoor.audit.heads
+    audit_chain: str = Field(
+        "frontdoor", pattern=r"^[a-z0-9][a-z0-9._\-]{0,99}$",
+        description="the audit chain's name on the witness topic (its key): one name per audit database")
+    audit_witness_rows: int = Field(1000, ge=1, description="publish the audit chain's head after this many new rows")
+    audit_witness_minutes: float = Field(
+        5.0, gt=0, description="publish it at least this often while the chain grows (and at each start)")
+
+    # Emergency contacts: the council's to set (README, "Emergency contacts"). Shown wherever a referral is an
+    # emergency and on "How we decide". The defaults are a demo council's placeholders (01632 960xxx is Ofcom's
+    # range for drama: no real line answers it).
+    emergency_danger_text: str = Field(
+        "If the child is in immediate danger, call 999.", min_length=1, description="the warning's first line")
+    emergency_crisis_line_name: str = Field(
+        "NHS 111: choose the mental health option (any age, 24 hours a day)", min_length=1)
+    emergency_crisis_line_number: str = Field("111", min_length=1)
+    emergency_duty_name: str = Field(
+        "Example Council children's social care duty team (MASH)", min_length=1,
+        description="who takes a call about a child's safety in working hours")
+    emergency_duty_number: str = Field("01632 960 001", min_length=1)
+    emergency_duty_hours: str = Field("Monday to Friday, 9am to 5pm", min_length=1)
+    emergency_out_of_hours_name: str = Field(
+        "Example Council emergency duty team (evenings, weekends and bank holidays)", min_length=1)
+    emergency_out_of_hours_number: str = Field("01632 960 002", min_length=1)
+
     @field_validator("sign_in_rate_limit", "failed_auth_rate_limit")
     @classmethod
     def _a_rate(cls, value: str) -> str:
