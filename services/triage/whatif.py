@@ -27,18 +27,13 @@ LONDON = ZoneInfo("Europe/London")
 
 def changes(before: TriageDecision, after: TriageDecision) -> set[str]:
     """The change classes between two decisions on the same referral (empty: the same decision).
-    Routes are matched by service; a service with several routes is compared on its first (in decision order)."""
+    A request is a (service, pathway): two requests to one service are compared each with its own. A request
+    whose pathway changed is one left without its match on each side in the same service (paired in decision
+    order); the rest without a match are routes added or removed."""
     found: set[str] = set()
     if before.outcome != after.outcome:
         found.add("outcome_changed")
-    was = _by_service(before)
-    now = _by_service(after)
-    if now.keys() - was.keys():
-        found.add("route_added")
-    if was.keys() - now.keys():
-        found.add("route_removed")
-    for service in was.keys() & now.keys():
-        a, b = was[service], now[service]
+    for a, b in _pairs(before, after, found):
         if a.pathway != b.pathway:
             found.add("pathway_changed")
         if RANK[b.priority] > RANK[a.priority]:
@@ -56,10 +51,29 @@ def changes(before: TriageDecision, after: TriageDecision) -> set[str]:
     return found
 
 
-def _by_service(decision: TriageDecision) -> dict[str, Any]:
-    routes: dict[str, Any] = {}
+def _pairs(before: TriageDecision, after: TriageDecision, found: set[str]) -> list[tuple[Any, Any]]:
+    """The routes of the two decisions matched: by (service, pathway), then what is left of one service on both
+    sides in order (a changed pathway); adds route_added / route_removed to `found` for the rest."""
+    was, now = _by_request(before), _by_request(after)
+    pairs = [(was[k], now[k]) for k in was.keys() & now.keys()]
+    left_was = [r for k, r in was.items() if k not in now]
+    left_now = [r for k, r in now.items() if k not in was]
+    for service in dict.fromkeys(str(r.service) for r in left_was + left_now):
+        olds = [r for r in left_was if str(r.service) == service]
+        news = [r for r in left_now if str(r.service) == service]
+        pairs += list(zip(olds, news, strict=False))
+        if len(news) > len(olds):
+            found.add("route_added")
+        if len(olds) > len(news):
+            found.add("route_removed")
+    return pairs
+
+
+def _by_request(decision: TriageDecision) -> dict[tuple[str, str], Any]:
+    """The decision's routes by (service, pathway): the engine makes at most one route of each."""
+    routes: dict[tuple[str, str], Any] = {}
     for route in decision.routes:
-        routes.setdefault(str(route.service), route)
+        routes.setdefault((str(route.service), str(route.pathway)), route)
     return routes
 
 

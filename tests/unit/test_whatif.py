@@ -141,3 +141,60 @@ def test_the_command_s_processes_give_the_one_process_report(tmp_path: Any, monk
     single = whatif_run.compare_files(many, DEFAULT_RULESET, proposed, processes=1)
     assert parallel.changed > 0 and parallel == single
     assert seen[-1] == len(many) and seen == sorted(seen) and len(seen) > 2  # one step per chunk
+
+
+# --- issue 20 item 14: routes compared by (service, pathway), and the report equals a plain decide-both-and-diff ---
+
+def _decided_routes(d: TriageDecision) -> dict[tuple[str, str], tuple[str, Any, bool]]:
+    return {(str(r.service), str(r.pathway)): (str(r.priority), r.due_by, r.held) for r in d.routes}
+
+
+def _plain(d: TriageDecision) -> tuple[Any, ...]:
+    """What a person comparing two `frontdoor triage decide` outputs compares (not ids, times or wording)."""
+    return (d.outcome, sorted(_decided_routes(d).items()), sorted(d.missing), d.dsr.candidate, d.dsr.suggested_rating)
+
+
+def plain_diff(cases: list[ReferralSubmitted], baseline: Any, proposed: Any) -> tuple[int, int]:
+    """(decisions that change, decisions with a due date moved on a request both decisions make): each event
+    decided under both rulesets and the two decisions compared, request by request."""
+    changed = moved = 0
+    for event in cases:
+        before, after = decide(event, baseline), decide(event, proposed)
+        changed += _plain(before) != _plain(after)
+        was, now = _decided_routes(before), _decided_routes(after)
+        moved += any(was[k][1] != now[k][1] for k in was.keys() & now.keys())
+    return changed, moved
+
+
+def two_salt_requests(n: int = 1) -> list[ReferralSubmitted]:
+    """Referrals with a SALT dysphagia request (soon) and a SALT existing-team request (routine)."""
+    import uuid
+
+    e = events()[0]
+    referral = e.referral.model_dump(mode="json") | {
+        "concerns": ["feeding_swallowing", "speech_sounds"], "risks": [], "known_services": ["salt"]}
+    referral["child"]["date_of_birth"] = "2018-03-15"  # aged 8: no transition-year boost
+    return [ReferralSubmitted.model_validate(e.model_dump(mode="json") | {
+        "referral_id": str(uuid.UUID(int=i + 1)), "referral": referral}) for i in range(n)]
+
+
+def test_a_moved_due_date_on_a_second_request_to_one_service_is_seen() -> None:
+    """Lengthening SALT routine moves the existing-team request's date; the dysphagia request (soon) stays."""
+    from services.triage.ruleset import compile_ruleset
+
+    proposed = compile_ruleset(whatif_proposal(), source="proposed")
+    cases = two_salt_requests()
+    before, after = decide(cases[0], RULES), decide(cases[0], proposed)
+    assert [(r.service, r.pathway) for r in before.routes] == [("salt", "dysphagia"), ("salt", "existing_team")]
+    assert changes(before, after) == {"due_date_moved"}
+    report = compare(cases, RULES, proposed)
+    assert (report.changed, report.by_class["due_date_moved"]) == plain_diff(cases, RULES, proposed) == (1, 1)
+
+
+def test_a_pathway_changed_within_one_service_is_a_pathway_change_not_an_added_route() -> None:
+    d = decide(two_salt_requests()[0], RULES)
+    community = [r.model_copy(update={"pathway": "community"}) if r.pathway == "existing_team" else r
+                 for r in d.routes]
+    assert changes(d, d.model_copy(update={"routes": community})) == {"pathway_changed"}
+    assert changes(d, d.model_copy(update={"routes": d.routes[:1]})) == {"route_removed"}
+    assert changes(d.model_copy(update={"routes": d.routes[:1]}), d) == {"route_added"}
