@@ -65,22 +65,26 @@ def serve(
 
 
 def refuse_unsafe_start(settings: Settings, *, service: str, host: str) -> None:
-    """Exit 2 listing every reason this service must not start here (README, "Security"), unless the
-    loudly named override is set: then a warning, and it starts."""
+    """Exit 2 listing every reason this service must not start here (README, "Security"). The loudly named
+    override waives only dev sign-in off a laptop (with a warning), never an unsafe secret or production setting."""
     from services.common.logging import get_logger
-    from services.common.safety import reasons_not_to_start
+    from services.common.safety import check_start
 
-    reasons = reasons_not_to_start(settings, service=service, host=host)
-    if not reasons:
-        return
-    if settings.insecure_allow_dev_defaults:
+    check = check_start(settings, service=service, host=host)
+    if check.refused:
+        if settings.insecure_allow_dev_defaults:
+            waiver = " INSECURE_ALLOW_DEV_DEFAULTS does not waive these: it lets only dev sign-in listen off a laptop."
+        elif settings.auth_mode == "dev":
+            waiver = (" INSECURE_ALLOW_DEV_DEFAULTS=true lets dev sign-in listen off a laptop (with a DEV_TOKEN_SECRET "
+                      "of 32 bytes or more): never where real people's data is.")
+        else:
+            waiver = ""
+        fail(f"{service} refuses to start:\n" + "".join(f"  - {r}\n" for r in check.refused)
+             + f"Fix these settings (README, \"Security\").{waiver}")
+    if check.waived:
         get_logger("frontdoor.safety").warning(
             "INSECURE_ALLOW_DEV_DEFAULTS is set: starting with settings that are not safe outside a laptop",
-            service=service, problems=reasons)
-        return
-    fail(f"{service} refuses to start:\n" + "".join(f"  - {r}\n" for r in reasons)
-         + "Fix these settings (README, \"Security\"). INSECURE_ALLOW_DEV_DEFAULTS=true overrides this check: "
-           "never where real people's data is.")
+            service=service, problems=check.waived)
 
 
 @app.command()
