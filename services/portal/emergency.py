@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.enums import Priority, Risk
-from schemas.labels import LONDON, day
+from schemas.labels import LONDON, day, label
 from services.triage import ruleset_model as m
 from services.triage.ruleset import DEFAULT_RULESET, Ruleset, RulesetError, load_ruleset
 
@@ -129,11 +129,18 @@ def is_emergency(view: Any, risks: tuple[str, ...] | frozenset[str]) -> bool:
     return any(r in risks for r in reported)
 
 
+def emergency_request(view: Any) -> dict[str, Any] | None:
+    """The referral's emergency request due first (as intake gives it), or None."""
+    requests = view.get("service_requests") or [] if isinstance(view, dict) else []
+    emergencies = [r for r in requests if r.get("priority") == Priority.emergency and r.get("due_by")]
+    latest = datetime.max.replace(tzinfo=UTC)
+    return min(emergencies, key=lambda r: _instant(r["due_by"]) or latest) if emergencies else None
+
+
 def emergency_due(view: Any) -> str | None:
     """When the referral's first emergency request is due (as intake gives it), or None."""
-    requests = view.get("service_requests") or [] if isinstance(view, dict) else []
-    dues = [r["due_by"] for r in requests if r.get("priority") == Priority.emergency and r.get("due_by")]
-    return min(dues, key=lambda d: _instant(d) or datetime.max.replace(tzinfo=UTC)) if dues else None
+    first = emergency_request(view)
+    return str(first["due_by"]) if first else None
 
 
 # --- who to call -----------------------------------------------------------------------------------------------------
@@ -149,6 +156,18 @@ class Contacts:
     duty_hours: str
     out_of_hours_name: str
     out_of_hours_number: str
+
+
+def named(risks: tuple[str, ...]) -> str:
+    """Risks in words, quoted: “A suicide plan or intent” or “Signs of psychosis”."""
+    names = [f"“{label(r)}”" for r in risks]
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def help_context(settings: Any) -> dict[str, Any]:
+    """What a page that warns needs: the council's contacts and the ruleset's emergency risks (and in words)."""
+    risks = risks_in_force(settings)
+    return {"contacts": contacts(settings), "emergency_risks": risks, "emergency_risk_names": named(risks)}
 
 
 def contacts(settings: Any) -> Contacts:

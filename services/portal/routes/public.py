@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from services.portal import emergency
 from services.portal.deps import render
 from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
 from services.triage.ruleset.explain import Explanation, body_html, explain
@@ -46,4 +47,5 @@ async def how_we_decide(request: Request) -> Response:
     # body_html escapes every word it places (html.escape), so the joined blocks are markup already
     sections = [(s, Markup("".join(blocks)), [(p, Markup("".join(b))) for p, b in parts])  # noqa: S704
                 for s, blocks, parts in body_html(doc)]
-    return render(request, "how_we_decide.html", doc=doc, sections=sections)
+    return render(request, "how_we_decide.html", doc=doc, sections=sections,
+                  **emergency.help_context(request.app.state.settings))

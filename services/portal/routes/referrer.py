@@ -2,6 +2,7 @@
 sending, the confirmation, and completing a referral that needs information."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.common.auth import Principal
 from services.common.db import session_scope
 from services.common.transactions import Subject, audit, client_of
-from services.portal import drafts, questions
+from services.portal import drafts, emergency, questions
 from services.portal.backend import BackendError
 from services.portal.deps import Referrer, client, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
@@ -45,6 +46,28 @@ def question_href(field: str) -> str:
     return f"/referrals/new/{page.slug}#{questions.html_id(field)}" if page else "#"
 
 
+def emergency_help(request: Request) -> dict[str, Any]:
+    """What the pages of an emergency need: the council's contacts, the ruleset's emergency risks (and in words)."""
+    return emergency.help_context(request.app.state.settings)
+
+
+def emergency_referral(request: Request, view: Any) -> dict[str, Any]:
+    """An emergency referral's page: whether it is one, its emergency request and when that is due, in words."""
+    now = datetime.now(UTC)
+    help_ = emergency_help(request)
+    route = emergency.emergency_request(view)
+    return help_ | {"emergency": emergency.is_emergency(view, help_["emergency_risks"]), "emergency_route": route,
+                    "emergency_due": emergency.due_words(route["due_by"], now) if route else None,
+                    "due_when": lambda due: emergency.due_when(due, now)}
+
+
+def check_page(request: Request, answers: dict[str, Any], errors: list[dict[str, str]], status: int = 200) -> Response:
+    help_ = emergency_help(request)
+    chosen = any(r in help_["emergency_risks"] for r in answers.get("risks") or [])
+    return render(request, "check.html", status, pages=questions.PAGES, answers=answers, errors=errors,
+                  emergency_chosen=chosen, **help_)
+
+
 @router.get("/referrals", response_class=HTMLResponse)
 async def my_referrals(request: Request, user: Referrer) -> Response:
     api = client(request, user)
@@ -60,8 +83,7 @@ async def new_referral(request: Request, user: Referrer) -> Response:
 
 @router.get("/referrals/new/check", response_class=HTMLResponse)
 async def check_answers(request: Request, user: Referrer) -> Response:
-    return render(request, "check.html", pages=questions.PAGES, answers=draft(request, user, "portal.draft.check"),
-                  errors=[])
+    return check_page(request, draft(request, user, "portal.draft.check"), [])
 
 
 @router.post("/referrals/new/check", response_class=HTMLResponse)
@@ -76,7 +98,7 @@ async def submit(request: Request, user: Referrer) -> Response:
 
     async def again(exc: BackendError) -> Response:
         errors = errors_from(exc, name=lambda field: field.split(".")[-1], href=question_href)
-        return render(request, "check.html", 422, pages=questions.PAGES, answers=answers, errors=errors)
+        return check_page(request, answers, errors, 422)
 
     call = client(request, user).call("intake", "POST", "/referrals", json=body)
     return await call_or_show_again(call, done=sent, again=again, refusals=(422,))
@@ -87,7 +109,8 @@ async def question(request: Request, slug: str, user: Referrer) -> Response:
     page = questions.page(slug)
     if page is None:
         return not_found(request)
-    return render(request, "question.html", page=page, answers=draft(request, user, "portal.draft.read"), errors={})
+    return render(request, "question.html", page=page, answers=draft(request, user, "portal.draft.read"), errors={},
+                  **emergency_help(request))
 
 
 @router.post("/referrals/new/{slug}", response_class=HTMLResponse)
@@ -101,13 +124,18 @@ async def answer(request: Request, slug: str, user: Referrer) -> Response:
         merged = drafts.save(session, user.key, answers)
         audit_draft(session, request, user, "portal.draft.save")
     if errors:
-        return render(request, "question.html", 422, page=page, answers=merged, errors=errors)
+        return render(request, "question.html", 422, page=page, answers=merged, errors=errors,
+                      **emergency_help(request))
     return RedirectResponse(f"/referrals/new/{questions.next_page(slug)}", status_code=303)
 
 
 @router.get("/referrals/{referral_id}/confirmation", response_class=HTMLResponse)
 async def confirmation(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
-    return render(request, "confirmation.html", referral_id=str(referral_id))
+    try:  # the referral was sent: its confirmation shows even when intake cannot say yet what it is
+        view = await client(request, user).call("intake", "GET", f"/referrals/{referral_id}")
+    except BackendError:
+        view = None
+    return render(request, "confirmation.html", referral_id=str(referral_id), **emergency_referral(request, view))
 
 
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
@@ -118,7 +146,7 @@ async def referral(request: Request, referral_id: uuid.UUID, user: Referrer) -> 
         if exc.status == 404:
             return not_found(request, "Referral not found", "There is no referral of yours with this reference.")
         raise
-    return render(request, "referral.html", referral=view)
+    return render(request, "referral.html", referral=view, **emergency_referral(request, view))
 
 
 @router.get("/referrals/{referral_id}/complete", response_class=HTMLResponse)
