@@ -35,7 +35,9 @@ router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Adder = Annotated[Principal, Depends(require("dsr_panel", "dsr_referrer"))]
 Text = Annotated[str, TypedText(1, 200)]
 DiagnosisCode = Literal["autism", "learning_disability", "autism_awaiting_assessment"]
-OK = {"description": "The person was already on the register: the addition is a note on their open entry"}
+OK = {"description": "The person was already on the register: the addition is a note on their open entry. Only "
+                     "the panel and the practitioner who added the entry are told about it; anyone else gets "
+                     "`{\"outcome\": \"noted\"}` alone"}
 CREATED = {"description": "A new register entry: pending consent, or pending its first review"}
 
 
@@ -114,19 +116,20 @@ def _again(exc: ValidationError) -> list[InitErrorDetails]:
 
 
 def answer(result: DirectResult, by: Principal, today: date) -> JSONResponse:
-    """201 with the new entry's state; 200 for a note. A dsr_referrer noting on an entry they did not add learns
-    only that the person is already on the register (never its status or suggested rating); on their own entry,
-    what they could read anyway."""
+    """201 with the new entry's state; 200 for a note. Only the panel and the practitioner who added the entry
+    are told about it (its id, age band, track, status and suggested rating); anyone else noting on it learns
+    only that the person is already on the register (`outcome`), since even the age band and track would say
+    that, for example, someone is 18-25 with an EHCP (issue 20, item 8)."""
     entry = result.entry
-    body: dict[str, Any] = {
-        "entry_id": str(entry.id), "outcome": "created" if result.created else "noted",
-        "age_band": rules.age_band(entry.date_of_birth, today),
-        "review_track": rules.review_track(entry.date_of_birth, entry.has_ehcp, today).value
-        if entry.date_of_birth else None,
-    }
+    body: dict[str, Any] = {"outcome": "created" if result.created else "noted"}
     if result.created or by.has("dsr_panel") or entry.added_by == by.subject:
-        body |= {"status": entry.status, "suggested_rating": entry.suggested_rating,
-                 "escalation_suggested": entry.escalation_suggested}
+        body |= {
+            "entry_id": str(entry.id), "age_band": rules.age_band(entry.date_of_birth, today),
+            "review_track": rules.review_track(entry.date_of_birth, entry.has_ehcp, today).value
+            if entry.date_of_birth else None,
+            "status": entry.status, "suggested_rating": entry.suggested_rating,
+            "escalation_suggested": entry.escalation_suggested,
+        }
     return JSONResponse(body, status_code=201 if result.created else 200)
 
 

@@ -168,8 +168,7 @@ async def test_a_referrer_noting_on_someone_elses_entry_learns_only_that_the_per
     answer = await api.post("/dsr/entries", json=body(risks=["mh_admission_risk", "self_harm_recent"]),
                             headers=as_(settings, "dsr_referrer", "cmht-1"))
     assert answer.status_code == 200
-    assert answer.json() == {"entry_id": first["entry_id"], "outcome": "noted", "review_track": "CTR",
-                             "age_band": "26+"}
+    assert answer.json() == {"outcome": "noted"}  # issue 20, item 8: not the entry, its track or age band either
     [entry] = entries(engine)
     assert entry.escalation_suggested is True  # the panel sees it
     read = await api.get(f"/dsr/entries/{first['entry_id']}", headers=as_(settings, "dsr_referrer", "cmht-1"))
@@ -178,6 +177,32 @@ async def test_a_referrer_noting_on_someone_elses_entry_learns_only_that_the_per
                          headers=as_(settings, "dsr_referrer", "asc-1"))  # on their own entry: what they may read
     assert (own.json()["outcome"], own.json()["suggested_rating"], own.json()["status"]) == (
         "noted", "blue", "pending_review")
+
+
+ALL_OF_IT = {"entry_id", "outcome", "age_band", "review_track", "status", "suggested_rating", "escalation_suggested"}
+
+
+@pytest.mark.parametrize(("first", "second", "shown"), [
+    (("dsr_referrer", "asc-1"), ("dsr_referrer", "cmht-1"), {"outcome"}),  # another practitioner's entry
+    (("dsr_panel", "panel-1"), ("dsr_referrer", "cmht-1"), {"outcome"}),
+    (("dsr_referrer", "asc-1"), ("dsr_referrer", "asc-1"), ALL_OF_IT),  # the practitioner who added it
+    (("dsr_referrer", "asc-1"), ("dsr_panel", "panel-1"), ALL_OF_IT),  # the panel
+])
+async def test_a_second_addition_tells_only_the_panel_and_the_adder_about_the_entry(
+        api: httpx.AsyncClient, settings: Settings, first: tuple[str, str], second: tuple[str, str],
+        shown: set[str]) -> None:
+    """Issue 20, item 8: a 22-year-old with an EHCP. Told the age band and track, a second practitioner would learn
+    the person is 18-25 with an EHCP; anyone but the panel and the adder learns only that they are on the register."""
+    person = body(date_of_birth=born_aged(22).isoformat(), has_ehcp=True)
+    made = await api.post("/dsr/entries", json=person, headers=as_(settings, *first))
+    assert made.status_code == 201 and set(made.json()) == ALL_OF_IT  # the adder's own answer is whole
+    again = await api.post("/dsr/entries", json=person | {"reason": "Lost her college place after a crisis"},
+                           headers=as_(settings, *second))
+    assert again.status_code == 200, again.text
+    assert set(again.json()) == shown
+    assert again.json()["outcome"] == "noted"
+    if shown == ALL_OF_IT:
+        assert (again.json()["age_band"], again.json()["review_track"]) == ("18-25", "CETR")
 
 
 async def test_the_very_same_body_sent_twice_by_the_same_person_changes_nothing(
