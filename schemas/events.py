@@ -48,6 +48,9 @@ class Envelope(Strict):
 class History(Strict):
     prior_referrals_365d: Annotated[int, Field(ge=0)] = 0
     open_services: list[Service] = []
+    safeguarding_pending: bool = Field(False, description=(
+        "MASH has yet to decide about this child (its safeguarding request waits, or a request is still held "
+        "for it): every request this event makes waits for MASH too, bar the ruleset's hold exemptions"))
 
 
 def _born_by_submission(cls: type, referral: Referral, info: ValidationInfo) -> Referral:
@@ -186,6 +189,7 @@ class OverrideRequested(Envelope):
     rationale: Rationale
     disagreed_with: list[RuleId] = []
     changes: list[RouteChange] = Field(min_length=1)
+    history: History = History()
 
     _age_at_submission = field_validator("referral")(_born_by_submission)
 
@@ -221,6 +225,9 @@ class ChildMerged(Envelope):
     merged_id: Uuid
     referral_ids: list[Uuid] = Field(description="the referrals moved to survivor_id")
     service_request_ids: list[Uuid] = Field(description="the service requests moved to survivor_id")
+    held_request_ids: list[Uuid] = Field([], description=(
+        "requests of survivor_id that wait for MASH from now on: MASH has yet to decide about the child, and "
+        "they were made when the records were apart"))
 
 
 class ChildUnmerged(Envelope):
@@ -233,6 +240,8 @@ class ChildUnmerged(Envelope):
     merged_id: Uuid
     referral_ids: list[Uuid] = Field(description="the referrals moved back to merged_id")
     service_request_ids: list[Uuid] = Field(description="the service requests moved back to merged_id")
+    released_request_ids: list[Uuid] = Field([], description=(
+        "requests the merge held for MASH that no longer wait: their own child has no undecided MASH request"))
 
 
 class ServiceRequestCreated(Envelope):

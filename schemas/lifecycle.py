@@ -12,9 +12,10 @@ which status are written once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
-from schemas.enums import OutcomeEventType
+from schemas.enums import OutcomeEventType, Service
 
 
 class RequestStatus(StrEnum):
@@ -63,3 +64,11 @@ STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {
 }
 # a front-door decision may withdraw (or re-prioritise) only a request no service has accepted yet
 WITHDRAWABLE: tuple[RequestStatus, ...] = NOT_YET_ACCEPTED
+
+
+def safeguarding_pending(requests: Iterable[tuple[str, str, bool]]) -> bool:
+    """Whether MASH has yet to decide for a child, from its requests as (service, status, held): its
+    safeguarding request still waits (created), or one of its requests is still held for MASH. While it
+    has not decided, every request made for the child by any path waits too (the ruleset's `hold`)."""
+    return any(status == RequestStatus.created and (held or service == Service.safeguarding)
+               for service, status, held in requests)

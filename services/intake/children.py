@@ -16,6 +16,7 @@ from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_CHILDREN, ChildMerged, ChildUnmerged
+from schemas.lifecycle import RequestStatus, safeguarding_pending
 from services.common.auth import Principal
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
@@ -24,6 +25,7 @@ from services.common.transactions import Subject, audit
 from services.intake import tables
 from services.intake.identity import Identity, Resolution, _date_slip, _similar
 from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
+from services.triage.ruleset.in_force import in_force
 
 Pair = tuple[uuid.UUID, uuid.UUID]
 # The tables whose rows follow a child, by the name a merge's `links` gives each, with their id's type.
@@ -151,10 +153,12 @@ def merge(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, *, rea
         _move_nhs_number(session, merged, survivor)
     merges[merged_id] = survivor_id
     links["flags_cleared"] = _clear_flags(session, [survivor_id], {survivor_id, merged_id}, merges)
+    links["held"] = [str(r.id) for r in _hold_for_mash(session, survivor_id)]
     record = ChildMerge(id=uuid.uuid4(), survivor_id=survivor_id, merged_id=merged_id, by=by.subject,
                         reason=reason, at=now, links=links)
     session.add(record)
-    enqueue(session, ChildMerged(event_id=derived_id(record.id, "child.merged"), occurred_at=now, **_moved(record)),
+    enqueue(session, ChildMerged(event_id=derived_id(record.id, "child.merged"), occurred_at=now, **_moved(record),
+                                 held_request_ids=links["held"]),
             topic=TOPIC_CHILDREN, key=str(merged_id))
     _audit(session, by, "front_door.merge", record)
     return record
@@ -181,10 +185,12 @@ def undo(session: Session, merge_id: uuid.UUID, *, by: Principal, now: datetime)
         if referral is not None:
             referral.possible_duplicates = restored(flags["before"], flags["cleared"], referral.possible_duplicates)
             session.add(referral)
+    released = _release_merge_holds(session, record)
     record.undone_at, record.undone_by = now, by.subject
     session.add(record)
     enqueue(session, ChildUnmerged(event_id=derived_id(record.id, "child.unmerged"), occurred_at=now,
-                                   **_moved(record)), topic=TOPIC_CHILDREN, key=str(record.merged_id))
+                                   **_moved(record), released_request_ids=released),
+            topic=TOPIC_CHILDREN, key=str(record.merged_id))
     _audit(session, by, "front_door.unmerge", record)
     return record
 
@@ -242,6 +248,43 @@ def _clear_flags(session: Session, on: list[uuid.UUID], drop: set[uuid.UUID],
             referral.possible_duplicates = kept
             session.add(referral)
     return changed
+
+
+def _requests_of_child(session: Session, child_id: uuid.UUID) -> list[tables.ServiceRequestRecord]:
+    return list(session.exec(select(tables.ServiceRequestRecord)
+                             .where(tables.ServiceRequestRecord.child_id == child_id)).all())
+
+
+def _hold_for_mash(session: Session, child_id: uuid.UUID) -> list[tables.ServiceRequestRecord]:
+    """After a merge: while MASH has yet to decide about the child, every request of it that no service has
+    taken on yet waits for MASH as triage would have held it, had it known the records were one child."""
+    requests = _requests_of_child(session, child_id)
+    if not safeguarding_pending((r.service, r.status, r.held) for r in requests):
+        return []
+    policy = in_force()
+    held = [r for r in requests
+            if r.status == RequestStatus.created and not r.held and policy.holds(r.service, r.priority)]
+    for request in held:
+        request.held = True
+        session.add(request)
+    return held
+
+
+def _release_merge_holds(session: Session, record: ChildMerge) -> list[str]:
+    """After the undo (rows already back): the requests the merge held that still wait, on a child of their own
+    with nothing for MASH to decide, wait no longer; MASH's own decisions since then stand."""
+    ids = {uuid.UUID(i) for i in record.links.get("held", [])}
+    released = []
+    for child_id in (record.survivor_id, record.merged_id):
+        requests = _requests_of_child(session, child_id)
+        if safeguarding_pending((r.service, r.status, r.held) for r in requests if r.id not in ids):
+            continue
+        for request in requests:
+            if request.id in ids and request.held and request.status == RequestStatus.created:
+                request.held = False
+                session.add(request)
+                released.append(str(request.id))
+    return sorted(released)
 
 
 def _moved(record: ChildMerge) -> dict[str, Any]:

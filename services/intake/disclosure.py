@@ -25,7 +25,7 @@ import yaml
 
 from services.common.settings import Settings
 
-HISTORY_FACTS = frozenset({"prior", "open_services"})  # the facts triage takes from the store, not the referral
+HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})  # the facts triage takes from the store, not the referral
 HISTORY = "history"  # the rule id of the one line that stands for every reason resting on the history
 HISTORY_WORDS = "The front door also took into account what it already knew about the child."
 PERSONS_DECISION = "front_door.decision"  # a person's decision in an explanation (triage's overrides.RULE_ID)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_SUBMITTED, History, Referral, Route, ServiceOutcome, TriageDecided
 from schemas.enums import OutcomeEventType
 from schemas.events import TriageOverridden
-from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
+from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus, safeguarding_pending
 from schemas.referral import LONDON, ReferralInput
 from services.common.auth import Principal
 from services.common.outbox import enqueue
@@ -147,6 +147,7 @@ def decide(session: Session, referral_id: uuid.UUID, decided: overrides.PersonsD
         decided, referral_id=record.id, child_id=record.child_id, submitted_at=record.submitted_at,
         referral=Referral.model_validate(record.referral), supersedes=record.decision_event_id, by=by.subject,
         current=overrides.current_decision(record.decision, requests.values()), now=now,
+        history=_history(session, record.child_id, now, exclude=record.id),
     )
     row = FrontDoorDecision(
         id=event.event_id, referral_id=record.id, child_id=record.child_id, decided_by=by.subject, decided_at=now,
@@ -195,32 +196,37 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     request = session.get(ServiceRequestRecord, event.service_request_id) or _stand_in(session, record, event)
     if event.event_type is OutcomeEventType.withdrawn and request.status not in WITHDRAWABLE:
         return False  # accepted meanwhile: a service that accepted a request keeps it (as its worklist does)
+    was_held = request.held and request.status == RequestStatus.created  # still waiting for MASH
     for field, value in domain.outcome_changes(event).items():
         setattr(request, field, value)
     session.add(request)
     _note(session, record, event.occurred_at, domain.outcome_kind(event), domain.outcome_text(event, request.pathway))
     if domain.outcome_kind(event) == "redirected" and event.redirect_to is not None:
+        history = _history(session, record.child_id, record.submitted_at, exclude=record.id)
+        if was_held:  # a request redirected before MASH decided hands its hold on to the new one
+            history = history.model_copy(update={"safeguarding_pending": True})
         redirected = domain.referral_redirected(
             event, event.redirect_to, child_id=record.child_id, referral=Referral.model_validate(record.referral),
-            submitted_at=record.submitted_at, now=now,
-            history=_history(session, record.child_id, record.submitted_at, exclude=record.id),
+            submitted_at=record.submitted_at, now=now, history=history,
         )
         enqueue(session, redirected, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     return True
 
 
 def _history(session: Session, child_id: uuid.UUID, at: datetime, exclude: uuid.UUID | None = None) -> History:
-    """What triage needs to know of the child's past, from the store."""
+    """What triage needs to know of the child's past, from the store: referrals in the last year, the services
+    with an open request, and whether MASH has yet to decide about the child (its requests then wait too)."""
     prior = select(func.count()).select_from(ReferralRecord).where(
         ReferralRecord.child_id == child_id, col(ReferralRecord.submitted_at) > at - timedelta(days=365),
         col(ReferralRecord.submitted_at) <= at,
     )
     if exclude is not None:
         prior = prior.where(ReferralRecord.id != exclude)
-    services = session.exec(select(ServiceRequestRecord.service).where(
-        ServiceRequestRecord.child_id == child_id, col(ServiceRequestRecord.status).in_(OPEN),
-    )).all()
-    return History(prior_referrals_365d=session.exec(prior).one(), open_services=sorted(set(services)))
+    requests = session.exec(select(ServiceRequestRecord.service, ServiceRequestRecord.status,
+                                   ServiceRequestRecord.held).where(ServiceRequestRecord.child_id == child_id)).all()
+    return History(prior_referrals_365d=session.exec(prior).one(),
+                   open_services=sorted({service for service, status, _ in requests if status in OPEN}),
+                   safeguarding_pending=safeguarding_pending(requests))
 
 
 def _candidates(session: Session, identity: Identity) -> list[KnownChild]:

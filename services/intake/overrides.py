@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from schemas import Referral
+from schemas import History, Referral
 from schemas.events import OverrideRequested, Rationale, Route, RouteChange, RuleId, TriageDecision, TriageOverridden
 from schemas.labels import label
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
@@ -119,12 +119,14 @@ def current_decision(decision: Mapping[str, Any], requests: Iterable[Request]) -
 
 def override_requested(decided: PersonsDecision, *, referral_id: uuid.UUID, child_id: uuid.UUID,
                        submitted_at: datetime, referral: Referral, current: TriageDecision, supersedes: uuid.UUID,
-                       by: str, now: datetime) -> OverrideRequested:
-    """The event that asks triage to apply a person's decision (a fresh id: each decision is new)."""
+                       by: str, now: datetime, history: History) -> OverrideRequested:
+    """The event that asks triage to apply a person's decision (a fresh id: each decision is new), with what
+    triage needs of the child's history (whether MASH has yet to decide: the routes added then wait for it)."""
     return OverrideRequested(
         event_id=uuid.uuid4(), occurred_at=now, correlation_id=referral_id, referral_id=referral_id,
         child_id=child_id, submitted_at=submitted_at, referral=referral, current=current, supersedes=supersedes,
         decided_by=by, rationale=decided.rationale, disagreed_with=decided.disagreed_with, changes=decided.changes,
+        history=history,
     )
 
 

@@ -48,6 +48,7 @@ FACT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "diagnoses": ("set", _values(Diagnosis)),
     "known_services": ("set", _values(KnownService)),
     "open_services": ("set", _values(Service)),
+    "safeguarding_pending": ("bool", frozenset()),
 }
 
 
@@ -83,4 +84,5 @@ def derive_facts(event: ReferralSubmitted, local_day: date) -> dict[str, Any]:
         "diagnoses": frozenset(child.diagnoses),
         "known_services": frozenset(referral.known_services),
         "open_services": frozenset(event.history.open_services),
+        "safeguarding_pending": event.history.safeguarding_pending,
     }

@@ -34,7 +34,9 @@ def triage(event: ReferralSubmitted, ruleset: Ruleset, *, now: datetime) -> Publ
 
 def triage_redirect(event: ReferralRedirected, ruleset: Ruleset, *, now: datetime) -> Published:
     """Decide again for the redirect's target service only: the policy's own route there if it has
-    one, else the ruleset's redirect pathway at routine; the clock starts now. Nothing else changes."""
+    one, else the ruleset's redirect pathway at routine; the clock starts now. Nothing else changes.
+    While MASH has yet to decide about the child (`history.safeguarding_pending`, which counts the redirected
+    request if it was held), the new request waits for it exactly as triage would hold it."""
     target = event.redirect.to_service
     as_submitted = ReferralSubmitted(
         event_id=event.event_id, occurred_at=event.occurred_at, correlation_id=event.referral_id,
@@ -44,13 +46,17 @@ def triage_redirect(event: ReferralRedirected, ruleset: Ruleset, *, now: datetim
     full = decide(as_submitted, ruleset, decided_at=now)
     hop = Explanation(rule_id=f"redirect.{event.redirect.from_service.value}",
                       because=f"Redirected by {event.redirect.from_service.value} to {target.value}.")
+    def held(priority: Priority) -> bool:
+        return event.history.safeguarding_pending and ruleset.holds(target.value, priority.value)
+
     routes = [
-        r.model_copy(update={"held": False, "reasons": [hop.rule_id, *r.reasons]})
+        r.model_copy(update={"held": held(r.priority), "reasons": [hop.rule_id, *r.reasons]})
         for r in full.routes if r.service == target
     ]
     if not routes:
-        routes = [Route(service=target, pathway=ruleset.source.redirects[target], priority=Priority.routine, held=False,
-                        reasons=[hop.rule_id], due_by=due_by(now, target.value, Priority.routine.value, ruleset))]
+        routes = [Route(service=target, pathway=ruleset.source.redirects[target], priority=Priority.routine,
+                        held=held(Priority.routine), reasons=[hop.rule_id],
+                        due_by=due_by(now, target.value, Priority.routine.value, ruleset))]
     fired = {rule_id for r in routes for rule_id in r.reasons}
     decision = full.model_copy(update={
         "routes": routes, "missing": [],

@@ -2,7 +2,9 @@
 (`referral.override_requested`, with the decision in force and its open requests); triage applies it
 with the ruleset's clock and sharing rules and publishes the new decision (`triage.overridden`), one
 `service_request.created` per added route and one `service_request.withdrawn` per withdrawn request.
-Every id is derived from the request's event id, so a redelivered request yields the very same events."""
+Every id is derived from the request's event id, so a redelivered request yields the very same events.
+While MASH has yet to decide about the child (`history.safeguarding_pending`), every route the person adds waits
+for it, exactly as triage would hold it (`Ruleset.holds`)."""
 
 from __future__ import annotations
 
@@ -54,11 +56,14 @@ def apply_override(event: OverrideRequested, ruleset: Ruleset, *, now: datetime)
     """Apply `event.changes` in order to `event.current`. A withdrawal or a change of priority of a
     request that is not open (intake refused it already; a stale request) changes nothing."""
     routes = _Routes(open=list(event.current.routes))
+    pending = event.history.safeguarding_pending
     signpost = None
     for change in event.changes:
         if change.kind == "add_route":
             assert change.service and change.pathway and change.priority  # RouteChange validates each kind
-            routes.add(_new_route(event, ruleset, now, change.service.value, change.pathway, change.priority, []))
+            held = pending and ruleset.holds(change.service.value, change.priority.value)
+            routes.add(_new_route(event, ruleset, now, change.service.value, change.pathway, change.priority, [],
+                                  held=held))
         elif change.kind == "withdraw_route":
             if (route := routes.find(change.service_request_id)) is not None:
                 routes.withdraw(route)
@@ -66,7 +71,7 @@ def apply_override(event: OverrideRequested, ruleset: Ruleset, *, now: datetime)
             route = routes.find(change.service_request_id)
             if route is not None and change.priority is not None:
                 routes.withdraw(route)
-                held = route.held and change.priority not in ruleset.source.hold.exempt_priorities  # still pending MASH
+                held = held_after_change(route, change.priority, pending=pending, ruleset=ruleset)
                 routes.add(_new_route(event, ruleset, now, route.service.value, route.pathway, change.priority,
                                       route.reasons, held=held))
         else:  # close: every open route withdrawn, the family signposted
@@ -80,8 +85,17 @@ def apply_override(event: OverrideRequested, ruleset: Ruleset, *, now: datetime)
     return decided, created, withdrawn
 
 
+def held_after_change(route: Route, priority: Priority, *, pending: bool, ruleset: Ruleset) -> bool:
+    """A request given a new priority waits for MASH when the new priority is not exempt and it waited
+    already, or MASH has yet to decide and only its old (exempt) priority let it through. One MASH released
+    stays released."""
+    if not ruleset.holds(route.service.value, priority.value):
+        return False
+    return route.held or (pending and not ruleset.holds(route.service.value, route.priority.value))
+
+
 def _new_route(event: OverrideRequested, ruleset: Ruleset, now: datetime, service: str, pathway: str,
-               priority: Priority, reasons: list[str], *, held: bool = False) -> Route:
+               priority: Priority, reasons: list[str], *, held: bool) -> Route:
     return Route(
         service=service, pathway=pathway, priority=priority, held=held,  # type: ignore[arg-type]  # validated
         due_by=due_by(now, service, priority.value, ruleset),

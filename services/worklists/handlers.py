@@ -81,14 +81,28 @@ def ignore(session: Session, event: ServiceOutcome, now: datetime) -> bool:
 
 def follow_merge(session: Session, event: ChildMerged, now: datetime) -> bool:
     """A person on the front door found two child records to be one child: exactly the requests the merge
-    moved follow it to the surviving record. False when none of them is here on the merged record."""
-    return _relink(session, event.service_request_ids, from_child=event.merged_id, to_child=event.survivor_id)
+    moved follow it to the surviving record, and those it holds for MASH wait. False when nothing changed here."""
+    moved = _relink(session, event.service_request_ids, from_child=event.merged_id, to_child=event.survivor_id)
+    return _set_held(session, event.held_request_ids, held=True) or moved
 
 
 def follow_unmerge(session: Session, event: ChildUnmerged, now: datetime) -> bool:
-    """The merge undone: exactly the requests it moved go back to the merged record. False when none of
-    them is here on the surviving record (never received, or already back)."""
-    return _relink(session, event.service_request_ids, from_child=event.survivor_id, to_child=event.merged_id)
+    """The merge undone: exactly the requests it moved go back to the merged record, and those it held that
+    no longer wait for MASH are released. False when nothing changed here (never received, or already back)."""
+    moved = _relink(session, event.service_request_ids, from_child=event.survivor_id, to_child=event.merged_id)
+    return _set_held(session, event.released_request_ids, held=False) or moved
+
+
+def _set_held(session: Session, ids: list[uuid.UUID], *, held: bool) -> bool:
+    """A merge's holds for MASH (and their release by its undo), on the requests no service has taken on yet."""
+    if not ids:
+        return False
+    items = session.exec(select(WorklistItem).where(col(WorklistItem.id).in_(ids), WorklistItem.held != held,
+                                                    WorklistItem.status == RequestStatus.created)).all()
+    for item in items:
+        item.held = held
+        session.add(item)
+    return bool(items)
 
 
 def _relink(session: Session, ids: list[uuid.UUID], *, from_child: uuid.UUID, to_child: uuid.UUID) -> bool:

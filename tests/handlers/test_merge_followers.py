@@ -35,7 +35,7 @@ def merged(survivor: uuid.UUID, merged_id: uuid.UUID, requests: list[uuid.UUID] 
 
 
 def unmerged(merge: ChildMerged) -> ChildUnmerged:
-    fields = merge.model_dump(exclude={"event_id", "event_type", "occurred_at"})
+    fields = merge.model_dump(exclude={"event_id", "event_type", "occurred_at", "held_request_ids"})
     return ChildUnmerged(event_id=uuid.uuid4(), occurred_at=NOW + timedelta(hours=2), **fields)
 
 

@@ -13,7 +13,16 @@ from typing import Any
 from services.common.workdays import WorkingCalendar
 from services.triage import ruleset_model as m
 from services.triage.ruleset.check import RulesetError, check, placeholders, validated
-from services.triage.ruleset.compiled import Because, CompiledRule, CompiledStage, Effect, OutcomeRule, Ruleset, Test
+from services.triage.ruleset.compiled import (
+    Because,
+    CompiledRule,
+    CompiledStage,
+    Effect,
+    OutcomeRule,
+    Ruleset,
+    Test,
+    waits_for_mash,
+)
 from services.triage.state import RouteDraft, State
 
 
@@ -91,9 +100,8 @@ class _Compiler:
     def action(self, node: Any, rule_id: str) -> Effect:
         match node:
             case m.RouteAction(route=r):
-                hold = self.spec.hold
-                hold_exempt = r.service in hold.exempt_services or r.priority in hold.exempt_priorities
                 service, pathway, priority = r.service.value, r.pathway, r.priority.value
+                hold_exempt = not waits_for_mash(self.spec.hold, service, priority)
 
                 def add_route(s: State) -> None:
                     held = s.hold_by is not None and not hold_exempt

@@ -71,3 +71,14 @@ class Ruleset:
     dsr_ratings: tuple[OutcomeRule, ...]
     dsr_consent: tuple[OutcomeRule, ...]
     sharing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def holds(self, service: str, priority: str) -> bool:
+        """Whether a request of this service and priority waits while MASH decides (the `hold` section:
+        every route bar its exempt services and priorities). Triage, a person's decision, a redirect and a
+        merge all ask this one question."""
+        return waits_for_mash(self.source.hold, service, priority)
+
+
+def waits_for_mash(hold: m.Hold, service: str, priority: str) -> bool:
+    """A route of this service and priority waits while MASH decides, unless `hold` exempts it."""
+    return service not in hold.exempt_services and priority not in hold.exempt_priorities

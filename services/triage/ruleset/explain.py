@@ -21,6 +21,7 @@ FACTS = {
     "social_care_status": "social care status", "channel": "how the referral was sent", "referrer_role":
     "the referrer's role", "concerns": "the concerns", "risks": "the risks", "diagnoses": "the diagnoses",
     "known_services": "the services already involved", "open_services": "the services with an open request",
+    "safeguarding_pending": "the safeguarding hub has yet to decide about the child",
     "semh_level": "the mental health level found above",
 }
 
