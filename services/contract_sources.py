@@ -69,7 +69,18 @@ def publishers() -> list[Operation]:
         for pub in broker.publishers:
             config = pub.specification.config
             out.append(Operation(service, "send", config.topic, (config.schema_,)))
-    return out + outbox_producers()
+    return out + outbox_producers() + witness_producers()
+
+
+def witness_producers(root: Path = SERVICES) -> list[Operation]:
+    """Every service whose code runs the audit witness (`witness_job(...)` under services/<service>/): it publishes
+    the audit chain's head straight to the broker, not through the outbox."""
+    from schemas.audit import TOPIC_AUDIT_HEADS, AuditHeadPublished
+
+    found = sorted({path.relative_to(root).parts[0] for path in root.glob("*/**/*.py")
+                    if any(isinstance(node, ast.Call) and _name(node.func).rpartition(".")[2] == "witness_job"
+                           for node in ast.walk(ast.parse(path.read_text(), str(path))))})
+    return [Operation(service, "send", TOPIC_AUDIT_HEADS, (AuditHeadPublished,)) for service in found]
 
 
 def outbox_producers(root: Path = SERVICES) -> list[Operation]:

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 import schemas
+from schemas.audit import CHAIN_PATTERN, TOPIC_AUDIT_HEADS, AuditHeadPublished
 from schemas.events import (
     SCHEMA_VERSION,
     ChildMerged,
@@ -62,6 +63,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "referral.emergency_unanswered": EmergencyUnanswered,
     "child.merged": ChildMerged,
     "child.unmerged": ChildUnmerged,
+    "audit.head_published": AuditHeadPublished,
 }
 EVENT_NAMES = {model: name for name, model in MODELS.items() if name != "referral"}
 KEY_PATTERN = re.compile(r"^[a-zA-Z0-9.\-_]+$")  # AsyncAPI 3.0 component keys
@@ -73,7 +75,18 @@ NO_OPERATION = {
     ("frontdoor.dsr.changes", "receive"): "published for the services' own systems: no Front Door service reads it",
     ("frontdoor.dsr.changes.dlq", "send"): "no Front Door service consumes frontdoor.dsr.changes, so none"
                                            " dead-letters it; the topic is there for an outside consumer's",
+    (TOPIC_AUDIT_HEADS, "receive"): "read whole, without a consumer group, by `frontdoor audit verify` (and by each"
+                                    " publisher before it publishes): the audit chain's witness",
+    (dlq_topic(TOPIC_AUDIT_HEADS), "send"): "no consumer group reads frontdoor.audit.heads, so none dead-letters it",
 }
+# Events not keyed by child_id: their key, and no referral to correlate.
+KEYS: dict[type[BaseModel], dict[str, Any]] = {
+    AuditHeadPublished: {"type": "string", "pattern": CHAIN_PATTERN,
+                         "description": "The audit chain's name (AUDIT_CHAIN): compaction keeps its latest head."},
+}
+CHANNEL_NOTES = {TOPIC_AUDIT_HEADS: "Compacted (cleanup.policy=compact), one partition: the latest head of each audit "
+                                    "chain, published by the services that write audit rows, where the database's "
+                                    "owner cannot rewrite it."}
 
 EVENT_HEADERS: dict[str, Any] = {
     "type": "object",
@@ -152,7 +165,7 @@ def asyncapi() -> str:
     }
     channels = {}
     for topic in MAIN_TOPICS:
-        channels[topic] = _channel(topic, [EVENT_NAMES[m] for m in on_topic[topic]])
+        channels[topic] = _channel(topic, [EVENT_NAMES[m] for m in on_topic[topic]], CHANNEL_NOTES.get(topic, ""))
         channels[dlq_topic(topic)] = _channel(dlq_topic(topic), ["dead-letter"],
                                               f"Records of {topic} that a consumer could not process.")
     for (topic, action), reason in NO_OPERATION.items():
@@ -197,7 +210,7 @@ def _component_schemas() -> dict[str, Any]:
 def _message(model: type[BaseModel]) -> dict[str, Any]:
     name = EVENT_NAMES[model]
     kinds = _event_types(model)
-    return {
+    message = {
         "name": name, "title": model.__name__,
         "summary": (inspect.getdoc(model) or name).split("\n\n")[0].replace("\n", " "),
         "contentType": "application/json",
@@ -206,9 +219,13 @@ def _message(model: type[BaseModel]) -> dict[str, Any]:
                               {"properties": {"event-type": {"type": "string", "enum": kinds}}}]},
         "correlationId": {"location": "$message.header#/correlation-id",
                           "description": "The referral the event belongs to (the payload's correlation_id)."},
-        "bindings": {"kafka": {"key": {"type": "string", "format": "uuid", "description": "The child_id."},
+        "bindings": {"kafka": {"key": KEYS.get(model, {"type": "string", "format": "uuid",
+                                                        "description": "The child_id."}),
                                "bindingVersion": KAFKA}},
     }
+    if model in KEYS:
+        del message["correlationId"]
+    return message
 
 
 def _event_types(model: type[BaseModel]) -> list[str]:

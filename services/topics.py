@@ -17,15 +17,19 @@ from schemas import (
     dlq_topic,
     queue_topic,
 )
+from schemas.audit import TOPIC_AUDIT_HEADS
 from schemas.enums import Service
 
 MAIN_TOPICS = [TOPIC_SUBMITTED, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_DSR_CHANGES, TOPIC_CHILDREN,
-               *(queue_topic(s) for s in Service)]
+               *(queue_topic(s) for s in Service), TOPIC_AUDIT_HEADS]
+# Topics made with settings of their own: the audit witness keeps the latest head of each chain (key) for good.
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {TOPIC_AUDIT_HEADS: {"cleanup.policy": "compact"}}
 
 
 def all_topics(partitions: int) -> dict[str, int]:
-    """Main topics with `partitions` each; their dead-letter topics with one."""
-    return {t: partitions for t in MAIN_TOPICS} | {dlq_topic(t): 1 for t in MAIN_TOPICS}
+    """Main topics with `partitions` each (the audit witness one); their dead-letter topics with one."""
+    return ({t: partitions for t in MAIN_TOPICS} | {TOPIC_AUDIT_HEADS: 1}
+            | {dlq_topic(t): 1 for t in MAIN_TOPICS})
 
 
 async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: float = 30.0) -> None:
@@ -42,7 +46,7 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: floa
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, num_partitions=n, replication_factor=1)
+        missing = [NewTopic(name, num_partitions=n, replication_factor=1, topic_configs=TOPIC_CONFIGS.get(name))
                    for name, n in topics.items() if name not in existing]
         if missing:
             try:

@@ -33,16 +33,24 @@ def _session() -> Any:
     return Session(make_engine(get_settings().database_url))
 
 
+NOT_WITNESSED = 3  # the exit code when the chain could not be checked against a published head
+
+
 @audit_app.command("verify")
 def verify(
     head: Annotated[str | None, typer.Option(
-        "--head", metavar="ID:HASH", help="A head noted earlier: that row must still be there with that hash.")] = None,
+        "--head", metavar="ID:HASH",
+        help="Check against this head (from the service log, or noted earlier) instead of the broker's.")] = None,
+    no_witness: Annotated[bool, typer.Option(
+        "--no-witness", help="Check the chain alone: a cut tail or a rewritten history will not show.")] = False,
+    timeout: Annotated[float, typer.Option(help="How long to wait for the broker, in seconds.", min=1)] = 15.0,
 ) -> None:
-    """Check the audit trail's hash chain (exit 1 naming the first broken row).
+    """Check the audit trail's hash chain, and that it still holds the heads published on the broker.
 
-    Each row must link to the row before it and hash to its stored hash: a row deleted or changed breaks
-    the chain there. When intact, prints the number of rows and the head (id and hash): note them
-    somewhere else, so that a rewritten or cut tail can be caught too."""
+    Each row must link to the row before it and hash to its stored hash: a row deleted or changed breaks the chain
+    there (exit 1). Then every head of the chain (AUDIT_CHAIN) published on frontdoor.audit.heads must still be
+    there with the same hash: a cut tail, or a history rewritten with every later hash recomputed, fails (exit 1).
+    If the published heads cannot be read, or none was published yet, it says so and exits 3."""
     from services.common.audit import verify as check
     from services.common.tables import AuditEntry
 
@@ -54,8 +62,48 @@ def verify(
     if not result.ok:
         fail(f"audit trail broken at row {result.broken_id}: {result.problem} "
              f"({result.rows} rows before it are intact)", code=1)
-    head = f"head row {result.head_id}, hash {result.head_hash}" if result.head_id is not None else "empty"
-    typer.echo(f"audit trail intact: {result.rows} rows, {head}")
+    summary = f"head row {result.head_id}, hash {result.head_hash}" if result.head_id is not None else "empty"
+    if head:
+        typer.echo(f"audit trail intact: {result.rows} rows, {summary}; it holds the head {head}")
+    elif no_witness:
+        typer.echo(f"audit trail intact: {result.rows} rows, {summary}. Not checked against a published head "
+                   "(--no-witness): a cut tail or a rewritten history would not show.")
+    else:
+        typer.echo(f"audit trail intact: {result.rows} rows, {summary}; {_witnessed(result.head_id, timeout)}")
+
+
+def _witnessed(last_id: int | None, timeout: float) -> str:
+    """Check the stored rows against every head of the chain published on the broker (how, in words)."""
+    import asyncio
+
+    from schemas.audit import TOPIC_AUDIT_HEADS
+    from services.common.audit_witness import WitnessUnavailableError, against_heads, latest, read_heads, stored_hashes
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    try:
+        heads = asyncio.run(read_heads(settings, settings.audit_chain, timeout=timeout))
+    except WitnessUnavailableError as exc:
+        fail(f"The chain is intact, but it was not checked against its published head: {exc}. A cut tail or a "
+             "rewritten history cannot be ruled out. Run this again when the broker is reachable, or pass a head "
+             "from the service log (`audit head published`) with --head ID:HASH, or check the chain alone with "
+             "--no-witness.", code=NOT_WITNESSED)
+    with _session() as session:
+        problem = against_heads(heads, stored_hashes(session, (h.head_id for h in heads)), last_id)
+    if problem:
+        fail(f"audit trail broken: {problem}", code=1)
+    newest = latest(heads)
+    if newest is None:
+        if last_id is None:
+            return f"no head of the chain {settings.audit_chain!r} was published yet, and there are no rows"
+        fail(f"The chain is intact, but no head of the chain {settings.audit_chain!r} has been published on "
+             f"{TOPIC_AUDIT_HEADS} yet, so a cut tail or a rewritten history cannot be ruled out. The services publish "
+             f"it at start and every AUDIT_WITNESS_MINUTES; check that they run with AUDIT_CHAIN="
+             f"{settings.audit_chain} and reach the broker, or check the chain alone with --no-witness.",
+             code=NOT_WITNESSED)
+    assert newest is not None
+    when = newest.occurred_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"it holds the head published on {when} (row {newest.head_id}) and {len(heads) - 1} earlier one(s)"
 
 
 @audit_app.command("who-saw")

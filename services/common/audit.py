@@ -118,8 +118,8 @@ class Verified:
         return self.broken_id is None
 
 
-def _batches(session: Session, size: int) -> Iterator[tuple[Sequence[AuditEntry], dict[int, list[uuid.UUID]]]]:
-    after = 0
+def _batches(session: Session, size: int, after: int = 0) -> Iterator[tuple[Sequence[AuditEntry],
+                                                                         dict[int, list[uuid.UUID]]]]:
     while True:
         rows = session.exec(select(AuditEntry).where(col(AuditEntry.id) > after).order_by(col(AuditEntry.id))
                             .limit(size)).all()
@@ -134,12 +134,24 @@ def _batches(session: Session, size: int) -> Iterator[tuple[Sequence[AuditEntry]
         after = rows[-1].id or after
 
 
-def verify(session: Session, *, batch: int = 2000) -> Verified:
+def head(session: Session) -> AuditEntry | None:
+    """The chain's last row (None while the audit is empty)."""
+    return session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+
+
+def verify(session: Session, *, batch: int = 2000, start: tuple[int, str] | None = None) -> Verified:
     """Walk the chain in id order: each row must link to the row before it and hash to its stored hash.
-    The first row that does not is named (a row deleted before it, or it or its child ids edited)."""
+    The first row that does not is named (a row deleted before it, or it or its child ids edited).
+    `start` (id, hash): walk only the rows after that row, which must still be there with that hash."""
     prev_id: int | None = None
     prev_hash, count = GENESIS, 0
-    for rows, children in _batches(session, batch):
+    if start is not None:
+        prev_id, prev_hash = start
+        there = session.exec(select(AuditEntry.hash).where(AuditEntry.id == prev_id)).first()
+        if there != prev_hash:
+            return Verified(0, prev_id, prev_hash, prev_id, "it is missing" if there is None else
+                            "its hash is not the one it had: it or a row before it was changed")
+    for rows, children in _batches(session, batch, prev_id or 0):
         for row in rows:
             assert row.id is not None
             if row.prev_hash != prev_hash:

@@ -22,6 +22,7 @@ SAFE_KEYS = frozenset(
         "status_code", "method", "path", "role", "error", "error_type", "exception", "url",
         "bootstrap", "database", "port", "pid", "seconds", "duration_ms", "lag", "reason_code",
         "message_id", "dlq_topic", "problems", "fields", "version",
+        "audit_chain", "audit_head_id", "audit_head_hash", "audit_head_at",  # the audit witness: no personal data
     }
 )
 REDACTED = "[redacted]"

@@ -47,7 +47,7 @@ def service_app(
             await asyncio.to_thread(wait_for_database, engine, timeout=settings.startup_timeout_seconds)
         built = build_broker()
         brokers = built if isinstance(built, list) else [built]
-        broker = brokers[0]
+        broker = app.state.broker = brokers[0]  # background loops publish with it too (the audit witness)
         tasks: list[asyncio.Task[None]] = []
         if relay and engine is not None:
 

@@ -22,6 +22,7 @@ from schemas import (
     TriageDecided,
     TriageOverridden,
 )
+from services.common.audit_witness import witness_job
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine
@@ -70,7 +71,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     def build_broker() -> KafkaBroker:
         return make_broker(settings, client_id="frontdoor-dsr", routers=(build_router(settings, engine),))
 
-    app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1")
+    app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1",
+                      background=lambda: [witness_job(app, settings, engine)])
     app.state.calendar = WorkingCalendar()
     app.state.ruleset = load_ruleset(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(router)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, Referral, ServiceOutcome, TriageDecided
 from schemas.events import EmergencyUnanswered, TriageOverridden
+from services.common.audit_witness import witness_job
 from services.common.broker import group_lag, make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine, session_scope
@@ -44,7 +45,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
                       background=lambda: [redrive_job(app, settings, engine),
-                                          front_door.emergency_job(app, settings, engine)])
+                                          front_door.emergency_job(app, settings, engine),
+                                          witness_job(app, settings, engine)])
     app.include_router(whatif_routes.router)
     app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
     app.include_router(routes.router)

@@ -18,6 +18,7 @@ from schemas import (
     queue_topic,
 )
 from schemas.enums import Service
+from services.common.audit_witness import witness_job
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
 from services.common.db import make_engine, session_scope
@@ -67,7 +68,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                        then=lambda marked: wake_relay(app) if marked else None)
     app = service_app(
         "Front Door worklists", settings, lambda: build_brokers(settings, engine), engine=engine, relay=True,
-        background=lambda: [breach_job], version="1",
+        background=lambda: [breach_job, witness_job(app, settings, engine)], version="1",
     )
     app.include_router(router)
     return app

@@ -22,6 +22,7 @@ from services.cli import app as cli
 from services.common.audit import verify, who_saw
 from services.common.auth import mint_dev_token
 from services.common.db import make_engine, migrate
+from services.common.embedded_broker import free_port
 from services.common.settings import Settings, get_settings
 from services.common.tables import AuditChild, AuditEntry
 from services.common.transactions import Subject, audit
@@ -189,7 +190,7 @@ def run_cli(engine: Engine, *args: str) -> Any:
 
 def test_an_intact_chain_verifies(engine: Engine) -> None:
     write(engine, 5, Subject(child_ids=(uuid.uuid4(), uuid.uuid4())))
-    done = run_cli(engine, "audit", "verify")
+    done = run_cli(engine, "audit", "verify", "--no-witness")
     assert done.exit_code == 0, done.output
     assert "intact: 5 rows, head row 5" in done.output
 
@@ -203,9 +204,25 @@ def test_verify_checks_a_head_noted_earlier(engine: Engine) -> None:
     assert run_cli(engine, "audit", "verify", "--head", head).exit_code == 0
     with engine.begin() as conn:  # the tail cut back to before the noted head: the chain itself is still whole
         conn.execute(text("DELETE FROM audit_log WHERE id >= 3"))
-    assert run_cli(engine, "audit", "verify").exit_code == 0
+    assert run_cli(engine, "audit", "verify", "--no-witness").exit_code == 0
     cut = run_cli(engine, "audit", "verify", "--head", head)
     assert cut.exit_code == 1 and "row 3 is no longer the row noted" in cut.output
+
+
+def test_verify_says_plainly_when_the_published_head_cannot_be_read_and_fails(engine: Engine) -> None:
+    """No broker at KAFKA_BOOTSTRAP_SERVERS: the chain is checked, but without its witness a cut tail or a rewritten
+    history cannot be ruled out, so the command says so and exits 3 unless told to check the chain alone."""
+    write(engine, 2)
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(cli, ["audit", "verify"], env={
+            "DATABASE_URL": str(engine.url), "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"})
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 3, done.output
+    assert "not checked against its published head" in done.output and "--no-witness" in done.output
+    alone = run_cli(engine, "audit", "verify", "--no-witness")
+    assert alone.exit_code == 0 and "Not checked against a published head" in alone.output
 
 
 def test_verify_names_the_row_after_a_deleted_one(engine: Engine) -> None:

@@ -114,7 +114,7 @@ def test_racing_writers_keep_one_chain(database: tuple[str, Engine]) -> None:
 def test_verify_names_the_row_a_superuser_edited_or_deleted(database: tuple[str, Engine]) -> None:
     url, engine = database
     write(engine, 5)
-    assert run_cli(url, "audit", "verify").exit_code == 0
+    assert run_cli(url, "audit", "verify", "--no-witness").exit_code == 0
     with engine.begin() as conn:  # only a superuser (or the table's owner) gets past the trigger
         conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
         conn.execute(text("UPDATE audit_log SET outcome = 'refused', status = 403 WHERE id = 2"))
