@@ -43,6 +43,55 @@ NOT_FLAGGED = [
 ]
 
 
+# Issue 20, item 11: the same details written another way. The text is normalised first (NFKC: full-width and
+# other compatibility forms; any script's digits; every dash a hyphen; every space a space; invisible format
+# characters dropped), then matched with dots, slashes, hyphens or spaces as separators.
+FORMATS = [
+    ("NHS 943.476.5919", ["nhs_number"]),  # the issue's examples
+    ("NHS ９４３４７６５９１９", ["nhs_number"]),
+    ("born 03 03 2015", ["date_of_birth"]),
+    ("NHS 943 . 476 . 5919", ["nhs_number"]),
+    ("NHS 943/476/5919", ["nhs_number"]),
+    ("NHS 943\u2013476\u20135919", ["nhs_number"]),  # en dashes
+    ("NHS 943\u00a0476\u00a05919", ["nhs_number"]),  # no-break spaces
+    ("NHS 943\u3000476\u30005919", ["nhs_number"]),  # ideographic spaces
+    ("NHS 943\u200b476\u200b5919", ["nhs_number"]),  # zero-width spaces
+    ("NHS ٩٤٣٤٧٦٥٩١٩", ["nhs_number"]),  # Arabic-Indic digits
+    ("NHS ９４３－４７６－５９１９", ["nhs_number"]),  # full-width hyphens too
+    ("born 3 3 2015", ["date_of_birth"]),
+    ("born 03  03  2015", ["date_of_birth"]),
+    ("born ０３／０３／２０１５", ["date_of_birth"]),
+    ("born 03 / 03 / 2015", ["date_of_birth"]),
+    ("born 03\u201303\u20132015", ["date_of_birth"]),
+    ("born 03-Mar-2015", ["date_of_birth"]),
+    ("born 3/mar/15", ["date_of_birth"]),
+    ("born 3 ＭＡＲＣＨ 2015", ["date_of_birth"]),
+    ("dob 03032015", ["date_of_birth"]),
+    ("dob 20150303", ["date_of_birth"]),
+    ("lives at ＳＳ７ ３ＱＺ", ["postcode"]),
+    ("lives at SS7\u00a03QZ", ["postcode"]),
+]
+STILL_NOT_FLAGGED = [  # the same negatives, written another way
+    "Call the school office on ０１２３４ ５６７８９０.",  # a phone number in full-width digits
+    "Call the school office on 01234.567.890.",
+    "He is in Year 3 \u2013 5 of the group, 2 weeks now.",
+    "Ages 10 11 12 in the same class, 3 in 10 words unclear.",
+    "Sessions of 1.5 hours, 3 3 times a week since 2015.",  # a day and month without a year is not a date
+    "Reference 12345678 on our system.",  # eight digits that are not a date (month 34)
+    "Scores 12 / 20 on the reading test.",
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), FORMATS)
+def test_details_written_another_way_are_found(text: str, kinds: list[str]) -> None:
+    assert [f.kind for f in identifying_details(text)] == kinds
+
+
+@pytest.mark.parametrize("text", STILL_NOT_FLAGGED)
+def test_ordinary_numbers_written_another_way_are_still_not_flagged(text: str) -> None:
+    assert identifying_details(text) == []
+
+
 @pytest.mark.parametrize(("text", "kinds"), FLAGGED)
 def test_identifying_details_are_found(text: str, kinds: list[str]) -> None:
     found = identifying_details(text)
