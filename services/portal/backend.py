@@ -17,8 +17,10 @@ class Backends:
 
 
 class BackendError(Exception):
-    def __init__(self, status: int, body: Any):
-        self.status, self.body = status, body
+    """A service answered with an error status; `retry_after` is its Retry-After header, if any."""
+
+    def __init__(self, status: int, body: Any, retry_after: str | None = None):
+        self.status, self.body, self.retry_after = status, body, retry_after
         super().__init__(f"backend answered {status}")
 
     @property
@@ -32,6 +34,14 @@ class BackendError(Exception):
 
 class TokenRefusedError(Exception):
     """A service answered 401: the person's token has expired or was revoked, so they must sign in again."""
+
+
+class ServiceUnreachableError(Exception):
+    """A service did not answer: it timed out (`timed_out`) or could not be reached at all."""
+
+    def __init__(self, *, timed_out: bool):
+        self.timed_out = timed_out
+        super().__init__("service timed out" if timed_out else "service unreachable")
 
 
 class Client:
@@ -48,13 +58,30 @@ class Client:
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         base = getattr(self.backends, service)
-        async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15,
-                                     transport=self.transport) as client:
-            response = await client.request(method, path, **kwargs)
-        is_json = response.headers.get("content-type", "").startswith("application/json")
+        try:
+            async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15,
+                                         transport=self.transport) as client:
+                response = await client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ServiceUnreachableError(timed_out=True) from exc
+        except httpx.TransportError as exc:
+            raise ServiceUnreachableError(timed_out=False) from exc
         if response.status_code == 401:
             raise TokenRefusedError
-        body: Any = response.json() if is_json else response.text
+        body = self.body_of(response)
         if response.status_code >= 400:
-            raise BackendError(response.status_code, body)
+            raise BackendError(response.status_code, body, response.headers.get("retry-after"))
         return body
+
+    @staticmethod
+    def body_of(response: httpx.Response) -> Any:
+        """The answer's JSON; its text when it is not JSON (a proxy's error page), or when its JSON is broken and
+        it is an error anyway (a success that is not JSON is still a failure to read, and propagates)."""
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return response.text
+        try:
+            return response.json()
+        except ValueError:
+            if response.status_code >= 400:
+                return response.text
+            raise

@@ -18,8 +18,9 @@ from services.common.auth import TokenVerifier
 from services.common.db import make_engine
 from services.common.http import install_common
 from services.common.settings import Settings
-from services.portal import csrf, sessions
-from services.portal.backend import Backends, TokenRefusedError
+from services.common.tables import utcnow
+from services.portal import csrf, failures, sessions
+from services.portal.backend import BackendError, Backends, ServiceUnreachableError, TokenRefusedError
 from services.portal.deps import RefusedError, SignInNeededError, render
 from services.portal.pages import HERE, templates
 from services.portal.routes import ROUTERS, public
@@ -59,6 +60,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     app.add_exception_handler(RefusedError, refused)
     app.add_exception_handler(TokenRefusedError, sessions.sign_in_again)
     app.add_exception_handler(csrf.CsrfRefusedError, csrf_refused)
+    app.add_exception_handler(BackendError, service_failed)
+    app.add_exception_handler(ServiceUnreachableError, service_failed)
     for router in ROUTERS:
         app.include_router(router)
     return app
@@ -76,3 +79,15 @@ async def refused(request: Request, _: Exception) -> Response:
 async def csrf_refused(request: Request, exc: Exception) -> Response:
     refusal = exc if isinstance(exc, csrf.CsrfRefusedError) else csrf.CsrfRefusedError(403, *csrf.EXPIRED)
     return render(request, "error.html", refusal.status, title=refusal.title, message=refusal.message)
+
+
+async def service_failed(request: Request, exc: Exception) -> Response:
+    """A service's refusal or failure the page did not handle itself: a page in words (services.portal.failures)."""
+    if isinstance(exc, BackendError):
+        status: int | str | None = exc.status
+    else:
+        status = failures.TIMEOUT if getattr(exc, "timed_out", False) else failures.UNREACHABLE
+    page = failures.page_for(status, retry_after=getattr(exc, "retry_after", None), now=utcnow())
+    response = render(request, "error.html", page.status, title=page.title, message=page.message)
+    response.headers.update(page.headers)
+    return response
