@@ -56,7 +56,7 @@ class HeldDecisionForm(Form):
     @classmethod
     def decline_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
         if reason is None and info.data.get("decision") == "decline":
-            raise ValueError("Enter why MASH is declining these requests")
+            raise ValueError("Enter why you are declining these requests")
         return reason
 
 
