@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         5, ge=1, description="counts below this are suppressed in every aggregate report (disclosure control)"
     )
     max_json_depth: int = Field(32, ge=2, description="JSON bodies nested deeper than this are refused (422)")
+    ruleset_max_nodes: int = Field(
+        20_000, ge=100, description="a ruleset file standing for more nodes than this, aliases expanded, is refused"
+    )
+    ruleset_max_depth: int = Field(50, ge=5, description="a ruleset file nested deeper than this is refused")
+    whatif_time_limit_seconds: float = Field(
+        60.0, gt=0, description="a what-if replay taking longer than this is stopped and answered 503"
+    )
     sign_in_rate_limit: str = Field(
         "10/minute", description="failed sign-in attempts per client address before sign-in answers 429"
     )

@@ -1,16 +1,22 @@
 """The policy what-if over HTTP, for managers (the portal's what-if page): a proposed ruleset file in the body is
 checked as `frontdoor rules check` checks it (422 listing every problem, each where it is), then every stored
 referral.submitted event is replayed through the ruleset in force and the proposed one (services.triage.whatif).
-Reads only: nothing is written but the audit row."""
+Reads only: nothing is written but the audit row.
+
+The answer discloses what the reports disclose (services.intake.whatif_disclosure: small counts suppressed, before
+and after together; example referral ids only for the front door, who may open those referrals). The file is
+parsed within RULESET_MAX_NODES and RULESET_MAX_DEPTH, and the replay runs on its own worker thread, one at a time,
+stopped after WHATIF_TIME_LIMIT_SECONDS (503): one upload cannot hold intake's event loop or its database threads."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -18,15 +24,20 @@ from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid_body
 from services.common.transactions import AuditedRoute, in_transaction
+from services.intake.whatif_disclosure import csv_of, disclosed_whatif
 from services.triage.ruleset import RulesetError, load_ruleset
 from services.triage.ruleset.compile import compile_ruleset
 from services.triage.ruleset.compiled import Ruleset
+from services.triage.ruleset.load import Limits, parse_yaml
 from services.triage.whatif import WhatIf, compare
 from services.triage.whatif_store import Stored, from_database
 
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+MAY_OPEN_REFERRALS = frozenset({"front_door"})  # the roles shown example referral ids
 RULESET_PROBLEMS = "The ruleset has problems"
+TOO_LONG = "The what-if took too long"
+REPLAYS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatif")  # one replay at a time, off the loop
 RULESET_BODY = {"requestBody": {"required": True, "content": {
     "text/yaml": {"schema": {"type": "string", "minLength": 1}},
     "application/yaml": {"schema": {"type": "string", "minLength": 1}},
@@ -34,19 +45,21 @@ RULESET_BODY = {"requestBody": {"required": True, "content": {
 WHATIF_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "the what-if report: JSON, or CSV with format=csv (section, key, detail, before, after)",
           "content": {"text/csv": {"schema": {"type": "string"}}}},
-    **answers.of(413, 422, d422=f"{RULESET_PROBLEMS}: each one where it is in the file (or a bad since/until)"),
+    **answers.of(413, 422, 503, d422=f"{RULESET_PROBLEMS}: each one where it is in the file, a file too large once "
+                 "its aliases are expanded or nested too deep among them (or a bad since/until)",
+                 d503=f"{TOO_LONG}: the replay passed WHATIF_TIME_LIMIT_SECONDS and was stopped (a shorter period "
+                      "with since and until takes less time)"),
 }
 
 
-def proposed_ruleset(body: bytes) -> Ruleset:
-    """The uploaded file, parsed and checked as `load_ruleset` does a file; RulesetError lists every problem."""
-    try:
-        data = yaml.safe_load(body)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(file)"
-        raise RulesetError("proposed", [f"{where}: not valid YAML or JSON ({getattr(exc, 'problem', None) or exc})"]) \
-            from None
+class TooLongError(Exception):
+    """The replay passed its deadline."""
+
+
+def proposed_ruleset(body: bytes, limits: Limits) -> Ruleset:
+    """The uploaded file, parsed within `limits` and checked as `load_ruleset` does a file; RulesetError lists every
+    problem."""
+    data = parse_yaml(body, "proposed", limits)
     return compile_ruleset(data, source="proposed", digest=hashlib.sha256(body).hexdigest()[:12])
 
 
@@ -56,8 +69,13 @@ def located(problem: str) -> dict[str, str]:
     return {"field": where, "problem": what} if sep else {"field": "(file)", "problem": problem}
 
 
-def replay(stored: Stored, baseline: Ruleset, proposed: Ruleset) -> WhatIf:
-    report = compare(stored.events, baseline, proposed, acceptance=stored.acceptance)
+def replay(stored: Stored, baseline: Ruleset, proposed: Ruleset, deadline: float = float("inf")) -> WhatIf:
+    """The comparison, stopped (TooLongError) at the first referral after `deadline` (time.monotonic())."""
+    def in_time(done: int) -> None:
+        if time.monotonic() > deadline:
+            raise TooLongError
+
+    report = compare(stored.events, baseline, proposed, acceptance=stored.acceptance, progress=in_time)
     report.apart = stored.apart
     return report
 
@@ -70,22 +88,35 @@ async def post_whatif(
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
 ) -> Any:
     """What a proposed ruleset would have done to every stored referral in the period, against the ruleset in
-    force (RULESET_PATH, or the shipped reference ruleset): decisions changed by class with example referral ids,
-    each service's workload before and after, the rules that fire more or less often. Ids only, no personal data."""
+    force (RULESET_PATH, or the shipped reference ruleset): decisions changed by class, each service's workload
+    before and after, the rules that fire more or less often. Counts from 1 to SMALL_NUMBER_THRESHOLD - 1 are
+    suppressed as in the reports (null with "suppressed": true; a before and after pair differing by a small
+    count shows at most one of the two); no referral ids or personal data."""
+    settings = request.app.state.verifier.settings
+    limit = float(settings.whatif_time_limit_seconds)
+    deadline = time.monotonic() + limit
     body = await request.body()
     if not body.strip():
         return invalid_body("send the proposed ruleset file (YAML or JSON) as the body")
+    limits = Limits.of(settings)
     try:
-        proposed = await asyncio.to_thread(proposed_ruleset, body)
+        proposed = await asyncio.to_thread(proposed_ruleset, body, limits)
     except RulesetError as exc:
         return JSONResponse({"title": RULESET_PROBLEMS, "errors": [located(p) for p in exc.problems]},
                             status_code=422)
-    baseline = load_ruleset(request.app.state.verifier.settings.ruleset_path)
+    baseline = await asyncio.to_thread(load_ruleset, settings.ruleset_path, limits=limits)
     engine = request.app.state.engine
     stored = await in_transaction(request, lambda _s: from_database(engine, since=since, until=until), by=by,
-                                  action="report.whatif")  # a row about no one: aggregates and ids only
-    report = await asyncio.to_thread(replay, stored, baseline, proposed)
+                                  action="report.whatif")  # a row about no one: aggregates only
+    running = asyncio.get_running_loop().run_in_executor(REPLAYS, replay, stored, baseline, proposed, deadline)
+    try:
+        report = await asyncio.wait_for(running, timeout=max(0.0, deadline - time.monotonic()) + 1.0)
+    except (TooLongError, TimeoutError):
+        return JSONResponse({"title": TOO_LONG, "detail": f"The replay took longer than {limit:g} seconds and was "
+                             "stopped. Choose a shorter period and try again."}, status_code=503)
+    answer = disclosed_whatif(report.as_json(), int(settings.small_number_threshold),
+                              may_open_referrals=bool(MAY_OPEN_REFERRALS & set(by.roles)))
     if format == "csv":
-        return Response(report.csv(), media_type="text/csv; charset=utf-8",
+        return Response(csv_of(answer), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="whatif.csv"'})
-    return report.as_json()
+    return answer

@@ -44,8 +44,9 @@ def stored(engine: Engine) -> int:
     return len(bodies)
 
 
-async def post(engine: Engine, body: bytes, role: str, **params: str) -> httpx.Response:
-    settings = Settings(database_url=str(engine.url))
+async def post(engine: Engine, body: bytes, role: str, *, threshold: int = 5, **params: str) -> httpx.Response:
+    """threshold 1: no count suppressed (the replay's own tests; suppression has tests of its own)."""
+    settings = Settings(database_url=str(engine.url), small_number_threshold=threshold)
     app = create_app(settings, engine=engine)
     token = mint_dev_token(settings, subject="tester", roles=[role])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
@@ -55,7 +56,7 @@ async def post(engine: Engine, body: bytes, role: str, **params: str) -> httpx.R
 
 async def test_a_changed_ruleset_is_replayed_over_the_stored_referrals(engine: Engine) -> None:
     count = stored(engine)
-    answer = await post(engine, changed_ruleset(), "manager")
+    answer = await post(engine, changed_ruleset(), "manager", threshold=1)
     assert answer.status_code == 200, answer.text
     report: dict[str, Any] = answer.json()
     assert report["referrals"] == count
@@ -71,7 +72,7 @@ async def test_a_changed_ruleset_is_replayed_over_the_stored_referrals(engine: E
 
 async def test_the_report_comes_as_csv(engine: Engine) -> None:
     stored(engine)
-    answer = await post(engine, changed_ruleset(), "manager", format="csv")
+    answer = await post(engine, changed_ruleset(), "manager", threshold=1, format="csv")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
@@ -102,3 +103,94 @@ async def test_an_invalid_ruleset_is_a_422_listing_every_problem_where_it_is(eng
 async def test_only_managers_and_admins_may_ask(engine: Engine, role: str) -> None:
     answer = await post(engine, changed_ruleset(), role)
     assert answer.status_code == 403
+
+
+# --- issue 20 items 6 and 7 ------------------------------------------------------------------------------------
+
+def counts_in(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [n for k, v in value.items() if k not in ("period", "per_week", "small_number_threshold")
+                for n in counts_in(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in counts_in(v)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+async def test_a_manager_gets_suppressed_counts_and_no_referral_ids(engine: Engine) -> None:
+    """A proposal routing one kind of referral to counselling as an emergency probes how many there are and which:
+    the answer (JSON and CSV) shows no count from 1 to 4 and no referral id."""
+    stored(engine)
+    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    stage = next(s for s in data["stages"] if s.get("rules"))
+    stage["rules"].insert(0, {"id": "probe.one", "when": {"contains": {"fact": "concerns", "value": "anxiety"}},
+                              "then": [{"route": {"service": "counselling", "pathway": "school_counselling",
+                                                  "priority": "emergency"}}], "because": "A probe."})
+    probe = yaml.safe_dump(data).encode()
+    answer = await post(engine, probe, "manager")
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert "examples" not in report, report.get("examples")
+    assert not [n for n in counts_in(report) if 0 < n < 5], report
+    assert report["small_number_threshold"] == 5
+    as_csv = await post(engine, probe, "admin", format="csv")
+    rows = list(csv.reader(io.StringIO(as_csv.text)))
+    details = ("", "total", "per_week", "breached", "routine", "soon", "urgent", "emergency")
+    assert all(r[2] in details for r in rows[1:])  # no example ids
+    assert not [c for r in rows[1:] for c in r[3:] if c.isdigit() and 0 < int(c) < 5], rows
+
+
+def bomb() -> bytes:
+    from tests.unit.test_ruleset_limits import bomb as made
+
+    return made().encode()
+
+
+async def test_a_ruleset_that_expands_is_refused_fast_where_it_expands(engine: Engine) -> None:
+    import time
+
+    from tests.unit.test_ruleset_limits import line_of, nested_nots
+
+    started = time.perf_counter()
+    answer = await post(engine, bomb(), "manager")
+    assert answer.status_code == 422, answer.text[:300]
+    assert time.perf_counter() - started < 5  # was minutes
+    [error] = answer.json()["errors"]
+    assert error["field"].startswith(f"line {line_of(bomb().decode(), '  a4:')}, column ")
+    assert "more than 20000 nodes" in error["problem"]
+    deep = await post(engine, nested_nots().encode(), "manager")  # was a 500 (RecursionError)
+    assert deep.status_code == 422
+    assert "nested more than 50 levels" in deep.json()["errors"][0]["problem"]
+
+
+async def test_a_slow_what_if_is_stopped_at_its_time_limit_and_intake_answers_meanwhile(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import time
+
+    from services.triage import whatif
+
+    stored(engine)
+    real = whatif.decide
+
+    def slow(event: Any, ruleset: Any) -> Any:
+        time.sleep(0.1)
+        return real(event, ruleset)
+
+    monkeypatch.setattr(whatif, "decide", slow)
+    settings = Settings(database_url=str(engine.url), whatif_time_limit_seconds=1.0)
+    app = create_app(settings, engine=engine)
+    token = mint_dev_token(settings, subject="tester", roles=["manager"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        started = time.perf_counter()
+        running = asyncio.create_task(api.post("/rulesets/whatif", content=changed_ruleset(),
+                                               headers=YAML | {"Authorization": f"Bearer {token}"}))
+        await asyncio.sleep(0.6)  # the replay is under way
+        assert not running.done()
+        beside = time.perf_counter()
+        live = await api.get("/health/live")
+        assert live.status_code == 200 and time.perf_counter() - beside < 0.5
+        answer = await running
+    assert answer.status_code == 503, answer.text[:300]
+    assert answer.json()["title"] == "The what-if took too long"
+    assert "longer than 1 seconds" in answer.json()["detail"]
+    assert time.perf_counter() - started < 3
