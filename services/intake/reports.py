@@ -88,6 +88,15 @@ def concerns_by_school(referrals: list[ReferralRow]) -> list[dict[str, Any]]:
     return [{"school": school, "concern": concern, "count": n} for (school, concern), n in sorted(counts.items())]
 
 
+def published_grid(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every school in `cells` by every concern in them, zeros included, sorted as `concerns_by_school`: the grid
+    the report publishes, so that which cells are listed says nothing (issue 20, item 9)."""
+    count = {(r["school"], r["concern"]): r["count"] for r in cells}
+    schools = sorted({school for school, _ in count})
+    concerns = sorted({concern for _, concern in count})
+    return [{"school": s, "concern": c, "count": count.get((s, c), 0)} for s in schools for c in concerns]
+
+
 PRIORITIES = ("emergency", "urgent", "soon", "routine")  # most urgent first
 HOW = ("route_added", "route_withdrawn", "priority_up", "priority_down", "closed")
 
@@ -166,25 +175,41 @@ def small(n: int | None, threshold: int) -> bool:
     return n is not None and 0 < n < threshold
 
 
-def suppression(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> tuple[set[K], list[bool]]:
+def suppression(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int, *,
+                zeros: bool = False) -> tuple[set[K], list[bool]]:
     """The cells to suppress, and for each group (the cells of a published total) whether its total is withheld.
     Every small count is suppressed; then, while a group holds exactly one suppressed count, the smallest shown
     non-zero count of that group (first of equals) is suppressed too. A group left with exactly one suppressed count
     and nothing shown beside it (its one non-zero count was hidden to protect another total) has its total
-    withheld, as has a small total."""
+    withheld, as has a small total.
+
+    `zeros`: a grid listed whole, where a suppressed cell must not say "at least one". Then (with any suppression
+    on, threshold above 1) the zero cells are suppressed alike after the above, and the secondary step runs again
+    with them counted, so no total gives back a lone suppressed zero either (every choice above stays)."""
+    groups = [list(group) for group in groups]
     hidden = {key for key, n in counts.items() if small(n, threshold)}
     members = [[key for key in group if counts.get(key, 0) > 0] for group in groups]
+    _protect(counts, members, hidden)
+    if zeros and threshold > 1:
+        hidden |= {key for key, n in counts.items() if n == 0}
+        members = [[key for key in group if key in counts] for group in groups]
+        _protect(counts, members, hidden)
+    withheld = [small(sum(counts[key] for key in group), threshold) or sum(key in hidden for key in group) == 1
+                for group in members]
+    return hidden, withheld
+
+
+def _protect(counts: Mapping[K, int], members: list[list[K]], hidden: set[K]) -> None:
+    """Secondary suppression, in place: while a group holds exactly one hidden cell and shows others, the smallest
+    shown non-zero one (first of equals) is hidden too."""
     again = True
     while again:
         again = False
         for group in members:
             shown = [key for key in group if key not in hidden]
-            if len(group) - len(shown) == 1 and shown:
-                hidden.add(min(shown, key=lambda key: counts[key]))
+            if len(group) - len(shown) == 1 and (candidates := [key for key in shown if counts[key] > 0]):
+                hidden.add(min(candidates, key=lambda key: counts[key]))
                 again = True
-    withheld = [small(sum(counts[key] for key in group), threshold) or sum(key in hidden for key in group) == 1
-                for group in members]
-    return hidden, withheld
 
 
 def hidden_cells(counts: Mapping[K, int], groups: Iterable[Iterable[K]], threshold: int) -> set[K]:
@@ -216,10 +241,11 @@ def disclosed(referrals: list[ReferralRow], requests: list[RequestRow], threshol
     hidden, withheld_list = suppression(cell, groups.values(), threshold)
     withheld = dict(zip(groups, withheld_list, strict=True))
 
-    schools = concerns_by_school(referrals)
+    schools = published_grid(concerns_by_school(referrals))
     pair = {(r["school"], r["concern"]): r["count"] for r in schools}
-    concerns = list(dict.fromkeys(concern for _, concern in pair))  # in the report's order
-    hidden_pairs, concern_withheld = suppression(pair, [[k for k in pair if k[1] == c] for c in concerns], threshold)
+    concerns = list(dict.fromkeys(r["concern"] for r in concerns_by_school(referrals)))  # in the report's order
+    hidden_pairs, concern_withheld = suppression(pair, [[k for k in pair if k[1] == c] for c in concerns], threshold,
+                                                 zeros=True)
 
     def total(group: list[Any], counts: Mapping[Any, int]) -> int:
         return sum(counts[k] for k in group)

@@ -163,7 +163,11 @@ suppressed too, so that no suppressed count can be worked out by subtraction. To
 when small or when they would give a suppressed count back (a total whose one count was hidden to protect another).
 A median or 90th percentile over fewer than the threshold is suppressed with its count.
 A suppressed value is null in JSON, its row saying `"suppressed": true` (`false` otherwise), and reads `suppressed`
-in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0."""
+in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0,
+except in concerns-by-school (the overview's concerns_by_school): that report lists every cell of its grid, each
+school in the period by each concern in the period, zeros included, and suppresses a zero alike (a cell listed only
+when non-zero, or a zero shown beside it, would make "suppressed" read "at least one child at this school with this
+concern"); where a per-concern total would give a suppressed zero back, the smallest other count is suppressed too."""
 
 
 REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {

@@ -106,10 +106,13 @@ async def test_reports_come_as_csv_for_a_spreadsheet(client: httpx.AsyncClient) 
     response = await client.get("/reports/concerns-by-school?format=csv", headers=as_role("manager"))
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert rows == [
+    assert rows == [  # the whole grid, zeros included (issue 20, item 9); this client's threshold suppresses nothing
+        {"school": "Eastwood Academy", "concern": "anxiety", "count": "0"},
+        {"school": "Eastwood Academy", "concern": "housing", "count": "0"},
         {"school": "Eastwood Academy", "concern": "stammering", "count": "1"},
         {"school": "Seaview Primary", "concern": "anxiety", "count": "2"},
         {"school": "Seaview Primary", "concern": "housing", "count": "1"},
+        {"school": "Seaview Primary", "concern": "stammering", "count": "0"},
     ]
     weekly = (await client.get("/reports/referrals-by-week", headers=as_role("manager"))).json()
     assert sum(r["count"] for r in weekly if r["service"] == "all") == 3

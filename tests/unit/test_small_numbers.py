@@ -77,8 +77,8 @@ def test_a_school_with_one_self_harm_referral_in_a_week_is_not_shown_as_one() ->
     assert cliffside == {"school": "Cliffside School", "concern": "self_harm", "count": None, "suppressed": True}
     # the self-harm total is 7: with Eastwood's 6 shown, Cliffside's would be 7 - 6; so Eastwood's is hidden too
     assert row(out["per_concern"], concern="self_harm") == {"concern": "self_harm", "count": 7, "suppressed": False}
-    assert row(out["concerns-by-school"], school="Eastwood Academy")["count"] is None
-    assert row(out["concerns-by-school"], school="Seaview Primary") == {
+    assert row(out["concerns-by-school"], school="Eastwood Academy", concern="self_harm")["count"] is None
+    assert row(out["concerns-by-school"], school="Seaview Primary", concern="anxiety") == {
         "school": "Seaview Primary", "concern": "anxiety", "count": 7, "suppressed": False}
     assert out["per_week"] == [{"week_starting": "2026-11-02", "count": 14, "suppressed": False}]
 
@@ -89,7 +89,8 @@ def test_the_threshold_is_a_setting_and_one_suppresses_nothing() -> None:
                                                 "per_week", "per_service", "per_concern") for r in out[name])
     assert out["waiting-times"][1] == {"service": "semh", "accepted": 1, "median_days": 5.0, "p90_days": 5.0,
                                        "suppressed": False}
-    assert disclosed(REFERRALS, REQUESTS, threshold=3)["concerns-by-school"][2]["count"] is None  # Seaview's 2
+    assert row(disclosed(REFERRALS, REQUESTS, threshold=3)["concerns-by-school"], school="Seaview Primary",
+               concern="anxiety")["count"] is None  # Seaview's 2
 
 
 def test_waits_over_few_requests_and_small_breach_counts_are_suppressed() -> None:
@@ -166,3 +167,22 @@ def test_no_published_total_gives_away_a_suppressed_count(seed: int) -> None:
     for shown, true in zip(out["waiting-times"], truth["waiting-times"], strict=True):
         assert shown == (true | {"suppressed": False} if not shown["suppressed"] else shown)
         assert shown["suppressed"] or shown["accepted"] >= k
+
+
+def test_a_suppressed_cell_does_not_say_at_least_one() -> None:
+    """Issue 20, item 9: listing only non-zero cells made "suppressed" mean 1 to 4 (Cliffside has a self-harm
+    referral). Every cell of the published grid (each school in the period by each concern in it) is listed, and
+    a zero is suppressed alike, so a suppressed cell may be none at all."""
+    data = (referrals("Seaview Primary", ("anxiety",), 7) + referrals("Eastwood Academy", ("self_harm",), 6)
+            + referrals("Cliffside School", ("self_harm",), 1) + referrals("Cliffside School", ("anxiety",), 6))
+    out = disclosed(data, [], threshold=5)["concerns-by-school"]
+    grid = {(r["school"], r["concern"]): r for r in out}
+    assert len(grid) == len(out) == 6  # 3 schools x 2 concerns, each once
+    assert grid[("Seaview Primary", "self_harm")] == {"school": "Seaview Primary", "concern": "self_harm",
+                                                      "count": None, "suppressed": True}  # a zero, as the 1 reads
+    assert grid[("Cliffside School", "self_harm")] == grid[("Seaview Primary", "self_harm")] | {
+        "school": "Cliffside School"}
+    # the anxiety total (13) with Seaview's 7 shown and Eastwood's 0 hidden would give the 0 back: Cliffside's 6 goes
+    assert [grid[(s, "anxiety")]["count"] for s in ("Cliffside School", "Eastwood Academy", "Seaview Primary")] == [
+        None, None, 7]
+    assert not any(r["suppressed"] for r in disclosed(data, [], threshold=1)["concerns-by-school"])  # off: zeros shown
