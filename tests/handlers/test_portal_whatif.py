@@ -93,3 +93,46 @@ async def test_intakes_problems_are_listed_in_the_error_summary(portal: httpx.As
 async def test_referrers_and_workers_are_refused(portal: httpx.AsyncClient, user: str) -> None:
     await sign_in(portal, user)
     assert (await portal.get("/reports/whatif")).status_code == 403
+
+
+SUPPRESSED_REPORT = REPORT | {
+    "referrals": 9, "changed": None, "changes": {"due_date_moved": None, "route_added": 0}, "suppressed": True,
+    "small_number_threshold": 5,
+    "services": {"salt": {"before": {"total": None, "per_week": None, "by_priority": {"routine": None},
+                                     "suppressed": True},
+                          "after": {"total": 7, "per_week": 7.0, "by_priority": {"routine": 7}, "suppressed": False},
+                          "breached": {"before": None, "after": 0}}},
+    "rules": [{"rule_id": "salt.route", "before": None, "after": 7}], "reported_apart": {"redirected": None}}
+
+
+async def test_suppressed_counts_read_suppressed_and_no_ids_column_without_ids(engine: Engine) -> None:
+    """Intake's answer to a manager (issue 20 item 6): hidden counts are null and there are no example ids; the page
+    says `suppressed` for each and states the rule; a replay stopped at its time limit is said in words."""
+    report = {k: v for k, v in SUPPRESSED_REPORT.items() if k != "examples"}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/rulesets/whatif":
+            return httpx.Response(200, json=[])
+        if request.content.startswith(b"slow"):
+            return httpx.Response(503, json={"title": "The what-if took too long",
+                                             "detail": "The replay took longer than 60 seconds and was stopped."})
+        if request.url.params.get("format") == "csv":
+            return httpx.Response(200, text="section,key,detail,before,after\n", headers={"content-type": "text/csv"})
+        return httpx.Response(200, json=report)
+
+    settings = Settings(database_url=str(engine.url), portal_url=BASE)
+    app = create_app(settings, engine=engine, transport=httpx.MockTransport(handle))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        await sign_in(client, "commissioning")  # the dev manager
+        _, token = await page(client, "/reports/whatif")
+        shown = await client.post("/reports/whatif", data={"csrf_token": token},
+                                  files={"file": ("p.yaml", b"ruleset: ref\n", "text/yaml")})
+        assert shown.status_code == 200, shown.text[:500]
+        assert "Example referral ids" not in shown.text
+        assert shown.text.count(">suppressed<") >= 5  # changed, due date moved, SALT before, a rule, redirected
+        assert "None" not in shown.text
+        assert "from 1 to 4" in shown.text
+        slow = await client.post("/reports/whatif", data={"csrf_token": token},
+                                 files={"file": ("p.yaml", b"slow: yes\n", "text/yaml")})
+        assert slow.status_code == 503
+        assert "govuk-error-summary" in slow.text and "The replay took longer than 60 seconds" in slow.text

@@ -70,6 +70,8 @@ async def whatif_upload(request: Request, user: Manager) -> Response:
         report = await backend.call("intake", "POST", "/rulesets/whatif", content=content,
                                     headers={"Content-Type": "text/yaml"})
     except BackendError as exc:
+        if exc.status == 503 and isinstance(exc.body, dict) and exc.body.get("detail"):  # stopped at its time limit
+            return page(request, 503, errors=[{"text": str(exc.body["detail"]), "href": "#file"}])
         if exc.status != 422:
             raise
         return page(request, 422, errors=problems_of(exc))
