@@ -86,12 +86,9 @@ def apply_override(event: OverrideRequested, ruleset: Ruleset, *, now: datetime)
 
 
 def held_after_change(route: Route, priority: Priority, *, pending: bool, ruleset: Ruleset) -> bool:
-    """A request given a new priority waits for MASH when the new priority is not exempt and it waited
-    already, or MASH has yet to decide and only its old (exempt) priority let it through. One MASH released
-    stays released."""
-    if not ruleset.holds(route.service.value, priority.value):
-        return False
-    return route.held or (pending and not ruleset.holds(route.service.value, route.priority.value))
+    """A request given a new priority is a new request: it waits for MASH as triage would hold it (MASH has
+    yet to decide about the child, or it waited already), unless its new priority is exempt."""
+    return (pending or route.held) and ruleset.holds(route.service.value, priority.value)
 
 
 def _new_route(event: OverrideRequested, ruleset: Ruleset, now: datetime, service: str, pathway: str,

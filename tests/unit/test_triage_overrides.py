@@ -212,3 +212,45 @@ def test_the_asyncapi_documents_what_triage_takes_and_publishes_for_a_persons_de
     outcome_types = messages["service_request.outcome"]["headers"]["allOf"][1]["properties"]["event-type"]["enum"]
     assert "service_request.withdrawn" in outcome_types
     assert messages["referral.override_requested"]["payload"]["$ref"].endswith("/OverrideRequested")
+
+
+# Issue 20, item 1: every route a person adds (or re-prioritises) while MASH has yet to decide about the child
+# waits for MASH exactly as triage holds a route: bar the ruleset's exemptions (MASH itself, an emergency).
+@pytest.mark.parametrize(("pending", "service", "priority", "held"), [
+    (True, "counselling", "routine", True),  # the disclosure case: counselling must not read it before MASH
+    (True, "salt", "urgent", True),
+    (True, "semh", "emergency", False),  # an emergency goes at once
+    (True, "safeguarding", "urgent", False),  # MASH's own request
+    (False, "counselling", "routine", False),  # MASH has decided (or was never asked)
+])
+def test_a_route_a_person_adds_waits_for_mash_as_triage_would_hold_it(pending: bool, service: str, priority: str,
+                                                                      held: bool) -> None:
+    pathway = {"counselling": "school_counselling", "salt": "community", "semh": "specialist",
+               "safeguarding": "mash"}[service]
+    event = override("safeguarding-disclosure-holds",
+                     {"kind": "add_route", "service": service, "pathway": pathway, "priority": priority},
+                     history={"safeguarding_pending": pending})
+    decision, created, _ = apply_override(event, RULESET, now=NOW)
+    [request] = created
+    assert request.held is held
+    assert next(r for r in decision.routes if r.service_request_id == request.service_request_id).held is held
+
+
+@pytest.mark.parametrize(("pending", "from_priority", "to_priority", "held"), [
+    (True, "emergency", "urgent", True),  # an emergency made urgent while MASH decides now waits
+    (True, "urgent", "emergency", False),
+    (False, "emergency", "urgent", False),
+])
+def test_a_new_priority_waits_for_mash_as_triage_would_hold_it(pending: bool, from_priority: str, to_priority: str,
+                                                               held: bool) -> None:
+    base = override("safeguarding-disclosure-holds", {"kind": "add_route", "service": "salt", "pathway": "community",
+                                                      "priority": from_priority},
+                    history={"safeguarding_pending": pending})
+    after, [added], _ = apply_override(base, RULESET, now=NOW)
+    event = override("safeguarding-disclosure-holds",
+                     {"kind": "change_priority", "service_request_id": str(added.service_request_id),
+                      "priority": to_priority},
+                     current=after, history={"safeguarding_pending": pending})
+    _, [request], [withdrawn] = apply_override(event, RULESET, now=NOW)
+    assert withdrawn.service_request_id == added.service_request_id
+    assert request.held is held
