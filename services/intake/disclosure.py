@@ -21,11 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from services.common.settings import Settings
 
-HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})  # the facts triage takes from the store, not the referral
+# the facts triage takes from the store, not the referral
+HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})
 HISTORY = "history"  # the rule id of the one line that stands for every reason resting on the history
 HISTORY_WORDS = "The front door also took into account what it already knew about the child."
 PERSONS_DECISION = "front_door.decision"  # a person's decision in an explanation (triage's overrides.RULE_ID)
@@ -153,11 +152,13 @@ def _configured() -> str | None:
 def policy(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
     """(every rule id, the rules resting on the history) of the triage policy at `path` (None: triage's
     reference ruleset), read once. A policy that cannot be read knows no rule: every reason is worded."""
-    from services.triage.ruleset import DEFAULT_RULESET  # only the file's location: the policy is data
+    from services.triage.ruleset import DEFAULT_RULESET, RulesetError  # the file's location, and its bounded parser
+    from services.triage.ruleset.load import parse_yaml
 
+    where = Path(path or DEFAULT_RULESET)
     try:
-        spec = yaml.safe_load(Path(path or DEFAULT_RULESET).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        spec = parse_yaml(where.read_bytes(), str(where))  # within RULESET_MAX_NODES and _DEPTH, as triage reads it
+    except (OSError, RulesetError):
         return frozenset(), frozenset()
     if not isinstance(spec, dict):
         return frozenset(), frozenset()
