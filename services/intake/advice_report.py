@@ -4,10 +4,15 @@ a referral from this" (a referral carrying the request's id, submitted within 84
 measure of whether advice prevents referrals.
 
 A request with two concerns counts once under each concern; each week also has a totals row (school and concern
-"all") counting each request once, so it is not the sum of the week's rows. Small numbers are suppressed as in the
-other aggregate reports (services.intake.reports): every count from 1 to threshold - 1, and where a row's
-`requests` (answered within the level + answered late + awaiting an answer) is shown with exactly one of those three
-suppressed, the smallest other one too. The counting is pure (`advice_rows`); `load` reads the rows."""
+"all") counting each request once, so it is not the sum of the week's rows. The report lists every row of its grid:
+each week with a request (its totals row first), then each school in the period by each concern in the period,
+zeros included, so that which rows are listed says nothing. Small numbers are suppressed as in the other aggregate
+reports (services.intake.reports): every count from 1 to threshold - 1, and where a row's `requests` (answered
+within the level + answered late + awaiting an answer) is shown with exactly one of those three suppressed, the
+smallest other one too. In the rows by school and concern a zero is suppressed alike (with any suppression on), so
+a suppressed row or count may be none at all, never "at least one question from this school about this concern";
+a totals row counts every school, and shows its zeros. The counting is pure (`advice_rows`); `load` reads the
+rows."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from sqlmodel import Session, col, select
 from services.common.workdays import WorkingCalendar
 from services.intake import advice
 from services.intake.advice_tables import AdviceRequest
-from services.intake.reports import small, suppression, week_of
+from services.intake.reports import published_grid, small, suppression, week_of
 from services.intake.tables import ReferralRecord
 
 BECAME_REFERRAL_WITHIN = timedelta(days=84)  # 12 weeks
@@ -59,11 +64,33 @@ def advice_rows(requests: Iterable[AdviceRow], calendar: WorkingCalendar) -> lis
     return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1] != ALL, k[1], k[2]))]
 
 
+def grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The published grid of `advice_rows`' rows: per week, its totals row, then every school in the period by every
+    concern in the period (`reports.published_grid`, in its order), a zero row where nobody asked (issue 20, item 9)."""
+    pairs = published_grid([{"school": r["school"], "concern": r["concern"], "count": 0}
+                            for r in rows if r["school"] != ALL])
+    given = {(r["week_starting"], r["school"], r["concern"]): r for r in rows}
+    out = []
+    for week in sorted({r["week_starting"] for r in rows}):
+        keys = [(week, ALL, ALL)] * ((week, ALL, ALL) in given) + [(week, p["school"], p["concern"]) for p in pairs]
+        out += [given.get(key) or {"week_starting": week, "school": key[1], "concern": key[2]}
+                | dict.fromkeys(COUNTS, 0) for key in keys]
+    return out
+
+
 def disclosed(rows: list[dict[str, Any]], threshold: int) -> list[dict[str, Any]]:
-    """The rows with small numbers suppressed (None, the row saying "suppressed": true)."""
-    cells = {(i, name): row[name] for i, row in enumerate(rows) for name in COUNTS}
-    groups = [[(i, name) for name in PARTS] for i in range(len(rows))]
-    hidden, withheld = suppression(cells, groups, threshold)
+    """The published grid (`grid`) with small numbers suppressed (None, the row saying "suppressed": true); in the
+    rows by school and concern a zero is suppressed alike (`reports.suppression` with `zeros`)."""
+    rows = grid(rows)
+    hidden: set[tuple[int, str]] = set()
+    withheld: dict[int, bool] = {}
+    for totals in (True, False):  # the weeks' totals rows, then the grid's rows by school and concern
+        indices = [i for i, row in enumerate(rows) if (row["school"] == ALL) == totals]
+        cells = {(i, name): rows[i][name] for i in indices for name in COUNTS}
+        some, held = suppression(cells, [[(i, name) for name in PARTS] for i in indices], threshold,
+                                 zeros=not totals)
+        hidden |= some
+        withheld |= dict(zip(indices, held, strict=True))
     out = []
     for i, row in enumerate(rows):
         shown = dict(row)

@@ -167,7 +167,10 @@ in CSV: one marker for both kinds, as telling them apart would give the hidden c
 except in concerns-by-school (the overview's concerns_by_school): that report lists every cell of its grid, each
 school in the period by each concern in the period, zeros included, and suppresses a zero alike (a cell listed only
 when non-zero, or a zero shown beside it, would make "suppressed" read "at least one child at this school with this
-concern"); where a per-concern total would give a suppressed zero back, the smallest other count is suppressed too."""
+concern"); where a per-concern total would give a suppressed zero back, the smallest other count is suppressed too.
+The advice report (/reports/advice) does the same in its rows by school and concern: each week with a question
+lists every school in the period by every concern in the period, zeros included, and suppresses a zero alike; each
+week's totals row (school and concern "all") counts every school and shows its zeros."""
 
 
 REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {

@@ -5,6 +5,8 @@ the front-door queue's advice reason, and that the question never reaches the lo
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -174,3 +176,31 @@ async def test_unanswered_advice_is_on_the_front_door_queue_until_answered(api: 
     assert (await api("POST", f"/advice/{salt['advice_id']}/answer", "fd", "front_door", json=body)).status_code == 200
     with Session(engine) as s:
         assert queue(s, utcnow(), chase_after_working_days=5, dead_letters=[])["counts"]["advice"] == 0
+
+
+async def test_the_advice_report_lists_every_school_by_concern_and_a_none_reads_as_a_few(engine: Engine) -> None:
+    """Issue 20, item 9: with suppression on (threshold 5), Seaview's anxiety row - nobody asked - is listed, and
+    reads exactly as Eastwood's one anxiety question does, in JSON and CSV; the API description says so."""
+    settings = Settings(database_url=str(engine.url), small_number_threshold=5)
+    app = create_app(settings, engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        def as_(who: str, role: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {mint_dev_token(settings, subject=who, roles=[role])}"}
+        east = SALT | {"education_setting": {"name": "Eastwood Academy"}}
+        for body in [SALT] * 6 + [east] * 6 + [east | {"concerns": ["anxiety"]}]:
+            assert (await client.post("/advice", json=body, headers=as_("senco", "referrer"))).status_code == 201
+        report = await client.get("/reports/advice", headers=as_("m-1", "manager"))
+        rows = {(r["school"], r["concern"]): r for r in report.json()}
+        assert len(rows) == len(report.json()) == 1 + 2 * 2  # this week: totals, 2 schools x 2 concerns
+        counts = ("requests", "answered_within_level", "answered_late", "awaiting_answer",
+                  "became_referral_within_12_weeks")
+        assert rows[("Seaview Primary", "anxiety")] == rows[("Eastwood Academy", "anxiety")] | {
+            "school": "Seaview Primary"} == {"week_starting": rows[("all", "all")]["week_starting"],
+                                             "school": "Seaview Primary", "concern": "anxiety",
+                                             **dict.fromkeys(counts, None), "suppressed": True}
+        text = (await client.get("/reports/advice", params={"format": "csv"}, headers=as_("m-1", "manager"))).text
+        anxiety = [r for r in csv.DictReader(io.StringIO(text)) if r["concern"] == "anxiety"]
+        assert [r["school"] for r in anxiety] == ["Eastwood Academy", "Seaview Primary"]
+        assert all([r[c] for c in counts] == ["suppressed"] * 5 for r in anxiety), text
+        described = app.openapi()["paths"]["/reports/advice"]["get"]["description"]
+        assert "zeros included" in described and "suppresses a zero alike" in described

@@ -67,17 +67,28 @@ def test_the_report_counts_the_hand_worked_data_set() -> None:
 
 def test_with_a_threshold_of_one_nothing_is_suppressed() -> None:
     rows = disclosed(advice_rows(REQUESTS, CALENDAR), 1)
-    assert table(rows) == EXPECTED and not any(r["suppressed"] for r in rows)
+    assert table([r for r in rows if r["requests"]]) == EXPECTED and not any(r["suppressed"] for r in rows)
+    # the published grid (issue 20, item 9): per week its totals row and 3 schools x 4 concerns, the rest zeros
+    assert len(rows) == 2 * (1 + 3 * 4) and all(r[c] == 0 for r in rows if not r["requests"] for c in COLUMNS[3:])
 
 
 def test_small_numbers_are_suppressed_as_in_the_other_reports() -> None:
     week_two = [r for r in REQUESTS if r.asked_at >= at(9)]
-    rows = disclosed(advice_rows(week_two, CALENDAR), 2)  # every 1 is suppressed; 0 is shown
+    # every 1 is suppressed; 0 is shown in the totals row, and suppressed alike in the rows by school and concern
+    # (issue 20, item 9: a 0 shown beside a suppressed count, or a row missing, made "suppressed" read "at least 1")
+    rows = disclosed(advice_rows(week_two, CALENDAR), 2)
+    none = (None,) * 5
     assert [(*t, r["suppressed"]) for t, r in zip(table(rows), rows, strict=True)] == [
         ("2026-03-09", "all", "all", 4, 2, None, None, 3, True),
-        ("2026-03-09", "(no education setting)", "housing", None, None, 0, 0, 0, True),
-        ("2026-03-09", EAST, "anxiety", None, 0, None, 0, None, True),
-        ("2026-03-09", SEA, "speech_sounds", 2, None, 0, None, 2, True),
+        ("2026-03-09", "(no education setting)", "anxiety", *none, True),
+        ("2026-03-09", "(no education setting)", "housing", *none, True),
+        ("2026-03-09", "(no education setting)", "speech_sounds", *none, True),
+        ("2026-03-09", EAST, "anxiety", *none, True),
+        ("2026-03-09", EAST, "housing", *none, True),
+        ("2026-03-09", EAST, "speech_sounds", *none, True),
+        ("2026-03-09", SEA, "anxiety", *none, True),
+        ("2026-03-09", SEA, "housing", *none, True),
+        ("2026-03-09", SEA, "speech_sounds", 2, None, None, None, 2, True),
     ]
 
 
@@ -88,4 +99,38 @@ def test_one_small_part_of_a_shown_total_hides_the_smallest_other_part_too() -> 
         row(at(3), SEA, ("voice",), 10, at(11)) for _ in range(2)]
     rows = disclosed(advice_rows(requests, CALENDAR), 3)
     assert table(rows) == [("2026-03-02", "all", "all", 7, None, None, 0, 0),
-                           ("2026-03-02", SEA, "voice", 7, None, None, 0, 0)]
+                           ("2026-03-02", SEA, "voice", 7, None, None, None, None)]  # a school's 0s: suppressed too
+
+
+def test_a_suppressed_row_does_not_say_at_least_one() -> None:
+    """Issue 20, item 9: listing only the rows with a request made "suppressed" mean 1 to 4. Every row of the
+    published grid is listed - each week by each school in the period by each concern in it, zeros included - and
+    with suppression on a zero is suppressed alike, so a suppressed row may be none at all. Week one: Seaview asked
+    6 speech questions and none about anxiety, Eastwood 6 speech and 1 anxiety; week two: Seaview 6 speech only."""
+    requests = ([row(at(2), SEA, ("speech_sounds",), 9, at(3)) for _ in range(6)]
+                + [row(at(2), EAST, ("speech_sounds",), 9, at(3)) for _ in range(6)]
+                + [row(at(3), EAST, ("anxiety",), 10, None)]
+                + [row(at(9), SEA, ("speech_sounds",), 16, at(10)) for _ in range(6)])
+    rows = disclosed(advice_rows(requests, CALENDAR), 5)
+    hidden = dict.fromkeys(COLUMNS[3:], None) | {"suppressed": True}
+    by_key = {(r["week_starting"], r["school"], r["concern"]): r for r in rows}
+    assert len(by_key) == len(rows) == 2 * (1 + 2 * 2)  # per week: its totals row, 2 schools x 2 concerns, once
+    assert by_key[("2026-03-02", SEA, "anxiety")] == {  # none asked: listed, and read as Eastwood's 1 reads
+        "week_starting": "2026-03-02", "school": SEA, "concern": "anxiety"} | hidden
+    assert by_key[("2026-03-02", EAST, "anxiety")] == by_key[("2026-03-02", SEA, "anxiety")] | {"school": EAST}
+    for school, concern in ((EAST, "anxiety"), (EAST, "speech_sounds")):  # Eastwood asked nothing in week two
+        assert by_key[("2026-03-09", school, concern)] == {
+            "week_starting": "2026-03-09", "school": school, "concern": concern} | hidden
+    # beside a shown count, a zero is suppressed too: a 0 shown only where nothing else is hidden would tell
+    assert table([by_key[("2026-03-02", SEA, "speech_sounds")]]) == [
+        ("2026-03-02", SEA, "speech_sounds", 6, 6, None, None, None)]
+    # each week's totals row counts every school: a zero there names none, and is shown as in the other reports
+    assert table([by_key[("2026-03-02", "all", "all")]]) == [("2026-03-02", "all", "all", 13, None, 0, None, 0)]
+    assert table([r for r in rows if r["week_starting"] == "2026-03-09"]) == [
+        ("2026-03-09", "all", "all", 6, 6, 0, 0, 0), ("2026-03-09", EAST, "anxiety", *[None] * 5),
+        ("2026-03-09", EAST, "speech_sounds", *[None] * 5), ("2026-03-09", SEA, "anxiety", *[None] * 5),
+        ("2026-03-09", SEA, "speech_sounds", 6, 6, None, None, None)]
+    off = disclosed(advice_rows(requests, CALENDAR), 1)  # suppression off: the same grid, zeros shown
+    assert [(r["week_starting"], r["school"], r["concern"]) for r in off] == list(by_key)
+    assert not any(r["suppressed"] for r in off)
+    assert by_key[("2026-03-09", SEA, "anxiety")].keys() == off[-2].keys() and off[-2]["requests"] == 0
