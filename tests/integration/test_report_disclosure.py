@@ -137,6 +137,7 @@ async def test_the_reports_page_shows_suppressed_not_one_and_states_the_rule(por
     assert page.status_code == 200
     html = page.text
     assert "fewer than 5" in html and "Zero is shown as 0" in html  # the rule, on the page
+    assert "a zero there is suppressed like a small count" in html  # the tables by school (issue 20, item 9)
     cliffside = re.search(r"Cliffside School</t[hd]>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>", html)
     assert cliffside is not None and cliffside.group(1).strip() == "suppressed"
     seaview = re.search(r"Seaview Primary</t[hd]>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>", html)
