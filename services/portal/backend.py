@@ -75,8 +75,8 @@ class Client:
 
     @staticmethod
     def body_of(response: httpx.Response) -> Any:
-        """The answer's JSON; its text when it is not JSON (a proxy's error page), or when its JSON is broken and
-        it is an error anyway (a success that is not JSON is still a failure to read, and propagates)."""
+        """The answer's JSON; its text when it is not JSON (a proxy's error page) or its JSON is broken on an error.
+        A success whose JSON is broken is the service failing: a 502, as if it had said so."""
         if not response.headers.get("content-type", "").startswith("application/json"):
             return response.text
         try:
@@ -84,4 +84,4 @@ class Client:
         except ValueError:
             if response.status_code >= 400:
                 return response.text
-            raise
+            raise BackendError(502, "the service's answer could not be read") from None

@@ -32,6 +32,11 @@ def answering(status: int, headers: dict[str, str] | None = None, *, json: bool 
     return answer
 
 
+def broken(request: httpx.Request) -> httpx.Response:
+    """A success whose JSON cannot be read (a proxy cut it short)."""
+    return httpx.Response(200, content=b'[{"service_request_id": "5b0a', headers={"content-type": "application/json"})
+
+
 def failing(error: type[httpx.TransportError]) -> Answer:
     def answer(request: httpx.Request) -> httpx.Response:
         raise error("library text: [Errno 111] Connection refused", request=request)
@@ -72,6 +77,7 @@ CASES = [
     (answering(502, json=False), 502, THERE_IS_A_PROBLEM, "Try again later"),
     (answering(503), 503, THERE_IS_A_PROBLEM, "Try again later"),
     (answering(504), 504, THERE_IS_A_PROBLEM, "Try again later"),
+    (broken, 502, THERE_IS_A_PROBLEM, "Try again later"),
     (failing(httpx.ReadTimeout), 504, THERE_IS_A_PROBLEM, "Try again later"),
     (failing(httpx.ConnectError), 503, THERE_IS_A_PROBLEM, "Try again later"),
 ]
