@@ -46,7 +46,8 @@ class NoteForm(Form):
 
 class HeldDecisionForm(Form):
     """`request_ids`: the held requests of the referral to decide on (none sent: every one still held). A decline
-    needs a reason (the service and the referrer see it); a release may have one."""
+    needs a reason (kept with the request and sent with the event; the service's workers and the referrer see only
+    that MASH declined it); a release may have one."""
 
     decision: Literal["release", "decline"]
     reason: Annotated[Reason | None, Field(validate_default=True)] = None

@@ -2,7 +2,8 @@
 them with a reason (issue 20, item 2): the real worklists API behind the portal on one migrated SQLite database.
 Each decision is the portal's own form (CSRF), goes to the API (which audits it), shows a success banner; a request
 someone else decided already is a page in words (409); an empty reason or no request chosen is an error summary and
-nothing changes. After a release the service's worker sees the request in full; after a decline, never the child."""
+nothing changes. After a release the service's worker sees the request in full; after a decline, never the child
+(nor MASH's reason: the service is told only that MASH declined it)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ async def test_mash_releases_one_held_request_and_declines_another_with_a_reason
     await sign_in(portal, "worker-early_help")
     page = await portal.get(f"/work/early_help/{early}")
     assert page.status_code == 200 and GIVEN not in page.text and FAMILY not in page.text  # declined while held
+    assert "Declined" in page.text and WHY not in page.text  # told only that MASH declined it
 
 
 async def test_mash_releases_all_held_requests_at_once(portal: httpx.AsyncClient, session: Session) -> None:

@@ -1,7 +1,8 @@
 """MASH's decision on held requests one at a time (issue 20, item 2): release or decline the chosen requests of a
-referral (a decline needs a reason, which the service and the referrer see), a request decided already is a 409 in
-words and changes nothing, a request of another referral is not found; callers sending no ids decide all, as
-before. The API in-process on migrated SQLite, and the pure wording of a refusal."""
+referral (a decline needs a reason, kept with the request; the service and the referrer are told only that MASH
+declined it), a request decided already is a 409 in words and changes nothing, a request of another referral is
+not found; callers sending no ids decide all, as before. The API in-process on migrated SQLite, and the pure
+wording of a refusal."""
 
 from __future__ import annotations
 
