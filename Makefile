@@ -8,8 +8,8 @@ PYTHON ?= python3
 # The functional core, held to mypy --strict.
 CORE := schemas services/contracts.py services/contract_sources.py services/dsr/rules.py services/common/workdays.py services/intake/identity.py \
 	services/intake/advice.py services/intake/advice_report.py \
-	services/triage/engine.py services/triage/facts.py services/triage/ruleset services/triage/ruleset_model.py services/triage/ruleset_conditions.py \
-	services/triage/state.py services/triage/golden.py services/triage/outputs.py services/triage/whatif.py
+	services/policy/engine.py services/policy/facts.py services/policy/ruleset services/policy/ruleset_model.py services/policy/ruleset_conditions.py \
+	services/policy/state.py services/policy/golden.py services/triage/outputs.py services/policy/whatif.py
 
 .PHONY: install run test test-unit lint mutate bench soak schemas clean help
 

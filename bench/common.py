@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT / "services" / "triage" / "golden"
+CASES = ROOT / "services" / "policy" / "golden"
 
 
 def case_events() -> list[dict[str, Any]]:

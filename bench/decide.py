@@ -9,8 +9,8 @@ import json
 
 from bench.common import case_events, rate, report
 from schemas import ReferralSubmitted
-from services.triage.engine import decide
-from services.triage.ruleset import load_ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import load_ruleset
 
 
 def main() -> None:

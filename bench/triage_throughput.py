@@ -20,9 +20,9 @@ from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED
 from services.common.broker import start_broker
 from services.common.embedded_broker import EmbeddedBroker
 from services.common.settings import Settings
+from services.policy.ruleset import load_ruleset
 from services.topics import all_topics, ensure_topics
 from services.triage.main import build_broker
-from services.triage.ruleset import load_ruleset
 
 
 async def publish(bootstrap: str, topic: str, payloads: list[bytes], keys: list[bytes]) -> None:

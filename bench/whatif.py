@@ -2,7 +2,7 @@
 replayed through two rulesets, as `frontdoor rules whatif` does (target: 1,000,000 in under 60 s on 2 cores).
 
 Parallel processes over byte ranges of the file, each loading the compiled rulesets once and returning its
-chunk's WhatIf; the chunks' reports are merged in order (services.triage.whatif.merge). Baseline in the same run,
+chunk's WhatIf; the chunks' reports are merged in order (services.policy.whatif.merge). Baseline in the same run,
 with the same processes and chunks: decoding the same JSON lines into the event model alone, which every what-if
 must do first. Both timings include starting the processes."""
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from bench.common import case_events
 from schemas import ReferralSubmitted
-from services.triage.ruleset import Ruleset, load_ruleset
-from services.triage.whatif import WhatIf, compare, merge
+from services.policy.ruleset import Ruleset, load_ruleset
+from services.policy.whatif import WhatIf, compare, merge
 from tests.cases import write_whatif_proposal
 
 _RULES: tuple[Ruleset, Ruleset] | None = None  # in each worker process: (baseline, proposed), loaded once

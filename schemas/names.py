@@ -69,3 +69,10 @@ PersonName = Annotated[
                       "least one visible character"),
 ]
 """A person's name: 1-100 characters, NFC, no control or direction characters, something visible."""
+
+
+def name_key(name: str) -> str:
+    """A name as a matching key, case-, accent-, space- and punctuation-blind: "O'Brien-Smith " == "obriensmith".
+    Intake matches children and the register matches people on it."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())

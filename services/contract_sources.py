@@ -37,8 +37,8 @@ def _brokers() -> list[Any]:
     from services.common.settings import Settings
     from services.dsr.main import build_router as dsr_router
     from services.intake.main import build_router as intake_router
+    from services.policy.ruleset import load_ruleset
     from services.triage.handlers import build_router as triage_router
-    from services.triage.ruleset import load_ruleset
     from services.worklists.main import build_brokers as worklists_brokers
 
     settings = Settings(kafka_group_prefix="frontdoor")

@@ -129,7 +129,7 @@ DEAD_LETTER_HEADERS: dict[str, Any] = {
 
 
 def json_schemas() -> dict[Path, str]:
-    from services.triage.ruleset_model import RulesetFile
+    from services.policy.ruleset_model import RulesetFile
 
     out = {JSON_DIR / f"{name}.schema.json": _dump(model.model_json_schema()) for name, model in MODELS.items()}
     out[JSON_DIR / "ruleset.schema.json"] = _dump(RulesetFile.model_json_schema(by_alias=True))

@@ -7,14 +7,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from services.triage.golden import comparable
+from services.policy.golden import comparable
 
 __all__ = ["GOLDEN", "SHARED_CASES", "case_files", "comparable", "load"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # FRONTDOOR_SHARED_CASES: for runs from a copy of the tree elsewhere (`make mutate` runs from ./mutants).
 SHARED_CASES = Path(os.environ.get("FRONTDOOR_SHARED_CASES") or ROOT.parent / "shared" / "cases" / "triage")
-GOLDEN = ROOT / "services" / "triage" / "golden"
+GOLDEN = ROOT / "services" / "policy" / "golden"
 
 
 def case_files() -> list[Path]:
@@ -32,7 +32,7 @@ def whatif_proposal() -> dict[str, Any]:
     (90 to 120 working days) and anxiety taken out of the SEMH group (anxiety alone no longer routes to SEMH)."""
     import yaml
 
-    from services.triage.ruleset.load import DEFAULT_RULESET
+    from services.policy.ruleset.load import DEFAULT_RULESET
 
     data: dict[str, Any] = yaml.safe_load(DEFAULT_RULESET.read_text())
     data["due"]["services"]["salt"]["routine"] = {"working_days": 120}

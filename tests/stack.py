@@ -15,8 +15,8 @@ from services.common.auth import mint_dev_token
 from services.common.broker import start_broker
 from services.common.settings import Settings
 from services.intake.main import create_app as create_intake
+from services.policy.ruleset import load_ruleset
 from services.triage.main import build_broker as build_triage
-from services.triage.ruleset import load_ruleset
 from services.worklists.main import create_app as create_worklists
 
 

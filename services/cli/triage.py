@@ -18,7 +18,7 @@ RulesOption = Annotated[
 
 
 def _ruleset(path: Optional[Path]) -> Any:
-    from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+    from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
 
     try:
         return load_ruleset(path or DEFAULT_RULESET)
@@ -73,7 +73,7 @@ def _decide_one(name: str, text: str | Exception, ruleset: Any) -> dict[str, Any
     """The decision as JSON data, or what is wrong with the input (a readable message, no input values)."""
     from schemas import ReferralSubmitted
     from schemas.errors import problems
-    from services.triage.engine import decide
+    from services.policy.engine import decide
 
     if isinstance(text, Exception):
         return f"{name}: cannot read ({type(text).__name__})"
@@ -102,7 +102,7 @@ def rules_check(
     ] = False,
 ) -> None:
     """Validate a ruleset, then run the golden cases through it and list every decision that changed."""
-    from services.triage.golden import compare_cases
+    from services.policy.golden import compare_cases
 
     ruleset = _ruleset(path)
     rules = sum(len(s.rules) for s in ruleset.stages)
@@ -121,7 +121,7 @@ def rules_explain(
 ) -> None:
     """The ruleset in plain English ("How we decide"): where referrals go, due times, consent, what raises
     priority. Generated from the file, as the portal's /how-we-decide page is."""
-    from services.triage.ruleset.explain import explain, html, markdown
+    from services.policy.ruleset.explain import explain, html, markdown
 
     if format not in ("markdown", "html"):
         fail("--format must be markdown or html")
@@ -151,9 +151,9 @@ def rules_whatif(
     from datetime import date
 
     from services.cli.data import ProgressBar
-    from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
-    from services.triage.whatif_run import compare_files
-    from services.triage.whatif_store import EventsFileError, from_database, from_file
+    from services.intake.whatif_store import EventsFileError, from_database, from_file
+    from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+    from services.policy.whatif_run import compare_files
 
     if format not in ("table", "json", "csv", "html"):
         fail(f"--format must be table, json, csv or html (not {format!r})")
@@ -190,7 +190,7 @@ def rules_whatif(
     elif format == "csv":
         typer.echo(report.csv(), nl=False)
     elif format == "html":
-        from services.triage.whatif import html_report
+        from services.policy.whatif import html_report
 
         typer.echo(html_report(report), nl=False)
     else:

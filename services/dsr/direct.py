@@ -21,9 +21,9 @@ from services.dsr import domain, identity, rules
 from services.dsr.domain import Clock, Rating, Status
 from services.dsr.handlers import _announce, _timeline, matching_open_entry, note
 from services.dsr.tables import DsrConsent, DsrEntry, DsrTimelineItem
-from services.triage.facts import FACT_TYPES
-from services.triage.ruleset.compiled import Ruleset
-from services.triage.state import State
+from services.policy.facts import FACT_TYPES
+from services.policy.ruleset.compiled import Ruleset
+from services.policy.state import State
 
 DIRECT = "direct"  # the timeline kind of an addition made directly
 # The value of a fact a direct addition does not have, by the fact's kind (facts.FACT_TYPES).

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from services.intake.identity import name_key
+from schemas.names import name_key
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from services.common.workdays import WorkingCalendar
 from services.dsr import children, handlers
 from services.dsr.direct_routes import router as direct_router
 from services.dsr.routes import router
-from services.triage.ruleset import load_ruleset
+from services.policy.ruleset import load_ruleset
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
 HANDLERS: dict[str, Handler] = {

@@ -39,7 +39,7 @@ class AlreadyAnsweredError(ConflictError):
 def policy(path: str | None) -> tuple[AdvicePolicy, WorkingCalendar]:
     """The advice section and working-day calendar of the triage policy at `path` (None: the reference ruleset),
     read and checked once, as triage reads it."""
-    from services.triage.ruleset import load_ruleset
+    from services.policy.ruleset import load_ruleset
 
     ruleset = load_ruleset(Path(path) if path else None)
     section = ruleset.source.advice

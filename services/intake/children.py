@@ -25,7 +25,7 @@ from services.common.transactions import Subject, audit
 from services.intake import tables
 from services.intake.identity import Identity, Resolution, _date_slip, _similar
 from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
-from services.triage.ruleset.in_force import in_force
+from services.policy.ruleset.in_force import in_force
 
 Pair = tuple[uuid.UUID, uuid.UUID]
 # The tables whose rows follow a child, by the name a merge's `links` gives each, with their id's type.

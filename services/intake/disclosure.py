@@ -152,8 +152,8 @@ def _configured() -> str | None:
 def policy(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
     """(every rule id, the rules resting on the history) of the triage policy at `path` (None: triage's
     reference ruleset), read once. A policy that cannot be read knows no rule: every reason is worded."""
-    from services.triage.ruleset import DEFAULT_RULESET, RulesetError  # the file's location, and its bounded parser
-    from services.triage.ruleset.load import parse_yaml
+    from services.policy.ruleset import DEFAULT_RULESET, RulesetError  # the file's location, and its bounded parser
+    from services.policy.ruleset.load import parse_yaml
 
     where = Path(path or DEFAULT_RULESET)
     try:

@@ -6,10 +6,11 @@ Near matches are reported as possible duplicates for a person to review, never m
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date
+
+from schemas.names import name_key
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,6 @@ class Resolution:
     child_id: uuid.UUID | None  # None: a new child
     matched_on: str  # "nhs_number", "demographics" or "new"
     possible_duplicates: tuple[uuid.UUID, ...] = ()
-
-
-def name_key(name: str) -> str:
-    """Case-, accent-, space- and punctuation-blind: "O'Brien-Smith " == "obriensmith"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
 
 
 def postcode_key(postcode: str) -> str:

@@ -1,6 +1,6 @@
 """The policy what-if over HTTP, for managers (the portal's what-if page): a proposed ruleset file in the body is
 checked as `frontdoor rules check` checks it (422 listing every problem, each where it is), then every stored
-referral.submitted event is replayed through the ruleset in force and the proposed one (services.triage.whatif).
+referral.submitted event is replayed through the ruleset in force and the proposed one (services.policy.whatif).
 Reads only: nothing is written but the audit row.
 
 The answer discloses what the reports disclose (services.intake.whatif_disclosure: small counts suppressed, before
@@ -25,12 +25,12 @@ from services.common.auth import Principal, require
 from services.common.http import invalid_body
 from services.common.transactions import AuditedRoute, in_transaction
 from services.intake.whatif_disclosure import csv_of, disclosed_whatif
-from services.triage.ruleset import RulesetError, load_ruleset
-from services.triage.ruleset.compile import compile_ruleset
-from services.triage.ruleset.compiled import Ruleset
-from services.triage.ruleset.load import Limits, parse_yaml
-from services.triage.whatif import WhatIf, compare
-from services.triage.whatif_store import Stored, from_database
+from services.intake.whatif_store import Stored, from_database
+from services.policy.ruleset import RulesetError, load_ruleset
+from services.policy.ruleset.compile import compile_ruleset
+from services.policy.ruleset.compiled import Ruleset
+from services.policy.ruleset.load import Limits, parse_yaml
+from services.policy.whatif import WhatIf, compare
 
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]

@@ -17,8 +17,8 @@ from typing import Any
 
 from schemas.enums import Priority, Risk
 from schemas.labels import LONDON, day, label
-from services.triage import ruleset_model as m
-from services.triage.ruleset import DEFAULT_RULESET, Ruleset, RulesetError, load_ruleset
+from services.policy import ruleset_model as m
+from services.policy.ruleset import DEFAULT_RULESET, Ruleset, RulesetError, load_ruleset
 
 # --- which risks are emergency risks -----------------------------------------------------------------------------
 

@@ -38,9 +38,9 @@ from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.transient import is_transient
+from services.policy.ruleset import Ruleset
 from services.triage.outputs import Published, triage, triage_redirect
 from services.triage.overrides import apply_override
-from services.triage.ruleset import Ruleset
 
 log = get_logger("frontdoor.triage")
 DECISIONS = Counter("frontdoor_triage_decisions", "Triage decisions by outcome", ["outcome"])

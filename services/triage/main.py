@@ -9,8 +9,8 @@ from faststream.kafka import KafkaBroker
 from services.common.broker import make_broker
 from services.common.runtime import service_app
 from services.common.settings import Settings
+from services.policy.ruleset import Ruleset, load_ruleset
 from services.triage.handlers import build_router
-from services.triage.ruleset import Ruleset, load_ruleset
 
 
 def build_broker(settings: Settings, ruleset: Ruleset) -> KafkaBroker:

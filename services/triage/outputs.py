@@ -22,8 +22,8 @@ from schemas import (
 )
 from schemas.enums import Outcome, Priority, SenStatus
 from services.common.ids import derived_id
-from services.triage.engine import decide, due_by
-from services.triage.ruleset import Ruleset
+from services.policy.engine import decide, due_by
+from services.policy.ruleset import Ruleset
 
 Published = tuple[TriageDecided, list[ServiceRequestCreated]]
 

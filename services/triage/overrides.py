@@ -16,9 +16,9 @@ from schemas import Explanation, OverrideRequested, Route, ServiceOutcome, Servi
 from schemas.enums import Outcome, OutcomeEventType, Priority
 from schemas.events import TriageOverridden
 from services.common.ids import derived_id
-from services.triage.engine import due_by
+from services.policy.engine import due_by
+from services.policy.ruleset import Ruleset
 from services.triage.outputs import service_details, with_person
-from services.triage.ruleset import Ruleset
 
 RULE_ID = "front_door.decision"
 BECAUSE_MAX = 500  # Explanation.because

@@ -280,7 +280,7 @@ def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any
     report (charts, tables, rules firing more or less) and its CSV."""
     import yaml
 
-    from services.triage.ruleset import DEFAULT_RULESET
+    from services.policy.ruleset import DEFAULT_RULESET
 
     data = yaml.safe_load(DEFAULT_RULESET.read_text())
     data["due"]["services"]["salt"]["routine"] = {"working_days": "soon"}

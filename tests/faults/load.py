@@ -14,7 +14,7 @@ from typing import Any
 
 from services.demo import sample_nhs_number
 
-GOLDEN = Path(__file__).resolve().parents[2] / "services" / "triage" / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "services" / "policy" / "golden"
 GIVEN = ["Avery", "Bryn", "Cass", "Dara", "Eden", "Finley", "Gray", "Harley", "Indy", "Jules", "Kit", "Lowen"]
 FAMILY = ["Ashdown", "Brightwell", "Colcott", "Dunmore", "Elstow", "Fennick", "Garrow", "Hallam", "Ivers", "Jessop"]
 
@@ -24,7 +24,7 @@ def case_referrals() -> list[dict[str, Any]]:
 
 
 def case_referral(name: str) -> dict[str, Any]:
-    """One worked case's referral, e.g. "manual-review" (services/triage/golden/<name>.json)."""
+    """One worked case's referral, e.g. "manual-review" (services/policy/golden/<name>.json)."""
     return dict(json.loads((GOLDEN / f"{name}.json").read_text())["event"]["referral"])
 
 

@@ -18,8 +18,8 @@ import yaml
 from sqlalchemy import Engine
 
 from services.common.settings import Settings
+from services.policy.ruleset import DEFAULT_RULESET
 from services.portal.main import create_app
-from services.triage.ruleset import DEFAULT_RULESET
 from tests.handlers.portal_standins import StandIn, sign_in
 from tests.handlers.test_portal_forms import BASE, page
 

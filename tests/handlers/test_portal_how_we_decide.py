@@ -11,8 +11,8 @@ import yaml
 from sqlalchemy import Engine
 
 from services.common.settings import Settings
+from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
 from services.portal.main import create_app
-from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
 
 BASE = "http://portal.test"
 

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from schemas import ReferralSubmitted, TriageDecided
 from services.intake import disclosure, handlers, views
 from services.intake.tables import ReferralRecord
-from services.triage.engine import decide
-from services.triage.ruleset import load_ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import load_ruleset
 from tests.handlers.conftest import NOW, principal
 from tests.handlers.intake_support import DAY, referral, sent
 

@@ -49,9 +49,9 @@ from services.intake import children
 from services.intake import handlers as intake
 from services.intake.overrides import PersonsDecision
 from services.intake.tables import ReferralRecord
+from services.policy.ruleset import load_ruleset
 from services.triage.outputs import triage, triage_redirect
 from services.triage.overrides import apply_override
-from services.triage.ruleset import load_ruleset
 from services.worklists import handlers as worklists
 from services.worklists import views
 from services.worklists.tables import WorklistItem

@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from schemas import OverrideRequested, ReferralSubmitted, TriageDecision, TriageOverridden
 from schemas.enums import OutcomeEventType, Service
 from services.common.transient import is_transient
-from services.triage.golden import GOLDEN_CASES
+from services.policy.golden import GOLDEN_CASES
+from services.policy.ruleset import load_ruleset
 from services.triage.handlers import decide_record
 from services.triage.outputs import triage
 from services.triage.overrides import apply_override
-from services.triage.ruleset import load_ruleset
 from tests.handlers.conftest import NOW
 
 RULESET = load_ruleset()

@@ -21,7 +21,7 @@ from services.common.tables import AuditEntry
 from services.demo import demo_referrals
 from services.intake import handlers
 from services.intake.main import create_app
-from services.triage.ruleset import DEFAULT_RULESET
+from services.policy.ruleset import DEFAULT_RULESET
 from tests.handlers.conftest import NOW, principal
 
 YAML = {"Content-Type": "text/yaml"}
@@ -167,7 +167,7 @@ async def test_a_slow_what_if_is_stopped_at_its_time_limit_and_intake_answers_me
     import asyncio
     import time
 
-    from services.triage import whatif
+    from services.policy import whatif
 
     stored(engine)
     real = whatif.decide

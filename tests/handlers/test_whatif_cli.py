@@ -24,8 +24,8 @@ from services.common.tables import OutboxMessage
 from services.demo import demo_referrals, front_door_referrals, sample_import_csv
 from services.intake import bulk, handlers
 from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
-from services.triage.engine import decide
-from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
 from tests.cases import write_whatif_proposal
 from tests.handlers.conftest import NOW, principal
 

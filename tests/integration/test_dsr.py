@@ -24,8 +24,8 @@ from services.common.workdays import WorkingCalendar
 from services.dsr.main import create_app
 from services.dsr.tables import DsrEntry
 from services.dsr.views import EXPORT_COLUMNS
+from services.policy.ruleset import load_ruleset
 from services.triage.outputs import triage
-from services.triage.ruleset import load_ruleset
 from tests.cases import SHARED_CASES, load
 from tests.handlers.test_dsr import nhs_number_of
 from tests.kafka_tools import eventually, produce_raw, read_events

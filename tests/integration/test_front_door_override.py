@@ -27,7 +27,7 @@ from tests.stack import Stack
 pytestmark = pytest.mark.integration
 PERSON = "fd-practitioner"
 WHY = "The school describes a stammer at length; speech and language therapy should assess."
-# services/triage/golden/manual-review.json: only a bullying concern, with CAMHS already involved
+# services/policy/golden/manual-review.json: only a bullying concern, with CAMHS already involved
 MANUAL_REVIEW = {"concerns": ["bullying"], "known_services": ["camhs"], "child__nhs_number": ...}
 
 

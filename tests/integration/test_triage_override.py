@@ -27,9 +27,9 @@ from schemas.enums import Priority, Service
 from services.common.broker import event_headers, start_broker
 from services.common.ids import derived_id
 from services.common.settings import Settings
+from services.policy.ruleset import load_ruleset
 from services.triage.main import build_broker
 from services.triage.outputs import triage
-from services.triage.ruleset import load_ruleset
 from tests.cases import SHARED_CASES, load
 from tests.kafka_tools import eventually, produce_raw, read_events
 

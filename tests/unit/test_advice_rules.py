@@ -16,7 +16,7 @@ from services.common.workdays import WorkingCalendar
 from services.intake import advice
 from services.intake.advice import AdvicePolicy, AnswerForm
 from services.intake.advice_views import policy
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset
 
 CALENDAR = WorkingCalendar()
 POLICY = AdvicePolicy(5, {"speech_sounds": "salt", "stammering": "salt", "anxiety": "semh",
@@ -160,8 +160,8 @@ def test_an_advice_list_for_a_service_the_ruleset_does_not_route_to_is_refused()
 
 
 def test_rules_explain_says_how_advice_is_answered() -> None:
-    from services.triage.ruleset import load_ruleset
-    from services.triage.ruleset.explain import explain, markdown
+    from services.policy.ruleset import load_ruleset
+    from services.policy.ruleset.explain import explain, markdown
 
     text = markdown(explain(load_ruleset(None)))
     advice_part = text[text.index("## Advice without a referral"):]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.triage.ruleset import DEFAULT_RULESET
+from services.policy.ruleset import DEFAULT_RULESET
 from tests.cases import ROOT, case_files, comparable, load
 
 CLI = [sys.executable, "-m", "services.cli"]

@@ -327,14 +327,14 @@ def test_nothing_the_wire_decoder_accepts_is_refused_by_the_schema(name: str) ->
 
 
 def golden_cases() -> list[dict[str, Any]]:
-    folder = Path(__file__).parents[2] / "services" / "triage" / "golden"
+    folder = Path(__file__).parents[2] / "services" / "policy" / "golden"
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 
 
 def test_the_worked_examples_factories_and_golden_cases_are_schema_valid_as_the_models_write_them() -> None:
     from services.common.settings import Settings
-    from services.triage.engine import decide
-    from services.triage.ruleset import load_ruleset
+    from services.policy.engine import decide
+    from services.policy.ruleset import load_ruleset
 
     example = json.loads((Path(__file__).parents[2] / "schemas" / "examples" / "referral.json").read_text())
     for body in (example, referral_body()):

@@ -17,9 +17,9 @@ from schemas.enums import DsrRisk
 from services.dsr.direct import DirectIn, suggested_rating
 from services.dsr.identity import Person, first_match, person, same_person
 from services.dsr.rules import Rating, Track, addition_problems, age_band, review_track
-from services.triage.ruleset import load_ruleset
-from services.triage.ruleset.compile import compile_ruleset
-from services.triage.ruleset.load import DEFAULT_RULESET
+from services.policy.ruleset import load_ruleset
+from services.policy.ruleset.compile import compile_ruleset
+from services.policy.ruleset.load import DEFAULT_RULESET
 
 TODAY = date(2026, 11, 26)
 REFERENCE = load_ruleset()

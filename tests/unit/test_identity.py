@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from services.intake.identity import KnownChild, identity_of, is_near_match, name_key, resolve
+from schemas.names import name_key
+from services.intake.identity import KnownChild, identity_of, is_near_match, resolve
 
 A = uuid.UUID(int=1)
 B = uuid.UUID(int=2)

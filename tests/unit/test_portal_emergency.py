@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from services.common.settings import Settings
+from services.policy.ruleset import DEFAULT_RULESET, compile_ruleset, load_ruleset
 from services.portal.emergency import contacts, due_words, emergency_risks
-from services.triage.ruleset import DEFAULT_RULESET, compile_ruleset, load_ruleset
 
 
 def utc(text: str) -> datetime:

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from schemas.labels import label
 from services.cli import app
-from services.triage import ruleset_model as m
-from services.triage.ruleset import DEFAULT_RULESET, load_ruleset
-from services.triage.ruleset.explain import clock, explain, html, markdown
+from services.policy import ruleset_model as m
+from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
+from services.policy.ruleset.explain import clock, explain, html, markdown
 
 SHIPPED = load_ruleset()
 

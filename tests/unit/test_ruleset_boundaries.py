@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from schemas import ReferralSubmitted
-from services.triage.engine import decide
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, Test, compile_ruleset, load_ruleset
-from services.triage.state import RouteDraft, State
+from services.policy.engine import decide
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, Test, compile_ruleset, load_ruleset
+from services.policy.state import RouteDraft, State
 from tests.cases import case_files, comparable, load
 
 

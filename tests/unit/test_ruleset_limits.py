@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import Settings
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
-from services.triage.ruleset.load import Limits, parse_yaml
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+from services.policy.ruleset.load import Limits, parse_yaml
 from tests.unit.test_cli import run
 
 REFERENCE = DEFAULT_RULESET.read_text()

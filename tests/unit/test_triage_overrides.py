@@ -13,11 +13,11 @@ import pytest
 from schemas import OverrideRequested, ReferralSubmitted, RouteChange, TriageDecided, TriageDecision
 from schemas.enums import Outcome, OutcomeEventType, Priority, Service
 from services.common.ids import derived_id
-from services.triage.engine import due_by
-from services.triage.golden import GOLDEN_CASES
+from services.policy.engine import due_by
+from services.policy.golden import GOLDEN_CASES
+from services.policy.ruleset import load_ruleset
 from services.triage.outputs import service_details, triage
 from services.triage.overrides import apply_override
-from services.triage.ruleset import load_ruleset
 
 RULESET = load_ruleset()
 DECIDED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from schemas import ReferralSubmitted
-from services.triage.engine import decide
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
 from tests.factories import referral_body
 
 RULESET = load_ruleset()

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from schemas import ReferralSubmitted, TriageDecision
-from services.triage.engine import decide
-from services.triage.ruleset import load_ruleset
-from services.triage.whatif import CLASSES, EXAMPLES, add, changes, compare
-from services.triage.whatif_store import EventsFileError, from_lines, latest_per_referral
+from services.intake.whatif_store import EventsFileError, from_lines, latest_per_referral
+from services.policy.engine import decide
+from services.policy.ruleset import load_ruleset
+from services.policy.whatif import CLASSES, EXAMPLES, add, changes, compare
 from tests.cases import GOLDEN, whatif_proposal, write_whatif_proposal
 
 RULES = load_ruleset()
@@ -104,8 +104,8 @@ def test_merging_the_reports_of_consecutive_chunks_equals_one_comparison_of_them
     """The parallel entry point: chunks compared apart (as in processes) and merged give the one-process report."""
     import uuid
 
-    from services.triage.ruleset import compile_ruleset
-    from services.triage.whatif import merge
+    from services.policy.ruleset import compile_ruleset
+    from services.policy.whatif import merge
 
     proposed = compile_ruleset(whatif_proposal(), source="proposed")
     base = events()
@@ -129,8 +129,8 @@ def test_the_command_s_processes_give_the_one_process_report(tmp_path: Any, monk
     with the progress bar reaching every event."""
     import uuid
 
-    from services.triage import whatif_run
-    from services.triage.ruleset.load import DEFAULT_RULESET
+    from services.policy import whatif_run
+    from services.policy.ruleset.load import DEFAULT_RULESET
 
     proposed = write_whatif_proposal(tmp_path)
     base = events()
@@ -180,7 +180,7 @@ def two_salt_requests(n: int = 1) -> list[ReferralSubmitted]:
 
 def test_a_moved_due_date_on_a_second_request_to_one_service_is_seen() -> None:
     """Lengthening SALT routine moves the existing-team request's date; the dysphagia request (soon) stays."""
-    from services.triage.ruleset import compile_ruleset
+    from services.policy.ruleset import compile_ruleset
 
     proposed = compile_ruleset(whatif_proposal(), source="proposed")
     cases = two_salt_requests()

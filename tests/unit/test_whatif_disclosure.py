@@ -15,8 +15,8 @@ from typing import Any
 
 from schemas import ReferralSubmitted
 from services.intake.whatif_disclosure import csv_of, disclosed_whatif
-from services.triage.ruleset import compile_ruleset, load_ruleset
-from services.triage.whatif import compare
+from services.policy.ruleset import compile_ruleset, load_ruleset
+from services.policy.whatif import compare
 from tests.unit.test_whatif import events, two_salt_requests
 
 RULES = load_ruleset()
@@ -27,7 +27,7 @@ def with_emergency_counselling_when(condition: dict[str, Any]) -> Any:
     """The reference ruleset plus one rule: `when: <condition> -> route counselling emergency` (the probe)."""
     import yaml
 
-    from services.triage.ruleset import DEFAULT_RULESET
+    from services.policy.ruleset import DEFAULT_RULESET
 
     data = yaml.safe_load(DEFAULT_RULESET.read_text())
     stage = next(s for s in data["stages"] if s.get("rules"))
@@ -114,7 +114,7 @@ def test_the_front_door_sees_the_example_ids_and_the_same_suppressed_counts() ->
 def test_a_large_change_is_shown() -> None:
     import yaml
 
-    from services.triage.ruleset import DEFAULT_RULESET
+    from services.policy.ruleset import DEFAULT_RULESET
 
     data = yaml.safe_load(DEFAULT_RULESET.read_text())
     data["due"]["default"]["routine"] = {"working_days": 30}

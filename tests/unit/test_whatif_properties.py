@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from schemas import ReferralSubmitted
 from schemas.enums import Concern, KnownService, Risk
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
-from services.triage.whatif import compare
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
+from services.policy.whatif import compare
 from tests.unit.test_whatif import events, plain_diff
 
 EXAMPLES = settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.generate],

@@ -117,8 +117,8 @@ def test_a_submission_time_at_the_ends_of_the_calendar_is_a_field_error_not_an_o
 def test_triage_dead_letters_it_with_the_field_and_the_command_line_says_which(moment: str) -> None:
     from services.cli.triage import _decide_one
     from services.common.settings import Settings
+    from services.policy.ruleset import load_ruleset
     from services.triage.handlers import decide_record
-    from services.triage.ruleset import load_ruleset
 
     ruleset = load_ruleset(Settings().ruleset_path)
     body = json.dumps(submitted(submitted_at=moment))

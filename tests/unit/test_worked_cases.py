@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schemas import ReferralSubmitted
-from services.triage.engine import decide
-from services.triage.ruleset import load_ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import load_ruleset
 from tests.cases import GOLDEN, case_files, comparable, load
 
 RULESET = load_ruleset()

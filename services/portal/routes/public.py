@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+from services.policy.ruleset.explain import Explanation, body_html, explain
 from services.portal import emergency
 from services.portal.deps import render
-from services.triage.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
-from services.triage.ruleset.explain import Explanation, body_html, explain
 
 router = APIRouter()
 

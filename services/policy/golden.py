@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from schemas import ReferralSubmitted
-from services.triage.engine import decide
-from services.triage.ruleset import Ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import Ruleset
 
 GOLDEN_CASES = Path(__file__).parent / "golden"
 ROUTE_FIELDS = ("service", "pathway", "priority", "held", "due_by")

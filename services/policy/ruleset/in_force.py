@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import cache
 
 from services.common.settings import Settings
-from services.triage.ruleset.compiled import Ruleset
-from services.triage.ruleset.load import load_ruleset
+from services.policy.ruleset.compiled import Ruleset
+from services.policy.ruleset.load import load_ruleset
 
 
 def in_force() -> Ruleset:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from schemas.events import TOPIC_SUBMITTED, ReferralSubmitted
-from services.triage.whatif import LONDON, Acceptance
+from services.policy.whatif import LONDON, Acceptance
 
 
 class EventsFileError(ValueError):

@@ -11,9 +11,9 @@ from datetime import time
 from typing import Any
 
 from services.common.workdays import WorkingCalendar
-from services.triage import ruleset_model as m
-from services.triage.ruleset.check import RulesetError, check, placeholders, validated
-from services.triage.ruleset.compiled import (
+from services.policy import ruleset_model as m
+from services.policy.ruleset.check import RulesetError, check, placeholders, validated
+from services.policy.ruleset.compiled import (
     Because,
     CompiledRule,
     CompiledStage,
@@ -23,7 +23,7 @@ from services.triage.ruleset.compiled import (
     Test,
     waits_for_mash,
 )
-from services.triage.state import RouteDraft, State
+from services.policy.state import RouteDraft, State
 
 
 def compile_ruleset(data: Any, *, source: str = "<data>", digest: str | None = None) -> Ruleset:

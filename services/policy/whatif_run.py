@@ -10,8 +10,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from schemas.events import ReferralSubmitted
-from services.triage.ruleset import Ruleset, load_ruleset
-from services.triage.whatif import Acceptance, WhatIf, compare, merge
+from services.policy.ruleset import Ruleset, load_ruleset
+from services.policy.whatif import Acceptance, WhatIf, compare, merge
 
 IN_ONE_PROCESS_BELOW = 5_000  # starting processes costs more than it saves on fewer events
 CHUNKS_PER_PROCESS = 8  # finer chunks: a steadier progress bar, an even finish

@@ -19,9 +19,9 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from services.triage.ruleset.check import RulesetError
-from services.triage.ruleset.compile import compile_ruleset
-from services.triage.ruleset.compiled import Ruleset
+from services.policy.ruleset.check import RulesetError
+from services.policy.ruleset.compile import compile_ruleset
+from services.policy.ruleset.compiled import Ruleset
 
 DEFAULT_RULESET = Path(__file__).parent.parent / "rules" / "reference-v1.yaml"
 

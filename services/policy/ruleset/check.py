@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from schemas.enums import Concern, Priority
 from schemas.events import ServiceDetails
 from services.common.workdays import WorkingCalendar
-from services.triage import ruleset_model as m
-from services.triage.facts import FACT_TYPES
+from services.policy import ruleset_model as m
+from services.policy.facts import FACT_TYPES
 
 Fact = tuple[str, frozenset[str]]  # (kind, vocabulary), as in FACT_TYPES
 

@@ -8,8 +8,8 @@ from datetime import time
 from typing import Any
 
 from services.common.workdays import WorkingCalendar
-from services.triage import ruleset_model as m
-from services.triage.state import State
+from services.policy import ruleset_model as m
+from services.policy.state import State
 
 Test = Callable[[State], bool]
 Effect = Callable[[State], None]

@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schemas.events import ReferralSubmitted, TriageDecision
-from services.triage.engine import decide
-from services.triage.ruleset import Ruleset
+from services.policy.engine import decide
+from services.policy.ruleset import Ruleset
 
 CLASSES = ("outcome_changed", "route_added", "route_removed", "pathway_changed", "priority_up", "priority_down",
            "due_date_moved", "held_changed", "dsr_changed", "missing_changed")

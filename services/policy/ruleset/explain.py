@@ -9,8 +9,8 @@ from html import escape
 from typing import Any, Union
 
 from schemas.labels import label
-from services.triage import ruleset_model as m
-from services.triage.ruleset.compiled import Ruleset
+from services.policy import ruleset_model as m
+from services.policy.ruleset.compiled import Ruleset
 
 # How each fact a condition tests reads in a sentence.
 FACTS = {

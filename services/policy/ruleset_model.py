@@ -13,7 +13,7 @@ from pydantic import Discriminator, Field, StringConstraints, Tag
 from schemas.enums import DsrConsent, DsrRating, Outcome, Priority, Service
 
 # The conditions live in ruleset_conditions.py; they are part of the file's shape, so they are re-exported here.
-from services.triage.ruleset_conditions import (
+from services.policy.ruleset_conditions import (
     AllOf,
     Always,
     AnyOf,

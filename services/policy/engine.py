@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from schemas.events import DsrSuggestion, Explanation, ReferralSubmitted, Route, TriageDecision
-from services.triage.facts import derive_facts
-from services.triage.ruleset import CompiledStage, OutcomeRule, Ruleset
-from services.triage.state import State
+from services.policy.facts import derive_facts
+from services.policy.ruleset import CompiledStage, OutcomeRule, Ruleset
+from services.policy.state import State
 
 
 def decide(event: ReferralSubmitted, ruleset: Ruleset, *, decided_at: datetime | None = None) -> TriageDecision:
