@@ -280,6 +280,7 @@ def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any
     report (charts, tables, rules firing more or less) and its CSV."""
     import yaml
 
+    from services.common.settings import Settings
     from services.policy.ruleset import DEFAULT_RULESET
 
     data = yaml.safe_load(DEFAULT_RULESET.read_text())
@@ -308,7 +309,8 @@ def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any
     assert page.locator("svg.app-chart").count() == 2
     assert page.locator("svg[aria-label='Decisions that change, by kind']").count() == 1
     due = page.locator("tr", has_text="Due date moved").locator("td").first.inner_text()
-    assert int(due) > 0
+    threshold = Settings().small_number_threshold  # the stack's: a what-if never shows a small count
+    assert due == "suppressed" or int(due) >= threshold, due
     assert page.locator("caption:has-text('Rules whose firings change')").count() == 1
     with page.expect_download() as download:
         page.click("a:has-text('Download the what-if report (CSV)')")
