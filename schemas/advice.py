@@ -34,7 +34,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from schemas.enums import Concern
 from schemas.names import Trimmed
-from schemas.referral import EducationSetting, TolerantInput, Unique, _unique
+from schemas.referral import EducationSetting, TolerantInput, Unique, no_duplicates
 
 FindingKind = Literal["nhs_number", "date_of_birth", "postcode"]
 WHY = "Remove it before sending: advice is about a situation, not a named child."
@@ -117,7 +117,7 @@ class AdviceInput(TolerantInput):
     NHS number: unknown fields are refused. `question` is free text: never logged."""
 
     question: Question
-    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(_unique), Unique]
+    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(no_duplicates), Unique]
     year_group: YearGroup | None = None
     age: Age
     education_setting: EducationSetting | None = None

@@ -72,13 +72,14 @@ class TolerantInput(Strict):
         return trimmed(data)
 
 
-def _unique(values: list[Any]) -> list[Any]:
+def no_duplicates(values: list[Any]) -> list[Any]:
+    """A list validator (with AfterValidator and `Unique`): the same item twice is an error."""
     if len(set(values)) != len(values):
         raise ValueError("must not contain duplicates")
     return values
 
 
-Unique = Field(json_schema_extra={"uniqueItems": True})  # with AfterValidator(_unique): the schema says it too
+Unique = Field(json_schema_extra={"uniqueItems": True})  # with AfterValidator(no_duplicates): the schema says it too
 Name = PersonName  # every person-name field: see schemas/names.py
 Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9()\-][0-9 ()\-]{4,30}[0-9()\-]$")]
 # A practical address check (one @, a dotted domain, no white space). A full RFC/IDNA check costs ~90 µs a
@@ -127,7 +128,7 @@ class Child(Strict):
     upn: Upn | None = None
     postcode: Postcode
     education_setting: EducationSetting | None = None
-    diagnoses: Annotated[list[Diagnosis], AfterValidator(_unique), Unique] = []
+    diagnoses: Annotated[list[Diagnosis], AfterValidator(no_duplicates), Unique] = []
     sen_status: SenStatus = SenStatus.none
     social_care_status: SocialCareStatus = SocialCareStatus.none
 
@@ -166,11 +167,11 @@ class Referral(Strict):
     referrer: Referrer
     consent: Consent
     reason: Annotated[str, Trimmed, StringConstraints(min_length=20, max_length=5000)]
-    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(_unique), Unique]
+    concerns: Annotated[list[Concern], Field(min_length=1), AfterValidator(no_duplicates), Unique]
     impact: Impact
     duration: Duration
-    risks: Annotated[list[Risk], AfterValidator(_unique), Unique] = []
-    known_services: Annotated[list[KnownService], AfterValidator(_unique), Unique] = []
+    risks: Annotated[list[Risk], AfterValidator(no_duplicates), Unique] = []
+    known_services: Annotated[list[KnownService], AfterValidator(no_duplicates), Unique] = []
     voice_of_child: Annotated[str, Trimmed, StringConstraints(max_length=5000)] | None = None
 
 

@@ -116,10 +116,10 @@ async def read_heads(settings: Settings, chain: str, *, timeout: float = 15.0) -
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from faststream.kafka.security import parse_security
 
-    from services.common.broker import _security
+    from services.common.broker import kafka_security
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                request_timeout_ms=int(timeout * 1000), **parse_security(_security(settings)))
+                                request_timeout_ms=int(timeout * 1000), **parse_security(kafka_security(settings)))
 
     async def read() -> list[AuditHeadPublished]:
         await consumer.start()

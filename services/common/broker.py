@@ -29,7 +29,7 @@ def make_broker(settings: Settings, *, client_id: str, routers: tuple[KafkaRoute
         acks="all",
         enable_idempotence=settings.kafka_enable_idempotence,
         graceful_timeout=settings.graceful_timeout_seconds,
-        security=_security(settings),
+        security=kafka_security(settings),
         middlewares=middlewares,
         logger=logging.getLogger(f"faststream.{client_id}"),
         log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" pair: the handling kit logs one line per message
@@ -59,7 +59,8 @@ async def raw_bodies(message: Any) -> Any:
     return message.body
 
 
-def _security(settings: Settings) -> Any:
+def kafka_security(settings: Settings) -> Any:
+    """The FastStream security of the Kafka settings (TLS, SASL), None for PLAINTEXT; every Kafka client uses it."""
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return None
@@ -85,7 +86,7 @@ async def group_lag(settings: Settings, group: str, topic: str, *, timeout: floa
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 group_id=f"{settings.kafka_group_prefix}.{group}",
-                                enable_auto_commit=False, **parse_security(_security(settings)))
+                                enable_auto_commit=False, **parse_security(kafka_security(settings)))
 
     async def measure() -> int:
         await consumer.start()

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from schemas import ChildMerged, ChildUnmerged
 from services.dsr import domain
 from services.dsr.domain import OPEN
-from services.dsr.handlers import _timeline
+from services.dsr.handlers import add_to_timeline
 from services.dsr.tables import DsrEntry, DsrTimelineItem
 
 MERGED, OTHER_MERGED_IN, MERGE_UNDONE = "merged", "merge_note", "merge_undone"
@@ -37,12 +37,12 @@ def follow_merge(session: Session, event: ChildMerged, now: datetime) -> bool:
     for entry in moved:
         entry.child_id = event.survivor_id
         session.add(entry)
-        _timeline(session, entry, event.occurred_at, MERGED,
-                  domain.merged_summary(both_open=both_open and entry.status in OPEN), **detail)
+        add_to_timeline(session, entry, event.occurred_at, MERGED,
+                        domain.merged_summary(both_open=both_open and entry.status in OPEN), **detail)
     if both_open:
         for entry in staying_open:
-            _timeline(session, entry, event.occurred_at, OTHER_MERGED_IN, domain.OTHER_MERGED_IN_SUMMARY,
-                      merge_id=str(event.merge_id), moved_entries=[str(e.id) for e in moved if e.status in OPEN])
+            add_to_timeline(session, entry, event.occurred_at, OTHER_MERGED_IN, domain.OTHER_MERGED_IN_SUMMARY,
+                            merge_id=str(event.merge_id), moved_entries=[str(e.id) for e in moved if e.status in OPEN])
     return True
 
 
@@ -65,10 +65,10 @@ def follow_unmerge(session: Session, event: ChildUnmerged, now: datetime) -> boo
         entry = on_survivor[entry_id]
         entry.child_id = child_id
         session.add(entry)
-        _timeline(session, entry, event.occurred_at, MERGE_UNDONE, domain.MERGE_UNDONE_SUMMARY, merge_id=merge_id,
-                  from_child=str(event.survivor_id), to_child=str(child_id))
+        add_to_timeline(session, entry, event.occurred_at, MERGE_UNDONE, domain.MERGE_UNDONE_SUMMARY, merge_id=merge_id,
+                        from_child=str(event.survivor_id), to_child=str(child_id))
     for line in ours:
         if line.kind == OTHER_MERGED_IN and line.entry_id not in back:
-            _timeline(session, on_survivor[line.entry_id], event.occurred_at, MERGE_UNDONE,
-                      domain.OTHER_MERGE_UNDONE_SUMMARY, merge_id=merge_id)
+            add_to_timeline(session, on_survivor[line.entry_id], event.occurred_at, MERGE_UNDONE,
+                            domain.OTHER_MERGE_UNDONE_SUMMARY, merge_id=merge_id)
     return True

@@ -19,7 +19,7 @@ from schemas.enums import DsrChangeType, DsrRisk
 from schemas.referral import age_on
 from services.dsr import domain, identity, rules
 from services.dsr.domain import Clock, Rating, Status
-from services.dsr.handlers import _announce, _timeline, matching_open_entry, note
+from services.dsr.handlers import add_to_timeline, announce, matching_open_entry, note
 from services.dsr.tables import DsrConsent, DsrEntry, DsrTimelineItem
 from services.policy.facts import FACT_TYPES
 from services.policy.ruleset.compiled import Ruleset
@@ -114,8 +114,8 @@ def add_direct(session: Session, addition: DirectIn, *, by: str, suggested: Rati
         return DirectResult(entry, created=False)
     entry = _create(session, addition, by=by, suggested=suggested, status=outcome.status or Status.pending_consent,
                     clock=clock)
-    _timeline(session, entry, clock.now, DIRECT, summary, created=True, **detail)
-    _announce(session, entry, DsrChangeType.entry_created, source=entry.id, now=clock.now, by=by)
+    add_to_timeline(session, entry, clock.now, DIRECT, summary, created=True, **detail)
+    announce(session, entry, DsrChangeType.entry_created, source=entry.id, now=clock.now, by=by)
     return DirectResult(entry, created=True)
 
 

@@ -21,7 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from schemas.enums import DsrRisk, DsrSource
 from schemas.identifiers import NhsNumber
 from schemas.names import PersonName
-from schemas.referral import LONDON, TolerantInput, Unique, _unique, age_on
+from schemas.referral import LONDON, TolerantInput, Unique, age_on, no_duplicates
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -48,9 +48,9 @@ class DirectForm(TolerantInput):
     given_name: PersonName
     family_name: PersonName
     date_of_birth: date = Field(description="Not in the future; an age of at most 120")
-    diagnoses: Annotated[list[DiagnosisCode], AfterValidator(_unique), Unique] = Field(
+    diagnoses: Annotated[list[DiagnosisCode], AfterValidator(no_duplicates), Unique] = Field(
         min_length=1, description="Autism, learning disability, both (the two), or awaiting an autism assessment")
-    risks: Annotated[list[DsrRisk], AfterValidator(_unique), Unique] = Field(min_length=1)
+    risks: Annotated[list[DsrRisk], AfterValidator(no_duplicates), Unique] = Field(min_length=1)
     has_ehcp: bool = False
     consent: Literal["given", "needed", "best_interests"]
     consent_given_by: Text | None = Field(None, description="Who gave consent or made the best-interests decision "

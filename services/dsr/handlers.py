@@ -71,14 +71,15 @@ def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
     return entry
 
 
-def _announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
+def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
              by: str | None = None) -> None:
     """Queue a dsr.changes event (keyed by child) in the caller's transaction."""
     enqueue(session, domain.change_event(entry, kind, source=source, now=now, by=by), topic=TOPIC_DSR_CHANGES,
             key=str(entry.child_id))
 
 
-def _timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
+def add_to_timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
+    """Add a line to the entry's timeline (the summary cut to 300 characters) in the caller's transaction."""
     session.add(DsrTimelineItem(entry_id=entry.id, at=at, kind=kind, summary=summary[:300], detail=detail))
 
 
@@ -139,8 +140,8 @@ def _same_person(session: Session, event: TriageDecided | TriageOverridden, cloc
     if entry is not None and entry.child_id == domain.person_id_for(entry.id):
         entry.child_id = event.child_id
         session.add(entry)
-        _timeline(session, entry, event.decided_at, "linked", domain.LINKED_SUMMARY, child_id=str(event.child_id),
-                  referral_id=str(event.referral_id))
+        add_to_timeline(session, entry, event.decided_at, "linked", domain.LINKED_SUMMARY, child_id=str(event.child_id),
+                        referral_id=str(event.referral_id))
     return entry
 
 
@@ -159,9 +160,9 @@ def _create_entry(session: Session, event: TriageDecided | TriageOverridden, out
     if outcome.status is Status.pending_review:  # consent given at referral
         session.add(DsrConsent(entry_id=entry.id, basis="at_referral", given_by="referrer", given_at=clock.now,
                                reconfirm_due=rules.consent_reconfirm_due(clock.today)))
-    _timeline(session, entry, event.decided_at, kind, summary, referral_id=str(event.referral_id),
-              suggested_rating=entry.suggested_rating)
-    _announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
+    add_to_timeline(session, entry, event.decided_at, kind, summary, referral_id=str(event.referral_id),
+                    suggested_rating=entry.suggested_rating)
+    announce(session, entry, DsrChangeType.entry_created, source=event.event_id, now=clock.now)
 
 
 def _note_candidate(session: Session, entry: DsrEntry, event: TriageDecided | TriageOverridden,
@@ -184,8 +185,9 @@ def note(session: Session, entry: DsrEntry, suggested: Rating | None, outcome: C
             entry.next_review_due = due
     entry.updated_at = clock.now
     session.add(entry)
-    _timeline(session, entry, at, kind, summary, suggested_rating=suggested.value if suggested else None, **detail)
-    _announce(session, entry, DsrChangeType.candidate_noted, source=source, now=clock.now)
+    add_to_timeline(session, entry, at, kind, summary, suggested_rating=suggested.value if suggested else None,
+                    **detail)
+    announce(session, entry, DsrChangeType.candidate_noted, source=source, now=clock.now)
 
 
 def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> bool:
@@ -194,8 +196,8 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     entry = open_entry(session, event.child_id)
     if entry is None:
         return False
-    _timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
-             service_request_id=str(event.service_request_id), referral_id=str(event.referral_id))
+    add_to_timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
+                    service_request_id=str(event.service_request_id), referral_id=str(event.referral_id))
     return True
 
 
@@ -229,11 +231,11 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
     entry.status, entry.escalation_suggested = Status.active, False
     entry.next_review_due, entry.updated_at = due, clock.now
     session.add(entry)
-    _timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
-             review_id=str(record.id))
-    _announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
+    add_to_timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
+                    review_id=str(record.id))
+    announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
     if changed:
-        _announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
+        announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
     return record
 
 
@@ -263,8 +265,8 @@ def record_consent(session: Session, entry_id: uuid.UUID, *, basis: str, given_b
         entry.status = Status.pending_review
     entry.updated_at = clock.now
     session.add(entry)
-    _timeline(session, entry, clock.now, "consent", domain.consent_summary(basis))
-    _announce(session, entry, DsrChangeType.consent_changed, source=uuid.uuid4(), now=clock.now, by=by)
+    add_to_timeline(session, entry, clock.now, "consent", domain.consent_summary(basis))
+    announce(session, entry, DsrChangeType.consent_changed, source=uuid.uuid4(), now=clock.now, by=by)
     return entry
 
 
@@ -280,10 +282,10 @@ def withdraw_consent(session: Session, entry_id: uuid.UUID, *, by: str, clock: C
     entry.updated_at = clock.now
     entry.given_name = entry.family_name = entry.nhs_number = None
     session.add(entry)
-    _timeline(session, entry, clock.now, "consent", domain.WITHDRAWN_SUMMARY)
+    add_to_timeline(session, entry, clock.now, "consent", domain.WITHDRAWN_SUMMARY)
     source = uuid.uuid4()
-    _announce(session, entry, DsrChangeType.consent_changed, source=source, now=clock.now, by=by)
-    _announce(session, entry, DsrChangeType.entry_closed, source=source, now=clock.now, by=by)
+    announce(session, entry, DsrChangeType.consent_changed, source=source, now=clock.now, by=by)
+    announce(session, entry, DsrChangeType.entry_closed, source=source, now=clock.now, by=by)
     return entry
 
 
@@ -294,6 +296,6 @@ def close_entry(session: Session, entry_id: uuid.UUID, *, reason: str, by: str, 
         raise AlreadyClosedError
     entry.status, entry.closed_reason, entry.updated_at = Status.closed, reason, clock.now
     session.add(entry)
-    _timeline(session, entry, clock.now, "closed", domain.closed_summary(reason))
-    _announce(session, entry, DsrChangeType.entry_closed, source=uuid.uuid4(), now=clock.now, by=by)
+    add_to_timeline(session, entry, clock.now, "closed", domain.closed_summary(reason))
+    announce(session, entry, DsrChangeType.entry_closed, source=uuid.uuid4(), now=clock.now, by=by)
     return entry

@@ -19,7 +19,7 @@ class Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _key(value: Any) -> str | None:
+def one_key_tag(value: Any) -> str | None:
     """The tag of a one-key mapping (ignoring an action's own `when`)."""
     if isinstance(value, dict):
         keys = [k for k in value if k != "when"]
@@ -147,7 +147,7 @@ Condition = Annotated[
         Annotated[Always, Tag("always")],
     ],
     Discriminator(
-        _key,
+        one_key_tag,
         custom_error_type="condition",
         custom_error_message="unknown condition: use one of all, any, not, intersects, contains, eq, in, lt, le,"
         " gt, ge, fired, has_route, is, always",

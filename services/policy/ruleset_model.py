@@ -39,7 +39,7 @@ from services.policy.ruleset_conditions import (
     RuleId,
     Scalar,
     SetTest,
-    _key,
+    one_key_tag,
 )
 
 # The conditions are part of the file's shape: readers find them here too (m.AllOf, m.Intersects, ...).
@@ -139,7 +139,7 @@ Action = Annotated[
         Annotated[DropRoutesAction, Tag("drop_routes")],
     ],
     Discriminator(
-        _key,
+        one_key_tag,
         custom_error_type="action",
         custom_error_message="unknown action: use one of route, missing, set, hold_others, halt, outcome, boost,"
         " drop_routes",
