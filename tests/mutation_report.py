@@ -35,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-percent", type=float, default=90.0)
     parser.add_argument("--root", type=Path, default=Path("."))
+    parser.add_argument("--log-tail", type=Path, metavar="LOG", help="print the end of a stopped run's log; exit 1")
     args = parser.parse_args(argv)
+    if args.log_tail:
+        print(log_tail(args.log_tail.read_text(errors="replace")))
+        return 1
 
     config = tomllib.loads((args.root / "pyproject.toml").read_text())["tool"]["mutmut"]
     totals: Counter[str] = Counter()
@@ -79,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"\nOK: {score} of mutants killed (at least {args.min_percent:g}% required)")
     return 0
+
+
+def log_tail(log: str, lines: int = 60) -> str:
+    """The last lines of mutmut's log without its spinner's frames (each one a line that starts with a braille dot)."""
+    frames = log.replace("\r", "\n").splitlines()
+    kept = [line for line in frames if line.strip() and not "\u2800" <= line[0] <= "\u28ff"]
+    return "\n".join(["mutmut stopped; the end of its log:", *kept[-lines:]])
 
 
 def order(name: str) -> tuple[str, int]:

@@ -94,3 +94,17 @@ def test_a_few_mutants_whose_tests_could_not_start_fail_the_run(
     code, out = run(root, capsys)
     assert code == 1
     assert "a.rules.x_decide__mutmut_99" in out.split("FAIL")[-1]
+
+
+def test_a_stopped_run_shows_the_end_of_its_log_without_the_spinner(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "mutmut.log"
+    spinner = "".join(f"\r{frame} Running stats" for frame in "⠋⠙⠹⠸" * 500)
+    log.write_text(f"{spinner}\nE   ImportError: cannot import name 'x'\nfailed to collect stats. runner returned 1\n")
+    code = main(["--log-tail", str(log)])
+    out = capsys.readouterr().out
+    assert code == 1
+    end = ["E   ImportError: cannot import name 'x'", "failed to collect stats. runner returned 1"]
+    assert out.splitlines()[-2:] == end
+    assert "Running stats" not in out
