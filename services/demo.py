@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from services.common import csvfile
-from services.intake.bulk import COLUMNS
+from services.intake.referrals.bulk import COLUMNS
 
 
 def sample_nhs_number(serial: int) -> str:

@@ -101,8 +101,8 @@ def import_referrals(
     from services.common.db import make_engine, session_scope
     from services.common.settings import get_settings
     from services.common.tables import utcnow
-    from services.intake.bulk import check
-    from services.intake.handlers import import_checked
+    from services.intake.referrals.bulk import check
+    from services.intake.referrals.handlers import import_checked
 
     now = utcnow()
     checked = check(file.read_text(encoding="utf-8-sig"), today=now.date(), progress=ProgressBar("checking"))

@@ -151,7 +151,7 @@ def rules_whatif(
     from datetime import date
 
     from services.cli.data import ProgressBar
-    from services.intake.whatif_store import EventsFileError, from_database, from_file
+    from services.intake.whatif.store import EventsFileError, from_database, from_file
     from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
     from services.policy.whatif_run import compare_files
 

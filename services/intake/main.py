@@ -23,8 +23,12 @@ from services.common.logging import get_logger
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake import advice_routes, front_door, front_door_routes, handlers, routes, safety_net, whatif_routes
-from services.intake.children_routes import router as duplicate_children_routes
+from services.intake.advice import routes as advice_routes
+from services.intake.children.routes import router as duplicate_children_routes
+from services.intake.front_door import handlers as front_door
+from services.intake.front_door import routes as front_door_routes
+from services.intake.referrals import handlers, routes, safety_net
+from services.intake.whatif import routes as whatif_routes
 
 log = get_logger("frontdoor.intake")
 REDRIVE_MAX_BACKLOG = 50  # records; beyond this the pipeline is still catching up

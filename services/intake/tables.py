@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.tables import Timestamp
-from services.intake.advice_tables import AdviceRequest  # noqa: F401 - registered with intake's tables
+from services.intake.advice.tables import AdviceRequest  # noqa: F401 - registered with intake's tables
 
 
 class Child(SQLModel, table=True):

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 COLOURS = ["#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d53880", "#28a197"]
 SVG_ATTRS = 'xmlns="http://www.w3.org/2000/svg" focusable="false" font-family="GDS Transport, arial, sans-serif"'
 INK = 'fill="#0b0c0c"'
-SUPPRESSED = "suppressed"  # what a suppressed small number reads (services.intake.reports.SUPPRESSED)
+SUPPRESSED = "suppressed"  # what a suppressed small number reads (services.intake.reports.domain.SUPPRESSED)
 
 
 def colour(i: int) -> str:

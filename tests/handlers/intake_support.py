@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_SUBMITTED, Referral, ReferralRedirected, ReferralSubmitted, ServiceOutcome, TriageDecided
 from schemas.referral import LONDON
 from services.common.tables import OutboxMessage
-from services.intake import handlers
+from services.intake.referrals import handlers
 from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
 from tests.factories import referral_body
 from tests.handlers.conftest import NOW, principal

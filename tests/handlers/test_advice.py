@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from services.common.auth import mint_dev_token
 from services.common.settings import Settings
-from services.intake.advice_tables import AdviceRequest
-from services.intake.front_door_views import queue
+from services.intake.advice.tables import AdviceRequest
+from services.intake.front_door.views import queue
 from services.intake.main import create_app
 from services.intake.tables import ReferralRecord
 from tests.factories import referral_body

@@ -27,7 +27,7 @@ from services.common.settings import Settings, get_settings
 from services.common.tables import AuditChild, AuditEntry
 from services.common.transactions import Subject, audit
 from services.dsr.main import create_app as dsr_app
-from services.intake.front_door_routes import queue_children
+from services.intake.front_door.routes import queue_children
 from services.intake.main import create_app as intake_app
 from services.worklists.main import create_app as worklists_app
 from tests.handlers.conftest import principal

@@ -15,8 +15,9 @@ from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
-from services.intake import children, handlers
-from services.intake.identity import Identity, Resolution
+from services.intake.children import handlers as children
+from services.intake.children.identity import Identity, Resolution
+from services.intake.referrals import handlers
 from services.intake.tables import (
     Child,
     DistinctChildren,

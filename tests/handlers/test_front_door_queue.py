@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_DECISIONS, EmergencyUnanswered
 from services.common.ids import derived_id
 from services.common.tables import OutboxMessage
-from services.intake import front_door, handlers
-from services.intake.front_door import NotAnEmergencyError, NotWaitingForInformationError, UnknownReferralError
-from services.intake.front_door_views import DeadLetterRow, Filters, queue
+from services.intake.front_door import handlers as front_door
+from services.intake.front_door.handlers import NotAnEmergencyError, NotWaitingForInformationError, UnknownReferralError
+from services.intake.front_door.views import DeadLetterRow, Filters, queue
+from services.intake.referrals import handlers
 from services.intake.tables import (
     ChildMerge,
     DistinctChildren,

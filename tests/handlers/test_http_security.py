@@ -17,8 +17,8 @@ from sqlmodel import Session
 from services.common.auth import mint_dev_token
 from services.common.http_guards import MAX_BODY_BYTES
 from services.common.settings import Settings
-from services.intake import handlers
 from services.intake.main import create_app as intake_app
+from services.intake.referrals import handlers
 from services.portal.main import create_app as portal_app
 from tests.handlers.conftest import NOW
 from tests.handlers.intake_support import BY, decided, submit

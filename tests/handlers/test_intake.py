@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from schemas import ReferralSubmitted
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_import_csv, sample_nhs_number
-from services.intake import bulk, handlers, safety_net
-from services.intake.domain import (
+from services.intake.referrals import bulk, handlers, safety_net
+from services.intake.referrals.domain import (
     IDENTITY_PROBLEM,
     NOT_MISSING_PROBLEM,
     ClientReferenceReusedError,

@@ -15,8 +15,8 @@ from schemas.labels import day
 from services.common.consuming import apply_record, event_adapter
 from services.common.ids import derived_id
 from services.common.tables import ProcessedEvent
-from services.intake import handlers
 from services.intake.main import CONSUMES
+from services.intake.referrals import handlers
 from services.intake.tables import ReferralRecord, ServiceRequestRecord, TimelineItem
 from tests.handlers.conftest import NOW
 from tests.handlers.intake_support import DAY, decided, outcome, referral, requests_of, route, sent, submit, timeline

@@ -18,9 +18,10 @@ from schemas.events import EmergencyUnanswered, OverrideRequested, RouteChange, 
 from services.common.consuming import apply_record, event_adapter
 from services.common.errors import ConflictError, DomainError, NotFoundError
 from services.common.tables import OutboxMessage
-from services.intake import handlers, overrides, views
+from services.intake.front_door import domain as overrides
+from services.intake.front_door.domain import PersonsDecision, UnprocessableError
 from services.intake.main import CONSUMES
-from services.intake.overrides import PersonsDecision, UnprocessableError
+from services.intake.referrals import handlers, views
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord
 from tests.handlers.conftest import NOW, principal
 from tests.handlers.intake_support import BY, DAY, decided, outcome, requests_of, route, submit, timeline

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from schemas import ServiceRequestCreated
 from services.common.settings import Settings
-from services.intake import disclosure
 from services.intake.main import create_app as intake_app
+from services.intake.referrals import disclosure
 from services.portal.main import create_app as portal_app
 from services.worklists.handlers import decide_held, receive
 from services.worklists.main import create_app as worklists_app

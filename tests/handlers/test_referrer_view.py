@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from schemas import ReferralSubmitted, TriageDecided
-from services.intake import disclosure, handlers, views
+from services.intake.referrals import disclosure, handlers, views
 from services.intake.tables import ReferralRecord
 from services.policy.engine import decide
 from services.policy.ruleset import load_ruleset

@@ -45,9 +45,9 @@ from services.common.db import make_engine, migrate
 from services.common.errors import DomainError
 from services.common.tables import OutboxMessage
 from services.demo import sample_nhs_number
-from services.intake import children
-from services.intake import handlers as intake
-from services.intake.overrides import PersonsDecision
+from services.intake.children import handlers as children
+from services.intake.front_door.domain import PersonsDecision
+from services.intake.referrals import handlers as intake
 from services.intake.tables import ReferralRecord
 from services.policy.ruleset import load_ruleset
 from services.triage.outputs import triage, triage_redirect

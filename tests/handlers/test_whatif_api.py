@@ -19,8 +19,8 @@ from services.common.auth import mint_dev_token
 from services.common.settings import Settings
 from services.common.tables import AuditEntry
 from services.demo import demo_referrals
-from services.intake import handlers
 from services.intake.main import create_app
+from services.intake.referrals import handlers
 from services.policy.ruleset import DEFAULT_RULESET
 from tests.handlers.conftest import NOW, principal
 

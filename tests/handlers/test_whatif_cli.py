@@ -22,7 +22,7 @@ from services.cli import app as cli
 from services.common.settings import get_settings
 from services.common.tables import OutboxMessage
 from services.demo import demo_referrals, front_door_referrals, sample_import_csv
-from services.intake import bulk, handlers
+from services.intake.referrals import bulk, handlers
 from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
 from services.policy.engine import decide
 from services.policy.ruleset import DEFAULT_RULESET, load_ruleset

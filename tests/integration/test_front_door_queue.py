@@ -21,7 +21,7 @@ from services.common.db import make_engine, session_scope
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage
 from services.dsr.main import create_app as create_dsr
-from services.intake.front_door import run_emergency_check
+from services.intake.front_door.handlers import run_emergency_check
 from services.intake.main import create_app as create_intake
 from services.intake.tables import Child, ReferralRecord
 from tests.databases import race_two_replicas

@@ -18,8 +18,8 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
-from services.intake import handlers
 from services.intake.main import create_app
+from services.intake.referrals import handlers
 from services.intake.tables import ReferralRecord
 from tests.factories import CANARIES, CANARY_NHS, referral_body, years_ago
 from tests.handlers.conftest import NOW
@@ -182,7 +182,7 @@ async def test_a_busy_birth_date_never_hides_the_childs_own_record(client: httpx
     """More children born on one day than the near-match cap: the child's NHS number still finds it."""
     from datetime import date, datetime, timezone
 
-    from services.intake.handlers import NEAR_MATCH_CANDIDATES
+    from services.intake.referrals.handlers import NEAR_MATCH_CANDIDATES
     from services.intake.tables import Child
 
     born = "2013-03-03"
@@ -209,7 +209,7 @@ async def test_a_referral_still_undecided_long_after_publishing_is_sent_again(cl
 
     from services.common.db import session_scope
     from services.common.tables import utcnow
-    from services.intake.safety_net import redrive_undecided
+    from services.intake.referrals.safety_net import redrive_undecided
     from services.intake.tables import ReferralRecord
 
     ids = {}

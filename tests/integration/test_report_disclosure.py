@@ -18,7 +18,7 @@ import pytest
 from services.common.auth import mint_dev_token
 from services.common.db import make_engine, migrate, session_scope
 from services.common.settings import Settings
-from services.intake.advice_tables import AdviceRequest
+from services.intake.advice.tables import AdviceRequest
 from services.intake.main import create_app as intake_app
 from services.intake.tables import Child, ReferralRecord, ServiceRequestRecord
 from services.portal.main import create_app as portal_app

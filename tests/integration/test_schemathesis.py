@@ -30,8 +30,8 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.dsr import handlers as dsr_handlers
 from services.dsr.main import create_app as dsr_app
-from services.intake import handlers as intake_handlers
 from services.intake.main import create_app as intake_app
+from services.intake.referrals import handlers as intake_handlers
 from services.worklists import handlers as worklists_handlers
 from services.worklists.main import create_app as worklists_app
 from tests.handlers.conftest import NOW

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from services.intake.whatif_store import from_database
+from services.intake.whatif.store import from_database
 from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
 from tests.databases import NEEDS_POSTGRES, postgres_schema
 from tests.handlers.test_whatif_cli import expected, proposed, run, store, stored_events

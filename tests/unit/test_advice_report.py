@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from services.common.workdays import WorkingCalendar
-from services.intake.advice_report import AdviceRow, advice_rows, disclosed
+from services.intake.advice.report import AdviceRow, advice_rows, disclosed
 
 CALENDAR = WorkingCalendar()
 SEA, EAST = "Seaview Primary", "Eastwood Academy"

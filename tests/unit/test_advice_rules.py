@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from services.common.auth import Principal
 from services.common.workdays import WorkingCalendar
-from services.intake import advice
-from services.intake.advice import AdvicePolicy, AnswerForm
-from services.intake.advice_views import policy
+from services.intake.advice import domain as advice
+from services.intake.advice.domain import AdvicePolicy, AnswerForm
+from services.intake.advice.views import policy
 from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset
 
 CALENDAR = WorkingCalendar()

@@ -11,7 +11,7 @@ import pytest
 
 from services.common import csvfile
 from services.demo import sample_import_csv
-from services.intake import bulk
+from services.intake.referrals import bulk
 
 
 @pytest.mark.parametrize(("value", "written"), [

@@ -1,4 +1,4 @@
-"""Which reasons of a decision rest on the child's history (services/intake/disclosure.py), read from the policy, and
+"""Which reasons of a decision rest on the child's history (intake/referrals/disclosure.py), read from the policy, and
 how a referrer's view words them: without counts, without the rules' ids, once."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.disclosure import (
+from services.intake.referrals.disclosure import (
     FRONT_DOOR,
     HISTORY,
     HISTORY_WORDS,

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from schemas.names import name_key
-from services.intake.identity import KnownChild, identity_of, is_near_match, resolve
+from services.intake.children.identity import KnownChild, identity_of, is_near_match, resolve
 
 A = uuid.UUID(int=1)
 B = uuid.UUID(int=2)

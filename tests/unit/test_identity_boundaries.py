@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.intake.identity import KnownChild, Resolution, identity_of, is_near_match, resolve
+from services.intake.children.identity import KnownChild, Resolution, identity_of, is_near_match, resolve
 
 A = uuid.UUID(int=1)
 B = uuid.UUID(int=2)

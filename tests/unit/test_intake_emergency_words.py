@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.events import Route
-from services.intake.domain import redirect_text
+from services.intake.referrals.domain import redirect_text
 
 
 @pytest.mark.parametrize(

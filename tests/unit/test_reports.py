@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.intake.reports import (
+from services.intake.reports.domain import (
     Change,
     DecisionRow,
     OverrideRow,

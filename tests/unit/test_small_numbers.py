@@ -1,5 +1,5 @@
 """Disclosure control in the commissioning reports: counts below the threshold suppressed, and no suppressed
-count recoverable from a published total by subtraction (services.intake.reports, "disclosure control")."""
+count recoverable from a published total by subtraction (services.intake.reports.domain, "disclosure control")."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.reports import (
+from services.intake.reports.domain import (
     ACCEPTED_STATUSES,
     ReferralRow,
     RequestRow,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from schemas import ReferralSubmitted, TriageDecision
-from services.intake.whatif_store import EventsFileError, from_lines, latest_per_referral
+from services.intake.whatif.store import EventsFileError, from_lines, latest_per_referral
 from services.policy.engine import decide
 from services.policy.ruleset import load_ruleset
 from services.policy.whatif import CLASSES, EXAMPLES, add, changes, compare

@@ -1,5 +1,5 @@
 """Issue 20 item 6: a what-if answer discloses no more than the reports. Every count is suppressed as the reports
-suppress theirs (services.intake.reports.suppression: small counts, then the secondary suppression), with before
+suppress theirs (services.intake.reports.domain.suppression: small counts, then the secondary suppression), with before
 and after read as published together (a small difference between them is a small count); example referral ids go
 only to a role that may open those referrals (the front door), never to a manager."""
 
@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from schemas import ReferralSubmitted
-from services.intake.whatif_disclosure import csv_of, disclosed_whatif
+from services.intake.whatif.disclosure import csv_of, disclosed_whatif
 from services.policy.ruleset import compile_ruleset, load_ruleset
 from services.policy.whatif import compare
 from tests.unit.test_whatif import events, two_salt_requests

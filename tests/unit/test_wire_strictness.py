@@ -167,7 +167,7 @@ def test_a_persons_typing_is_tidied_into_a_referral_that_is_valid_on_the_wire() 
 
 
 def test_a_persons_decision_on_the_front_door_is_trimmed_too() -> None:
-    from services.intake.overrides import PersonsDecision
+    from services.intake.front_door.domain import PersonsDecision
 
     decision = PersonsDecision.model_validate({
         "rationale": "  The family asked for the hub instead.  ",
@@ -184,7 +184,7 @@ def test_what_intake_keeps_is_the_tidy_form_and_white_space_inside_text_is_kept(
 
 
 def test_a_merge_decisions_reason_is_trimmed_like_any_persons_typing() -> None:
-    from services.intake.children_routes import MergeBody
+    from services.intake.children.routes import MergeBody
 
     body = MergeBody.model_validate({"survivor_id": str(uuid.uuid4()), "merged_id": str(uuid.uuid4()),
                                      "reason": "  Same NHS number and date of birth.\n"})

@@ -23,11 +23,12 @@ from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
-from services.intake import bulk, handlers, overrides, views
-from services.intake.advice_views import asked_by
-from services.intake.domain import PatchRefusedError
-from services.intake.handlers import Submitted
-from services.intake.reports import SUPPRESSED
+from services.intake.advice.views import asked_by
+from services.intake.front_door import domain as overrides
+from services.intake.referrals import bulk, handlers, views
+from services.intake.referrals.domain import PatchRefusedError
+from services.intake.referrals.handlers import Submitted
+from services.intake.reports.domain import SUPPRESSED
 from services.intake.tables import ReferralRecord
 
 # Refusals before a use case are audited too; every route checks a token and a role.

@@ -21,7 +21,7 @@ from services.common.outbox import enqueue
 from services.common.runtime import every, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.intake.domain import NEEDS_INFORMATION
+from services.intake.referrals.domain import NEEDS_INFORMATION
 from services.intake.tables import EmergencyContact, InformationChase, ReferralRecord, TimelineItem
 
 EMERGENCY = "emergency"

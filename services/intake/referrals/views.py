@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 
 from schemas.events import RouteChange
 from services.common.auth import Principal
-from services.intake import disclosure, overrides
-from services.intake.domain import ReferralNotFoundError
-from services.intake.handlers import Submitted
-from services.intake.reports import (
+from services.intake.front_door import domain as overrides
+from services.intake.referrals import disclosure
+from services.intake.referrals.domain import ReferralNotFoundError
+from services.intake.referrals.handlers import Submitted
+from services.intake.reports.domain import (
     Change,
     DecisionRow,
     OverrideRow,
@@ -172,7 +173,7 @@ def report(session: Session, name: str, *, since: datetime, threshold: int) -> l
 
 def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -> dict[str, Any]:
     """Every figure of the reports page: the five reports and the totals its charts show, counts below
-    `threshold` suppressed (services.intake.reports, "disclosure control")."""
+    `threshold` suppressed (services.intake.reports.domain, "disclosure control")."""
     figures = disclosed(*report_rows(session, since=since), threshold)
     by_week = figures["referrals-by-week"]
     return {

@@ -22,10 +22,10 @@ from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction
-from services.intake import front_door
-from services.intake import front_door_views as views
-from services.intake import views as intake_views
-from services.intake.front_door_views import AgeBand, DeadLetterRow, Filters, Reason
+from services.intake.front_door import handlers as front_door
+from services.intake.front_door import views
+from services.intake.front_door.views import AgeBand, DeadLetterRow, Filters, Reason
+from services.intake.referrals import views as intake_views
 from services.intake.tables import ReferralRecord
 
 log = get_logger("frontdoor.intake.front_door")

@@ -7,7 +7,7 @@ A request with two concerns counts once under each concern; each week also has a
 "all") counting each request once, so it is not the sum of the week's rows. The report lists every row of its grid:
 each week with a request (its totals row first), then each school in the period by each concern in the period,
 zeros included, so that which rows are listed says nothing. Small numbers are suppressed as in the other aggregate
-reports (services.intake.reports): every count from 1 to threshold - 1, and where a row's `requests` (answered
+reports (services.intake.reports.domain): every count from 1 to threshold - 1, and where a row's `requests` (answered
 within the level + answered late + awaiting an answer) is shown with exactly one of those three suppressed, the
 smallest other one too. In the rows by school and concern a zero is suppressed alike (with any suppression on), so
 a suppressed row or count may be none at all, never "at least one question from this school about this concern";
@@ -24,9 +24,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.workdays import WorkingCalendar
-from services.intake import advice
-from services.intake.advice_tables import AdviceRequest
-from services.intake.reports import published_grid, small, suppression, week_of
+from services.intake.advice import domain as advice
+from services.intake.advice.tables import AdviceRequest
+from services.intake.reports.domain import published_grid, small, suppression, week_of
 from services.intake.tables import ReferralRecord
 
 BECAME_REFERRAL_WITHIN = timedelta(days=84)  # 12 weeks

@@ -22,10 +22,11 @@ from schemas.referral import LONDON, ReferralInput
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
-from services.intake import domain, overrides
-from services.intake.children import settled
-from services.intake.domain import ReferralNotFoundError, ReferralStatus
-from services.intake.identity import Identity, KnownChild, Resolution, identity_of, resolve
+from services.intake.children.handlers import settled
+from services.intake.children.identity import Identity, KnownChild, Resolution, identity_of, resolve
+from services.intake.front_door import domain as overrides
+from services.intake.referrals import domain
+from services.intake.referrals.domain import ReferralNotFoundError, ReferralStatus
 from services.intake.tables import Child, FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 NEAR_MATCH_CANDIDATES = 1000  # others born the same day, looked at for near-match hints

@@ -23,7 +23,7 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
 from services.intake import tables
-from services.intake.identity import Identity, Resolution, _date_slip, _similar
+from services.intake.children.identity import Identity, Resolution, date_slip, names_alike
 from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
 from services.policy.ruleset.in_force import in_force
 
@@ -81,13 +81,13 @@ def matched_words(a: Identity, b: Identity) -> list[str]:
     words: list[str] = []
     if (a.given, a.family) == (b.given, b.family):
         words.append("the same name")
-    elif _similar(a.given, b.given) and _similar(a.family, b.family):
+    elif names_alike(a.given, b.given) and names_alike(a.family, b.family):
         words.append("a similar name")
     elif a.family == b.family:
         words.append("the same family name")
     if a.born == b.born:
         words.append("the same date of birth")
-    elif _date_slip(a.born, b.born):
+    elif date_slip(a.born, b.born):
         words.append("a date of birth with the day and month swapped or one digit different")
     if a.postcode == b.postcode:
         words.append("the same postcode")

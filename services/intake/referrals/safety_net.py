@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from services.common.tables import OutboxMessage
-from services.intake.domain import ReferralStatus
+from services.intake.referrals.domain import ReferralStatus
 from services.intake.tables import ReferralRecord
 
 

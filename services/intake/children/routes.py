@@ -16,7 +16,7 @@ from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, in_transaction
-from services.intake import children
+from services.intake.children import handlers as children
 from services.intake.tables import ChildMerge, DistinctChildren
 
 router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_class=AuditedRoute,

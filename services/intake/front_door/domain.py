@@ -17,7 +17,7 @@ from schemas.labels import label
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
 from schemas.referral import TolerantInput
 from services.common.errors import ConflictError, DomainError, NotFoundError
-from services.intake.domain import DECISION_ENVELOPE, route_words
+from services.intake.referrals.domain import DECISION_ENVELOPE, route_words
 
 
 class PersonsDecision(TolerantInput):

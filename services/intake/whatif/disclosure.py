@@ -1,5 +1,5 @@
 """What a what-if answer may disclose (pure): the same small-number rule as the reports
-(services.intake.reports.suppression, the one implementation), and example referral ids only for a role that may
+(services.intake.reports.domain.suppression, the one implementation), and example referral ids only for a role that may
 open those referrals.
 
 A what-if publishes figures in pairs, before and after, so besides the reports' published totals (a service's
@@ -15,7 +15,7 @@ import copy
 from typing import Any
 
 from services.common.csvfile import write_rows
-from services.intake.reports import SUPPRESSED, suppression
+from services.intake.reports.domain import SUPPRESSED, suppression
 
 SIDES = ("before", "after")
 

@@ -67,17 +67,18 @@ def is_near_match(a: Identity, b: Identity) -> bool:
     """Likely the same child recorded differently: a typo in a name, a move, a day/month swap, or the
     same demographics under two different NHS numbers (one of which is probably wrong)."""
     same_names = a.given == b.given and a.family == b.family
-    similar_names = _similar(a.given, b.given) and _similar(a.family, b.family)
+    similar_names = names_alike(a.given, b.given) and names_alike(a.family, b.family)
     if a.born == b.born and (similar_names or (a.family == b.family and a.postcode == b.postcode and _initial(a, b))):
         return True
-    return same_names and _date_slip(a.born, b.born) and (a.postcode == b.postcode)
+    return same_names and date_slip(a.born, b.born) and (a.postcode == b.postcode)
 
 
 def _initial(a: Identity, b: Identity) -> bool:
     return a.given[:1] == b.given[:1]
 
 
-def _similar(x: str, y: str) -> bool:
+def names_alike(x: str, y: str) -> bool:
+    """Two name keys a person would take for the same name: equal, one the start of the other, or one slip apart."""
     if x == y:
         return True
     if min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)):
@@ -111,7 +112,7 @@ def _one_transposition(x: str, y: str) -> bool:
     return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and x[diffs[0]] == y[diffs[1]] and x[diffs[1]] == y[diffs[0]]
 
 
-def _date_slip(a: date, b: date) -> bool:
+def date_slip(a: date, b: date) -> bool:
     """Day and month swapped, or one part off by a typing slip in a single digit."""
     if a == b:
         return False

@@ -22,9 +22,9 @@ from schemas.labels import day, label
 from schemas.lifecycle import OPEN
 from schemas.referral import LONDON, age_on
 from services.common.workdays import WorkingCalendar
-from services.intake import advice_views
-from services.intake.domain import NEEDS_INFORMATION
-from services.intake.front_door import CHASE_WORDS, EMERGENCY
+from services.intake.advice import views as advice_views
+from services.intake.front_door.handlers import CHASE_WORDS, EMERGENCY
+from services.intake.referrals.domain import NEEDS_INFORMATION
 from services.intake.tables import (
     ChildMerge,
     DistinctChildren,

@@ -19,9 +19,9 @@ from schemas.referral import LONDON
 from services.common.auth import Principal
 from services.common.errors import ConflictError, NotFoundError
 from services.common.workdays import WorkingCalendar
-from services.intake import advice
-from services.intake.advice import AdvicePolicy, AnswerForm, Wanted
-from services.intake.advice_tables import AdviceRequest
+from services.intake.advice import domain as advice
+from services.intake.advice.domain import AdvicePolicy, AnswerForm, Wanted
+from services.intake.advice.tables import AdviceRequest
 from services.intake.tables import ReferralRecord
 
 AGE_BANDS = (("0-4", 0, 4), ("5-10", 5, 10), ("11-15", 11, 15), ("16-18", 16, 18), ("19-25", 19, 25))

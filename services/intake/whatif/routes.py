@@ -3,7 +3,7 @@ checked as `frontdoor rules check` checks it (422 listing every problem, each wh
 referral.submitted event is replayed through the ruleset in force and the proposed one (services.policy.whatif).
 Reads only: nothing is written but the audit row.
 
-The answer discloses what the reports disclose (services.intake.whatif_disclosure: small counts suppressed, before
+The answer discloses what the reports disclose (services.intake.whatif.disclosure: small counts suppressed, before
 and after together; example referral ids only for the front door, who may open those referrals). The file is
 parsed within RULESET_MAX_NODES and RULESET_MAX_DEPTH, and the replay runs on its own worker thread, one at a time,
 stopped after WHATIF_TIME_LIMIT_SECONDS (503): one upload cannot hold intake's event loop or its database threads."""
@@ -24,8 +24,8 @@ from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid_body
 from services.common.transactions import AuditedRoute, in_transaction
-from services.intake.whatif_disclosure import csv_of, disclosed_whatif
-from services.intake.whatif_store import Stored, from_database
+from services.intake.whatif.disclosure import csv_of, disclosed_whatif
+from services.intake.whatif.store import Stored, from_database
 from services.policy.ruleset import RulesetError, load_ruleset
 from services.policy.ruleset.compile import compile_ruleset
 from services.policy.ruleset.compiled import Ruleset
