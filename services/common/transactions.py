@@ -229,3 +229,8 @@ async def _refused(request: Request, action: str, status: int) -> None:
     who = by if isinstance(by, Principal) else None
     request.state.audited = await asyncio.to_thread(audit_alone, request.app.state.engine, who, action,
                                                     path_subject(request), status=status, client=client_of(request))
+
+
+def nothing_shown(_: object) -> None:
+    """No audit row: nothing about a child was read or written (aggregates, a check that shows nothing)."""
+    return None

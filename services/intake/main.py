@@ -28,6 +28,7 @@ from services.intake.children.routes import router as duplicate_children_routes
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door import routes as front_door_routes
 from services.intake.referrals import handlers, routes, safety_net
+from services.intake.reports import routes as report_routes
 from services.intake.whatif import routes as whatif_routes
 
 log = get_logger("frontdoor.intake")
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(whatif_routes.router)
     app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
     app.include_router(routes.router)
+    app.include_router(report_routes.router)
     app.include_router(front_door_routes.router)
     app.include_router(duplicate_children_routes)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]

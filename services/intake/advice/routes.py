@@ -15,11 +15,11 @@ from schemas.advice import AdviceInput, identifying_details
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
-from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction
+from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction, nothing_shown
 from services.intake.advice import report as advice_report
 from services.intake.advice import views as advice_views
 from services.intake.advice.domain import AnswerForm, Wanted
-from services.intake.referrals.routes import SMALL_NUMBERS, as_csv, nothing_shown, threshold
+from services.intake.reports.routes import SMALL_NUMBERS, as_csv, threshold
 
 router = APIRouter(tags=["advice"], route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Referrer = Annotated[Principal, Depends(require("referrer"))]

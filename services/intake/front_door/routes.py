@@ -22,9 +22,11 @@ from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction
+from services.intake.front_door import domain as overrides
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door import views
 from services.intake.front_door.views import AgeBand, DeadLetterRow, Filters, Reason
+from services.intake.referrals import handlers as referral_handlers
 from services.intake.referrals import views as intake_views
 from services.intake.tables import ReferralRecord
 
@@ -181,3 +183,24 @@ async def read_dead_letters(bootstrap: str) -> list[DeadLetterRow] | None:
         return None
     return [DeadLetterRow(id=d.id, topic=d.dlq_topic, original_topic=d.original_topic, error=d.error,
                           attempts=d.attempts) for d in found]
+
+
+DECISION_ANSWERS = answers.of(
+    404, 409, 413, 422, d404="no such referral",
+    d409="no decision yet; a request already accepted or closed; a decision still being applied",
+    d422="a route already open, a request of another referral, a rule that did not fire; or the form has problems",
+)
+
+
+@router.post("/referrals/{referral_id}/decision", status_code=202, responses=DECISION_ANSWERS)
+async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecision, request: Request,
+                        by: FrontDoor) -> dict[str, str]:
+    """A person on the front door decides on a referral, or overrides its decision: sent to triage to
+    apply (202); the referral shows it once applied."""
+    def about(row: Any) -> Subject:
+        return Subject(referral_id=row.referral_id, child_id=row.child_id, record_id=row.id)
+
+    row = await in_transaction(
+        request, lambda s: referral_handlers.decide(s, referral_id, decided, by=by, now=utcnow()),
+        by=by, action="front_door.decide", about=about)
+    return {"decision_id": str(row.id), "status": "requested"}

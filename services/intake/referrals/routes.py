@@ -1,4 +1,4 @@
-"""Intake over HTTP: referrals (submit, complete, read), bulk imports and the commissioning reports.
+"""Intake over HTTP: referrals (submit, complete, read) and bulk imports.
 Each route parses, runs one use case or view with `in_transaction` and shapes the answer."""
 
 from __future__ import annotations
@@ -6,39 +6,33 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 import schemas
 from schemas import Referral
 from schemas.referral import LONDON, ReferralInput
-from services.common import answers, csvfile
+from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
-from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
+from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction, nothing_shown
 from services.intake.advice.views import asked_by
-from services.intake.front_door import domain as overrides
 from services.intake.referrals import bulk, handlers, views
 from services.intake.referrals.domain import PatchRefusedError
 from services.intake.referrals.handlers import Submitted
-from services.intake.reports.domain import SUPPRESSED
 from services.intake.tables import ReferralRecord
 
 # Refusals before a use case are audited too; every route checks a token and a role.
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Referrer = Annotated[Principal, Depends(require("referrer"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
-Manager = Annotated[Principal, Depends(require("admin", "manager"))]
-FrontDoor = Annotated[Principal, Depends(require("front_door"))]
-Weeks = Annotated[int, Query(ge=1, le=260)]
-ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
 
 EXAMPLE = json.loads((Path(schemas.__file__).parent / "examples" / "referral.json").read_text(encoding="utf-8"))
 REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
@@ -54,11 +48,6 @@ SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
     **answers.of(409, 413, 422, d409="the client_reference was used before for a different referral",
                  d422=f"{REFERRAL_PROBLEMS}: each one by field"),
 }
-
-
-def nothing_shown(_: object) -> None:
-    """No audit row: nothing about a child was read or written (aggregates, a check that shows nothing)."""
-    return None
 
 
 def subject_of(record: Any) -> Subject:
@@ -153,86 +142,6 @@ async def post_import(request: Request, by: Admin, import_valid: bool = False) -
         request, lambda s: handlers.import_checked(s, checked.valid, by=importer, now=now),
         by=by, action="import", about=nothing_shown)
     return result | {"refused": False}
-
-
-SMALL_NUMBERS = """
-
-Small numbers are suppressed (disclosure control). Every count from 1 to SMALL_NUMBER_THRESHOLD - 1 (default 5)
-is suppressed; where a published total (the overview's per_week, per_service and per_concern, a breaches row's
-requests, waiting-times' accepted) holds exactly one suppressed count, the smallest other count in that total is
-suppressed too, so that no suppressed count can be worked out by subtraction. Totals are true figures, suppressed
-when small or when they would give a suppressed count back (a total whose one count was hidden to protect another).
-A median or 90th percentile over fewer than the threshold is suppressed with its count.
-A suppressed value is null in JSON, its row saying `"suppressed": true` (`false` otherwise), and reads `suppressed`
-in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0,
-except in concerns-by-school (the overview's concerns_by_school): that report lists every cell of its grid, each
-school in the period by each concern in the period, zeros included, and suppresses a zero alike (a cell listed only
-when non-zero, or a zero shown beside it, would make "suppressed" read "at least one child at this school with this
-concern"); where a per-concern total would give a suppressed zero back, the smallest other count is suppressed too.
-The advice report (/reports/advice) does the same in its rows by school and concern: each week with a question
-lists every school in the period by every concern in the period, zeros included, and suppresses a zero alike; each
-week's totals row (school and concern "all") counts every school and shows its zeros."""
-
-
-REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "the report's rows: JSON, or CSV with format=csv",
-          "content": {"text/csv": {"schema": {"type": "string"}}}},
-    **answers.of(422),
-}
-
-
-def threshold(request: Request) -> int:
-    return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
-
-
-@router.get("/reports/overview", responses=answers.of(422),
-            description="Every figure of the portal's reports page (aggregates only, no child records)."
-                        + SMALL_NUMBERS)
-async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
-    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
-    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k),
-                                by=by, action="report", about=nothing_shown)
-
-
-@router.get("/reports/{name}", responses=REPORT_ANSWERS,
-            description="Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."
-                        + SMALL_NUMBERS)
-async def get_report(
-    request: Request, name: ReportName, by: Manager, weeks: Weeks = 12,
-    format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
-) -> Any:
-    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
-    rows = await in_transaction(request, lambda s: views.report(s, name, since=since, threshold=k), by=by,
-                                action="report", about=nothing_shown)
-    return rows if format == "json" else as_csv(rows, name)
-
-
-def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
-    """A report as CSV (services.common.csvfile: formula cells escaped); a suppressed value reads "suppressed"."""
-    columns = [c for c in rows[0] if c != "suppressed"] if rows else ["no_data"]
-    shown = [{c: SUPPRESSED if row.get("suppressed") and row[c] is None else row[c] for c in columns} for row in rows]
-    return Response(csvfile.write_dicts(columns, shown), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-
-
-DECISION_ANSWERS = answers.of(
-    404, 409, 413, 422, d404="no such referral",
-    d409="no decision yet; a request already accepted or closed; a decision still being applied",
-    d422="a route already open, a request of another referral, a rule that did not fire; or the form has problems",
-)
-
-
-@router.post("/front-door/referrals/{referral_id}/decision", status_code=202, responses=DECISION_ANSWERS)
-async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecision, request: Request,
-                        by: FrontDoor) -> dict[str, str]:
-    """A person on the front door decides on a referral, or overrides its decision: sent to triage to
-    apply (202); the referral shows it once applied."""
-    def about(row: Any) -> Subject:
-        return Subject(referral_id=row.referral_id, child_id=row.child_id, record_id=row.id)
-
-    row = await in_transaction(request, lambda s: handlers.decide(s, referral_id, decided, by=by, now=utcnow()),
-                               by=by, action="front_door.decide", about=about)
-    return {"decision_id": str(row.id), "status": "requested"}
 
 
 @router.get("/referrals")

@@ -1,10 +1,9 @@
-"""What intake shows: a referral as its referrer sees it, a referrer's list, and the commissioning
-figures (aggregates only). Reads only: the audit row of a read is written by the caller."""
+"""What intake shows of referrals: a referral as its referrer sees it and a referrer's list. Reads only: the audit
+row of a read is written by the caller."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -15,16 +14,6 @@ from services.intake.front_door import domain as overrides
 from services.intake.referrals import disclosure
 from services.intake.referrals.domain import ReferralNotFoundError
 from services.intake.referrals.handlers import Submitted
-from services.intake.reports.domain import (
-    Change,
-    DecisionRow,
-    OverrideRow,
-    ReferralRow,
-    RequestRow,
-    disagreement,
-    disclosed,
-    disclosed_disagreement,
-)
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 
@@ -114,78 +103,3 @@ def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> 
          "client_reference": r.client_reference}
         for r in rows
     ]
-
-
-def report_rows(session: Session, *, since: datetime) -> tuple[list[ReferralRow], list[RequestRow]]:
-    """The rows the commissioning reports are computed from (referrals submitted since `since`)."""
-    records = session.exec(select(ReferralRecord).where(col(ReferralRecord.submitted_at) >= since)).all()
-    submitted_at = {r.id: r.submitted_at for r in records}
-    referrals = [
-        ReferralRow(str(r.id), r.submitted_at, r.outcome,
-                    ((r.referral.get("child") or {}).get("education_setting") or {}).get("name"),
-                    tuple(r.referral.get("concerns", ())))
-        for r in records
-    ]
-    in_period = select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(list(submitted_at)))
-    requests = [
-        RequestRow(q.service, q.status, submitted_at[q.referral_id], q.accepted_at, q.breached_at is not None)
-        for q in session.exec(in_period).all()
-    ]
-    return referrals, requests
-
-
-def disagreement_rows(session: Session, *, since: datetime) -> tuple[list[DecisionRow], list[OverrideRow]]:
-    """Triage's decisions on the referrals submitted since `since` and people's decisions on them. A decision's
-    rules are those of triage's own decision: the `fired` of the first person's decision when there is one (the
-    decision in force may since be a person's), else the explanation of the decision on the referral."""
-    records = [r for r in session.exec(select(ReferralRecord).where(col(ReferralRecord.submitted_at) >= since)).all()
-               if r.decision]
-    of_these = col(FrontDoorDecision.referral_id).in_([r.id for r in records])
-    people = session.exec(select(FrontDoorDecision).where(of_these)
-                          .order_by(col(FrontDoorDecision.decided_at), col(FrontDoorDecision.id))).all()
-    first: dict[uuid.UUID, FrontDoorDecision] = {}
-    for p in people:
-        first.setdefault(p.referral_id, p)
-    decisions = [
-        DecisionRow(str(r.id), tuple(first[r.id].fired) if r.id in first
-                    else tuple(e["rule_id"] for e in (r.decision or {}).get("explanation", ())))
-        for r in records
-    ]
-    request_ids = [uuid.UUID(c["service_request_id"]) for p in people for c in p.changes
-                   if c.get("kind") == "change_priority" and c.get("service_request_id")]
-    was = {str(q.id): q.priority for q in session.exec(
-        select(ServiceRequestRecord).where(col(ServiceRequestRecord.id).in_(request_ids))).all()}
-
-    def change(c: dict[str, Any]) -> Change:
-        return Change(c["kind"], c.get("priority"), was.get(str(c.get("service_request_id"))))
-
-    overrides = [OverrideRow(str(p.referral_id), tuple(change(c) for c in p.changes)) for p in people]
-    return decisions, overrides
-
-
-def report(session: Session, name: str, *, since: datetime, threshold: int) -> list[dict[str, Any]]:
-    """One commissioning report by name ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school" or
-    "disagreement") over the referrals submitted since `since`, counts below `threshold` suppressed."""
-    if name == "disagreement":
-        return disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
-    return disclosed(*report_rows(session, since=since), threshold)[name]  # type: ignore[no-any-return]
-
-
-def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -> dict[str, Any]:
-    """Every figure of the reports page: the five reports and the totals its charts show, counts below
-    `threshold` suppressed (services.intake.reports.domain, "disclosure control")."""
-    figures = disclosed(*report_rows(session, since=since), threshold)
-    by_week = figures["referrals-by-week"]
-    return {
-        "weeks": weeks,
-        "small_number_threshold": threshold,
-        "per_week": figures["per_week"],
-        "per_service": figures["per_service"],
-        "per_concern": figures["per_concern"],
-        "referrals_by_week": [r for r in by_week if r["service"] == "all"],
-        "by_service": [r for r in by_week if r["service"] != "all"],
-        "waiting_times": figures["waiting-times"],
-        "breaches": figures["breaches"],
-        "concerns_by_school": figures["concerns-by-school"],
-        "disagreement": disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold),
-    }

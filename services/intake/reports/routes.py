@@ -1,0 +1,81 @@
+"""The commissioning reports over HTTP (aggregates only, no child records): JSON, or CSV for a spreadsheet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from services.common import answers, csvfile
+from services.common.auth import Principal, require
+from services.common.tables import utcnow
+from services.common.transactions import AuditedRoute, in_transaction, nothing_shown
+from services.intake.reports import views
+from services.intake.reports.domain import SUPPRESSED
+
+router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
+Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+Weeks = Annotated[int, Query(ge=1, le=260)]
+ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
+
+
+SMALL_NUMBERS = """
+
+Small numbers are suppressed (disclosure control). Every count from 1 to SMALL_NUMBER_THRESHOLD - 1 (default 5)
+is suppressed; where a published total (the overview's per_week, per_service and per_concern, a breaches row's
+requests, waiting-times' accepted) holds exactly one suppressed count, the smallest other count in that total is
+suppressed too, so that no suppressed count can be worked out by subtraction. Totals are true figures, suppressed
+when small or when they would give a suppressed count back (a total whose one count was hidden to protect another).
+A median or 90th percentile over fewer than the threshold is suppressed with its count.
+A suppressed value is null in JSON, its row saying `"suppressed": true` (`false` otherwise), and reads `suppressed`
+in CSV: one marker for both kinds, as telling them apart would give the hidden counts away. Zero is shown as 0,
+except in concerns-by-school (the overview's concerns_by_school): that report lists every cell of its grid, each
+school in the period by each concern in the period, zeros included, and suppresses a zero alike (a cell listed only
+when non-zero, or a zero shown beside it, would make "suppressed" read "at least one child at this school with this
+concern"); where a per-concern total would give a suppressed zero back, the smallest other count is suppressed too.
+The advice report (/reports/advice) does the same in its rows by school and concern: each week with a question
+lists every school in the period by every concern in the period, zeros included, and suppresses a zero alike; each
+week's totals row (school and concern "all") counts every school and shows its zeros."""
+
+
+REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the report's rows: JSON, or CSV with format=csv",
+          "content": {"text/csv": {"schema": {"type": "string"}}}},
+    **answers.of(422),
+}
+
+
+def threshold(request: Request) -> int:
+    return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
+
+
+@router.get("/reports/overview", responses=answers.of(422),
+            description="Every figure of the portal's reports page (aggregates only, no child records)."
+                        + SMALL_NUMBERS)
+async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
+    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
+    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k),
+                                by=by, action="report", about=nothing_shown)
+
+
+@router.get("/reports/{name}", responses=REPORT_ANSWERS,
+            description="Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."
+                        + SMALL_NUMBERS)
+async def get_report(
+    request: Request, name: ReportName, by: Manager, weeks: Weeks = 12,
+    format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
+) -> Any:
+    since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
+    rows = await in_transaction(request, lambda s: views.report(s, name, since=since, threshold=k), by=by,
+                                action="report", about=nothing_shown)
+    return rows if format == "json" else as_csv(rows, name)
+
+
+def as_csv(rows: list[dict[str, Any]], name: str) -> Response:
+    """A report as CSV (services.common.csvfile: formula cells escaped); a suppressed value reads "suppressed"."""
+    columns = [c for c in rows[0] if c != "suppressed"] if rows else ["no_data"]
+    shown = [{c: SUPPRESSED if row.get("suppressed") and row[c] is None else row[c] for c in columns} for row in rows]
+    return Response(csvfile.write_dicts(columns, shown), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
