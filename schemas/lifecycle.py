@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import NamedTuple
 
 from schemas.enums import OutcomeEventType, Service
 
@@ -66,9 +67,24 @@ STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {
 WITHDRAWABLE: tuple[RequestStatus, ...] = NOT_YET_ACCEPTED
 
 
-def safeguarding_pending(requests: Iterable[tuple[str, str, bool]]) -> bool:
-    """Whether MASH has yet to decide for a child, from its requests as (service, status, held): its
-    safeguarding request still waits (created), or one of its requests is still held for MASH. While it
-    has not decided, every request made for the child by any path waits too (the ruleset's `hold`)."""
-    return any(status == RequestStatus.created and (held or service == Service.safeguarding)
-               for service, status, held in requests)
+class Waiting(NamedTuple):
+    """What `safeguarding_pending` needs of one request of the child."""
+
+    referral_id: object
+    service: str
+    status: str
+    held: bool
+    holds: bool  # a request of its service and priority waits while MASH decides (the ruleset's `hold`)
+
+
+def safeguarding_pending(requests: Iterable[Waiting]) -> bool:
+    """Whether MASH has yet to decide about a child, from its requests: one of them is still held for MASH, or
+    MASH's own request still waits (created) in a referral where nothing was held for it to decide on (MASH alone,
+    or beside emergencies). Once MASH has released or declined what it held, or acted on its own request, it has
+    decided. While it has not, every request made for the child by any path waits too (the ruleset's `hold`)."""
+    requests = list(requests)
+    if any(r.status == RequestStatus.created and r.held for r in requests):
+        return True
+    decided_on = {r.referral_id for r in requests if r.service != Service.safeguarding and r.holds}
+    return any(r.service == Service.safeguarding and r.status == RequestStatus.created
+               and r.referral_id not in decided_on for r in requests)

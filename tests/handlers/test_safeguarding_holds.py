@@ -148,7 +148,12 @@ class System:
 def pending_in_worklists(s: Session, child_id: uuid.UUID) -> bool:
     """MASH has yet to decide about the child, by the worklists' own rows (what the services can see)."""
     items = s.exec(select(WorklistItem).where(WorklistItem.child_id == child_id)).all()
-    return any(i.status == RequestStatus.created and (i.held or i.service == "safeguarding") for i in items)
+    if any(i.status == RequestStatus.created and i.held for i in items):
+        return True  # MASH has yet to release or decline one
+    # MASH's own request waiting in a referral where nothing was held for it to decide on
+    decided_on = {i.referral_id for i in items if i.service != "safeguarding" and not exempt(i)}
+    return any(i.service == "safeguarding" and i.status == RequestStatus.created and i.referral_id not in decided_on
+               for i in items)
 
 
 def exempt(item: WorklistItem) -> bool:

@@ -61,6 +61,8 @@ HTTP_ONLY = [
      "a rule across fields and the clock: a person 18 or over (by date of birth, today) needs an NHS number"),
     ("POST /dsr/entries", r"consent_given_by", r"is required when consent",
      "a rule across fields: consent given or a best-interests decision says by whom"),
+    ("POST /worklists/safeguarding/referrals/{referral_id}/held", r"reason", r"Enter why you are declining",
+     "a rule across fields: MASH declining held requests says why; a release may say nothing"),
     ("POST /rulesets/whatif", r".+", r".+",
      "a ruleset file is a text/yaml body: whether it is a valid ruleset (its schema, then the compiler's checks that "
      "`rules check` runs, each problem located in the file) is the endpoint's answer, not a shape a string can have"),

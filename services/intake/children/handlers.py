@@ -16,7 +16,7 @@ from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_CHILDREN, ChildMerged, ChildUnmerged
-from schemas.lifecycle import RequestStatus, safeguarding_pending
+from schemas.lifecycle import RequestStatus, Waiting, safeguarding_pending
 from services.common.auth import Principal
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
@@ -255,11 +255,17 @@ def _requests_of_child(session: Session, child_id: uuid.UUID) -> list[tables.Ser
                              .where(tables.ServiceRequestRecord.child_id == child_id)).all())
 
 
+def waiting(requests: Iterable[tables.ServiceRequestRecord]) -> list[Waiting]:
+    """A child's requests as `safeguarding_pending` reads them, with the hold rule of the ruleset in force."""
+    policy = in_force()
+    return [Waiting(r.referral_id, r.service, r.status, r.held, policy.holds(r.service, r.priority)) for r in requests]
+
+
 def _hold_for_mash(session: Session, child_id: uuid.UUID) -> list[tables.ServiceRequestRecord]:
     """After a merge: while MASH has yet to decide about the child, every request of it that no service has
     taken on yet waits for MASH as triage would have held it, had it known the records were one child."""
     requests = _requests_of_child(session, child_id)
-    if not safeguarding_pending((r.service, r.status, r.held) for r in requests):
+    if not safeguarding_pending(waiting(requests)):
         return []
     policy = in_force()
     held = [r for r in requests
@@ -277,7 +283,7 @@ def _release_merge_holds(session: Session, record: ChildMerge) -> list[str]:
     released = []
     for child_id in (record.survivor_id, record.merged_id):
         requests = _requests_of_child(session, child_id)
-        if safeguarding_pending((r.service, r.status, r.held) for r in requests if r.id not in ids):
+        if safeguarding_pending(waiting(r for r in requests if r.id not in ids)):
             continue
         for request in requests:
             if request.id in ids and request.held and request.status == RequestStatus.created:

@@ -22,7 +22,7 @@ from schemas.referral import LONDON, ReferralInput
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
-from services.intake.children.handlers import settled
+from services.intake.children.handlers import settled, waiting
 from services.intake.children.identity import Identity, KnownChild, Resolution, identity_of, resolve
 from services.intake.front_door import domain as overrides
 from services.intake.referrals import domain
@@ -223,11 +223,10 @@ def _history(session: Session, child_id: uuid.UUID, at: datetime, exclude: uuid.
     )
     if exclude is not None:
         prior = prior.where(ReferralRecord.id != exclude)
-    requests = session.exec(select(ServiceRequestRecord.service, ServiceRequestRecord.status,
-                                   ServiceRequestRecord.held).where(ServiceRequestRecord.child_id == child_id)).all()
+    requests = session.exec(select(ServiceRequestRecord).where(ServiceRequestRecord.child_id == child_id)).all()
     return History(prior_referrals_365d=session.exec(prior).one(),
-                   open_services=sorted({service for service, status, _ in requests if status in OPEN}),
-                   safeguarding_pending=safeguarding_pending(requests))
+                   open_services=sorted({r.service for r in requests if r.status in OPEN}),
+                   safeguarding_pending=safeguarding_pending(waiting(requests)))
 
 
 def _candidates(session: Session, identity: Identity) -> list[KnownChild]:
