@@ -15,6 +15,7 @@ from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
+from services.intake.children import domain, views
 from services.intake.children import handlers as children
 from services.intake.children.identity import Identity, Resolution
 from services.intake.referrals import handlers
@@ -176,7 +177,7 @@ def test_later_referrals_about_a_merged_child_land_on_the_survivor(session: Sess
 def test_different_children_are_never_flagged_again(session: Session) -> None:
     a = robin(session)
     b = robin(session, "Robni")
-    [shown] = children.flagged_pairs(session, FRONT_DOOR)
+    [shown] = views.flagged_pairs(session, FRONT_DOOR)
     assert {shown["child_a"]["child_id"], shown["child_b"]["child_id"]} == {str(a.child_id), str(b.child_id)}
     assert shown["matched"] == ["a similar name", "the same date of birth", "the same postcode"]
     assert shown["flagged_by"] == [str(b.id)] and shown["flagged_at"] == NOW.isoformat()
@@ -185,14 +186,14 @@ def test_different_children_are_never_flagged_again(session: Session) -> None:
 
     decision = children.different(session, b.child_id, a.child_id, reason="Twins", by=FRONT_DOOR, now=NOW)
     session.commit()
-    assert (decision.child_a, decision.child_b) == children.pair(a.child_id, b.child_id)
+    assert (decision.child_a, decision.child_b) == domain.pair(a.child_id, b.child_id)
     assert session.get(ReferralRecord, b.id).possible_duplicates == []
-    assert children.flagged_pairs(session, FRONT_DOOR) == []
+    assert views.flagged_pairs(session, FRONT_DOOR) == []
     third = robin(session, "Robni")  # the same child as b, referred again: a is not named
     fourth = robin(session)
     assert (third.child_id, fourth.child_id) == (b.child_id, a.child_id)
     assert (third.possible_duplicates, fourth.possible_duplicates) == ([], [])
-    assert children.flagged_pairs(session, FRONT_DOOR) == []
+    assert views.flagged_pairs(session, FRONT_DOOR) == []
     again = children.different(session, a.child_id, b.child_id, reason=None, by=FRONT_DOOR, now=NOW + DAY)
     assert (again.reason, len(session.exec(select(DistinctChildren)).all())) == ("Twins", 1)
     with pytest.raises(ConflictError, match="always the same child as itself"):
@@ -203,7 +204,7 @@ def test_a_pair_flagged_before_a_merge_is_shown_by_its_survivor_and_a_merged_pai
     s, m = Ref(robin(session)), Ref(robin(session, "Robni"))
     other = robin(session, "Robinn")  # flagged with both
     children.merge(session, s.child_id, m.child_id, reason="Same child: a typo", by=FRONT_DOOR, now=NOW)
-    shown = children.flagged_pairs(session, FRONT_DOOR)
+    shown = views.flagged_pairs(session, FRONT_DOOR)
     assert [{p["child_a"]["child_id"], p["child_b"]["child_id"]} for p in shown] == [
         {str(s.child_id), str(other.child_id)}]
     assert [r["referral_id"] for p in shown for r in (p["child_a"]["referrals"] + p["child_b"]["referrals"])
@@ -216,27 +217,27 @@ A, B, C, D = (uuid.UUID(int=n) for n in (1, 2, 3, 4))
 
 
 def test_survivor_of_follows_merges_to_their_end() -> None:
-    assert [children.survivor_of(x, {A: B, B: C}) for x in (A, B, C, D)] == [C, C, C, D]
+    assert [domain.survivor_of(x, {A: B, B: C}) for x in (A, B, C, D)] == [C, C, C, D]
 
 
 def test_settle_lands_a_merged_child_on_its_survivor_and_drops_decided_or_own_near_matches() -> None:
     merged = {A: B}
-    assert children.settle(Resolution(A, "demographics", (C, D)), merged, set()) == Resolution(
+    assert domain.settle(Resolution(A, "demographics", (C, D)), merged, set()) == Resolution(
         B, "demographics", (C, D))
-    assert children.settle(Resolution(A, "demographics", (B, C)), merged, {(B, C)}) == Resolution(
+    assert domain.settle(Resolution(A, "demographics", (B, C)), merged, {(B, C)}) == Resolution(
         B, "demographics", ())
-    assert children.settle(Resolution(C, "nhs_number", (A, B)), merged, set()) == Resolution(C, "nhs_number", (B,))
-    assert children.settle(Resolution(C, "nhs_number", (A, D)), merged, {(A, C)}) == Resolution(
+    assert domain.settle(Resolution(C, "nhs_number", (A, B)), merged, set()) == Resolution(C, "nhs_number", (B,))
+    assert domain.settle(Resolution(C, "nhs_number", (A, D)), merged, {(A, C)}) == Resolution(
         C, "nhs_number", (D,))
-    assert children.settle(Resolution(None, "new", (A, B, C)), merged, {(B, C)}) == Resolution(None, "new", (B, C))
+    assert domain.settle(Resolution(None, "new", (A, B, C)), merged, {(B, C)}) == Resolution(None, "new", (B, C))
 
 
 def test_pair_is_ordered_and_check_merge_refuses_itself_and_merged_records() -> None:
-    assert children.pair(B, A) == children.pair(A, B) == (A, B)
-    children.check_merge(A, B, [C])
+    assert domain.pair(B, A) == domain.pair(A, B) == (A, B)
+    domain.check_merge(A, B, [C])
     for survivor, merged in ((A, A), (A, C), (C, A)):
         with pytest.raises(ConflictError):
-            children.check_merge(survivor, merged, [C])
+            domain.check_merge(survivor, merged, [C])
 
 
 def identity(given: str, family: str = "lee", born: date = date(2014, 5, 1), postcode: str = "SS73QZ",
@@ -253,9 +254,9 @@ def identity(given: str, family: str = "lee", born: date = date(2014, 5, 1), pos
     (identity("kim", "ng", date(2010, 1, 1), "E11AA", "9990000018"), ["different NHS numbers"]),
 ])
 def test_what_matched_is_said_in_words(other: Identity, words: list[str]) -> None:
-    assert children.matched_words(identity("sam", nhs="9990000026"), other) == words
+    assert domain.matched_words(identity("sam", nhs="9990000026"), other) == words
 
 
 def test_restored_puts_cleared_flags_back_in_place_and_keeps_later_changes() -> None:
-    assert children.restored(["a", "b", "c"], ["b"], ["a", "c"]) == ["a", "b", "c"]
-    assert children.restored(["a", "b", "c"], ["b"], ["c", "d"]) == ["b", "c", "d"]  # a cleared since, d added
+    assert domain.restored(["a", "b", "c"], ["b"], ["a", "c"]) == ["a", "b", "c"]
+    assert domain.restored(["a", "b", "c"], ["b"], ["c", "d"]) == ["b", "c", "d"]  # a cleared since, d added

@@ -1,14 +1,13 @@
-"""Duplicate children: the pairs intake flagged as possibly one child, and a person's decision on each.
+"""Duplicate children, the use cases: a person's decision on a pair intake flagged as possibly one child.
 "Same child" moves every referral, request, timeline item and front-door decision of the merged child to
 the survivor and keeps exactly what moved (`links`), so an undo puts it all back. "Different children"
-records the pair: identity matching never flags it again. Pure parts first; the use cases run in the
-caller's transaction and write their own audit rows (one per child)."""
+records the pair: identity matching never flags it again. They run in the caller's transaction and write their
+own audit rows (one per child); the pure parts are in `domain`, the review list in `views`."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,11 +22,11 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
 from services.intake import tables
-from services.intake.children.identity import Identity, Resolution, date_slip, names_alike
+from services.intake.children.domain import Pair, check_merge, pair, restored, settle, survivor_of, without
+from services.intake.children.identity import Resolution
 from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
 from services.policy.ruleset.in_force import in_force
 
-Pair = tuple[uuid.UUID, uuid.UUID]
 # The tables whose rows follow a child, by the name a merge's `links` gives each, with their id's type.
 LINKED: dict[str, tuple[Any, Any]] = {
     "referrals": (ReferralRecord, uuid.UUID), "service_requests": (tables.ServiceRequestRecord, uuid.UUID),
@@ -37,74 +36,6 @@ LINKED: dict[str, tuple[Any, Any]] = {
 
 class ChildNotFoundError(NotFoundError):
     message = "No such child record"
-
-
-# --- pure -------------------------------------------------------------------------------------------
-
-def pair(a: uuid.UUID, b: uuid.UUID) -> Pair:
-    """The pair in its stored order: the smaller id first."""
-    return (a, b) if a < b else (b, a)
-
-
-def survivor_of(child_id: uuid.UUID, merged_into: Mapping[uuid.UUID, uuid.UUID]) -> uuid.UUID:
-    """The record a child's referrals now live on (a merge of a merge followed to its end; merges never loop,
-    as a child already merged can be neither side of another merge)."""
-    while child_id in merged_into:
-        child_id = merged_into[child_id]
-    return child_id
-
-
-def settle(resolution: Resolution, merged_into: Mapping[uuid.UUID, uuid.UUID], distinct: set[Pair]) -> Resolution:
-    """An identity resolution with people's decisions applied: a merged child is its survivor; a near
-    match is named once, by its survivor, never the child itself nor one a person called different."""
-    raw = resolution.child_id
-    child_id = survivor_of(raw, merged_into) if raw is not None else None
-    near: list[uuid.UUID] = []
-    for flagged in resolution.possible_duplicates:
-        other = survivor_of(flagged, merged_into)
-        decided = child_id is not None and raw is not None and (
-            pair(child_id, other) in distinct or pair(raw, flagged) in distinct)
-        if other != child_id and other not in near and not decided:
-            near.append(other)
-    return replace(resolution, child_id=child_id, possible_duplicates=tuple(near))
-
-
-def check_merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, merged: Iterable[uuid.UUID]) -> None:
-    if survivor_id == merged_id:
-        raise ConflictError("A child record cannot be merged with itself")
-    if {survivor_id, merged_id} & set(merged):
-        raise ConflictError("One of these child records was already merged into another")
-
-
-def matched_words(a: Identity, b: Identity) -> list[str]:
-    """What the two records have in common, in words (never the values themselves)."""
-    words: list[str] = []
-    if (a.given, a.family) == (b.given, b.family):
-        words.append("the same name")
-    elif names_alike(a.given, b.given) and names_alike(a.family, b.family):
-        words.append("a similar name")
-    elif a.family == b.family:
-        words.append("the same family name")
-    if a.born == b.born:
-        words.append("the same date of birth")
-    elif date_slip(a.born, b.born):
-        words.append("a date of birth with the day and month swapped or one digit different")
-    if a.postcode == b.postcode:
-        words.append("the same postcode")
-    if a.nhs_number and b.nhs_number and a.nhs_number != b.nhs_number:
-        words.append("different NHS numbers")
-    return words
-
-
-def restored(before: list[str], cleared: list[str], now: list[str]) -> list[str]:
-    """A referral's flags put back as before a merge: those it cleared in their places again, and any
-    change since kept (a flag cleared since by another decision stays cleared; one added stays)."""
-    return [f for f in before if f in now or f in cleared] + [f for f in now if f not in before]
-
-
-def without(flags: list[str], drop: set[uuid.UUID], merged_into: Mapping[uuid.UUID, uuid.UUID]) -> list[str]:
-    """Possible duplicates minus any that are (or were merged into) one of `drop`."""
-    return [f for f in flags if survivor_of(uuid.UUID(f), merged_into) not in drop and uuid.UUID(f) not in drop]
 
 
 # --- what the store says about merges and decisions -------------------------------------------------
@@ -301,48 +232,3 @@ def _moved(record: ChildMerge) -> dict[str, Any]:
 def _audit(session: Session, by: Principal, action: str, record: ChildMerge) -> None:
     for child_id in (record.survivor_id, record.merged_id):
         audit(session, by, action, Subject(child_id=child_id, record_id=record.id))
-
-
-# --- what the front door reviews --------------------------------------------------------------------
-
-def flagged_pairs(session: Session, by: Principal) -> list[dict[str, Any]]:
-    """Every flagged pair not yet decided (each child as its survivor), oldest flag first, with each
-    child's details as last referred and referrals, and what matched in words. Audited per child shown."""
-    merges = merged_into(session)
-    flagged: dict[Pair, list[ReferralRecord]] = {}
-    for referral in session.exec(select(ReferralRecord).where(cast(ReferralRecord.possible_duplicates, Text) != "[]")
-                                 .order_by(col(ReferralRecord.submitted_at))).all():
-        for other in referral.possible_duplicates:
-            a, b = survivor_of(referral.child_id, merges), survivor_of(uuid.UUID(other), merges)
-            if a != b:
-                flagged.setdefault(pair(a, b), []).append(referral)
-    if not flagged:
-        return []
-    ids = list({c for p in flagged for c in p})
-    decided = distinct_pairs(session, ids)
-    known = {c.id: Identity(c.given_key, c.family_key, c.date_of_birth, c.postcode_key, c.nhs_number)
-             for c in session.exec(select(Child).where(col(Child.id).in_(ids))).all()}
-    referrals: dict[uuid.UUID, list[ReferralRecord]] = {}
-    for referral in session.exec(select(ReferralRecord).where(col(ReferralRecord.child_id).in_(ids))
-                                 .order_by(col(ReferralRecord.submitted_at))).all():
-        referrals.setdefault(referral.child_id, []).append(referral)
-    pairs = []
-    for (a, b), by_referrals in flagged.items():
-        if (a, b) in decided or a not in known or b not in known:
-            continue
-        pairs.append({"child_a": _shown(a, known[a], referrals.get(a, [])),
-                      "child_b": _shown(b, known[b], referrals.get(b, [])),
-                      "matched": matched_words(known[a], known[b]),
-                      "flagged_by": sorted({str(r.id) for r in by_referrals}),
-                      "flagged_at": by_referrals[0].submitted_at.isoformat()})
-        for child_id in (a, b):
-            audit(session, by, "front_door.duplicates", Subject(child_id=child_id))
-    return pairs
-
-
-def _shown(child_id: uuid.UUID, identity: Identity, referrals: list[ReferralRecord]) -> dict[str, Any]:
-    latest = referrals[-1].referral.get("child", {}) if referrals else {}
-    details = {k: latest.get(k) for k in ("given_name", "family_name", "date_of_birth", "postcode")}
-    return {"child_id": str(child_id), "nhs_number": identity.nhs_number, **details,
-            "referrals": [{"referral_id": str(r.id), "submitted_at": r.submitted_at.isoformat(), "status": r.status,
-                           "outcome": r.outcome} for r in referrals]}

@@ -17,6 +17,7 @@ from services.common.auth import Principal, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, in_transaction
 from services.intake.children import handlers as children
+from services.intake.children import views
 from services.intake.tables import ChildMerge, DistinctChildren
 
 router = APIRouter(prefix="/front-door/duplicates", tags=["front door"], route_class=AuditedRoute,
@@ -47,7 +48,7 @@ def audited_inside(_: object) -> None:
 @router.get("")
 async def get_duplicates(request: Request, by: FrontDoor) -> list[dict[str, Any]]:
     """Possible duplicate children not yet decided, oldest flag first, with what matched in words."""
-    return await in_transaction(request, lambda s: children.flagged_pairs(s, by), by=by, action="front_door.duplicates",
+    return await in_transaction(request, lambda s: views.flagged_pairs(s, by), by=by, action="front_door.duplicates",
                                 about=audited_inside)
 
 
