@@ -50,7 +50,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     app = service_app("Front Door intake", settings, build_broker, engine=engine, relay=True, version="1",
                       background=lambda: [redrive_job(app, settings, engine),
-                                          front_door.emergency_job(app, settings, engine),
+                                          emergency_job(app, settings, engine),
                                           witness_job(app, settings, engine)])
     app.include_router(whatif_routes.router)
     app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
@@ -70,6 +70,12 @@ def build_router(settings: Settings, engine: Engine) -> KafkaRouter:
                    models=(TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome),
                    title="triage.decided, triage.overridden and service outcomes (intake)")
     return router
+
+
+def emergency_job(app: FastAPI, settings: Settings, engine: Engine) -> Callable[[], Awaitable[None]]:
+    """The emergency clock as a background loop (every EMERGENCY_CHECK_SECONDS)."""
+    return every(settings.emergency_check_seconds, lambda: front_door.run_emergency_check(engine),
+                 what="emergency clock", then=lambda marked: wake_relay(app) if marked else None)
 
 
 def redrive_job(app: FastAPI, settings: Settings, engine: Engine) -> Callable[[], Awaitable[None]]:

@@ -14,7 +14,8 @@ from schemas import TOPIC_DECISIONS, EmergencyUnanswered
 from services.common.ids import derived_id
 from services.common.tables import OutboxMessage
 from services.intake.front_door import handlers as front_door
-from services.intake.front_door.handlers import NotAnEmergencyError, NotWaitingForInformationError, UnknownReferralError
+from services.intake.front_door.domain import NoSuchReferralError
+from services.intake.front_door.handlers import NotAnEmergencyError, NotWaitingForInformationError
 from services.intake.front_door.views import DeadLetterRow, Filters, queue
 from services.intake.referrals import handlers
 from services.intake.tables import (
@@ -150,7 +151,7 @@ def test_contact_is_refused_for_a_referral_that_is_not_an_emergency_and_an_unkno
     with pytest.raises(NotAnEmergencyError, match="^Contact can only be recorded for a referral decided as an emerg"):
         front_door.record_emergency_contact(session, record.id, contacted="GP", how="phone", contacted_at=NOW,
                                             note=None, by="fd-1", now=NOW)
-    with pytest.raises(UnknownReferralError):
+    with pytest.raises(NoSuchReferralError):
         front_door.record_emergency_contact(session, uuid.uuid4(), contacted="GP", how="phone", contacted_at=NOW,
                                             note=None, by="fd-1", now=NOW)
 

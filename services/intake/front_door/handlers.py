@@ -6,31 +6,25 @@ they work from is read in `front_door_views`."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DECISIONS, EmergencyUnanswered
 from services.common.db import session_scope
-from services.common.errors import ConflictError, NotFoundError
+from services.common.errors import ConflictError
 from services.common.ids import derived_id
 from services.common.outbox import enqueue
-from services.common.runtime import every, wake_relay
-from services.common.settings import Settings
 from services.common.tables import utcnow
+from services.intake.front_door.domain import NoSuchReferralError
 from services.intake.referrals.domain import NEEDS_INFORMATION
-from services.intake.tables import EmergencyContact, InformationChase, ReferralRecord, TimelineItem
+from services.intake.referrals.handlers import note as timeline_note
+from services.intake.tables import EmergencyContact, InformationChase, ReferralRecord
 
 EMERGENCY = "emergency"
 CONTACT_WORDS = {"phone": "by phone", "in_person": "in person", "video": "by video call", "email": "by email"}
 CHASE_WORDS = {"phone": "phone", "email": "email"}
-
-
-class UnknownReferralError(NotFoundError):
-    message = "No referral has this id"
 
 
 class NotAnEmergencyError(ConflictError):
@@ -54,7 +48,7 @@ def record_emergency_contact(session: Session, referral_id: uuid.UUID, *, contac
     if record.contact_made_at is None or contacted_at < record.contact_made_at:
         record.contact_made_at = contacted_at
         session.add(record)
-    _note(session, record, now, "emergency_contact",
+    timeline_note(session, record, now, "emergency_contact",
           f"The front door recorded emergency contact with {contacted} ({CONTACT_WORDS[how]})")
     return contact
 
@@ -69,7 +63,7 @@ def record_chase(session: Session, referral_id: uuid.UUID, *, how: str, note: st
     session.add(chase)
     record.last_chased_at = now
     session.add(record)
-    _note(session, record, now, "information_chased",
+    timeline_note(session, record, now, "information_chased",
           f"The front door contacted you about the missing information ({CHASE_WORDS[how]})")
     return chase
 
@@ -97,7 +91,7 @@ def mark_unanswered_emergencies(session: Session, now: datetime, *, limit: int =
             correlation_id=record.id, referral_id=record.id, child_id=record.child_id, due_by=record.emergency_due_at,
         )
         enqueue(session, event, topic=TOPIC_DECISIONS, key=str(record.child_id))
-        _note(session, record, now, "emergency_unanswered",
+        timeline_note(session, record, now, "emergency_unanswered",
               "No contact was recorded within the emergency time limit; the front door team has been alerted")
         count += 1
     return count
@@ -109,18 +103,9 @@ def run_emergency_check(engine: Engine) -> int:
         return mark_unanswered_emergencies(session, utcnow())
 
 
-def emergency_job(app: FastAPI, settings: Settings, engine: Engine) -> Callable[[], Awaitable[None]]:
-    """The emergency clock as a background loop (every EMERGENCY_CHECK_SECONDS)."""
-    return every(settings.emergency_check_seconds, lambda: run_emergency_check(engine), what="emergency clock",
-                 then=lambda marked: wake_relay(app) if marked else None)
-
-
 def _referral(session: Session, referral_id: uuid.UUID) -> ReferralRecord:
     record = session.get(ReferralRecord, referral_id)
     if record is None:
-        raise UnknownReferralError
+        raise NoSuchReferralError
     return record
 
-
-def _note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:
-    session.add(TimelineItem(child_id=record.child_id, referral_id=record.id, at=at, kind=kind, summary=summary[:300]))

@@ -63,7 +63,7 @@ def submit(session: Session, referral: Referral, *, by: Principal, now: datetime
     )
     session.add(record)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(child_id))
-    _note(session, record, now, "submitted", domain.submitted_text(referral))
+    note(session, record, now, "submitted", domain.submitted_text(referral))
     return Submitted(record, created=True)
 
 
@@ -97,7 +97,7 @@ def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, 
     record.event_id = event.event_id
     session.add(record)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
-    _note(session, record, now, "completed_information", domain.COMPLETED_TEXT)
+    note(session, record, now, "completed_information", domain.COMPLETED_TEXT)
     return record
 
 
@@ -120,10 +120,10 @@ def apply_decision(session: Session, event: TriageDecided, now: datetime) -> boo
         return True
     if event.redirect_of is None:
         _decided(session, record, event, domain.decision_record(event))
-        _note(session, record, event.decided_at, "decision", domain.decision_text(event))
+        note(session, record, event.decided_at, "decision", domain.decision_text(event))
     for route in _new_routes(session, event):
         if event.redirect_of is not None:
-            _note(session, record, event.decided_at, "redirect", domain.redirect_text(route))
+            note(session, record, event.decided_at, "redirect", domain.redirect_text(route))
     return True
 
 
@@ -157,7 +157,7 @@ def decide(session: Session, referral_id: uuid.UUID, decided: overrides.PersonsD
     )
     session.add(row)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
-    _note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests))
+    note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests))
     return row
 
 
@@ -177,7 +177,7 @@ def apply_override(session: Session, event: TriageOverridden, now: datetime) -> 
     if requested is not None:
         requested.applied_event_id = event.event_id
         session.add(requested)
-    _note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests))
+    note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests))
     return True
 
 
@@ -201,7 +201,7 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     for field, value in domain.outcome_changes(event).items():
         setattr(request, field, value)
     session.add(request)
-    _note(session, record, event.occurred_at, domain.outcome_kind(event), domain.outcome_text(event, request.pathway))
+    note(session, record, event.occurred_at, domain.outcome_kind(event), domain.outcome_text(event, request.pathway))
     if domain.outcome_kind(event) == "redirected" and event.redirect_to is not None:
         history = _history(session, record.child_id, record.submitted_at, exclude=record.id)
         if was_held:  # a request redirected before MASH decided hands its hold on to the new one
@@ -301,5 +301,6 @@ def _requests_of(session: Session, referral_id: uuid.UUID) -> dict[uuid.UUID, Se
     return {r.id: r for r in session.exec(query.order_by(col(ServiceRequestRecord.due_by))).all()}
 
 
-def _note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:
+def note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:
+    """A line on the child's timeline about this referral (its words at most 300 characters)."""
     session.add(TimelineItem(child_id=record.child_id, referral_id=record.id, at=at, kind=kind, summary=summary[:300]))
