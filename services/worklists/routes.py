@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from schemas.enums import Service
 from schemas.lifecycle import RequestStatus
+from schemas.views.worklists import ActionDone, Breaches, HeldDecided, ListedRequest, OneRequest, ReleasedRequest
 from services.common import answers
 from services.common.auth import Principal, authenticated, require
 from services.common.http import TypedText
@@ -76,7 +77,8 @@ Worker = Annotated[Principal, Depends(service_worker)]
 Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 
 
-@router.get("/worklists/{service_name}", responses=answers.of(422))
+@router.get("/worklists/{service_name}", response_model=list[ListedRequest], response_model_exclude_unset=True,
+            responses=answers.of(422))
 async def get_worklist(
     request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
     status: Annotated[RequestStatus | None, Query()] = None, held: bool | None = None,
@@ -86,7 +88,8 @@ async def get_worklist(
         by=by, action="worklist.list", about=children_of(WorklistItem, "service_request_id"))
 
 
-@router.get("/worklists/{service_name}/requests/{request_id}", responses=answers.of(404, 422))
+@router.get("/worklists/{service_name}/requests/{request_id}", response_model=OneRequest,
+            response_model_exclude_unset=True, responses=answers.of(404, 422))
 async def get_request(request: Request, service_name: ServicePath, request_id: uuid.UUID, by: Worker) -> dict[str, Any]:
     return await in_transaction(request, lambda s: views.view(s, service_name.value, request_id, utcnow()),
                                 by=by, action="worklist.read", about=Subject(record_id=request_id))
@@ -102,20 +105,23 @@ async def act(request: Request, service_name: Service, request_id: uuid.UUID, ac
     return {"service_request_id": str(item.id), "status": item.status}
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/accept", responses=ACTION_ANSWERS)
+@router.post("/worklists/{service_name}/requests/{request_id}/accept", response_model=ActionDone,
+             responses=ACTION_ANSWERS)
 async def accept(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
                  by: Worker) -> dict[str, str]:
     return await act(request, service_name, request_id, "accept", by, reason=form.reason)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/decline", responses=ACTION_ANSWERS)
+@router.post("/worklists/{service_name}/requests/{request_id}/decline", response_model=ActionDone,
+             responses=ACTION_ANSWERS)
 async def decline(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: DeclineForm,
                   by: Worker) -> dict[str, str]:
     """A reason and a signpost (where the family can go instead) are both required."""
     return await act(request, service_name, request_id, "decline", by, reason=form.reason, signpost=form.signpost)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/redirect", responses=ACTION_ANSWERS)
+@router.post("/worklists/{service_name}/requests/{request_id}/redirect", response_model=ActionDone,
+             responses=ACTION_ANSWERS)
 async def redirect(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: RedirectForm,
                    by: Worker) -> dict[str, str]:
     """Triage decides again for the target service only and a new request lands on its queue."""
@@ -123,20 +129,22 @@ async def redirect(request: Request, service_name: ServicePath, request_id: uuid
                      redirect_to=form.redirect_to.value)
 
 
-@router.post("/worklists/{service_name}/requests/{request_id}/complete", responses=ACTION_ANSWERS)
+@router.post("/worklists/{service_name}/requests/{request_id}/complete", response_model=ActionDone,
+             responses=ACTION_ANSWERS)
 async def complete(request: Request, service_name: ServicePath, request_id: uuid.UUID, form: NoteForm,
                    by: Worker) -> dict[str, str]:
     return await act(request, service_name, request_id, "complete", by, reason=form.reason)
 
 
-@router.get("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(422))
+@router.get("/worklists/safeguarding/referrals/{referral_id}/held", response_model=list[ReleasedRequest],
+            response_model_exclude_unset=True, responses=answers.of(422))
 async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[dict[str, Any]]:
     shown = children_of(WorklistItem, "service_request_id", Subject(referral_id=referral_id))
     return await in_transaction(request, lambda s: views.held_for_referral(s, referral_id, utcnow()),
                                 by=by, action="worklist.held", about=shown)
 
 
-@router.post("/worklists/safeguarding/referrals/{referral_id}/held", responses=answers.of(
+@router.post("/worklists/safeguarding/referrals/{referral_id}/held", response_model=HeldDecided, responses=answers.of(
     404, 409, 413, 422, d404="a request sent is not this referral's",
     d409="a request sent is no longer held for MASH (released or decided already); nothing changed"))
 async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecisionForm, by: Mash) -> dict[str, Any]:
@@ -149,7 +157,7 @@ async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecision
     return {"decision": form.decision, "requests": count}
 
 
-@router.get("/worklists/{service_name}/breaches", responses=answers.of(422))
+@router.get("/worklists/{service_name}/breaches", response_model=Breaches, responses=answers.of(422))
 async def get_breaches(request: Request, service_name: ServicePath, by: Worker) -> dict[str, Any]:
     counts = await in_transaction(request, views.breach_counts, by=by, action="worklist.breaches")
     return {"service": service_name.value, "breaches": counts[service_name.value]}

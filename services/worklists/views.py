@@ -1,5 +1,5 @@
 """What a service's workers see: its worklist in queue order, one request, the requests MASH holds,
-and breach counts (the dicts the API returns)."""
+and breach counts: the JSON the API answers, each checked against its model in schemas.views.worklists."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from schemas.enums import Service
 from schemas.lifecycle import OPEN, RequestStatus
+from schemas.views import shown
+from schemas.views.worklists import ListedRequest, OneRequest, ReleasedRequest
 from services.worklists import rules
 from services.worklists.handlers import held_items, item_of
 from services.worklists.tables import WorklistItem
@@ -25,14 +27,14 @@ def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = No
     only that it exists, its service, priority and clock, and that MASH decides first: no child, referral or
     pathway. MASH itself (`need_to_know=False`) sees every held request in full."""
     left = rules.time_left(item.due_by, now)
-    shown = {
+    seen = {
         "service_request_id": str(item.id), "service": item.service, "priority": item.priority,
         "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue, "held": item.held,
         "status": item.status, "breached": item.breached_at is not None,
     }
     if item.held if need_to_know is None else need_to_know:
-        return shown | {"mash_decides_first": True, "notice": MASH_DECIDES_FIRST}
-    return shown | {
+        return seen | {"mash_decides_first": True, "notice": MASH_DECIDES_FIRST}
+    return seen | {
         "referral_id": str(item.referral_id), "pathway": item.pathway,
         "child": {k: item.details.get(k) for k in CHILD_FIELDS if k in item.details},
     }
@@ -48,7 +50,7 @@ def worklist(session: Session, service: str, now: datetime, *, pathway: str | No
     if held is not None:
         query = query.where(WorklistItem.held == held)
     items = sorted(session.exec(query).all(), key=lambda i: rules.queue_order_key(i.priority, i.due_by, str(i.id)))
-    return [summary(i, now) for i in items]
+    return [shown(ListedRequest, summary(i, now)) for i in items]
 
 
 def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -56,11 +58,11 @@ def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -
     request held for MASH, only what `summary` shows until MASH releases it."""
     item = item_of(session, service, request_id)
     if item.held:
-        return summary(item, now)
-    return summary(item, now) | {
+        return shown(OneRequest, summary(item, now))
+    return shown(OneRequest, summary(item, now) | {
         "reasons": item.reasons, "details": item.details, "outcome_reason": item.outcome_reason,
         "signpost": item.signpost, "redirect_to": item.redirect_to, "withdrawn": withdrawal(item),
-    }
+    })
 
 
 def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:
@@ -73,7 +75,7 @@ def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:
 
 def held_for_referral(session: Session, referral_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
     """MASH's view of a referral's held requests: in full, since MASH decides on them."""
-    return [summary(i, now, need_to_know=False) for i in held_items(session, referral_id)]
+    return [shown(ReleasedRequest, summary(i, now, need_to_know=False)) for i in held_items(session, referral_id)]
 
 
 def breach_counts(session: Session) -> dict[str, int]:
