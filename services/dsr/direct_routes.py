@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import (
     AfterValidator,
     Field,
@@ -22,6 +21,8 @@ from schemas.enums import DsrRisk, DsrSource
 from schemas.identifiers import NhsNumber
 from schemas.names import PersonName
 from schemas.referral import LONDON, TolerantInput, Unique, age_on, no_duplicates
+from schemas.views import shown
+from schemas.views.dsr import Addition, ListedEntry
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -115,8 +116,8 @@ def _again(exc: ValidationError) -> list[InitErrorDetails]:
              "loc": e["loc"], "input": None} for e in exc.errors(include_url=False)]
 
 
-def answer(result: DirectResult, by: Principal, today: date) -> JSONResponse:
-    """201 with the new entry's state; 200 for a note. Only the panel and the practitioner who added the entry
+def answer(result: DirectResult, by: Principal, today: date) -> dict[str, Any]:
+    """The new entry's state (answered 201), or a note's (200). Only the panel and the practitioner who added the entry
     are told about it (its id, age band, track, status and suggested rating); anyone else noting on it learns
     only that the person is already on the register (`outcome`), since even the age band and track would say
     that, for example, someone is 18-25 with an EHCP (issue 20, item 8)."""
@@ -130,11 +131,12 @@ def answer(result: DirectResult, by: Principal, today: date) -> JSONResponse:
             "status": entry.status, "suggested_rating": entry.suggested_rating,
             "escalation_suggested": entry.escalation_suggested,
         }
-    return JSONResponse(body, status_code=201 if result.created else 200)
+    return shown(Addition, body)
 
 
-@router.post("/dsr/entries", status_code=201, responses={200: OK, 201: CREATED, **answers.of(413, 422)})
-async def post_entry(request: Request, form: DirectForm, by: Adder, now: Now) -> JSONResponse:
+@router.post("/dsr/entries", status_code=201, response_model=Addition, response_model_exclude_unset=True,
+             responses={200: OK, 201: CREATED, **answers.of(413, 422)})
+async def post_entry(request: Request, form: DirectForm, by: Adder, now: Now, response: Response) -> dict[str, Any]:
     addition = form.addition()
     suggested = direct.suggested_rating(request.app.state.ruleset, addition, now.today)
 
@@ -143,10 +145,11 @@ async def post_entry(request: Request, form: DirectForm, by: Adder, now: Now) ->
 
     result = await in_transaction(request, add, by=by, action="dsr.add",
                                   about=lambda r: Subject(record_id=r.entry.id, child_id=r.entry.child_id))
+    response.status_code = 201 if result.created else 200
     return answer(result, by, now.today)
 
 
-@router.get("/dsr/entries", responses=answers.of(422))
+@router.get("/dsr/entries", response_model=list[ListedEntry], responses=answers.of(422))
 async def get_entries(request: Request, by: Adder, now: Now,
                       source: DsrSource | None = None) -> list[dict[str, Any]]:
     """The panel: every open entry (`source=` for one kind). A dsr_referrer: every entry they added, any status."""

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from schemas.views.dsr import AgendaEntry, EntryStatusNow, EntryView, ReviewRecorded, WeekCounts
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -94,7 +95,8 @@ AgeBand = Literal["0-17", "18-25", "26+"]
 Track = Literal["CETR", "CTR"]
 
 
-@router.get("/dsr/agenda", responses=answers.of(422))
+@router.get("/dsr/agenda", response_model=list[AgendaEntry], response_model_exclude_unset=True,
+            responses=answers.of(422))
 async def get_agenda(request: Request, by: Panel, now: Now, horizon_days: Annotated[int, Query(ge=0, le=90)] = 7,
                      age_band: AgeBand | None = None, track: Track | None = None) -> list[dict[str, Any]]:
     """`age_band` and `track` (both optional): only that part of the meeting."""
@@ -103,7 +105,8 @@ async def get_agenda(request: Request, by: Panel, now: Now, horizon_days: Annota
         by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
 
 
-@router.get("/dsr/entries/{entry_id}", responses=answers.of(404, 422))
+@router.get("/dsr/entries/{entry_id}", response_model=EntryView, response_model_exclude_unset=True,
+            responses=answers.of(404, 422))
 async def get_entry(request: Request, entry_id: uuid.UUID, by: PanelOrAdder, now: Now) -> dict[str, Any]:
     """The panel: any entry. A dsr_referrer: only an entry they added (404 for every other)."""
     added_by = None if by.has("dsr_panel") else by.subject
@@ -111,7 +114,8 @@ async def get_entry(request: Request, entry_id: uuid.UUID, by: PanelOrAdder, now
                                 by=by, action="dsr.read", about=entry(entry_id))
 
 
-@router.post("/dsr/entries/{entry_id}/reviews", status_code=201, responses=answers.of(404, 409, 413, 422))
+@router.post("/dsr/entries/{entry_id}/reviews", status_code=201, response_model=ReviewRecorded,
+             responses=answers.of(404, 409, 413, 422))
 async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, by: Panel, now: Now) -> dict[str, Any]:
     def review(s: Session) -> DsrReview:
         return handlers.record_review(s, entry_id, form.review(), by=by.subject, clock=now)
@@ -120,7 +124,8 @@ async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, b
     return {"review_id": str(record.id), "next_review_due": record.next_review_due.isoformat()}
 
 
-@router.post("/dsr/entries/{entry_id}/consent", status_code=201, responses=answers.of(404, 409, 413, 422))
+@router.post("/dsr/entries/{entry_id}/consent", status_code=201, response_model=EntryStatusNow,
+             responses=answers.of(404, 409, 413, 422))
 async def post_consent(request: Request, entry_id: uuid.UUID, form: ConsentForm, by: Panel, now: Now) -> dict[str, str]:
     def consent(s: Session) -> DsrEntry:
         return handlers.record_consent(s, entry_id, basis=form.basis, given_by=form.given_by, by=by.subject, clock=now)
@@ -129,7 +134,8 @@ async def post_consent(request: Request, entry_id: uuid.UUID, form: ConsentForm,
     return {"status": done.status}
 
 
-@router.post("/dsr/entries/{entry_id}/consent/withdraw", responses=answers.of(404, 409, 422))
+@router.post("/dsr/entries/{entry_id}/consent/withdraw", response_model=EntryStatusNow,
+             responses=answers.of(404, 409, 422))
 async def post_withdraw(request: Request, entry_id: uuid.UUID, by: Panel, now: Now) -> dict[str, str]:
     def withdraw(s: Session) -> DsrEntry:
         return handlers.withdraw_consent(s, entry_id, by=by.subject, clock=now)
@@ -138,7 +144,7 @@ async def post_withdraw(request: Request, entry_id: uuid.UUID, by: Panel, now: N
     return {"status": done.status}
 
 
-@router.post("/dsr/entries/{entry_id}/close", responses=answers.of(404, 409, 413, 422))
+@router.post("/dsr/entries/{entry_id}/close", response_model=EntryStatusNow, responses=answers.of(404, 409, 413, 422))
 async def post_close(request: Request, entry_id: uuid.UUID, form: CloseForm, by: Panel, now: Now) -> dict[str, str]:
     def close(s: Session) -> DsrEntry:
         return handlers.close_entry(s, entry_id, reason=form.reason, by=by.subject, clock=now)
@@ -166,7 +172,7 @@ def exported(session: Session, csv_text: str) -> list[uuid.UUID]:
 Weeks = Annotated[int, Query(ge=1, le=104)]
 
 
-@router.get("/dsr/counts", responses=answers.of(422))
+@router.get("/dsr/counts", response_model=list[WeekCounts], responses=answers.of(422))
 async def get_counts(request: Request, by: Panel, now: Now, weeks: Weeks = 12,
                      age_band: AgeBand | None = None) -> list[dict[str, Any]]:
     """Open entries by rating at each week's end; `age_band`: only people of that age at the week's end."""

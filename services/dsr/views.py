@@ -1,4 +1,5 @@
-"""What the DSR meeting reads: the agenda, one entry with its timeline, the CSV return, counts."""
+"""What the DSR meeting reads: the agenda, one entry with its timeline, the CSV return, counts. The JSON views are
+checked against their models in schemas.views.dsr (what the routes declare and answer)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from schemas.enums import DsrSource
 from schemas.referral import age_on
+from schemas.views import shown
+from schemas.views.dsr import AgendaEntry, EntryView, ListedEntry, WeekCounts
 from services.common import csvfile
 from services.dsr import rules
 from services.dsr.domain import OPEN, Clock, EntryNotFoundError, Rating, Status
@@ -65,13 +68,13 @@ def agenda(session: Session, clock: Clock, *, horizon_days: int = 7, age_band: s
     out = []
     for item in chosen:
         e = entries[uuid.UUID(item.entry_id)]
-        out.append({
+        out.append(shown(AgendaEntry, {
             "entry_id": item.entry_id, **_person(e, today), "status": e.status, "rating": e.rating,
             "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
             "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
             "overdue": rules.is_overdue(e.next_review_due, today), "open_tasks": tasks.get(e.id, 0),
             **_origin(e, today),
-        })
+        }))
     return out
 
 
@@ -90,10 +93,11 @@ def entries(session: Session, clock: Clock, *, added_by: str | None = None,
     if source:
         query = query.where(DsrEntry.source == source)
     return [
-        {"entry_id": str(e.id), "name": _person(e, clock.today)["name"],
-         "date_of_birth": e.date_of_birth.isoformat() if e.date_of_birth and not e.suppressed else None,
-         "age_band": rules.age_band(e.date_of_birth, clock.today), "status": e.status,
-         "created_at": e.created_at.isoformat(), "source": e.source}
+        shown(ListedEntry, {
+            "entry_id": str(e.id), "name": _person(e, clock.today)["name"],
+            "date_of_birth": e.date_of_birth.isoformat() if e.date_of_birth and not e.suppressed else None,
+            "age_band": rules.age_band(e.date_of_birth, clock.today), "status": e.status,
+            "created_at": e.created_at.isoformat(), "source": e.source})
         for e in session.exec(query).all()
     ]
 
@@ -108,7 +112,7 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock, *, added_by:
     def rows(model: Any, order: Any) -> list[Any]:
         return list(session.exec(select(model).where(model.entry_id == e.id).order_by(order)).all())
 
-    return {
+    return shown(EntryView, {
         "entry_id": str(e.id), "child_id": str(e.child_id), **_person(e, clock.today), "status": e.status,
         "rating": e.rating, "rating_since": e.rating_since.isoformat() if e.rating_since else None,
         "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
@@ -144,7 +148,7 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock, *, added_by:
              "reconfirm_due": c.reconfirm_due.isoformat()}
             for c in rows(DsrConsent, col(DsrConsent.given_at))
         ],
-    }
+    })
 
 
 EXPORT_COLUMNS = [
@@ -196,7 +200,7 @@ def counts_by_week(session: Session, clock: Clock, *, weeks: int = 12,
         for band, in_band in by_band.items():
             if age_band is None or band == age_band:
                 counts = {k: counts[k] + n for k, n in in_band.items()}
-        out.append({"week_ending": week_end.isoformat(), **counts})
+        out.append(shown(WeekCounts, {"week_ending": week_end.isoformat(), **counts}))
     return out
 
 
