@@ -37,12 +37,12 @@ def _brokers() -> list[Any]:
     from services.common.settings import Settings
     from services.dsr.main import build_router as dsr_router
     from services.intake.main import build_router as intake_router
-    from services.policy.ruleset import load_ruleset
+    from services.policy.ruleset.in_force import ruleset_in_force
     from services.triage.handlers import build_router as triage_router
     from services.worklists.main import build_brokers as worklists_brokers
 
     settings = Settings(kafka_group_prefix="frontdoor")
-    routers = {"triage": triage_router(settings, load_ruleset(settings.ruleset_path)),
+    routers = {"triage": triage_router(settings, ruleset_in_force(settings.ruleset_path)),
                "intake": intake_router(settings, None),  # type: ignore[arg-type]
                "dsr": dsr_router(settings, None)}  # type: ignore[arg-type]
     brokers = [(name, make_broker(settings, client_id=name, routers=(router,))) for name, router in routers.items()]

@@ -33,7 +33,7 @@ from services.common.workdays import WorkingCalendar
 from services.dsr import children, handlers
 from services.dsr.direct_routes import router as direct_router
 from services.dsr.routes import router
-from services.policy.ruleset import load_ruleset
+from services.policy.ruleset.in_force import ruleset_in_force
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
 HANDLERS: dict[str, Handler] = {
@@ -74,7 +74,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app = service_app("Front Door DSR", settings, build_broker, engine=engine, relay=True, version="1",
                       background=lambda: [witness_job(app, settings, engine)])
     app.state.calendar = WorkingCalendar()
-    app.state.ruleset = load_ruleset(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
+    app.state.ruleset = ruleset_in_force(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(router)
     app.include_router(direct_router)
     return app

@@ -18,7 +18,8 @@ from typing import Any
 from schemas.enums import Priority, Risk
 from schemas.labels import LONDON, day, label
 from services.policy import ruleset_model as m
-from services.policy.ruleset import DEFAULT_RULESET, Ruleset, RulesetError, load_ruleset
+from services.policy.ruleset import DEFAULT_RULESET, Ruleset, RulesetError
+from services.policy.ruleset.in_force import ruleset_in_force
 
 # --- which risks are emergency risks -----------------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ def emergency_risks(ruleset: Ruleset) -> frozenset[str]:
 @lru_cache(maxsize=4)
 def _risks_of(path: Path) -> tuple[str, ...]:
     try:
-        risks = emergency_risks(load_ruleset(path))
+        risks = emergency_risks(ruleset_in_force(path))
     except RulesetError:
         return ()  # triage will not start with this file either
     return tuple(r.value for r in Risk if r.value in risks)  # in the form's order

@@ -9,7 +9,8 @@ from faststream.kafka import KafkaBroker
 from services.common.broker import make_broker
 from services.common.runtime import service_app
 from services.common.settings import Settings
-from services.policy.ruleset import Ruleset, load_ruleset
+from services.policy.ruleset import Ruleset
+from services.policy.ruleset.in_force import ruleset_in_force
 from services.triage.handlers import build_router
 
 
@@ -19,7 +20,7 @@ def build_broker(settings: Settings, ruleset: Ruleset) -> KafkaBroker:
 
 def create_app(settings: Settings) -> FastAPI:
     """RULESET_PATH unset: the shipped reference ruleset."""
-    ruleset = load_ruleset(settings.ruleset_path)
+    ruleset = ruleset_in_force(settings.ruleset_path)
     return service_app(
         "Front Door triage", settings, lambda: build_broker(settings, ruleset),
         openapi_url=None, docs_url=None, redoc_url=None,

@@ -17,10 +17,11 @@ from schemas.enums import Outcome, OutcomeEventType, Priority
 from schemas.events import TriageOverridden
 from services.common.ids import derived_id
 from services.policy.engine import due_by
+from services.policy.people import PERSONS_DECISION
 from services.policy.ruleset import Ruleset
 from services.triage.outputs import service_details, with_person
 
-RULE_ID = "front_door.decision"
+RULE_ID = PERSONS_DECISION  # the policy's id for a person's decision
 BECAUSE_MAX = 500  # Explanation.because
 REASON_MAX = 2000  # ServiceOutcome.reason
 

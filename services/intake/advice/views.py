@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
@@ -39,9 +38,9 @@ class AlreadyAnsweredError(ConflictError):
 def policy(path: str | None) -> tuple[AdvicePolicy, WorkingCalendar]:
     """The advice section and working-day calendar of the triage policy at `path` (None: the reference ruleset),
     read and checked once, as triage reads it."""
-    from services.policy.ruleset import load_ruleset
+    from services.policy.ruleset.in_force import ruleset_in_force
 
-    ruleset = load_ruleset(Path(path) if path else None)
+    ruleset = ruleset_in_force(path)
     section = ruleset.source.advice
     service_of = {c: entry.service.value for entry in section.services for c in entry.concerns}
     return AdvicePolicy(section.answer_within_working_days, service_of), ruleset.calendar

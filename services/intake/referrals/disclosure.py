@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from services.common.settings import Settings
+from services.policy.people import PERSONS_DECISION
 
 # the facts triage takes from the store, not the referral
 HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})
 HISTORY = "history"  # the rule id of the one line that stands for every reason resting on the history
 HISTORY_WORDS = "The front door also took into account what it already knew about the child."
-PERSONS_DECISION = "front_door.decision"  # a person's decision in an explanation (triage's overrides.RULE_ID)
 ROUTE_ACTIONS = frozenset({"route", "drop_routes"})
 
 

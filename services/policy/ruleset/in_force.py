@@ -1,21 +1,30 @@
-"""The ruleset in force: RULESET_PATH's file (unset: the reference ruleset), read, checked and compiled once
-per path, for a service that asks the policy a question outside a decision (e.g. intake: which requests wait
-for MASH after a merge of child records)."""
+"""The ruleset in force: the one function every service asks for the triage policy it works by. RULESET_PATH's
+file (or the path a service's settings name; unset: the shipped reference ruleset), read, checked and compiled once
+per path and content. A file that is not a valid ruleset raises RulesetError, every problem located, each time it
+is asked for, so a service refuses to start on it."""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from services.common.settings import Settings
 from services.policy.ruleset.compiled import Ruleset
-from services.policy.ruleset.load import load_ruleset
+from services.policy.ruleset.load import DEFAULT_RULESET, load_ruleset
+
+
+def ruleset_in_force(path: Path | str | None = None) -> Ruleset:
+    """The compiled ruleset at `path` (None: RULESET_PATH, else the reference ruleset)."""
+    where = Path(path or Settings().ruleset_path or DEFAULT_RULESET).resolve()
+    stat = where.stat() if where.exists() else None
+    return _compiled(str(where), stat.st_mtime_ns if stat else 0, stat.st_size if stat else -1)
 
 
 def in_force() -> Ruleset:
-    path = Settings().ruleset_path
-    return _compiled(str(path) if path else None)
+    """The ruleset RULESET_PATH names (unset: the reference ruleset)."""
+    return ruleset_in_force()
 
 
 @cache
-def _compiled(path: str | None) -> Ruleset:
-    return load_ruleset(path)
+def _compiled(path: str, mtime_ns: int, size: int) -> Ruleset:
+    return load_ruleset(path)  # keyed by the file's modification time and size too: an edited file is read again

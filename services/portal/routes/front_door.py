@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.labels import LONDON
+from services.policy.people import pathways
+from services.policy.ruleset.in_force import ruleset_in_force
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Admin, FrontDoor, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
@@ -22,11 +24,6 @@ REASONS = {"emergency": "Emergency not answered", "manual_review": "For a person
            "possible_duplicate": "Possible duplicate child", "dead_letter": "Could not be processed"}
 FIELD_IDS = {"contacted_at": "contacted_at-day"}
 AGE_BANDS = ("0-4", "5-10", "11-15", "16-18", "19-25")
-# The routes a person may add: each service's pathways in the reference policy.
-ROUTES = [("safeguarding", "mash"), ("safeguarding", "allocated_social_worker"), ("semh", "crisis"),
-          ("semh", "camhs"), ("semh", "mhst"), ("semh", "early_support"), ("counselling", "individual"),
-          ("counselling", "family"), ("salt", "community"), ("salt", "dysphagia"), ("salt", "existing_team"),
-          ("early_help", "family_support"), ("early_help", "existing_team")]
 DONE = {"decision": "Your decision was sent. The referral shows it once it has been applied.",
         "contact": "Emergency contact recorded. The referral has left the queue.",
         "chase": "Chase recorded. The referrer sees that the front door contacted them.",
@@ -74,8 +71,9 @@ async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | N
 
 def decision_page(request: Request, view: dict[str, Any], *, status: int = 200,
                   errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None) -> Response:
+    routes = pathways(ruleset_in_force(request.app.state.settings.ruleset_path))  # the policy's, never a list here
     return render(request, "front_door_referral.html", status, referral=view, errors=errors or [], form=form or {},
-                  routes=ROUTES, done=DONE.get(request.query_params.get("done", "")))
+                  routes=routes, done=DONE.get(request.query_params.get("done", "")))
 
 
 @router.get("/front-door/referrals/{referral_id}", response_class=HTMLResponse)

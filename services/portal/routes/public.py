@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError
 from services.policy.ruleset.explain import Explanation, body_html, explain
+from services.policy.ruleset.in_force import ruleset_in_force
 from services.portal import emergency
 from services.portal.deps import render
 
@@ -21,7 +22,7 @@ router = APIRouter()
 @lru_cache(maxsize=4)
 def _explained(path: Path) -> Explanation | None:
     try:
-        return explain(load_ruleset(path))
+        return explain(ruleset_in_force(path))
     except RulesetError:
         return None
 
