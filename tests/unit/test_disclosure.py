@@ -5,59 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from services.intake.referrals.disclosure import (
     FRONT_DOOR,
     HISTORY,
     HISTORY_WORDS,
     PERSONS_DECISION,
     Reader,
-    history_rules,
     policy,
 )
-
-
-def rule(rule_id: str, when: Any = None, then: Any = None, because: str = "Because.") -> dict[str, Any]:
-    return {"id": rule_id, "when": when or {"always": True}, "then": then or [], "because": because}
-
-
-CASES = [
-    ("a rule testing the count of earlier referrals", [rule("r", {"ge": {"fact": "prior", "value": 2}})], {"r"}),
-    ("a rule testing the services open for the child",
-     [rule("r", {"contains": {"fact": "open_services", "value": "semh"}})], {"r"}),
-    ("a `because` that prints the count", [rule("r", because="{prior} referrals before.")], {"r"}),
-    ("a rule on the referral alone", [rule("r", {"lt": {"fact": "age", "value": 18}}, because="Aged {age}.")], set()),
-    ("deep inside all/any/not", [rule("r", {"all": [{"any": [{"not": {"eq": {"fact": "prior", "value": 0}}}]}]})],
-     {"r"}),
-    ("through a named condition", [rule("r", {"is": "repeat"})], {"r"}),
-    ("through a rule that fired", [rule("a", {"ge": {"fact": "prior", "value": 2}}), rule("b", {"fired": "a"})],
-     {"a", "b"}),
-    ("through a variable such a rule set",
-     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"set": {"level": "high"}}]),
-      rule("b", {"eq": {"fact": "level", "value": "high"}}), rule("c", {"eq": {"fact": "age", "value": 3}})],
-     {"a", "b"}),
-    ("through a route such a rule added",
-     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"route": {"service": "semh"}}]),
-      rule("b", {"has_route": {"services": ["semh"]}})], {"a", "b"}),
-    ("a boost changes no route's existence: has_route stays clean",
-     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"boost": True}]),
-      rule("b", {"has_route": {"services": ["semh"]}})], {"a"}),
-    ("in a `missing` action's own condition",
-     [rule("a", then=[{"missing": "consent", "when": {"ge": {"fact": "prior", "value": 1}}}])], {"a"}),
-]
-
-
-@pytest.mark.parametrize(("case", "rules", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_the_rules_resting_on_the_history(case: str, rules: list[dict[str, Any]], expected: set[str]) -> None:
-    spec = {"conditions": {"repeat": {"ge": {"fact": "prior", "value": 2}}}, "stages": [{"id": "s", "rules": rules}]}
-    assert history_rules(spec) == expected
-
-
-def test_the_register_rules_are_read_too() -> None:
-    spec = {"dsr": {"candidate": rule("dsr.c"), "ratings": [rule("dsr.red", {"gt": {"fact": "prior", "value": 3}})],
-                    "consent": [rule("dsr.ok")]}}
-    assert history_rules(spec) == {"dsr.red"}
 
 
 def test_in_the_reference_policy_only_the_repeat_referral_boost_and_the_pending_hold_rest_on_the_history() -> None:

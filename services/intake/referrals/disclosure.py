@@ -7,91 +7,27 @@ decision words every reason that rests on the history without its details (HISTO
 ids of those rules from the routes, the register suggestion and people's disagreements; the front door and the
 services keep the whole explanation.
 
-Which rules rest on the history is read from the triage policy itself (RULESET_PATH, as triage reads it): a rule
-whose condition, or `because` text, reads a history fact, directly or through a named condition, a variable such
-a rule set, a rule that fired, or the routes such a rule added or dropped. A rule the policy does not know (a
+Which rules rest on the history is the policy's own answer, from the compiled ruleset in force (RULESET_PATH, as
+triage reads it; `services/policy/history.py`): a rule whose condition, or `because` text, reads a history fact,
+directly or through a named condition, a variable such a rule set, a rule that fired, or the routes such a rule
+added or dropped. A rule the policy does not know (a
 decision under an older policy) is treated as resting on the history: nothing is shown that might disclose."""
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from services.common.settings import Settings
+from services.policy.history import history_rules, rule_ids
 from services.policy.people import PERSONS_DECISION
+from services.policy.ruleset import RulesetError
+from services.policy.ruleset.in_force import ruleset_in_force
 
-# the facts triage takes from the store, not the referral
-HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})
 HISTORY = "history"  # the rule id of the one line that stands for every reason resting on the history
 HISTORY_WORDS = "The front door also took into account what it already knew about the child."
-ROUTE_ACTIONS = frozenset({"route", "drop_routes"})
-
-
-def _rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    rules = [rule for stage in spec.get("stages") or [] for rule in stage.get("rules") or []]
-    dsr = spec.get("dsr") or {}
-    return rules + [r for r in (dsr.get("candidate"), *(dsr.get("ratings") or ()), *(dsr.get("consent") or ())) if r]
-
-
-def _placeholders(text: str) -> set[str]:
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    except ValueError:
-        return set()
-
-
-def _actions(rule: dict[str, Any]) -> set[str]:
-    return {key for action in rule.get("then") or [] if isinstance(action, dict) for key in action}
-
-
-def _set_variables(rule: dict[str, Any]) -> set[str]:
-    return {name for action in rule.get("then") or [] if isinstance(action, dict)
-            for name in (action.get("set") or {})}
-
-
-def history_rules(spec: dict[str, Any], facts: Iterable[str] = HISTORY_FACTS) -> frozenset[str]:
-    """The ids of the rules of a ruleset file (as parsed) that rest on the child's history (pure)."""
-    named = spec.get("conditions") or {}
-    rules = _rules(spec)
-    tainted_facts, tainted_rules, routes_tainted = set(facts), set[str](), False
-
-    def reads(node: Any, seen: frozenset[str] = frozenset()) -> bool:
-        if isinstance(node, list):
-            return any(reads(n, seen) for n in node)
-        if not isinstance(node, dict):
-            return False
-        if node.get("fact") in tainted_facts or (routes_tainted and "has_route" in node):
-            return True
-        fired = node.get("fired")
-        if fired is not None and set(fired if isinstance(fired, list) else [fired]) & tainted_rules:
-            return True
-        name = node.get("is")
-        if isinstance(name, str) and name not in seen and reads(named.get(name), seen | {name}):
-            return True
-        return any(reads(v, seen) for k, v in node.items() if k not in ("is", "fired"))
-
-    changed = True
-    while changed:
-        changed = False
-        for rule in rules:
-            rule_id = str(rule.get("id"))
-            if rule_id in tainted_rules:
-                continue
-            if reads(rule.get("when")) or reads(rule.get("then")) or _placeholders(str(rule.get("because", ""))) \
-                    & tainted_facts:
-                tainted_rules.add(rule_id)
-                tainted_facts |= _set_variables(rule)
-                routes_tainted = routes_tainted or bool(_actions(rule) & ROUTE_ACTIONS)
-                changed = True
-    return frozenset(tainted_rules)
-
-
-def all_rules(spec: dict[str, Any]) -> frozenset[str]:
-    return frozenset(rule["id"] for rule in _rules(spec) if "id" in rule)
 
 
 @dataclass(frozen=True)
@@ -150,16 +86,11 @@ def _configured() -> str | None:
 
 @cache
 def policy(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    """(every rule id, the rules resting on the history) of the triage policy at `path` (None: triage's
-    reference ruleset), read once. A policy that cannot be read knows no rule: every reason is worded."""
-    from services.policy.ruleset import DEFAULT_RULESET, RulesetError  # the file's location, and its bounded parser
-    from services.policy.ruleset.load import parse_yaml
-
-    where = Path(path or DEFAULT_RULESET)
+    """(every rule id, the rules resting on the history) of the triage policy at `path` (None: the ruleset in
+    force), as the policy itself answers from its compiled form. A policy that cannot be read knows no rule: every
+    reason is worded."""
     try:
-        spec = parse_yaml(where.read_bytes(), str(where))  # within RULESET_MAX_NODES and _DEPTH, as triage reads it
+        source = ruleset_in_force(path).source
     except (OSError, RulesetError):
         return frozenset(), frozenset()
-    if not isinstance(spec, dict):
-        return frozenset(), frozenset()
-    return all_rules(spec), history_rules(spec)
+    return rule_ids(source), history_rules(source)
