@@ -1,19 +1,49 @@
 """The services as the portal's new pages reach them (issue 14), stood in for: canned answers by method and path,
-every call remembered with its JSON body, so a test shows what a page sent and how it shows each answer."""
+every call remembered with its JSON body, so a test shows what a page sent and how it shows each answer. A canned
+success of the register (DSR) or the worklists is built from the model its route answers (schemas.views): one
+that does not fit fails the test, so a change of a view's shape fails the portal's tests (issue 21, item 4)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from functools import cache
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 
 from services.common.settings import Settings
+from services.dsr.main import create_app as dsr_app
 from services.portal.main import create_app
+from services.worklists.main import create_app as worklists_app
 from tests.handlers.test_portal_forms import BASE, page
+
+
+@cache
+def typed_routes() -> tuple[APIRoute, ...]:
+    """The register's and the worklists' routes that answer a model."""
+    settings = Settings(database_url="sqlite://")
+    return tuple(c.original_route for app in (dsr_app(settings), worklists_app(settings))
+                 for c in iter_route_contexts(app.routes)
+                 if isinstance(c.original_route, APIRoute) and c.original_route.response_model is not None)
+
+
+def as_the_service_answers(method: str, path: str, body: Any) -> Any:
+    """`body` built from the model the service's route answers, as that route serialises it (unchanged for a
+    path neither service has); raises AssertionError naming the route when it does not fit the model."""
+    route = next((r for r in typed_routes() if method in r.methods and r.path_regex.match(path)), None)
+    if route is None:
+        return body
+    model = TypeAdapter(route.response_model)
+    try:
+        answer = model.validate_python(body)
+    except ValidationError as exc:
+        raise AssertionError(f"the stand-in for {method} {path} is not what {route.path} answers:\n{exc}") from None
+    return model.dump_python(answer, mode="json", by_alias=True, exclude_unset=route.response_model_exclude_unset)
 
 
 class StandIn:
@@ -23,7 +53,9 @@ class StandIn:
         self.calls: list[tuple[str, str, Any, dict[str, str]]] = []
 
     def on(self, method: str, path: str, status: int, body: Any) -> None:
-        self.answers[(method, path)] = (status, body)
+        """Answer `method path` with `status` and `body` (a success of the register or the worklists: checked
+        against its route's model and serialised as the route would)."""
+        self.answers[(method, path)] = (status, as_the_service_answers(method, path, body) if status < 300 else body)
 
     def sent(self, method: str, path: str) -> list[Any]:
         """The JSON bodies of the calls made to `method path`, in order."""

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.handlers import portal_standins
-from tests.handlers.portal_standins import StandIn, assert_refused, problems, sign_in
+from tests.handlers.portal_standins import StandIn, as_the_service_answers, assert_refused, problems, sign_in
 from tests.handlers.test_portal_forms import page
 
 portal, standin = portal_standins.portal, portal_standins.standin  # the fixtures
@@ -29,6 +29,13 @@ BODY = {"nhs_number": "9990000018", "given_name": "Dev", "family_name": "Demo-Ad
         "referring_agency": "Adult social care", "referrer_contact": "asc@example.gov.uk",
         "reason": "His supported living placement is breaking down and the crisis team has been called twice.",
         "current_setting": "community"}
+# One entry as GET /dsr/entries/{id} answers it (schemas.views.dsr.EntryView), before each test's own fields.
+ENTRY_VIEW = {"entry_id": ENTRY, "child_id": "5f0e4b7a-1c2d-4e3f-8a9b-0c1d2e3f4a5b", "name": "Dev Demo-Adult",
+              "age": 40, "review_track": "CTR", "status": "pending_review", "rating": None, "rating_since": None,
+              "suggested_rating": None, "escalation_suggested": False, "next_review_due": None, "overdue": False,
+              "keyworker": None, "lead_professional": None, "closed_reason": None, "age_band": "26+",
+              "source": "direct", "timeline": [], "rating_history": [], "reviews": [], "actions": [], "tasks": [],
+              "consents": []}
 
 
 async def fill_in(portal: httpx.AsyncClient, form: dict[str, object]) -> None:
@@ -50,7 +57,8 @@ async def test_adding_a_person_sends_the_api_its_body_and_confirms(portal: httpx
         assert shown.lower() in check.lower(), shown
     assert check.count(">Change<") == 12 and 'href="/dsr/add#date_of_birth"' in check
     standin.on("POST", "/dsr/entries", 201, {"entry_id": ENTRY, "outcome": "created", "review_track": "CTR",
-                                             "age_band": "26+", "status": "pending_review"})
+                                             "age_band": "26+", "status": "pending_review", "suggested_rating": None,
+                                             "escalation_suggested": False})
     sent = await portal.post("/dsr/add/check", data={"csrf_token": token})
     assert sent.status_code == 303 and sent.headers["location"].startswith("/dsr/add/done?")
     assert standin.sent("POST", "/dsr/entries") == [BODY]
@@ -69,7 +77,8 @@ async def test_a_person_already_on_the_register_is_never_shown_to_a_referrer(por
     await fill_in(portal, FORM)
     _, token = await page(portal, "/dsr/add/check")
     standin.on("POST", "/dsr/entries", 200, {"entry_id": ENTRY, "outcome": "noted", "review_track": "CTR",
-                                             "age_band": "26+"})
+                                             "age_band": "26+", "status": "pending_review", "suggested_rating": None,
+                                             "escalation_suggested": False})  # as the adder is told: still not shown
     sent = await portal.post("/dsr/add/check", data={"csrf_token": token})
     assert ENTRY not in sent.headers["location"]
     done = await portal.get(sent.headers["location"])
@@ -106,11 +115,12 @@ async def test_people_i_have_added_and_one_of_them(portal: httpx.AsyncClient, st
                                             "created_at": "2026-11-20T10:00:00Z", "source": "direct"}])
     listed, _ = await page(portal, "/dsr/entries")
     assert f'href="/dsr/entries/{ENTRY}"' in listed and "Dev Demo-Adult" in listed and "26+" in listed
-    standin.on("GET", f"/dsr/entries/{ENTRY}", 200, {
+    standin.on("GET", f"/dsr/entries/{ENTRY}", 200, ENTRY_VIEW | {
         "entry_id": ENTRY, "name": "Dev Demo-Adult", "status": "pending_review", "nhs_number": "9990000018",
         "date_of_birth": "1986-07-04", "age_band": "26+", "review_track": "CTR", "source": "direct",
         "referring_agency": "Adult social care", "diagnoses": ["autism"], "risks": ["placement_breakdown"],
-        "current_setting": "inpatient", "reason": "Admitted last week after a crisis at home."})
+        "current_setting": "inpatient", "reason": "Admitted last week after a crisis at home.",
+        "added_by": "asc-practitioner"})
     one, _ = await page(portal, f"/dsr/entries/{ENTRY}")
     for shown in ("999 000 0018", "Adult social care", "Autism", "Placement breakdown", "In hospital (inpatient)",
                   "Admitted last week"):
@@ -135,7 +145,8 @@ async def test_the_agenda_filters_by_age_band_and_track(portal: httpx.AsyncClien
     standin.on("GET", "/dsr/agenda", 200, [{"entry_id": ENTRY, "name": "Dev Demo-Adult", "age": 40, "age_band": "26+",
                                            "source": "direct", "review_track": "CTR", "rating": None,
                                            "suggested_rating": "amber", "escalation_suggested": False,
-                                           "status": "pending_review", "next_review_due": None, "overdue": False}])
+                                           "status": "pending_review", "next_review_due": None, "overdue": False,
+                                           "open_tasks": 0}])
     html, _ = await page(portal, "/dsr?age_band=26%2B&track=CTR")
     agenda = [params for m, p, _, params in standin.calls if p == "/dsr/agenda"]
     assert agenda == [{"age_band": "26+", "track": "CTR"}]
@@ -160,7 +171,7 @@ async def test_the_weekly_counts_by_age_band_download(portal: httpx.AsyncClient,
 async def test_the_panel_s_entry_page_shows_a_direct_entry_s_details(portal: httpx.AsyncClient,
                                                                      standin: StandIn) -> None:
     await sign_in(portal, "dsr-chair")
-    standin.on("GET", f"/dsr/entries/{ENTRY}", 200, {
+    standin.on("GET", f"/dsr/entries/{ENTRY}", 200, ENTRY_VIEW | {
         "entry_id": ENTRY, "name": "Dev Demo-Adult", "status": "pending_review", "rating": None, "age": 40,
         "age_band": "26+", "review_track": "CTR", "source": "direct",
         "referring_agency": "Community mental health team",
@@ -170,3 +181,17 @@ async def test_the_panel_s_entry_page_shows_a_direct_entry_s_details(portal: htt
     for shown in ("Added directly", "Community mental health team", "Learning disability", "Admitted last week",
                   "26+"):
         assert shown in html, shown
+
+
+def test_a_stand_in_the_register_would_not_answer_fails() -> None:
+    """The stand-ins are built from the register's models (issue 21, item 4): a renamed, missing or extra key
+    fails, so a change of a view's shape fails the portal's tests."""
+    agenda_entry = {"entry_id": ENTRY, "name": "Dev Demo-Adult", "age": 40, "age_band": "26+", "source": "direct",
+                    "review_track": "CTR", "rating": None, "suggested_rating": None, "escalation_suggested": False,
+                    "status": "pending_review", "next_review_due": None, "overdue": False, "open_tasks": 0}
+    assert as_the_service_answers("GET", "/dsr/agenda", [agenda_entry]) == [agenda_entry]
+    renamed = {("tasks_open" if k == "open_tasks" else k): v for k, v in agenda_entry.items()}
+    for wrong in (renamed, agenda_entry | {"rating": "purple"}, {k: v for k, v in agenda_entry.items() if k != "name"}):
+        with pytest.raises(AssertionError, match="GET /dsr/agenda"):
+            StandIn().on("GET", "/dsr/agenda", 200, [wrong])
+    StandIn().on("GET", "/dsr/agenda", 503, {"title": "not a view"})  # a refusal is not a view: left as it is
