@@ -11,7 +11,6 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -21,13 +20,10 @@ from services.dsr import domain, identity, rules
 from services.dsr.domain import Clock, Rating, Status
 from services.dsr.handlers import add_to_timeline, announce, matching_open_entry, note
 from services.dsr.tables import DsrConsent, DsrEntry, DsrTimelineItem
-from services.policy.facts import FACT_TYPES
+from services.policy.ratings import suggested_dsr_rating
 from services.policy.ruleset.compiled import Ruleset
-from services.policy.state import State
 
 DIRECT = "direct"  # the timeline kind of an addition made directly
-# The value of a fact a direct addition does not have, by the fact's kind (facts.FACT_TYPES).
-NEUTRAL: dict[str, Any] = {"int": 0, "bool": False, "enum": None, "set": frozenset()}
 
 
 @dataclass(frozen=True)
@@ -61,14 +57,12 @@ def register_risks(risks: tuple[str, ...], setting: str) -> frozenset[str]:
 
 
 def suggested_rating(ruleset: Ruleset, addition: DirectIn, today: date) -> Rating | None:
-    """The first of the ruleset's `dsr.ratings` rules that holds for this addition's facts (risks, setting,
-    diagnoses, age; every other fact neutral), as triage suggests one for a children's referral."""
-    facts: dict[str, Any] = {name: NEUTRAL[kind] for name, (kind, _) in FACT_TYPES.items()}
-    facts |= {"risks": register_risks(addition.risks, addition.current_setting),
-              "diagnoses": frozenset(addition.diagnoses), "age": age_on(addition.date_of_birth, today)}
-    state = State(facts=facts)
-    rule = next((r for r in ruleset.dsr_ratings if r.test(state)), None)
-    return Rating(rule.value) if rule is not None and rule.value else None
+    """The rating the policy suggests for this addition's facts (risks, setting, diagnoses, age; every other fact
+    neutral), as triage suggests one for a children's referral."""
+    rating = suggested_dsr_rating(ruleset, {
+        "risks": register_risks(addition.risks, addition.current_setting),
+        "diagnoses": frozenset(addition.diagnoses), "age": age_on(addition.date_of_birth, today)})
+    return Rating(rating) if rating else None
 
 
 def submission_key(by: str, addition: DirectIn) -> str:
