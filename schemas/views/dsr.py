@@ -75,7 +75,7 @@ class RatingChange(View):
     rationale: str
 
 
-class Attendee(View):
+class AttendeeShown(View):
     name: str
     agency: str
 
@@ -85,7 +85,7 @@ class Review(View):
     held_on: date
     rating: DsrRating
     rationale: str
-    attendees: list[Attendee]
+    attendees: list[AttendeeShown]
     next_review_due: date
     by: str
 

@@ -135,7 +135,7 @@ def answer(result: DirectResult, by: Principal, today: date) -> dict[str, Any]:
 
 
 @router.post("/dsr/entries", status_code=201, response_model=Addition, response_model_exclude_unset=True,
-             responses={200: OK, 201: CREATED, **answers.of(413, 422)})
+             responses={200: OK | {"model": Addition}, 201: CREATED, **answers.of(413, 422)})
 async def post_entry(request: Request, form: DirectForm, by: Adder, now: Now, response: Response) -> dict[str, Any]:
     addition = form.addition()
     suggested = direct.suggested_rating(request.app.state.ruleset, addition, now.today)

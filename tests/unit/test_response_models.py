@@ -97,6 +97,19 @@ def test_every_json_route_of_the_worklists_and_the_register_has_a_model(name: st
     assert any(answers_json(r) for r in routes(app))  # the walk found the service's routes, not only the probes
 
 
+@pytest.mark.parametrize("name", ["worklists", "dsr"])
+def test_the_openapi_documents_show_the_models(name: str) -> None:
+    """Every success answered as JSON is documented with its model (a $ref to a component, or a list or union
+    of them), not an empty schema; a 200 beside a 201 (a direct addition's note) too."""
+    doc = build(name).openapi()
+    shapeless = [f"{method.upper()} {path}: {status}"
+                 for path, item in doc["paths"].items() for method, op in item.items()
+                 for status, answer in op.get("responses", {}).items() if status.startswith("2")
+                 for kind, content in (answer.get("content") or {"application/json": {}}).items()
+                 if kind == "application/json" and "$ref" not in str(content.get("schema", {}))]
+    assert shapeless == []
+
+
 def test_intake_has_no_untyped_route_beyond_its_allow_list() -> None:
     assert untyped(build("intake")) <= INTAKE_NOT_YET_TYPED
 
