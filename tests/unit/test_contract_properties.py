@@ -221,6 +221,7 @@ def wire(name: str, instance: Any) -> BaseModel:
 # --- schema -> model -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property
 @pytest.mark.parametrize("name", EVENT_SCHEMAS)
 def test_what_the_schema_allows_the_model_accepts_unless_json_schema_cannot_say_why(name: str) -> None:
     seen: Counter[str] = Counter()
@@ -303,6 +304,7 @@ def replaced(instance: Any, path: tuple[Any, ...], value: Any) -> Any:
     return out
 
 
+@pytest.mark.property
 @pytest.mark.parametrize("name", EVENT_SCHEMAS)
 def test_nothing_the_wire_decoder_accepts_is_refused_by_the_schema(name: str) -> None:
     laxer: list[str] = []

@@ -85,6 +85,7 @@ CHARS = "0123456789AaHhIOoSsZz -\t\n\x0b\u00a0ſ９"
      (Upn, UPN_INPUT_PATTERN, UPN_PATTERN, upn_check_wrong)],
     ids=["nhs_number", "upn"],
 )
+@pytest.mark.property
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_a_pattern_and_its_type_differ_only_by_the_check_character(type_, typed, wire, check_wrong, data) -> None:
@@ -98,6 +99,7 @@ def test_a_pattern_and_its_type_differ_only_by_the_check_character(type_, typed,
             assert check_wrong(raw), (raw, "the pattern allows it, the type refuses it, the check character is right")
 
 
+@pytest.mark.property
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(near(POSTCODE_INPUT_PATTERN, CHARS), near(POSTCODE_PATTERN, CHARS)))
 def test_the_postcode_patterns_are_exactly_the_postcode_type(raw: str) -> None:

@@ -183,6 +183,7 @@ def upn_cores(draw: st.DrawFn) -> str:
 
 
 
+@pytest.mark.property
 @settings(max_examples=500, deadline=None)
 @given(decorated(nhs_cores()))
 def test_nhs_numbers_agree_with_stdnum_but_for_the_named_differences(raw: str) -> None:
@@ -190,6 +191,7 @@ def test_nhs_numbers_agree_with_stdnum_but_for_the_named_differences(raw: str) -
     assert verdict != "unexplained", (raw, why)
 
 
+@pytest.mark.property
 @settings(max_examples=500, deadline=None)
 @given(decorated(upn_cores()))
 def test_upns_agree_with_stdnum_but_for_the_named_differences(raw: str) -> None:

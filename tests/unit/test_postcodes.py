@@ -197,6 +197,7 @@ def near_postcodes(draw: st.DrawFn) -> str:
     return "".join(text)
 
 
+@pytest.mark.property
 @settings(max_examples=400, deadline=None)
 @given(near_postcodes())
 def test_the_types_agree_with_the_rules_and_with_their_json_schema_patterns(raw: str) -> None:
@@ -208,6 +209,7 @@ def test_the_types_agree_with_the_rules_and_with_their_json_schema_patterns(raw:
     assert (re.fullmatch(POSTCODE_PATTERN, raw) is not None) == canonical
 
 
+@pytest.mark.property
 @settings(max_examples=200, deadline=None)
 @given(st.from_regex(POSTCODE_PATTERN, fullmatch=True))
 def test_every_string_the_wire_pattern_allows_is_a_canonical_postcode(code: str) -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,8 @@ from schemas.enums import Concern, KnownService, Risk
 from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
 from services.policy.whatif import compare
 from tests.unit.test_whatif import events, plain_diff
+
+pytestmark = pytest.mark.property
 
 EXAMPLES = settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
