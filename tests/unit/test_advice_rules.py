@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from services.common.auth import Principal
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import domain as advice
-from services.intake.advice.domain import AdvicePolicy, AnswerForm
+from services.intake.advice.domain import AnswerForm
 from services.intake.advice.views import policy
+from services.policy.advice import AdvicePolicy, service_for
 from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset
 
 CALENDAR = WorkingCalendar()
@@ -32,7 +33,7 @@ POLICY = AdvicePolicy(5, {"speech_sounds": "salt", "stammering": "salt", "anxiet
     ([], None),
 ])
 def test_the_advice_list_is_the_one_service_the_concerns_point_to(concerns: list[str], service: str | None) -> None:
-    assert advice.service_for(concerns, POLICY) == service
+    assert service_for(concerns, POLICY) == service
 
 
 @pytest.mark.parametrize(("asked", "days", "due"), [

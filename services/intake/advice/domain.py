@@ -1,11 +1,10 @@
 """Advice without a formal referral, as rules (pure): which service's advice list a request goes to, when its
 answer is due, whether it is overdue or was answered within the level, who may see and answer it, and the
-answer form. The policy (service level, concern -> service) is the triage ruleset's `advice` section: data."""
+answer form. The policy (service level, concern -> service) is the triage ruleset's `advice` section: data, read by
+the policy (`services/policy/advice.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -15,25 +14,11 @@ from schemas.enums import Service
 from services.common.auth import Principal
 from services.common.http import TypedText
 from services.common.workdays import WorkingCalendar
+from services.policy.advice import AdvicePolicy
 
 NextStep = Literal["make_referral", "try_strategies", "no_referral_needed"]
 State = Literal["awaiting_answer", "answered"]
 Wanted = Literal["unanswered", "answered", "all"]
-DEFAULT_WORKING_DAYS = 5
-
-
-@dataclass(frozen=True)
-class AdvicePolicy:
-    """The ruleset's advice section: the service level and, per concern, the service whose list it goes to."""
-
-    answer_within_working_days: int = DEFAULT_WORKING_DAYS
-    service_of: Mapping[str, str] = field(default_factory=dict)
-
-
-def service_for(concerns: Iterable[str], policy: AdvicePolicy) -> str | None:
-    """The one service the concerns point to; None when they point to none or to several (front door only)."""
-    services = {policy.service_of[c] for c in concerns if c in policy.service_of}
-    return services.pop() if len(services) == 1 else None
 
 
 def answer_due(asked_at: datetime, policy: AdvicePolicy, calendar: WorkingCalendar) -> date:

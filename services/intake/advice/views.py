@@ -19,9 +19,10 @@ from services.common.auth import Principal
 from services.common.errors import ConflictError, NotFoundError
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import domain as advice
-from services.intake.advice.domain import AdvicePolicy, AnswerForm, Wanted
+from services.intake.advice.domain import AnswerForm, Wanted
 from services.intake.advice.tables import AdviceRequest
 from services.intake.tables import ReferralRecord
+from services.policy.advice import AdvicePolicy, advice_policy, service_for
 
 AGE_BANDS = (("0-4", 0, 4), ("5-10", 5, 10), ("11-15", 11, 15), ("16-18", 16, 18), ("19-25", 19, 25))
 
@@ -41,9 +42,7 @@ def policy(path: str | None) -> tuple[AdvicePolicy, WorkingCalendar]:
     from services.policy.ruleset.in_force import ruleset_in_force
 
     ruleset = ruleset_in_force(path)
-    section = ruleset.source.advice
-    service_of = {c: entry.service.value for entry in section.services for c in entry.concerns}
-    return AdvicePolicy(section.answer_within_working_days, service_of), ruleset.calendar
+    return advice_policy(ruleset), ruleset.calendar
 
 
 def ask(session: Session, form: AdviceInput, *, by: Principal, now: datetime, rules: AdvicePolicy,
@@ -53,7 +52,7 @@ def ask(session: Session, form: AdviceInput, *, by: Principal, now: datetime, ru
     record = AdviceRequest(
         id=uuid.uuid4(), asked_by=by.subject, asked_at=now, question=form.question, concerns=concerns,
         year_group=form.year_group, age=form.age, school=setting.name if setting else None,
-        school_urn=setting.urn if setting else None, service=advice.service_for(concerns, rules),
+        school_urn=setting.urn if setting else None, service=service_for(concerns, rules),
         answer_due=advice.answer_due(now, rules, calendar),
     )
     session.add(record)
