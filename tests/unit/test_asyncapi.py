@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +114,14 @@ def test_a_producer_whose_event_cannot_be_read_off_the_code_stops_the_export(
         "def announce(session, event: ServiceOutcome):\n    enqueue(session, event, topic=TOPIC_OUTCOMES, key='k')\n"
         "\n\ndef guess(session, event):\n    enqueue(session, event, topic=TOPIC_OUTCOMES, key='k')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == "elsewhere" or m.startswith("elsewhere.")]:
+        monkeypatch.delitem(sys.modules, name)  # a package of that name from an earlier run in this process
     with pytest.raises(ValueError, match=r"handlers.py:10: not an event model"):
         outbox_producers(root)
     (root / "newservice" / "handlers.py").write_text(
         "from schemas import TOPIC_OUTCOMES, ServiceOutcome\nfrom services.common.outbox import enqueue\n\n\n"
         "def announce(session, event: ServiceOutcome):\n    enqueue(session, event, topic=TOPIC_OUTCOMES, key='k')\n")
-    monkeypatch.delitem(__import__("sys").modules, "elsewhere.newservice.handlers")
+    monkeypatch.delitem(sys.modules, "elsewhere.newservice.handlers")
     assert [(op.actor, op.topic, op.models) for op in outbox_producers(root)] == [
         ("newservice", "frontdoor.service.outcomes", (ServiceOutcome,))]
 
