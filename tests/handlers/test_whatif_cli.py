@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -19,6 +22,7 @@ from typer.testing import CliRunner
 from schemas import Referral, ReferralSubmitted, TriageDecision
 from schemas.referral import LONDON
 from services.cli import app as cli
+from services.common.db import make_engine
 from services.common.settings import get_settings
 from services.common.tables import OutboxMessage
 from services.demo import demo_referrals, front_door_referrals, sample_import_csv
@@ -55,6 +59,34 @@ def store(engine: Engine) -> int:
             assert handlers.submit(s, referral, by=principal("demo", "referrer"), now=NOW + 2 * WEEK).created
         s.commit()
     return 840 + len(bodies)
+
+
+@pytest.fixture(scope="module")
+def stored_database(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The referrals stored once for the module (storing them is most of a test's time); each test gets a copy."""
+    path = tmp_path_factory.mktemp("whatif") / "frontdoor.db"
+    shutil.copy(migrated_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        return path, store(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(stored_database: tuple[Path, int], tmp_path: Path) -> Iterator[Engine]:
+    """A copy of the stored referrals of its own (the handler tier's engine, with the referrals in it)."""
+    path = tmp_path / "frontdoor.db"
+    shutil.copy(stored_database[0], path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def stored(stored_database: tuple[Path, int]) -> int:
+    """How many referrals store() stored."""
+    return stored_database[1]
 
 
 def stored_events(engine: Engine) -> list[ReferralSubmitted]:
@@ -115,8 +147,8 @@ def expected(events: list[ReferralSubmitted], old: Any, new: Any) -> dict[str, A
     return {"changed": changed, "classes": classes, "services": services, "fired": fired}
 
 
-def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: Engine, tmp_path: Path) -> None:
-    stored = store(engine)
+def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: Engine, stored: int,
+                                                                        tmp_path: Path) -> None:
     db = Path(str(engine.url.database))
     before_bytes = hashlib.sha256(db.read_bytes()).hexdigest()
     events = stored_events(engine)
@@ -159,8 +191,7 @@ def test_whatif_counts_match_an_independent_replay_of_the_stored_events(engine: 
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before_bytes  # nothing written
 
 
-def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine) -> None:
-    stored = store(engine)
+def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine, stored: int) -> None:
     done = run(engine, str(DEFAULT_RULESET), "--baseline", str(DEFAULT_RULESET), "--format", "json")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
@@ -171,15 +202,14 @@ def test_the_shipped_ruleset_against_itself_changes_nothing(engine: Engine) -> N
     assert all(s["before"] == s["after"] for s in report["services"].values())
 
 
-def test_since_and_until_choose_the_period(engine: Engine, tmp_path: Path) -> None:
-    demo = store(engine) - 840  # submitted on 2026-03-18
+def test_since_and_until_choose_the_period(engine: Engine, stored: int, tmp_path: Path) -> None:
+    demo = stored - 840  # submitted on 2026-03-18
     done = run(engine, str(proposed(tmp_path)), "--since", "2026-03-11", "--until", "2026-03-18", "--format", "json")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["referrals"] == 100 + 100 + demo  # the imports of 03-11 and 03-18, the demo
 
 
 def test_a_json_lines_export_gives_the_same_report(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
     export = tmp_path / "events.jsonl"
     export.write_text("\n".join(e.model_dump_json() for e in stored_events(engine)) + "\n")
     from_db = run(engine, str(proposed(tmp_path)), "--format", "json")
@@ -204,7 +234,6 @@ def test_an_invalid_proposal_is_refused_with_its_problems_located(engine: Engine
 
 
 def test_the_table_and_csv_formats(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
     table = run(engine, str(proposed(tmp_path)))
     assert table.exit_code == 0, table.output
     assert "referrals from 2026-03-04" in table.stdout and "due_date_moved" in table.stdout
@@ -214,7 +243,6 @@ def test_the_table_and_csv_formats(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_overrides_and_redirects_are_reported_apart(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
     events = stored_events(engine)
     overridden, redirected = events[3], events[7]
     with Session(engine) as s:
@@ -234,7 +262,6 @@ def test_overrides_and_redirects_are_reported_apart(engine: Engine, tmp_path: Pa
 def test_breaches_at_the_services_actual_acceptance_times(engine: Engine, tmp_path: Path) -> None:
     """SALT accepted 40 referrals 150 days after submission (its median, so every SALT route is judged by it): past
     the shipped 90 working days, within the proposed 120. Counselling accepted 20 the next day: never late."""
-    store(engine)
     events = stored_events(engine)
     old, new = load_ruleset(DEFAULT_RULESET), load_ruleset(proposed(tmp_path))
     accepted: dict[tuple[str, str], Any] = {}
@@ -267,7 +294,6 @@ def test_breaches_at_the_services_actual_acceptance_times(engine: Engine, tmp_pa
 
 
 def test_the_html_format_is_tables_with_no_script_or_inline_style(engine: Engine, tmp_path: Path) -> None:
-    store(engine)
     report = json.loads(run(engine, str(proposed(tmp_path)), "--format", "json").stdout)
     page = run(engine, str(proposed(tmp_path)), "--format", "html")
     assert page.exit_code == 0, page.output
