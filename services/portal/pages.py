@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from schemas import labels
 from schemas.enums import Service
-from services.portal import csrf, questions
+from services.portal import csrf, emergency, questions
 from services.portal.backend import BackendError
 from services.portal.users import User
 
@@ -26,8 +26,13 @@ def templates() -> Environment:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
     env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
                     "link": link, "shown": shown, "csrf_field": csrf.field}
-    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day}
+    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due}
     return env
+
+
+def due(due_by: Any, priority: str | None = None) -> str:
+    """A request's due date as a page shows it: an emergency's with its time ("3:40pm today"), any other's day."""
+    return emergency.due_when(due_by, None) if priority == "emergency" else labels.day(due_by)
 
 
 def shown(field: str, value: Any) -> str:

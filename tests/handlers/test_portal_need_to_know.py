@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from schemas import ServiceRequestCreated
+from schemas.labels import LONDON
 from services.common.settings import Settings
 from services.intake.main import create_app as intake_app
 from services.intake.referrals import disclosure
@@ -103,3 +105,22 @@ async def test_a_referrers_page_shows_nothing_of_another_referrers_referrals(
         for hint in ("earlier referral", "repeat referral", "2 earlier"):
             assert hint not in page.text
     assert disclosure.HISTORY_WORDS in pages[1].text
+
+
+async def test_an_emergency_request_on_the_worklist_shows_its_due_time_not_only_its_day(
+    portal: httpx.AsyncClient, session: Session,
+) -> None:
+    """Issue 20, item 3: an emergency is due within hours, so its worker sees the time ("by 3:40pm today")."""
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    due += timedelta(minutes=1) if due.astimezone(LONDON).minute == 0 else timedelta()  # not "midday"/"midnight"
+    event = ServiceRequestCreated(
+        event_id=uuid.uuid4(), occurred_at=NOW, service_request_id=uuid.uuid4(), referral_id=uuid.uuid4(),
+        child_id=uuid.uuid4(), service="semh", pathway="crisis", priority="emergency", due_by=due, held=False,
+        reasons=[{"rule_id": "semh.emergency", "because": "A suicide plan."}], details={"given_name": GIVEN})
+    assert receive(session, event, NOW)
+    session.commit()
+    await sign_in(portal, "worker-semh")
+    page = (await portal.get("/work/semh")).text
+    local = due.astimezone(LONDON)
+    time = f"{local:%I}".lstrip("0") + (f":{local:%M}" if local.minute else "") + f"{local:%p}".lower()
+    assert time in page, time
