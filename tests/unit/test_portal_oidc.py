@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +24,18 @@ from services.portal.main import create_app
 from tests.idp import CLIENT_SECRET, DISCOVERY, ISSUER, StandInProvider, s256
 
 PORTAL = "https://portal"
+
+
+MIGRATED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def migrated_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The portal's database migrated once for the module (a migration was most of a test's time); each app gets a
+    copy of it."""
+    path = tmp_path_factory.mktemp("portal") / "p.db"
+    migrate(f"sqlite:///{path}")
+    MIGRATED["template"] = path
 
 
 class Backend:
@@ -52,7 +66,8 @@ def portal_app(settings: Settings, transport: httpx.MockTransport, tmp_path: Any
         **where, "oidc_client_secret": SecretStr(CLIENT_SECRET), "portal_url": PORTAL,
         "database_url": f"sqlite:///{tmp_path / 'p.db'}", **extra,
     })
-    migrate(oidc_settings.database_url)
+    if not (tmp_path / "p.db").exists():
+        shutil.copy(MIGRATED["template"], tmp_path / "p.db")
     return create_app(oidc_settings, transport=transport)
 
 
