@@ -20,7 +20,7 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.common.tables import ProcessedEvent
 from services.worklists.tables import WorklistItem
-from tests.factories import referral_body
+from tests.factories import a_child_of_its_own, referral_body
 from tests.integration.test_worklists import on_worklist, worker
 from tests.invariants import Report, check
 from tests.kafka_tools import eventually, produce_raw, read_topic
@@ -33,7 +33,8 @@ RATIONALE = "Speech therapy already in place through the school"
 
 
 async def submit(stack: Stack, **changes: Any) -> str:
-    response = await stack.submit(referral_body(child__nhs_number=..., **changes), subject=REFERRER)
+    body = referral_body(child__nhs_number=..., **(a_child_of_its_own() | changes))
+    response = await stack.submit(body, subject=REFERRER)
     assert response.status_code == 201
     return str(response.json()["referral_id"])
 

@@ -19,7 +19,7 @@ from services.common.tables import OutboxMessage
 from services.worklists.main import run_breach_check
 from services.worklists.tables import WorklistItem
 from tests.databases import race_two_replicas
-from tests.factories import CANARIES, CANARY_GIVEN, referral_body
+from tests.factories import CANARIES, CANARY_GIVEN, a_child_of_its_own, referral_body
 from tests.kafka_tools import eventually, read_events
 from tests.stack import Stack
 
@@ -41,7 +41,7 @@ async def on_worklist(stack: Stack, service: str, referral_id: str, **filters: A
 
 
 async def submit(stack: Stack, **changes: Any) -> str:
-    response = await stack.submit(referral_body(child__nhs_number=..., **changes))
+    response = await stack.submit(referral_body(child__nhs_number=..., **(a_child_of_its_own() | changes)))
     assert response.status_code == 201
     return str(response.json()["referral_id"])
 
