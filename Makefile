@@ -9,7 +9,8 @@ PYTHON ?= python3
 CORE := schemas services/contracts.py services/contract_sources.py services/dsr/rules.py services/common/workdays.py services/intake/children/identity.py \
 	services/intake/advice/domain.py services/intake/advice/report.py \
 	services/policy/engine.py services/policy/facts.py services/policy/ruleset services/policy/ruleset_model.py services/policy/ruleset_conditions.py \
-	services/policy/state.py services/policy/golden.py services/triage/outputs.py services/policy/whatif.py
+	services/policy/state.py services/policy/golden.py services/triage/outputs.py services/policy/whatif.py \
+	services/policy/history.py services/policy/people.py services/policy/advice.py services/policy/ratings.py
 
 .PHONY: install run test test-unit lint mutate bench soak schemas clean help
 
