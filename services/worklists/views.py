@@ -14,7 +14,7 @@ from schemas.lifecycle import OPEN, RequestStatus
 from schemas.views import shown
 from schemas.views.worklists import ListedRequest, OneRequest, ReleasedRequest
 from services.worklists import rules
-from services.worklists.handlers import held_items, item_of
+from services.worklists.handlers import NOT_RECEIVED, RequestNotFoundError, held_items, item_of
 from services.worklists.tables import WorklistItem
 
 CHILD_FIELDS = ("given_name", "family_name", "date_of_birth")
@@ -42,8 +42,9 @@ def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = No
 
 def worklist(session: Session, service: str, now: datetime, *, pathway: str | None = None, status: str | None = None,
              held: bool | None = None) -> list[dict[str, Any]]:
-    """The service's open requests (or those with `status`), most urgent first."""
-    query = select(WorklistItem).where(WorklistItem.service == service)
+    """The service's open requests (or those with `status`), most urgent first. A withdrawal whose request has not
+    arrived yet (it overtook it) is no request to show: it is listed once the request fills it in."""
+    query = select(WorklistItem).where(WorklistItem.service == service, WorklistItem.priority != NOT_RECEIVED)
     query = query.where(WorklistItem.status == status) if status else query.where(col(WorklistItem.status).in_(OPEN))
     if pathway:  # a held request's pathway is not shown until MASH releases it, so it is not found by it either
         query = query.where(WorklistItem.pathway == pathway, WorklistItem.held == False)  # noqa: E712
@@ -57,6 +58,8 @@ def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -
     """One request of the service, with why it came and what became of it (a withdrawn one: who and why); a
     request held for MASH, only what `summary` shows until MASH releases it."""
     item = item_of(session, service, request_id)
+    if item.priority == NOT_RECEIVED:
+        raise RequestNotFoundError  # only its withdrawal has come: nothing of the request to show yet
     if item.held:
         return shown(OneRequest, summary(item, now))
     return shown(OneRequest, summary(item, now) | {

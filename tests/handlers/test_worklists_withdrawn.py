@@ -16,7 +16,7 @@ from schemas import ServiceOutcome
 from services.common.consuming import apply_record, event_adapter
 from services.common.tables import OutboxMessage, ProcessedEvent
 from services.worklists import views
-from services.worklists.handlers import act, ignore, mark_breaches, receive, withdraw
+from services.worklists.handlers import RequestNotFoundError, act, ignore, mark_breaches, receive, withdraw
 from services.worklists.main import OUTCOME_HANDLERS
 from services.worklists.rules import ActionRefusedError
 from services.worklists.tables import WorklistItem
@@ -112,6 +112,10 @@ def test_a_withdrawal_that_overtakes_its_request_is_kept_and_the_request_filled_
     placeholder = session.get(WorklistItem, event.service_request_id)
     assert placeholder is not None
     assert (placeholder.status, placeholder.priority, placeholder.due_by) == ("withdrawn", "", event.due_by)
+    # Until its request arrives there is nothing of it to show: not listed, and not found (never a failed answer).
+    assert views.worklist(session, "salt", NOW, status="withdrawn") == []
+    with pytest.raises(RequestNotFoundError):
+        views.view(session, "salt", event.service_request_id, NOW)
     assert receive(session, event, NOW) is True
     session.commit()
     session.refresh(placeholder)
@@ -121,6 +125,8 @@ def test_a_withdrawal_that_overtakes_its_request_is_kept_and_the_request_filled_
     assert (placeholder.received_at, placeholder.updated_at) == (event.occurred_at, NOW + timedelta(hours=1))
     assert receive(session, event, NOW) is False  # and once filled in, a redelivery changes nothing
     assert views.worklist(session, "salt", NOW) == []
+    assert [i["service_request_id"] for i in views.worklist(session, "salt", NOW, status="withdrawn")] == [
+        str(event.service_request_id)]
 
 
 @pytest.mark.parametrize("kind", ["service_request.accepted", "service_request.declined",
