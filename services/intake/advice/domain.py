@@ -11,13 +11,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from schemas.enums import Service
+from schemas.views.advice import AdviceState as State
+from schemas.views.advice import NextStep
 from services.common.auth import Principal
 from services.common.http import TypedText
 from services.common.workdays import WorkingCalendar
 from services.policy.advice import AdvicePolicy
 
-NextStep = Literal["make_referral", "try_strategies", "no_referral_needed"]
-State = Literal["awaiting_answer", "answered"]
 Wanted = Literal["unanswered", "answered", "all"]
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from schemas.advice import AdviceInput, identifying_details
+from schemas.views.advice import AdviceItem, Asked, Checked
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
@@ -43,7 +44,7 @@ def about(view: dict[str, Any]) -> Subject:
     return Subject(record_id=uuid.UUID(view["advice_id"]))
 
 
-@router.post("/advice", status_code=201, responses=answers.of(413, 422))
+@router.post("/advice", status_code=201, response_model=Asked, responses=answers.of(413, 422))
 async def post_advice(form: AdviceInput, request: Request, by: Referrer) -> dict[str, Any]:
     """Ask the front door for advice about a situation (no child's name, date of birth or NHS number). It goes to
     the front door's queue and, when its concerns point to one service (the ruleset's `advice` section), to that
@@ -58,14 +59,15 @@ async def post_advice(form: AdviceInput, request: Request, by: Referrer) -> dict
             "warnings": warnings(form.question)}
 
 
-@router.post("/advice/check", responses=answers.of(413, 422))
+@router.post("/advice/check", response_model=Checked, responses=answers.of(413, 422))
 async def post_advice_check(form: AdviceInput, request: Request, by: Referrer) -> dict[str, Any]:
     """What a question would be warned about, without saving it (the portal's check-answers page)."""
     await in_transaction(request, lambda s: None, by=by, action="advice.check", about=NOBODY)
     return {"warnings": warnings(form.question)}
 
 
-@router.get("/advice", responses=answers.of(422))
+@router.get("/advice", response_model=list[AdviceItem], response_model_exclude_unset=True,
+            responses=answers.of(422))
 async def get_advice(request: Request, by: Reader,
                      state: Annotated[Wanted, Query()] = "unanswered") -> list[dict[str, Any]]:
     """A referrer: their own requests, every state, newest first, with answers and the referral made from each.
@@ -77,7 +79,8 @@ async def get_advice(request: Request, by: Reader,
         by=by, action="advice.list", about=lambda _: NOBODY)
 
 
-@router.get("/advice/{advice_id:uuid}", responses=answers.of(404, 422, d404=NOT_YOURS))
+@router.get("/advice/{advice_id:uuid}", response_model=AdviceItem, response_model_exclude_unset=True,
+            responses=answers.of(404, 422, d404=NOT_YOURS))
 async def get_advice_request(advice_id: uuid.UUID, request: Request, by: Reader) -> dict[str, Any]:
     """One request: for the referrer who asked it, the front door, or a worker of its service (404 for anyone
     else)."""
@@ -87,7 +90,7 @@ async def get_advice_request(advice_id: uuid.UUID, request: Request, by: Reader)
         by=by, action="advice.read", about=about)
 
 
-@router.post("/advice/{advice_id:uuid}/answer",
+@router.post("/advice/{advice_id:uuid}/answer", response_model=AdviceItem, response_model_exclude_unset=True,
              responses=answers.of(404, 409, 413, 422, d404=NOT_YOURS, d409="the request has been answered already"))
 async def post_answer(advice_id: uuid.UUID, form: AnswerForm, request: Request, by: Answerer) -> dict[str, Any]:
     """Answer a request (the front door, or a worker of the service its concerns point to; other workers 404):

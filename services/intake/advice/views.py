@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 from schemas.advice import AdviceInput
 from schemas.labels import day, label
 from schemas.referral import LONDON
+from schemas.views import shown
+from schemas.views.advice import AdviceItem
 from services.common.auth import Principal
 from services.common.errors import ConflictError, NotFoundError
 from services.common.workdays import WorkingCalendar
@@ -72,18 +74,18 @@ def listed(session: Session, *, by: Principal, wanted: Wanted, now: datetime,
             rows = session.exec(query.where(AdviceRequest.asked_by == by.subject)
                                 .order_by(col(AdviceRequest.asked_at).desc())).all()
             made = _referrals_from(session, [r.id for r in rows], by)
-            return [item(r, now, calendar) | {"referral_id": made.get(r.id)} for r in rows]
+            return [shown(AdviceItem, item(r, now, calendar) | {"referral_id": made.get(r.id)}) for r in rows]
     rows = session.exec(query.order_by(col(AdviceRequest.answer_due), col(AdviceRequest.asked_at))).all()
-    return [item(r, now, calendar) for r in rows if advice.shown(r.answered_at, wanted)]
+    return [shown(AdviceItem, item(r, now, calendar)) for r in rows if advice.shown(r.answered_at, wanted)]
 
 
 def read(session: Session, advice_id: uuid.UUID, *, by: Principal, now: datetime,
          calendar: WorkingCalendar) -> dict[str, Any]:
     record = _visible(session, advice_id, by)
-    shown = item(record, now, calendar)
+    view = item(record, now, calendar)
     if record.asked_by == by.subject:
-        shown["referral_id"] = _referrals_from(session, [record.id], by).get(record.id)
-    return shown
+        view["referral_id"] = _referrals_from(session, [record.id], by).get(record.id)
+    return shown(AdviceItem, view)
 
 
 def answer(session: Session, advice_id: uuid.UUID, form: AnswerForm, *, by: Principal, now: datetime,
@@ -100,7 +102,7 @@ def answer(session: Session, advice_id: uuid.UUID, form: AnswerForm, *, by: Prin
         raise AlreadyAnsweredError
     record = session.get(AdviceRequest, advice_id, populate_existing=True)
     assert record is not None
-    return item(record, now, calendar)
+    return shown(AdviceItem, item(record, now, calendar))
 
 
 def asked_by(session: Session, advice_id: uuid.UUID, by: Principal) -> bool:
