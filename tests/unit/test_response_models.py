@@ -32,12 +32,7 @@ INTAKE_NOT_YET_TYPED = {
     "GET /reports/advice", "GET /reports/overview", "GET /reports/{name}",
     "POST /referrals", "PATCH /referrals/{referral_id}", "GET /referrals", "GET /referrals/{referral_id}",
     "POST /imports",
-    "GET /front-door/queue", "GET /front-door/referrals/{referral_id}",
-    "POST /front-door/referrals/{referral_id}/emergency-contact", "POST /front-door/referrals/{referral_id}/chase",
-    "POST /front-door/referrals/{referral_id}/decision",
-    "GET /front-door/dead-letters", "POST /front-door/dead-letters/replay",
-    "GET /front-door/duplicates", "POST /front-door/duplicates/merge",
-    "POST /front-door/duplicates/merges/{merge_id}/undo", "POST /front-door/duplicates/different",
+    "GET /front-door/referrals/{referral_id}",
 }
 
 

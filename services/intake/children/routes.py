@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from schemas.events import Rationale
 from schemas.referral import TolerantInput
+from schemas.views import shown
+from schemas.views.children import Different, FlaggedPair, Merge
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
@@ -45,14 +47,14 @@ def audited_inside(_: object) -> None:
     return None
 
 
-@router.get("")
+@router.get("", response_model=list[FlaggedPair])
 async def get_duplicates(request: Request, by: FrontDoor) -> list[dict[str, Any]]:
     """Possible duplicate children not yet decided, oldest flag first, with what matched in words."""
     return await in_transaction(request, lambda s: views.flagged_pairs(s, by), by=by, action="front_door.duplicates",
                                 about=audited_inside)
 
 
-@router.post("/merge", status_code=201, responses=answers.of(
+@router.post("/merge", status_code=201, response_model=Merge, responses=answers.of(
     404, 409, 413, 422, d404="no such child record", d409="the same record twice, or one already merged into another"))
 async def post_merge(body: MergeBody, request: Request, by: FrontDoor) -> dict[str, Any]:
     """"Same child": everything of merged_id moves to survivor_id; undo with .../merges/{merge_id}/undo."""
@@ -63,7 +65,7 @@ async def post_merge(body: MergeBody, request: Request, by: FrontDoor) -> dict[s
     return merge_view(record)
 
 
-@router.post("/merges/{merge_id}/undo", responses=answers.of(
+@router.post("/merges/{merge_id}/undo", response_model=Merge, responses=answers.of(
     404, 409, 422, d404="no such merge", d409="already undone, or the surviving record was merged since"))
 async def post_undo(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Undo a merge: every link it moved goes back, exactly."""
@@ -72,7 +74,7 @@ async def post_undo(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dic
     return merge_view(record)
 
 
-@router.post("/different", status_code=201, responses=answers.of(
+@router.post("/different", status_code=201, response_model=Different, responses=answers.of(
     404, 409, 413, 422, d404="no such child record", d409="the same record twice, or one already merged into another"))
 async def post_different(body: DifferentBody, request: Request, by: FrontDoor) -> dict[str, Any]:
     """"Different children": the pair is never flagged again."""
@@ -85,15 +87,17 @@ async def post_different(body: DifferentBody, request: Request, by: FrontDoor) -
 
 def merge_view(record: ChildMerge) -> dict[str, Any]:
     moved = {name: len(record.links.get(name, [])) for name in children.LINKED}
-    return {"merge_id": str(record.id), "survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id),
-            "by": record.by, "at": _iso(record.at), "moved": moved,
-            "nhs_number_moved": bool(record.links.get("nhs_number_moved")),
-            "undone_at": _iso(record.undone_at), "undone_by": record.undone_by,
-            "links": {"undo": f"/front-door/duplicates/merges/{record.id}/undo"}}
+    return shown(Merge, {
+        "merge_id": str(record.id), "survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id),
+        "by": record.by, "at": _iso(record.at), "moved": moved,
+        "nhs_number_moved": bool(record.links.get("nhs_number_moved")),
+        "undone_at": _iso(record.undone_at), "undone_by": record.undone_by,
+        "links": {"undo": f"/front-door/duplicates/merges/{record.id}/undo"}})
 
 
 def distinct_view(record: DistinctChildren) -> dict[str, Any]:
-    return {"child_a": str(record.child_a), "child_b": str(record.child_b), "by": record.by, "at": _iso(record.at)}
+    return shown(Different, {"child_a": str(record.child_a), "child_b": str(record.child_b), "by": record.by,
+                             "at": _iso(record.at)})
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
+from schemas.views import shown
+from schemas.views.children import FlaggedPair
 from services.common.auth import Principal
 from services.common.transactions import Subject, audit
 from services.intake.children.domain import Pair, matched_words, pair, survivor_of
@@ -42,11 +44,11 @@ def flagged_pairs(session: Session, by: Principal) -> list[dict[str, Any]]:
     for (a, b), by_referrals in flagged.items():
         if (a, b) in decided or a not in known or b not in known:
             continue
-        pairs.append({"child_a": _shown(a, known[a], referrals.get(a, [])),
-                      "child_b": _shown(b, known[b], referrals.get(b, [])),
-                      "matched": matched_words(known[a], known[b]),
-                      "flagged_by": sorted({str(r.id) for r in by_referrals}),
-                      "flagged_at": by_referrals[0].submitted_at.isoformat()})
+        pairs.append(shown(FlaggedPair, {"child_a": _shown(a, known[a], referrals.get(a, [])),
+                                         "child_b": _shown(b, known[b], referrals.get(b, [])),
+                                         "matched": matched_words(known[a], known[b]),
+                                         "flagged_by": sorted({str(r.id) for r in by_referrals}),
+                                         "flagged_at": by_referrals[0].submitted_at.isoformat()}))
         for child_id in (a, b):
             audit(session, by, "front_door.duplicates", Subject(child_id=child_id))
     return pairs

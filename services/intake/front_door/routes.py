@@ -15,6 +15,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from sqlmodel import Session
 
 from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
+from schemas.views.front_door import (
+    ChaseRecorded,
+    ContactRecorded,
+    DeadLetters,
+    DecisionRequested,
+    Queue,
+    Replayed,
+)
 from services.common import answers, dlq_tools
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -76,7 +84,7 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-@router.get("/queue", responses=answers.of(422))
+@router.get("/queue", response_model=Queue, response_model_exclude_unset=True, responses=answers.of(422))
 async def get_queue(
     request: Request, by: FrontDoor, reason: Reason | None = None, service: str | None = None,
     school: str | None = None, age_band: Annotated[AgeBand | None, Query()] = None,
@@ -110,7 +118,7 @@ async def get_referral(referral_id: uuid.UUID, request: Request, by: FrontDoor) 
                                 about=lambda v: Subject(referral_id=referral_id, child_id=uuid.UUID(v["child_id"])))
 
 
-@router.post("/referrals/{referral_id}/emergency-contact", status_code=201,
+@router.post("/referrals/{referral_id}/emergency-contact", status_code=201, response_model=ContactRecorded,
              responses=answers.of(404, 409, 413, 422, d409="the referral is not an emergency"))
 async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, request: Request,
                                  by: FrontDoor) -> dict[str, Any]:
@@ -131,7 +139,7 @@ async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, requ
             "contact_made_at": record.contact_made_at.isoformat() if record.contact_made_at else None}
 
 
-@router.post("/referrals/{referral_id}/chase", status_code=201,
+@router.post("/referrals/{referral_id}/chase", status_code=201, response_model=ChaseRecorded,
              responses=answers.of(404, 409, 413, 422, d409="the referral does not wait for information"))
 async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Record that the referrer was contacted about missing information (409 unless it needs information)."""
@@ -147,7 +155,7 @@ async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, 
     return {"referral_id": str(record.id), "chase_id": chase.id, "how": chase.how, "at": chase.at.isoformat()}
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", response_model=DeadLetters)
 async def get_dead_letters(request: Request, by: DeadLetterReader) -> dict[str, Any]:
     """Referral events on the dead-letter topics: ids, topic and error only, never their content."""
     letters = await read_dead_letters(settings_of(request).kafka_bootstrap_servers)
@@ -158,7 +166,7 @@ async def get_dead_letters(request: Request, by: DeadLetterReader) -> dict[str, 
     return {"dead_letters": [vars(letter) for letter in letters], "readable": True, "notes": []}
 
 
-@router.post("/dead-letters/replay", responses=answers.of(413, 422, 503))
+@router.post("/dead-letters/replay", response_model=Replayed, responses=answers.of(413, 422, 503))
 async def post_replay(form: ReplayForm, request: Request, by: Admin) -> dict[str, Any]:
     """Publish the chosen dead letters to their original topic again (consumers deduplicate on event id)."""
     bootstrap = settings_of(request).kafka_bootstrap_servers
@@ -192,7 +200,8 @@ DECISION_ANSWERS = answers.of(
 )
 
 
-@router.post("/referrals/{referral_id}/decision", status_code=202, responses=DECISION_ANSWERS)
+@router.post("/referrals/{referral_id}/decision", status_code=202, response_model=DecisionRequested,
+             responses=DECISION_ANSWERS)
 async def post_decision(referral_id: uuid.UUID, decided: overrides.PersonsDecision, request: Request,
                         by: FrontDoor) -> dict[str, str]:
     """A person on the front door decides on a referral, or overrides its decision: sent to triage to

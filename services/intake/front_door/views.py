@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
@@ -21,6 +21,10 @@ from sqlmodel import Session, col, select
 from schemas.labels import day, label
 from schemas.lifecycle import OPEN
 from schemas.referral import LONDON, age_on
+from schemas.views import shown
+from schemas.views.front_door import Queue
+from schemas.views.front_door import QueueAgeBand as AgeBand
+from schemas.views.front_door import QueueReason as Reason
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import views as advice_views
 from services.intake.front_door.handlers import CHASE_WORDS, EMERGENCY
@@ -34,11 +38,8 @@ from services.intake.tables import (
     ServiceRequestRecord,
 )
 
-Reason = Literal["emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
-                 "dead_letter", "advice"]
 REASONS: tuple[Reason, ...] = ("emergency", "manual_review", "out_of_scope", "needs_information",
                                "possible_duplicate", "dead_letter", "advice")
-AgeBand = Literal["0-4", "5-10", "11-15", "16-18", "19-25"]
 AGE_BANDS: dict[AgeBand, tuple[int, int]] = {"0-4": (0, 4), "5-10": (5, 10), "11-15": (11, 15), "16-18": (16, 18),
                                              "19-25": (19, 25)}
 EMERGENCY_CLOCK = timedelta(hours=4)  # the policy's emergency due time, when a referral has no clock of its own
@@ -92,8 +93,8 @@ def queue(session: Session, now: datetime, *, chase_after_working_days: int,
         del item["_due"]
     counts = {reason: sum(1 for i in items if i["reason"] == reason) for reason in REASONS}
     notes = [] if dead_letters is not None else ["Dead letters could not be read: the message broker did not answer"]
-    shown = [i for i in items if filters.keep(i)]
-    return {"items": shown, "counts": counts, "total": len(shown), "notes": notes}
+    listed = [i for i in items if filters.keep(i)]
+    return shown(Queue, {"items": listed, "counts": counts, "total": len(listed), "notes": notes})
 
 
 # --- which referrals need a person, and their clocks ------------------------------------------------

@@ -1,0 +1,81 @@
+"""What intake's duplicate-children API answers: the flagged pairs not yet decided (each child with its details as
+last referred and its referrals, and what matched in words, never the values), a merge ("same child", undoable)
+and a pair recorded as different children."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.enums import Outcome
+from schemas.views import View
+
+ISO = "ISO 8601, as stored"
+
+
+class ChildReferral(View):
+    referral_id: uuid.UUID
+    submitted_at: str = Field(description=ISO)
+    status: Literal["submitted", "decided"] = Field(description="submitted: waiting for triage")
+    outcome: Outcome | None
+
+
+class PairedChild(View):
+    """One child of a pair (its surviving record), with its details as its latest referral gave them."""
+
+    child_id: uuid.UUID
+    nhs_number: str | None
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: str | None
+    postcode: str | None
+    referrals: list[ChildReferral] = Field(description="Its referrals, oldest first")
+
+
+class FlaggedPair(View):
+    """Two child records that may be the same child, not yet decided."""
+
+    child_a: PairedChild
+    child_b: PairedChild
+    matched: list[str] = Field(description="What the two records have in common, in words (never the values)")
+    flagged_by: list[uuid.UUID] = Field(description="The referrals that flagged the pair")
+    flagged_at: str = Field(description="When it was first flagged (ISO 8601)")
+
+
+class Moved(View):
+    """How many of each kind of link the merge moved to the surviving record."""
+
+    referrals: int
+    service_requests: int
+    child_timeline: int
+    front_door_decisions: int
+
+
+class MergeLinks(View):
+    undo: str = Field(description="Where to POST to undo the merge")
+
+
+class Merge(View):
+    """A merge: everything of `merged_id` moved to `survivor_id`, and whether (and when) it was undone."""
+
+    merge_id: uuid.UUID
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+    by: str
+    at: str = Field(description=ISO)
+    moved: Moved
+    nhs_number_moved: bool = Field(description="The merged record's NHS number went to the surviving one")
+    undone_at: str | None = Field(description=ISO)
+    undone_by: str | None
+    links: MergeLinks
+
+
+class Different(View):
+    """A pair recorded as different children: never flagged again."""
+
+    child_a: uuid.UUID = Field(description="The smaller id of the pair")
+    child_b: uuid.UUID
+    by: str
+    at: str = Field(description=ISO)

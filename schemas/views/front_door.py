@@ -1,0 +1,171 @@
+"""What intake's front-door API answers: the queue of everything that needs a person (one item per reason, each
+with its clock), a recorded emergency contact or chase, a person's decision sent to triage, and the dead letters of
+referral events (where they are and why, never their content) with a replay's count. A queue item about a dead
+letter or an advice request has no referral, child or outcome (those keys are null)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.enums import Outcome, Service
+from schemas.views import View
+
+QueueReason = Literal["emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
+                      "dead_letter", "advice"]
+QueueAgeBand = Literal["0-4", "5-10", "11-15", "16-18", "19-25"]
+ISO = "ISO 8601, as stored"
+UNREADABLE = "Why something could not be shown: the message broker did not answer, so dead letters are missing"
+
+
+class Clock(View):
+    due_at: str | None = Field(description="When a person is due to act (ISO 8601); null: no clock")
+    overdue: bool
+    text: str = Field(description="The clock in words")
+
+
+class LastChase(View):
+    at: str = Field(description=ISO)
+    how: Literal["phone", "email"]
+
+
+class DeadLetterShown(View):
+    """A record on a dead-letter topic: where it is and why, never its content."""
+
+    id: str = Field(description="partition:offset on the dead-letter topic")
+    topic: str = Field(description="The dead-letter topic")
+    original_topic: str
+    error: str = Field(description="Why it could not be processed (empty: no reason given)")
+    attempts: str = Field(description="How many times it was tried, as its header says ('?': not known)")
+
+
+class AdviceShown(View):
+    advice_id: uuid.UUID
+
+
+class Queued(View):
+    """What every item on the queue has."""
+
+    reason: QueueReason
+    referral_id: uuid.UUID | None
+    child_id: uuid.UUID | None
+    submitted_at: str | None = Field(description=ISO)
+    clock: Clock
+    outcome: Outcome | None = Field(description="The referral's decision in force, if any")
+    services: list[Service] = Field(description="The services with an open request (or the advice list)")
+    school: str | None = Field(description="The education setting's name, as referred")
+    school_urn: str | None
+    age_band: QueueAgeBand | None = Field(description="The child's (or the asker's) age band today, if known")
+    summary: str = Field(description="Why it needs a person, in words (no child's name)")
+
+
+class OnAReferral(Queued):
+    """An item about a referral (and so a child)."""
+
+    referral_id: uuid.UUID
+    child_id: uuid.UUID
+    submitted_at: str = Field(description=ISO)
+
+
+class ReferralQueued(OnAReferral):
+    """A referral a person must act on: an emergency with no contact recorded, or one the rules could not finish."""
+
+    reason: Literal["emergency", "manual_review", "out_of_scope"]
+
+
+class WaitingQueued(OnAReferral):
+    """A referral still waiting for missing information after the working days allowed."""
+
+    reason: Literal["needs_information"]
+    last_chase: LastChase | None = Field(None, description="The referrer's last chase, when they were chased")
+
+
+class DuplicateQueued(OnAReferral):
+    """A referral whose child may be known under another record, not yet reviewed."""
+
+    reason: Literal["possible_duplicate"]
+    possible_duplicate_of: list[uuid.UUID] = Field(description="The child records it may be the same child as")
+
+
+class DeadLetterQueued(Queued):
+    """A referral event that could not be processed, waiting for an administrator."""
+
+    reason: Literal["dead_letter"]
+    referral_id: None
+    child_id: None
+    submitted_at: None
+    outcome: None
+    dead_letter: DeadLetterShown
+
+
+class AdviceQueued(Queued):
+    """An advice request not answered yet (its clock: the end of its due day)."""
+
+    reason: Literal["advice"]
+    referral_id: None
+    child_id: None
+    submitted_at: str = Field(description="When it was asked (ISO 8601, as stored)")
+    outcome: None
+    advice: AdviceShown
+
+
+QueueItem = Annotated[ReferralQueued | WaitingQueued | DuplicateQueued | DeadLetterQueued | AdviceQueued,
+                      Field(discriminator="reason")]
+
+
+class Counts(View):
+    """How many items of each reason, before filtering."""
+
+    emergency: int
+    manual_review: int
+    out_of_scope: int
+    needs_information: int
+    possible_duplicate: int
+    dead_letter: int
+    advice: int
+
+
+class Queue(View):
+    """Everything that needs a person, most urgent first, as filtered."""
+
+    items: list[QueueItem]
+    counts: Counts
+    total: int = Field(description="How many items are listed (after filtering)")
+    notes: list[str] = Field(description=UNREADABLE)
+
+
+class ContactRecorded(View):
+    referral_id: uuid.UUID
+    contact_id: int
+    contacted: str = Field(description="Who was contacted: a role or service, e.g. 'Mother'")
+    how: Literal["phone", "in_person", "video", "email"]
+    contacted_at: str = Field(description=ISO)
+    contact_made_at: str | None = Field(description="When the referral's emergency clock stopped (ISO 8601)")
+
+
+class ChaseRecorded(View):
+    referral_id: uuid.UUID
+    chase_id: int
+    how: Literal["phone", "email"]
+    at: str = Field(description=ISO)
+
+
+class DecisionRequested(View):
+    """A person's decision, sent to triage to apply; the referral shows it once applied."""
+
+    decision_id: uuid.UUID
+    status: Literal["requested"]
+
+
+class DeadLetters(View):
+    dead_letters: list[DeadLetterShown]
+    readable: bool = Field(description="False: the message broker did not answer (the list is empty)")
+    notes: list[str] = Field(description=UNREADABLE)
+
+
+class Replayed(View):
+    topic: Literal["frontdoor.referrals.submitted.dlq", "frontdoor.triage.decisions.dlq"]
+    asked: int = Field(description="How many dead letters were chosen")
+    replayed: int = Field(description="How many were published to their original topic again")
