@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
+
+from schemas.views import shown
+from services.common.logging import get_logger
+
+log = get_logger("frontdoor.portal")
+NOT_UNDERSTOOD = "the service's answer was not what the portal reads"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,11 @@ class Client:
             raise BackendError(response.status_code, body, response.headers.get("retry-after"))
         return body
 
+    async def read(self, shape: Any, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        """`call`, its success read through `shape`: the model the service's route answers (schemas.views)."""
+        return understood(shape, await self.call(service, method, path, **kwargs), service=service, method=method,
+                          path=path)
+
     @staticmethod
     def body_of(response: httpx.Response) -> Any:
         """The answer's JSON; its text when it is not JSON (a proxy's error page) or its JSON is broken on an error.
@@ -85,3 +97,19 @@ class Client:
             if response.status_code >= 400:
                 return response.text
             raise BackendError(502, "the service's answer could not be read") from None
+
+
+def understood(shape: Any, body: Any, *, service: str, method: str, path: str) -> Any:
+    """A service's success checked against `shape` and given back as the JSON its route answers (keys it left out
+    stay out), so a page reads dicts and lists of what the model says. An answer that does not fit is the service
+    failing, as a broken one is: a 502, shown as the service-problem page. Its log line names the call, the model
+    and where the answer differs (field paths and pydantic's error types), never what the answer held."""
+    try:
+        return shown(shape, body)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False, include_context=False, include_input=False)
+        log.warning("portal.answer_not_understood", service=service, method=method, path=path,
+                    error_type=shape.__name__ if isinstance(shape, type) else str(shape), count=len(problems),
+                    problems=sorted({p["type"] for p in problems}),
+                    fields=[".".join(str(part) for part in p["loc"]) for p in problems[:20]])
+        raise BackendError(502, NOT_UNDERSTOOD) from None

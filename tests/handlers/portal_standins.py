@@ -1,12 +1,15 @@
 """The services as the portal's new pages reach them (issue 14), stood in for: canned answers by method and path,
 every call remembered with its JSON body, so a test shows what a page sent and how it shows each answer. A canned
 success of the register (DSR) or the worklists is built from the model its route answers (schemas.views): one
-that does not fit fails the test, so a change of a view's shape fails the portal's tests (issue 21, item 4)."""
+that does not fit fails the test, so a change of a view's shape fails the portal's tests (issue 21, item 4). The
+portal reads those answers through the same models (`Client.read`): a stand-in checks that the page read the route
+with the route's own model, and that it read a typed route's GET through its model at all."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -18,6 +21,7 @@ from sqlalchemy import Engine
 
 from services.common.settings import Settings
 from services.dsr.main import create_app as dsr_app
+from services.portal.backend import Client
 from services.portal.main import create_app
 from services.worklists.main import create_app as worklists_app
 from tests.handlers.test_portal_forms import BASE, page
@@ -32,10 +36,15 @@ def typed_routes() -> tuple[APIRoute, ...]:
                  if isinstance(c.original_route, APIRoute) and c.original_route.response_model is not None)
 
 
+def route_of(method: str, path: str) -> APIRoute | None:
+    """The typed route that answers `method path` (None when no service's route declares a model for it)."""
+    return next((r for r in typed_routes() if method in (r.methods or ()) and r.path_regex.match(path)), None)
+
+
 def as_the_service_answers(method: str, path: str, body: Any) -> Any:
     """`body` built from the model the service's route answers, as that route serialises it (unchanged for a
     path neither service has); raises AssertionError naming the route when it does not fit the model."""
-    route = next((r for r in typed_routes() if method in r.methods and r.path_regex.match(path)), None)
+    route = route_of(method, path)
     if route is None:
         return body
     model = TypeAdapter(route.response_model)
@@ -44,6 +53,22 @@ def as_the_service_answers(method: str, path: str, body: Any) -> Any:
     except ValidationError as exc:
         raise AssertionError(f"the stand-in for {method} {path} is not what {route.path} answers:\n{exc}") from None
     return model.dump_python(answer, mode="json", by_alias=True, exclude_unset=route.response_model_exclude_unset)
+
+
+READ_AS: ContextVar[Any] = ContextVar("READ_AS", default=None)  # the model of the portal's call in progress
+
+
+def reads_as(route: APIRoute | None, method: str, path: str) -> None:
+    """The portal read `method path` with the model its route answers (AssertionError otherwise): through
+    `Client.read` with that very model, or (an answer it does not read, a POST's) with none."""
+    shape = READ_AS.get()
+    if route is None:
+        assert shape is None, f"the portal reads {method} {path} as {shape}, but no typed route answers it"
+    elif shape is not None:
+        assert shape == route.response_model, (f"the portal reads {method} {path} as {shape}; "
+                                               f"{route.path} answers {route.response_model}")
+    else:
+        assert method != "GET", f"the portal reads GET {path} unchecked; {route.path} answers {route.response_model}"
 
 
 class StandIn:
@@ -57,6 +82,10 @@ class StandIn:
         against its route's model and serialised as the route would)."""
         self.answers[(method, path)] = (status, as_the_service_answers(method, path, body) if status < 300 else body)
 
+    def answer_as_is(self, method: str, path: str, status: int, body: Any) -> None:
+        """Answer `method path` with `body` unchecked: only for a test of an answer the portal does not understand."""
+        self.answers[(method, path)] = (status, body)
+
     def sent(self, method: str, path: str) -> list[Any]:
         """The JSON bodies of the calls made to `method path`, in order."""
         return [body for m, p, body, _ in self.calls if (m, p) == (method, path)]
@@ -64,13 +93,28 @@ class StandIn:
     def handle(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         self.calls.append((request.method, request.url.path, body, dict(request.url.params)))
-        status, answer = self.answers.get((request.method, request.url.path), (200, []))
+        reads_as(route_of(request.method, request.url.path), request.method, request.url.path)
+        status, answer = self.answers.get((request.method, request.url.path), (200, None))
+        if answer is None:  # not set: an empty list, where the route answers a list
+            answer = as_the_service_answers(request.method, request.url.path, [])
         return httpx.Response(status, json=answer)
 
 
 @pytest.fixture
-def standin() -> StandIn:
-    return StandIn()
+def standin() -> Iterator[StandIn]:
+    """A stand-in, with the portal's `Client.read` telling it which model each call is read with."""
+    read = Client.read
+
+    async def reading(client: Client, shape: Any, *args: Any, **kwargs: Any) -> Any:
+        told = READ_AS.set(shape)
+        try:
+            return await read(client, shape, *args, **kwargs)
+        finally:
+            READ_AS.reset(told)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "read", reading)
+        yield StandIn()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from services.common.settings import Settings
 from services.policy.ruleset import DEFAULT_RULESET
 from services.portal.main import create_app
+from tests.handlers import portal_standins
 from tests.handlers.portal_standins import StandIn, sign_in
 from tests.handlers.test_portal_forms import BASE, page
 
@@ -37,9 +38,7 @@ def portal_with(engine: Engine, standin: StandIn, **settings: Any) -> httpx.Asyn
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
 
 
-@pytest.fixture
-def standin() -> StandIn:
-    return StandIn()
+standin = portal_standins.standin  # the fixture
 
 
 @pytest.fixture

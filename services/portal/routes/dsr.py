@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.views.dsr import AgendaEntry, EntryView, WeekCounts
 from services.portal import charts
 from services.portal.backend import BackendError
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
@@ -23,18 +24,18 @@ async def agenda(request: Request, user: Panel) -> Response:
     chosen = {k: request.query_params.get(k, "") for k in ("age_band", "track")}
     chosen = {k: v for k, v in chosen.items() if v in FILTERS[k]}  # anything else: the whole agenda
     band = {"age_band": chosen["age_band"]} if "age_band" in chosen else {}  # the counts follow the age band too
-    counts = await api.call("dsr", "GET", "/dsr/counts", params={"weeks": 12} | band)
+    counts = await api.read(list[WeekCounts], "dsr", "GET", "/dsr/counts", params={"weeks": 12} | band)
     chart = charts.stacked_chart("Open register entries by rating, week by week", [
         (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
     ])
-    items = await api.call("dsr", "GET", "/dsr/agenda", params=chosen)
+    items = await api.read(list[AgendaEntry], "dsr", "GET", "/dsr/agenda", params=chosen)
     return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
                   filters=FILTERS)
 
 
 @router.get("/dsr/{entry_id}", response_class=HTMLResponse)
 async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
-    view = await client(request, user).call("dsr", "GET", f"/dsr/entries/{entry_id}")
+    view = await client(request, user).read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
     return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"))
 
 
@@ -58,7 +59,7 @@ async def review(request: Request, entry_id: uuid.UUID, user: Panel) -> Response
     api = client(request, user)
 
     async def again(exc: BackendError) -> Response:
-        view = await api.call("dsr", "GET", f"/dsr/entries/{entry_id}")
+        view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
         errors = errors_from(exc, name=lambda field: field.split(".")[0],
                              href=lambda field: f"#review-{field.split('.')[0]}", otherwise="#review")
         return render(request, "entry.html", 422, entry=view, errors=errors, form=form, done=None)
@@ -77,7 +78,7 @@ async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: P
     api = client(request, user)
 
     async def again(exc: BackendError) -> Response:
-        view = await api.call("dsr", "GET", f"/dsr/entries/{entry_id}")
+        view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
         errors = errors_from(exc, href=f"#{action}", otherwise=f"#{action}")
         return render(request, "entry.html", 422, entry=view, errors=errors, form={}, done=None)
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.enums import DsrRisk
 from schemas.labels import day, label
+from schemas.views.dsr import Addition, EntryView, ListedEntry
 from services.portal import stash
 from services.portal.backend import BackendError
 from services.portal.deps import DsrAdder, DsrReferrer, client, form_data, not_found, render
@@ -123,7 +124,7 @@ async def add_check(request: Request, user: DsrAdder) -> Response:
 @router.post("/dsr/add/check", response_class=HTMLResponse)
 async def add_submit(request: Request, user: DsrAdder) -> Response:
     def call(answers: dict[str, Any]) -> Any:
-        return client(request, user).call("dsr", "POST", "/dsr/entries", json=to_entry(answers))
+        return client(request, user).read(Addition, "dsr", "POST", "/dsr/entries", json=to_entry(answers))
 
     def added(answer: dict[str, Any]) -> str:
         """The confirmation, told the outcome (an entry's id only when it is the caller's to see: nothing personal)."""
@@ -152,13 +153,13 @@ async def add_done(request: Request, user: DsrAdder) -> Response:
 
 @router.get("/dsr/entries", response_class=HTMLResponse)
 async def people_added(request: Request, user: DsrReferrer) -> Response:
-    entries = await client(request, user).call("dsr", "GET", "/dsr/entries")
+    entries = await client(request, user).read(list[ListedEntry], "dsr", "GET", "/dsr/entries")
     return render(request, "dsr_added.html", entries=entries)
 
 
 @router.get("/dsr/entries/{entry_id}", response_class=HTMLResponse)
 async def person_added(request: Request, entry_id: uuid.UUID, user: DsrReferrer) -> Response:
-    entry = await found(client(request, user).call("dsr", "GET", f"/dsr/entries/{entry_id}"))
+    entry = await found(client(request, user).read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}"))
     if entry is None:
         return not_found(request, "Entry not found", "There is no entry you added with this reference.")
     return render(request, "dsr_added_entry.html", entry=entry, diagnoses=DIAGNOSIS_WORDS, setting=SETTING)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.enums import Service
+from schemas.views.worklists import HeldDecided, ListedRequest, OneRequest, ReleasedRequest
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Worker, client, filled, form_data, needs, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
@@ -24,7 +25,7 @@ Mash = needs(lambda u: u.role == "worker:safeguarding")
 
 @router.get("/work/{service}", response_class=HTMLResponse)
 async def worklist(request: Request, service: Service, user: Worker) -> Response:
-    items = await client(request, user).call("worklists", "GET", f"/worklists/{service.value}")
+    items = await client(request, user).read(list[ListedRequest], "worklists", "GET", f"/worklists/{service.value}")
     return render(request, "worklist.html", service=service.value, items=items)
 
 
@@ -32,7 +33,7 @@ async def held_for(api: Client, service: Service, item: dict[str, Any]) -> list[
     """The requests MASH holds for the referral of its own request (none for any other service)."""
     if service is not Service.safeguarding or not item.get("referral_id"):
         return []
-    held: list[dict[str, Any]] = await api.call("worklists", "GET",
+    held: list[dict[str, Any]] = await api.read(list[ReleasedRequest], "worklists", "GET",
                                                 f"/worklists/safeguarding/referrals/{item['referral_id']}/held")
     return held
 
@@ -49,7 +50,7 @@ def held_banner(query: dict[str, str]) -> str | None:
 async def work_item(request: Request, service: Service, request_id: uuid.UUID, user: Worker) -> Response:
     api = client(request, user)
     try:
-        item = await api.call("worklists", "GET", f"/worklists/{service.value}/requests/{request_id}")
+        item = await api.read(OneRequest, "worklists", "GET", f"/worklists/{service.value}/requests/{request_id}")
     except BackendError as exc:
         if exc.status == 404:
             return not_found(request, "Request not found", "This service has no request with this reference.")
@@ -81,11 +82,11 @@ async def held_decision(request: Request, request_id: uuid.UUID, user: User = Ma
     if decision is None:
         return not_found(request)
     api, path = client(request, user), f"/worklists/safeguarding/requests/{request_id}"
-    item = await api.call("worklists", "GET", path)
+    item = await api.read(OneRequest, "worklists", "GET", path)
     if not errors:
         try:
-            done = await api.call("worklists", "POST", f"/worklists/safeguarding/referrals/{item['referral_id']}/held",
-                                  json=body)
+            done = await api.read(HeldDecided, "worklists", "POST",
+                                  f"/worklists/safeguarding/referrals/{item['referral_id']}/held", json=body)
         except BackendError as exc:
             if exc.status == 409:
                 return render(request, "error.html", 409, title=exc.title or "This request has already been decided",
@@ -111,7 +112,7 @@ async def work_action(request: Request, service: Service, request_id: uuid.UUID,
     api, path = client(request, user), f"/worklists/{service.value}/requests/{request_id}"
 
     async def again(exc: BackendError) -> Response:
-        item = await api.call("worklists", "GET", path)
+        item = await api.read(OneRequest, "worklists", "GET", path)
         errors = errors_from(exc, href=lambda field: f"#{action}-{field}", otherwise="#actions")
         return render(request, "request.html", 422, service=service.value, item=item, errors=errors, done=None,
                       held=[], held_done=None, held_form={})

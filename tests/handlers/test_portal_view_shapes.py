@@ -1,0 +1,88 @@
+"""The portal reads the services' answers through the models their routes answer (issue 21, item 4), so a change of
+a view's shape fails the portal's tests: a stand-in with a renamed key fails as it is set, and the portal reading
+an answer of a shape it does not understand shows the person its usual "there is a problem with the service" page
+(502, never a 500 or pydantic's words), with one log line that says where the answer differs but nothing it held."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common.logging import configure_logging
+from tests.handlers import portal_standins
+from tests.handlers.portal_standins import StandIn, as_the_service_answers, sign_in
+from tests.handlers.test_portal_register import ENTRY, ENTRY_VIEW
+
+portal, standin = portal_standins.portal, portal_standins.standin  # the fixtures
+
+REQUEST = "5b0a6a8e-6f4e-4a55-9a4f-1f2b3c4d5e6f"
+GIVEN, FAMILY = "Ottoline", "Quarrendon-Pike"
+LISTED = {"service_request_id": REQUEST, "service": "semh", "priority": "routine", "due_by": "2026-12-20T09:00:00Z",
+          "time_left": "13 days left", "overdue": False, "held": False, "status": "created", "breached": False,
+          "referral_id": "8d1c2f3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f", "pathway": "camhs",
+          "child": {"given_name": GIVEN, "family_name": FAMILY, "date_of_birth": "2014-02-27"}}
+ONE_REQUEST = LISTED | {"reasons": [{"rule_id": "semh.route", "because": "Low mood at school for months"}],
+                        "details": {"given_name": GIVEN, "family_name": FAMILY}, "outcome_reason": None,
+                        "signpost": None, "redirect_to": None, "withdrawn": None}
+AGENDA_ENTRY = {"entry_id": ENTRY, "name": f"{GIVEN} {FAMILY}", "age": 40, "age_band": "26+", "source": "direct",
+                "review_track": "CTR", "rating": None, "suggested_rating": None, "escalation_suggested": False,
+                "status": "pending_review", "next_review_due": None, "overdue": False, "open_tasks": 0}
+LISTED_ENTRY = {"entry_id": ENTRY, "name": f"{GIVEN} {FAMILY}", "date_of_birth": "1986-07-04", "age_band": "26+",
+                "status": "pending_review", "created_at": "2026-11-20T10:00:00Z", "source": "direct"}
+
+
+def renamed(view: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    return {(new if k == old else k): v for k, v in view.items()}
+
+
+# who, the page, the service's path, what the service answers, and that answer after a change of its view's shape
+PAGES = [
+    ("worker-semh", "/work/semh", "/worklists/semh", [LISTED], [renamed(LISTED, "child", "person")]),
+    ("worker-semh", f"/work/semh/{REQUEST}", f"/worklists/semh/requests/{REQUEST}", ONE_REQUEST,
+     ONE_REQUEST | {"priority": "whenever"}),
+    ("dsr-chair", "/dsr", "/dsr/agenda", [AGENDA_ENTRY], [AGENDA_ENTRY | {"nickname": GIVEN}]),
+    ("dsr-chair", f"/dsr/{ENTRY}", f"/dsr/entries/{ENTRY}", ENTRY_VIEW | {"name": f"{GIVEN} {FAMILY}"},
+     {k: v for k, v in ENTRY_VIEW.items() if k != "timeline"} | {"name": f"{GIVEN} {FAMILY}"}),
+    ("asc-practitioner", "/dsr/entries", "/dsr/entries", [LISTED_ENTRY], [renamed(LISTED_ENTRY, "name", "full_name")]),
+    ("asc-practitioner", f"/dsr/entries/{ENTRY}", f"/dsr/entries/{ENTRY}", ENTRY_VIEW | {"name": f"{GIVEN} {FAMILY}"},
+     ENTRY_VIEW | {"name": f"{GIVEN} {FAMILY}", "rating": "purple"}),
+]
+
+
+@pytest.fixture
+def logs() -> io.StringIO:
+    buffer = io.StringIO()
+    configure_logging(level="INFO", fmt="json", stream=buffer)
+    return buffer
+
+
+@pytest.mark.parametrize(("path", "answer", "changed"), [(p[2], p[3], p[4]) for p in PAGES])
+def test_a_stand_in_of_another_shape_fails_as_it_is_set(path: str, answer: Any, changed: Any) -> None:
+    assert as_the_service_answers("GET", path, answer) == answer  # the real shape, as the route answers it
+    with pytest.raises(AssertionError, match=f"GET {path} is not what"):
+        StandIn().on("GET", path, 200, changed)
+
+
+@pytest.mark.parametrize(("user", "page", "path", "answer", "changed"), PAGES)
+async def test_an_answer_of_another_shape_is_the_service_problem_page(
+    portal: httpx.AsyncClient, standin: StandIn, logs: io.StringIO, user: str, page: str, path: str, answer: Any,
+    changed: Any,
+) -> None:
+    await sign_in(portal, user)
+    standin.on("GET", path, 200, answer)
+    shown = await portal.get(page)
+    assert shown.status_code == 200 and GIVEN in shown.text  # the page reads the view's own shape
+    standin.answer_as_is("GET", path, 200, changed)  # the service now answers another shape
+    failed = await portal.get(page)
+    assert failed.status_code == 502 and failed.headers["content-type"].startswith("text/html")
+    assert '<h1 class="govuk-heading-l">Sorry, there is a problem with the service</h1>' in failed.text
+    for leak in (GIVEN, FAMILY, "validation error", "pydantic", "Field required", "extra_forbidden", "Input should"):
+        assert leak not in failed.text, leak
+    lines = [json.loads(line) for line in logs.getvalue().splitlines() if line.strip()]
+    told = [line for line in lines if line["event"] == "portal.answer_not_understood"]
+    assert len(told) == 1 and told[0]["path"] == path and told[0]["fields"] and told[0]["problems"]
+    assert GIVEN not in logs.getvalue() and FAMILY not in logs.getvalue() and "purple" not in logs.getvalue()
