@@ -30,8 +30,6 @@ APPS: dict[str, Callable[..., FastAPI]] = {"intake": intake_app, "dsr": dsr_app,
 INTAKE_NOT_YET_TYPED = {
     "POST /rulesets/whatif",
     "GET /reports/advice", "GET /reports/overview", "GET /reports/{name}",
-    "POST /referrals", "PATCH /referrals/{referral_id}", "GET /referrals", "GET /referrals/{referral_id}",
-    "POST /imports",
     "GET /front-door/referrals/{referral_id}",
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 import schemas
 from schemas import Referral
 from schemas.referral import LONDON, ReferralInput
+from schemas.views import referrals as shapes
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid, invalid_body
@@ -44,7 +45,8 @@ PATCH_BODY = {"requestBody": {"required": True, "content": {
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string", "minLength": 1}}}}}
 REFERRAL_PROBLEMS = "The referral has problems"
 SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "already received (same client_reference)"},
+    200: {"description": "already received (same client_reference)", "model": shapes.Submitted},
+    201: {"description": "a new referral, sent to triage"},
     **answers.of(409, 413, 422, d409="the client_reference was used before for a different referral",
                  d422=f"{REFERRAL_PROBLEMS}: each one by field"),
 }
@@ -54,7 +56,8 @@ def subject_of(record: Any) -> Subject:
     return Subject(referral_id=record.id, child_id=record.child_id)
 
 
-@router.post("/referrals", status_code=201, openapi_extra=REFERRAL_BODY, responses=SUBMIT_ANSWERS)
+@router.post("/referrals", status_code=201, response_model=shapes.Submitted, openapi_extra=REFERRAL_BODY,
+             responses=SUBMIT_ANSWERS)
 async def post_referral(request: Request, by: Referrer) -> JSONResponse:
     """Submit a referral. Tolerant input, as a person types it: white space around any text is trimmed, a number
     or a yes/no may come as text ("5", "yes"), NHS numbers and postcodes may be spaced as people write them. What
@@ -97,7 +100,8 @@ async def _submit(request: Request, referral: Referral, by: Principal, now: date
         return await in_transaction(request, use_case, by=by, action="submit", about=about)
 
 
-@router.patch("/referrals/{referral_id}", openapi_extra=PATCH_BODY, responses=answers.of(404, 409, 413, 422))
+@router.patch("/referrals/{referral_id}", response_model=shapes.Completed, openapi_extra=PATCH_BODY,
+              responses=answers.of(404, 409, 413, 422))
 async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
     """Complete a referral that needs information: send only what is missing (a JSON merge patch). Whose it is
     and whether it waits for information are checked before the body is read (404, 409); then only the fields
@@ -122,7 +126,8 @@ async def patch_referral(referral_id: uuid.UUID, request: Request, by: Referrer)
     return {"referral_id": str(record.id), "status": record.status}
 
 
-@router.post("/imports", openapi_extra=CSV_BODY, responses=answers.of(409, 413, 422))
+@router.post("/imports", response_model=shapes.ImportResult, response_model_exclude_unset=True, openapi_extra=CSV_BODY,
+             responses=answers.of(409, 413, 422))
 async def post_import(request: Request, by: Admin, import_valid: bool = False) -> dict[str, Any]:
     """Bulk import (the CSV layout of `frontdoor import`): refused whole if any row is invalid, unless import_valid."""
     body = await request.body()
@@ -144,13 +149,14 @@ async def post_import(request: Request, by: Admin, import_valid: bool = False) -
     return result | {"refused": False}
 
 
-@router.get("/referrals")
+@router.get("/referrals", response_model=list[shapes.ReferralSummary])
 async def list_referrals(request: Request, by: Referrer) -> list[dict[str, Any]]:
     return await in_transaction(request, lambda s: views.referral_summaries(s, by=by), by=by, action="list",
                                 about=children_of(ReferralRecord, "referral_id"))
 
 
-@router.get("/referrals/{referral_id}", responses=answers.of(404, 422))
+@router.get("/referrals/{referral_id}", response_model=shapes.ReferralView, response_model_exclude_unset=True,
+            responses=answers.of(404, 422))
 async def get_referral(referral_id: uuid.UUID, request: Request, by: Referrer) -> dict[str, Any]:
     def read(view: dict[str, Any]) -> Subject:
         return Subject(referral_id=referral_id, child_id=uuid.UUID(view["child_id"]))

@@ -9,6 +9,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schemas.events import RouteChange
+from schemas.views import referrals as shapes
+from schemas.views import shown
 from services.common.auth import Principal
 from services.intake.front_door import domain as overrides
 from services.intake.referrals import disclosure
@@ -19,8 +21,8 @@ from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceReq
 
 def submitted(result: Submitted) -> dict[str, Any]:
     record = result.record
-    return {"referral_id": str(record.id), "child_id": str(record.child_id), "status": record.status,
-            "links": {"self": f"/referrals/{record.id}"}}
+    return shown(shapes.Submitted, {"referral_id": str(record.id), "child_id": str(record.child_id),
+                                    "status": record.status, "links": {"self": f"/referrals/{record.id}"}})
 
 
 def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
@@ -38,7 +40,7 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
                             .order_by(col(ServiceRequestRecord.due_by))).all()
     timeline = session.exec(select(TimelineItem).where(TimelineItem.child_id == record.child_id)
                             .order_by(col(TimelineItem.at), col(TimelineItem.id))).all()
-    return {
+    return shown(shapes.ReferralView, {
         "referral_id": str(record.id),
         "child_id": str(record.child_id),
         "status": record.status,
@@ -61,7 +63,7 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
             for t in timeline
             if front_door or t.referral_id == record.id or _same_referrer(session, t.referral_id, by)
         ],
-    }
+    })
 
 
 def _decisions(session: Session, record: ReferralRecord, reader: disclosure.Reader) -> dict[str, Any]:
@@ -99,7 +101,8 @@ def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> 
         .order_by(col(ReferralRecord.submitted_at).desc()).limit(limit)
     ).all()
     return [
-        {"referral_id": str(r.id), "status": r.status, "outcome": r.outcome, "submitted_at": r.submitted_at.isoformat(),
-         "client_reference": r.client_reference}
+        shown(shapes.ReferralSummary, {"referral_id": str(r.id), "status": r.status, "outcome": r.outcome,
+                                       "submitted_at": r.submitted_at.isoformat(),
+                                       "client_reference": r.client_reference})
         for r in rows
     ]
