@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from schemas.views.reports import Overview, ReportRows
 from services.common import answers, csvfile
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
@@ -51,7 +52,7 @@ def threshold(request: Request) -> int:
     return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
 
 
-@router.get("/reports/overview", responses=answers.of(422),
+@router.get("/reports/overview", response_model=Overview, responses=answers.of(422),
             description="Every figure of the portal's reports page (aggregates only, no child records)."
                         + SMALL_NUMBERS)
 async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
@@ -60,7 +61,7 @@ async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict
                                 by=by, action="report", about=nothing_shown)
 
 
-@router.get("/reports/{name}", responses=REPORT_ANSWERS,
+@router.get("/reports/{name}", response_model=ReportRows, responses=REPORT_ANSWERS,
             description="Figures for commissioning (aggregates only, no child records): JSON, or CSV for a spreadsheet."
                         + SMALL_NUMBERS)
 async def get_report(

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from schemas.views import shown
+from schemas.views.reports import REPORT_ROWS, Overview
 from services.intake.reports.domain import (
     Change,
     DecisionRow,
@@ -71,10 +73,13 @@ def disagreement_rows(session: Session, *, since: datetime) -> tuple[list[Decisi
 
 def report(session: Session, name: str, *, since: datetime, threshold: int) -> list[dict[str, Any]]:
     """One commissioning report by name ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school" or
-    "disagreement") over the referrals submitted since `since`, counts below `threshold` suppressed."""
+    "disagreement") over the referrals submitted since `since`, counts below `threshold` suppressed: its rows, each
+    as its model (schemas.views.reports) shows it."""
     if name == "disagreement":
-        return disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
-    return disclosed(*report_rows(session, since=since), threshold)[name]  # type: ignore[no-any-return]
+        rows = disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
+    else:
+        rows = disclosed(*report_rows(session, since=since), threshold)[name]
+    return [shown(REPORT_ROWS[name], row) for row in rows]
 
 
 def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -> dict[str, Any]:
@@ -82,7 +87,7 @@ def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -
     `threshold` suppressed (services.intake.reports.domain, "disclosure control")."""
     figures = disclosed(*report_rows(session, since=since), threshold)
     by_week = figures["referrals-by-week"]
-    return {
+    return shown(Overview, {
         "weeks": weeks,
         "small_number_threshold": threshold,
         "per_week": figures["per_week"],
@@ -94,4 +99,4 @@ def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -
         "breaches": figures["breaches"],
         "concerns_by_school": figures["concerns-by-school"],
         "disagreement": disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold),
-    }
+    })
