@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from schemas.views import shown
+from schemas.views.whatif import WhatIfReport
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid_body
@@ -80,7 +82,8 @@ def replay(stored: Stored, baseline: Ruleset, proposed: Ruleset, deadline: float
     return report
 
 
-@router.post("/rulesets/whatif", openapi_extra=RULESET_BODY, responses=WHATIF_ANSWERS)
+@router.post("/rulesets/whatif", response_model=WhatIfReport, response_model_exclude_unset=True,
+             openapi_extra=RULESET_BODY, responses=WHATIF_ANSWERS)
 async def post_whatif(
     request: Request, by: Manager,
     since: Annotated[date | None, Query(description="first submission day to replay")] = None,
@@ -119,4 +122,4 @@ async def post_whatif(
     if format == "csv":
         return Response(csv_of(answer), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="whatif.csv"'})
-    return answer
+    return shown(WhatIfReport, answer)
