@@ -1,6 +1,6 @@
 """The services as the portal's new pages reach them (issue 14), stood in for: canned answers by method and path,
 every call remembered with its JSON body, so a test shows what a page sent and how it shows each answer. A canned
-success of the register (DSR) or the worklists is built from the model its route answers (schemas.views): one
+success of the register (DSR), the worklists or intake is built from the model its route answers (schemas.views): one
 that does not fit fails the test, so a change of a view's shape fails the portal's tests (issue 21, item 4). The
 portal reads those answers through the same models (`Client.read`): a stand-in checks that the page read the route
 with the route's own model, and that it read a typed route's GET through its model at all."""
@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from services.common.settings import Settings
 from services.dsr.main import create_app as dsr_app
+from services.intake.main import create_app as intake_app
 from services.portal.backend import Client
 from services.portal.main import create_app
 from services.worklists.main import create_app as worklists_app
@@ -29,9 +30,9 @@ from tests.handlers.test_portal_forms import BASE, page
 
 @cache
 def typed_routes() -> tuple[APIRoute, ...]:
-    """The register's and the worklists' routes that answer a model."""
+    """The register's, the worklists' and intake's routes that answer a model."""
     settings = Settings(database_url="sqlite://")
-    return tuple(c.original_route for app in (dsr_app(settings), worklists_app(settings))
+    return tuple(c.original_route for app in (dsr_app(settings), worklists_app(settings), intake_app(settings))
                  for c in iter_route_contexts(app.routes)
                  if isinstance(c.original_route, APIRoute) and c.original_route.response_model is not None)
 
@@ -58,11 +59,11 @@ def as_the_service_answers(method: str, path: str, body: Any) -> Any:
 READ_AS: ContextVar[Any] = ContextVar("READ_AS", default=None)  # the model of the portal's call in progress
 
 
-def reads_as(route: APIRoute | None, method: str, path: str) -> None:
+def reads_as(route: APIRoute | None, method: str, path: str, *, csv: bool = False) -> None:
     """The portal read `method path` with the model its route answers (AssertionError otherwise): through
-    `Client.read` with that very model, or (an answer it does not read, a POST's) with none."""
+    `Client.read` with that very model, or (an answer it does not read, a POST's, or CSV) with none."""
     shape = READ_AS.get()
-    if route is None:
+    if route is None or csv:
         assert shape is None, f"the portal reads {method} {path} as {shape}, but no typed route answers it"
     elif shape is not None:
         assert shape == route.response_model, (f"the portal reads {method} {path} as {shape}; "
@@ -71,14 +72,19 @@ def reads_as(route: APIRoute | None, method: str, path: str) -> None:
         assert method != "GET", f"the portal reads GET {path} unchecked; {route.path} answers {route.response_model}"
 
 
+NO_COUNTS = dict.fromkeys(("emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
+                           "dead_letter", "advice"), 0)  # the front door's queue's counts, none of each reason
+EMPTY_QUEUE = {"items": [], "counts": NO_COUNTS, "total": 0, "notes": []}
+
+
 class StandIn:
     def __init__(self) -> None:
-        self.answers: dict[tuple[str, str], tuple[int, Any]] = {
-            ("GET", "/front-door/queue"): (200, {"items": [], "counts": {}})}  # the front door's home page
+        self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
+        self.on("GET", "/front-door/queue", 200, EMPTY_QUEUE)  # the front door's home page
         self.calls: list[tuple[str, str, Any, dict[str, str]]] = []
 
     def on(self, method: str, path: str, status: int, body: Any) -> None:
-        """Answer `method path` with `status` and `body` (a success of the register or the worklists: checked
+        """Answer `method path` with `status` and `body` (a success of a typed route: checked
         against its route's model and serialised as the route would)."""
         self.answers[(method, path)] = (status, as_the_service_answers(method, path, body) if status < 300 else body)
 
@@ -93,7 +99,8 @@ class StandIn:
     def handle(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         self.calls.append((request.method, request.url.path, body, dict(request.url.params)))
-        reads_as(route_of(request.method, request.url.path), request.method, request.url.path)
+        reads_as(route_of(request.method, request.url.path), request.method, request.url.path,
+                 csv=request.url.params.get("format") == "csv")
         status, answer = self.answers.get((request.method, request.url.path), (200, None))
         if answer is None:  # not set: an empty list, where the route answers a list
             answer = as_the_service_answers(request.method, request.url.path, [])

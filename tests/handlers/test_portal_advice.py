@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.handlers import portal_standins
-from tests.handlers.portal_standins import StandIn, assert_refused, problems, sign_in
+from tests.handlers.portal_standins import NO_COUNTS, StandIn, assert_refused, problems, sign_in
 from tests.handlers.test_portal_forms import page
 
 portal, standin = portal_standins.portal, portal_standins.standin  # the fixtures
@@ -225,7 +225,8 @@ async def test_the_front_door_queue_shows_a_question_with_its_clock_and_a_link_t
                       "text": "Answer due by the end of 30 November 2026"}, "outcome": None, "services": ["salt"],
             "school": "Seaview Primary Academy", "school_urn": None, "age_band": "5-10",
             "summary": "A question asking for advice. Concerns: Speech sounds.", "advice": {"advice_id": ADVICE}}
-    standin.on("GET", "/front-door/queue", 200, {"items": [item], "total": 1, "counts": {"advice": 1}})
+    standin.on("GET", "/front-door/queue", 200, {"items": [item], "total": 1, "notes": [],
+                                                 "counts": NO_COUNTS | {"advice": 1}})
     html, _ = await page(portal, "/front-door")
     assert "Asked for advice" in html and 'data-reason="advice" data-count="1"' in html
     assert html.count(f'href="/advice/{ADVICE}"') == 2 and "Answer due by the end of 30 November 2026" in html

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from services.common.settings import Settings
 from services.policy.ruleset import DEFAULT_RULESET
 from services.portal.main import create_app
+from tests.factories import referral_body
 from tests.handlers import portal_standins
 from tests.handlers.portal_standins import StandIn, sign_in
 from tests.handlers.test_portal_forms import BASE, page
@@ -71,20 +72,29 @@ def assert_contacts(html: str, **council: str) -> None:
 
 
 def view(*, decision: dict[str, Any] | None, requests: list[dict[str, Any]], risks: list[str]) -> dict[str, Any]:
-    return {"referral_id": str(REFERRAL_ID), "child_id": str(uuid.uuid4()), "status": "decided",
+    """The referral as GET /referrals/{referral_id} answers it (schemas.views.referrals.ReferralView), its decision's
+    routes those of its requests."""
+    child_id = str(uuid.uuid4())
+    routes = [{"service": r["service"], "pathway": r["pathway"], "priority": r["priority"], "due_by": r["due_by"],
+               "held": r["held"], "reasons": ["semh.emergency"], "service_request_id": r["service_request_id"]}
+              for r in requests]
+    return {"referral_id": str(REFERRAL_ID), "child_id": child_id, "status": "decided",
             "submitted_at": "2030-12-07T11:40:00+00:00", "client_reference": "portal-x",
-            "referral": {"child": {"given_name": "Ruby", "family_name": "Example"}, "risks": risks},
-            "decision": decision, "service_requests": requests, "timeline": []}
+            "referral": referral_body(risks=risks),
+            "decision": decision and decision | {"referral_id": str(REFERRAL_ID), "child_id": child_id,
+                                                 "routes": routes},
+            "original_decision": None, "front_door_decisions": [], "service_requests": requests, "timeline": []}
 
 
 def decided(outcome: str) -> dict[str, Any]:
-    return {"outcome": outcome, "decided_at": "2030-12-07T11:40:05+00:00", "missing": [],
+    return {"outcome": outcome, "decided_at": "2030-12-07T11:40:05+00:00", "ruleset_version": "ref-1", "missing": [],
+            "dsr": {"candidate": False},
             "explanation": [{"rule_id": "semh.emergency", "because": "A suicide plan or intent is reported."}]}
 
 
 def crisis(due_by: str, priority: str = "emergency") -> dict[str, Any]:
     return {"service_request_id": str(uuid.uuid4()), "service": "semh", "pathway": "crisis", "priority": priority,
-            "due_by": due_by, "held": False, "status": "new", "breached": False, "redirect_of": None}
+            "due_by": due_by, "held": False, "status": "created", "breached": False, "redirect_of": None}
 
 
 EMERGENCY = view(decision=decided("emergency"), requests=[crisis("2030-12-07T15:40:00+00:00")],

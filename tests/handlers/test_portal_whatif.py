@@ -11,16 +11,22 @@ from sqlalchemy import Engine
 
 from services.common.settings import Settings
 from services.portal.main import create_app
+from tests.handlers.portal_standins import as_the_service_answers
 from tests.handlers.test_portal_forms import BASE, page
 
-REPORT = {"baseline": "ref 1", "proposed": "ref 2", "period": {"first_day": "2026-01-05", "last_day": "2026-01-09",
-          "weeks": 1.0}, "referrals": 9, "changed": 2,
-          "changes": {"due_date_moved": 2, "route_added": 0}, "examples": {"due_date_moved": ["r-1", "r-2"],
-                                                                           "route_added": []},
-          "services": {"salt": {"before": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}},
-                                "after": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}},
-                                "breached": None}},
-          "rules": [{"rule_id": "salt.route", "before": 3, "after": 4}], "reported_apart": {}}
+CHANGES = ("outcome_changed", "route_added", "route_removed", "pathway_changed", "priority_up", "priority_down",
+           "due_date_moved", "held_changed", "dsr_changed", "missing_changed")
+# What POST /rulesets/whatif answers (schemas.views.whatif.WhatIfReport), built from its model as the stand-ins are
+REPORT = as_the_service_answers("POST", "/rulesets/whatif", {
+    "baseline": "ref 1", "proposed": "ref 2", "period": {"first_day": "2026-01-05", "last_day": "2026-01-09",
+                                                         "weeks": 1.0}, "referrals": 9, "changed": 2,
+    "changes": dict.fromkeys(CHANGES, 0) | {"due_date_moved": 2},
+    "examples": {c: [] for c in CHANGES} | {"due_date_moved": ["r-1", "r-2"]},
+    "services": {"salt": {"before": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}, "suppressed": False},
+                          "after": {"total": 3, "per_week": 3.0, "by_priority": {"routine": 3}, "suppressed": False},
+                          "breached": None}},
+    "rules": [{"rule_id": "salt.route", "before": 3, "after": 4}], "reported_apart": {},
+    "small_number_threshold": 1, "suppressed": False})
 PROBLEMS = {"title": "The ruleset has problems", "errors": [{"field": "version", "problem": "Field required"},
                                                              {"field": "line 3, column 1", "problem": "not valid"}]}
 
@@ -96,7 +102,7 @@ async def test_referrers_and_workers_are_refused(portal: httpx.AsyncClient, user
 
 
 SUPPRESSED_REPORT = REPORT | {
-    "referrals": 9, "changed": None, "changes": {"due_date_moved": None, "route_added": 0}, "suppressed": True,
+    "referrals": 9, "changed": None, "changes": REPORT["changes"] | {"due_date_moved": None}, "suppressed": True,
     "small_number_threshold": 5,
     "services": {"salt": {"before": {"total": None, "per_week": None, "by_priority": {"routine": None},
                                      "suppressed": True},
@@ -108,7 +114,8 @@ SUPPRESSED_REPORT = REPORT | {
 async def test_suppressed_counts_read_suppressed_and_no_ids_column_without_ids(engine: Engine) -> None:
     """Intake's answer to a manager (issue 20 item 6): hidden counts are null and there are no example ids; the page
     says `suppressed` for each and states the rule; a replay stopped at its time limit is said in words."""
-    report = {k: v for k, v in SUPPRESSED_REPORT.items() if k != "examples"}
+    report = as_the_service_answers("POST", "/rulesets/whatif",
+                                    {k: v for k, v in SUPPRESSED_REPORT.items() if k != "examples"})
 
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path != "/rulesets/whatif":

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.views.referrals import ImportResult
 from services.portal.deps import Admin, client, render
 
 router = APIRouter()
@@ -22,6 +23,6 @@ async def import_file(request: Request, user: Admin) -> Response:
         errors = [{"text": "Choose a CSV file to import", "href": "#file"}]
         return render(request, "import.html", 422, result=None, errors=errors)
     valid_only = "true" if form.get("mode") == "valid" else "false"
-    result = await client(request, user).call("intake", "POST", "/imports", content=content,
+    result = await client(request, user).read(ImportResult, "intake", "POST", "/imports", content=content,
                                               params={"import_valid": valid_only}, headers={"Content-Type": "text/csv"})
     return render(request, "import.html", result=result, errors=[])

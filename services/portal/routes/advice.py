@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.advice import identifying_details
 from schemas.enums import Concern, Service
 from schemas.labels import label
+from schemas.views.advice import AdviceItem, Asked
 from services.common.db import session_scope
 from services.portal import drafts, questions, stash
 from services.portal.backend import BackendError
@@ -93,7 +94,7 @@ async def ask_check(request: Request, user: Referrer) -> Response:
 @router.post("/advice/new/check", response_class=HTMLResponse)
 async def ask_send(request: Request, user: Referrer) -> Response:
     def call(answers: dict[str, Any]) -> Any:
-        return client(request, user).call("intake", "POST", "/advice", json=to_advice(answers))
+        return client(request, user).read(Asked, "intake", "POST", "/advice", json=to_advice(answers))
 
     def again(answers: dict[str, Any], exc: BackendError) -> Response:
         errors, at = stash.problems(exc, field_id, otherwise="#question")
@@ -104,7 +105,8 @@ async def ask_send(request: Request, user: Referrer) -> Response:
 
 
 async def one(request: Request, user: Any, advice_id: uuid.UUID) -> dict[str, Any] | None:
-    item: dict[str, Any] | None = await found(client(request, user).call("intake", "GET", f"/advice/{advice_id}"))
+    item: dict[str, Any] | None = await found(client(request, user).read(AdviceItem, "intake", "GET",
+                                                                      f"/advice/{advice_id}"))
     return item
 
 
@@ -131,7 +133,7 @@ async def service_list(request: Request, service: Service, user: Worker) -> Resp
 async def advice_list(request: Request, user: Any, service: str | None) -> Response:
     state = request.query_params.get("state", "unanswered")
     state = state if state in STATES else "unanswered"
-    items = await client(request, user).call("intake", "GET", "/advice", params={"state": state})
+    items = await client(request, user).read(list[AdviceItem], "intake", "GET", "/advice", params={"state": state})
     return render(request, "advice_list.html", items=items, state=state, service=service,
                   here=f"/work/{service}/advice" if service else "/advice")
 
@@ -194,11 +196,8 @@ async def refer_from(request: Request, advice_id: uuid.UUID, user: Referrer) -> 
     answers: dict[str, Any] = {"concerns": list(item.get("concerns") or []), "advice_request_id": str(advice_id)}
     if item.get("year_group") is not None:
         answers["child.education_setting.year_group"] = str(item["year_group"])
-    school = item.get("school")
-    if isinstance(school, dict):
-        school = school.get("name")
-    if school:
-        answers["child.education_setting.name"] = school
+    if item.get("school"):
+        answers["child.education_setting.name"] = item["school"]
     with session_scope(request.app.state.engine) as session:
         drafts.discard(session, user.key)
         session.flush()

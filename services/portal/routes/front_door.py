@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.labels import LONDON
+from schemas.views.children import FlaggedPair, Merge
+from schemas.views.front_door import DeadLetters, Queue, Replayed
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
 from services.portal.backend import BackendError, Client
@@ -51,7 +53,7 @@ def clock_words(due_at: str | None, now: datetime) -> str:
 async def queue(request: Request, user: FrontDoor) -> Response:
     params = request.query_params
     wanted = {k: v for k in ("reason", "service", "school", "age_band") if (v := params.get(k, "").strip())}
-    answer = await client(request, user).call("intake", "GET", "/front-door/queue", params=wanted)
+    answer = await client(request, user).read(Queue, "intake", "GET", "/front-door/queue", params=wanted)
     now = datetime.now(LONDON)
     for item in answer["items"]:
         item["clock_words"] = clock_words(item["clock"]["due_at"], now)
@@ -169,7 +171,7 @@ async def record(request: Request, referral_id: uuid.UUID, form_name: str, user:
     if form_name == "emergency-contact":
         when = contact_time(form)
         body = {"contacted": form.get("contacted", ""), "how": form.get("how", ""), "note": form.get("note")}
-        if len(body["contacted"]) < 2:
+        if len(body["contacted"] or "") < 2:
             errors.append({"text": "Say who was contacted (a role, for example 'Mother' or 'Social worker')",
                            "href": "#contacted"})
         if not body["how"]:
@@ -203,7 +205,7 @@ async def record(request: Request, referral_id: uuid.UUID, form_name: str, user:
 
 @router.get("/front-door/duplicates", response_class=HTMLResponse)
 async def duplicates(request: Request, user: FrontDoor) -> Response:
-    pairs = await client(request, user).call("intake", "GET", "/front-door/duplicates")
+    pairs = await client(request, user).read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
     params = request.query_params
     return render(request, "front_door_duplicates.html", pairs=pairs, errors=[], merged=params.get("merged"),
                   done=DONE.get(params.get("done", "")), form={})
@@ -231,7 +233,7 @@ async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Re
         body = {"child_a": child_a, "child_b": child_b, **({"reason": form["reason"]} if "reason" in form else {})}
 
     async def again(exc: BackendError | None) -> Response:
-        pairs = await api.call("intake", "GET", "/front-door/duplicates")
+        pairs = await api.read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
         shown = errors if exc is None else errors_from(exc, name=None, href=f"#pair-{pair_id(pair)}",
                                                        otherwise=f"#pair-{pair_id(pair)}")
         return render(request, "front_door_duplicates.html", 422 if exc is None else exc.status, pairs=pairs,
@@ -243,7 +245,12 @@ async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Re
     def merged(answer: dict[str, Any]) -> Response:
         return RedirectResponse(f"/front-door/duplicates?merged={answer['merge_id']}", status_code=303)
 
-    return await call_or_show_again(api.call("intake", "POST", f"/front-door/duplicates/{action}", json=body),
+    path = f"/front-door/duplicates/{action}"
+    if action == "merge":  # its answer is read: the merge's id, to offer undoing it
+        sent = api.read(Merge, "intake", "POST", path, json=body)
+    else:
+        sent = api.call("intake", "POST", path, json=body)
+    return await call_or_show_again(sent,
                                     done=merged if action == "merge" else "/front-door/duplicates?done=different",
                                     again=again, refusals=(404, 409, 422))
 
@@ -253,7 +260,7 @@ async def undo_merge(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> 
     api = client(request, user)
 
     async def again(exc: BackendError) -> Response:
-        pairs = await api.call("intake", "GET", "/front-door/duplicates")
+        pairs = await api.read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
         errors = errors_from(exc, name=None, href="#pairs", otherwise="#pairs")
         return render(request, "front_door_duplicates.html", exc.status, pairs=pairs, errors=errors, merged=None,
                       done=None, form={})
@@ -268,7 +275,7 @@ def pair_id(pair: str) -> str:
 
 @router.get("/admin/dead-letters", response_class=HTMLResponse)
 async def dead_letters(request: Request, user: Admin) -> Response:
-    answer = await client(request, user).call("intake", "GET", "/front-door/dead-letters")
+    answer = await client(request, user).read(DeadLetters, "intake", "GET", "/front-door/dead-letters")
     return render(request, "front_door_dead_letters.html", answer=answer, errors=[], replayed=None)
 
 
@@ -283,12 +290,12 @@ async def replay(request: Request, user: Admin) -> Response:
         errors.append({"text": "Choose at least one dead letter to replay", "href": "#letters"})
     else:
         try:
-            replayed = await api.call("intake", "POST", "/front-door/dead-letters/replay",
+            replayed = await api.read(Replayed, "intake", "POST", "/front-door/dead-letters/replay",
                                       json={"topic": topic, "ids": ids})
         except BackendError as exc:
             if exc.status not in (422, 503):
                 raise
             errors = errors_from(exc, name=None, href="#letters", otherwise="#letters")
-    answer = await api.call("intake", "GET", "/front-door/dead-letters")
+    answer = await api.read(DeadLetters, "intake", "GET", "/front-door/dead-letters")
     return render(request, "front_door_dead_letters.html", 422 if errors else 200, answer=answer, errors=errors,
                   replayed=replayed)

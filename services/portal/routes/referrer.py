@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from schemas.views.advice import AdviceItem
+from schemas.views.referrals import ReferralSummary, ReferralView, Submitted
 from services.common.auth import Principal
 from services.common.db import session_scope
 from services.common.transactions import Subject, audit, client_of
@@ -71,8 +73,8 @@ def check_page(request: Request, answers: dict[str, Any], errors: list[dict[str,
 @router.get("/referrals", response_class=HTMLResponse)
 async def my_referrals(request: Request, user: Referrer) -> Response:
     api = client(request, user)
-    items = await api.call("intake", "GET", "/referrals")
-    asked = await api.call("intake", "GET", "/advice")  # the referrer's own questions, every state
+    items = await api.read(list[ReferralSummary], "intake", "GET", "/referrals")
+    asked = await api.read(list[AdviceItem], "intake", "GET", "/advice")  # the referrer's own questions, every state
     return render(request, "referrals.html", referrals=items, questions=asked, has_draft=bool(draft(request, user)))
 
 
@@ -100,7 +102,7 @@ async def submit(request: Request, user: Referrer) -> Response:
         errors = errors_from(exc, name=lambda field: field.split(".")[-1], href=question_href)
         return check_page(request, answers, errors, 422)
 
-    call = client(request, user).call("intake", "POST", "/referrals", json=body)
+    call = client(request, user).read(Submitted, "intake", "POST", "/referrals", json=body)
     return await call_or_show_again(call, done=sent, again=again, refusals=(422,))
 
 
@@ -132,7 +134,7 @@ async def answer(request: Request, slug: str, user: Referrer) -> Response:
 @router.get("/referrals/{referral_id}/confirmation", response_class=HTMLResponse)
 async def confirmation(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
     try:  # the referral was sent: its confirmation shows even when intake cannot say yet what it is
-        view = await client(request, user).call("intake", "GET", f"/referrals/{referral_id}")
+        view = await client(request, user).read(ReferralView, "intake", "GET", f"/referrals/{referral_id}")
     except BackendError:
         view = None
     return render(request, "confirmation.html", referral_id=str(referral_id), **emergency_referral(request, view))
@@ -141,7 +143,7 @@ async def confirmation(request: Request, referral_id: uuid.UUID, user: Referrer)
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
 async def referral(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
     try:
-        view = await client(request, user).call("intake", "GET", f"/referrals/{referral_id}")
+        view = await client(request, user).read(ReferralView, "intake", "GET", f"/referrals/{referral_id}")
     except BackendError as exc:
         if exc.status == 404:
             return not_found(request, "Referral not found", "There is no referral of yours with this reference.")
@@ -151,7 +153,7 @@ async def referral(request: Request, referral_id: uuid.UUID, user: Referrer) -> 
 
 @router.get("/referrals/{referral_id}/complete", response_class=HTMLResponse)
 async def complete_page(request: Request, referral_id: uuid.UUID, user: Referrer) -> Response:
-    view = await client(request, user).call("intake", "GET", f"/referrals/{referral_id}")
+    view = await client(request, user).read(ReferralView, "intake", "GET", f"/referrals/{referral_id}")
     return render(request, "complete.html", referral=view, errors=[])
 
 
@@ -166,7 +168,7 @@ async def complete(request: Request, referral_id: uuid.UUID, user: Referrer) -> 
     api = client(request, user)
 
     async def again(exc: BackendError) -> Response:
-        view = await api.call("intake", "GET", f"/referrals/{referral_id}")
+        view = await api.read(ReferralView, "intake", "GET", f"/referrals/{referral_id}")
         errors = errors_from(exc, name=None, href="#consent-basis", otherwise="#consent-basis")
         return render(request, "complete.html", 422, referral=view, errors=errors)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from schemas.labels import label
+from schemas.views.whatif import WhatIfReport
 from services.portal import charts
 from services.portal.backend import BackendError
 from services.portal.deps import Manager, client, render
@@ -67,7 +68,7 @@ async def whatif_upload(request: Request, user: Manager) -> Response:
         return page(request, 422, errors=[{"text": "The file must be smaller than 200 KB", "href": "#file"}])
     backend = client(request, user)
     try:
-        report = await backend.call("intake", "POST", "/rulesets/whatif", content=content,
+        report = await backend.read(WhatIfReport, "intake", "POST", "/rulesets/whatif", content=content,
                                     headers={"Content-Type": "text/yaml"})
     except BackendError as exc:
         if exc.status == 503 and isinstance(exc.body, dict) and exc.body.get("detail"):  # stopped at its time limit
