@@ -5,12 +5,12 @@ and a pair recorded as different children."""
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from pydantic import Field
 
 from schemas.enums import Outcome
 from schemas.views import View
+from schemas.views.referrals import ReferralState
 
 ISO = "ISO 8601, as stored"
 
@@ -18,7 +18,7 @@ ISO = "ISO 8601, as stored"
 class ChildReferral(View):
     referral_id: uuid.UUID
     submitted_at: str = Field(description=ISO)
-    status: Literal["submitted", "decided"] = Field(description="submitted: waiting for triage")
+    status: ReferralState = Field(description="submitted: waiting for triage")
     outcome: Outcome | None
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from schemas.advice import AdviceInput, identifying_details
 from schemas.views.advice import AdviceItem, Asked, Checked
+from schemas.views.reports import AdviceReportRow
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
@@ -102,7 +103,7 @@ async def post_answer(advice_id: uuid.UUID, form: AnswerForm, request: Request, 
         by=by, action="advice.answer", about=about)
 
 
-@router.get("/reports/advice", responses=answers.of(422) | {200: {
+@router.get("/reports/advice", response_model=list[AdviceReportRow], responses=answers.of(422) | {200: {
     "description": "the report's rows: JSON, or CSV with format=csv", "content": {"text/csv": {"schema": {
         "type": "string"}}}}}, description=(advice_report.__doc__ or "") + SMALL_NUMBERS)
 async def get_advice_report(

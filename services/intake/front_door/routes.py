@@ -23,6 +23,7 @@ from schemas.views.front_door import (
     Queue,
     Replayed,
 )
+from schemas.views.referrals import ReferralView
 from services.common import answers, dlq_tools
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -107,7 +108,8 @@ def queue_children(view: dict[str, Any]) -> Subject:
     return Subject(child_ids=tuple(uuid.UUID(c) for c in sorted(ids)))
 
 
-@router.get("/referrals/{referral_id}", responses=answers.of(404, 422))
+@router.get("/referrals/{referral_id}", response_model=ReferralView, response_model_exclude_unset=True,
+            responses=answers.of(404, 422))
 async def get_referral(referral_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
     """Any referral as the front door sees it (for a person's decision): the decision in force, the
     original one with its explanation, people's decisions, its requests and the child's whole timeline."""
