@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.labels import LONDON
 from schemas.views.children import FlaggedPair, Merge
 from schemas.views.front_door import DeadLetters, Queue, Replayed
+from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
 from services.portal.backend import BackendError, Client
@@ -63,7 +64,7 @@ async def queue(request: Request, user: FrontDoor) -> Response:
 
 async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | None:
     try:
-        view: dict[str, Any] = await api.call("intake", "GET", f"/front-door/referrals/{referral_id}")
+        view: dict[str, Any] = await api.read(ReferralView, "intake", "GET", f"/front-door/referrals/{referral_id}")
     except BackendError as exc:
         if exc.status == 404:
             return None

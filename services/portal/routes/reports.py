@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from schemas.labels import day, label
-from schemas.views.reports import Overview
+from schemas.views.reports import AdviceReportRow, Overview
 from services.portal import charts
 from services.portal.deps import Manager, client, render
 
@@ -19,7 +19,7 @@ CHARTED = 8  # the chart shows the most common concerns; the table beside it has
 async def reports(request: Request, user: Manager) -> Response:
     api = client(request, user)
     data = await api.read(Overview, "intake", "GET", "/reports/overview", params={"weeks": WEEKS})
-    advice = await api.call("intake", "GET", "/reports/advice", params={"weeks": WEEKS})
+    advice = await api.read(list[AdviceReportRow], "intake", "GET", "/reports/advice", params={"weeks": WEEKS})
     advice_weeks = [r for r in advice if r["school"] == "all"]  # each week's totals row counts a request once
     drawn = {
         "weekly": charts.bar_chart("Referrals per week",
