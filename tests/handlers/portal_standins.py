@@ -8,7 +8,9 @@ with the route's own model, and that it read a typed route's GET through its mod
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
@@ -25,7 +27,8 @@ from services.intake.main import create_app as intake_app
 from services.portal.backend import Client
 from services.portal.main import create_app
 from services.worklists.main import create_app as worklists_app
-from tests.handlers.test_portal_forms import BASE, page
+
+BASE = "http://portal.test"
 
 
 @cache
@@ -93,11 +96,12 @@ class StandIn:
         self.answers[(method, path)] = (status, body)
 
     def sent(self, method: str, path: str) -> list[Any]:
-        """The JSON bodies of the calls made to `method path`, in order."""
+        """The bodies of the calls made to `method path`, in order (JSON read, any other as bytes)."""
         return [body for m, p, body, _ in self.calls if (m, p) == (method, path)]
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content) if request.content else None
+        json_body = request.headers.get("content-type", "").startswith("application/json")
+        body = (json.loads(request.content) if json_body else request.content) if request.content else None
         self.calls.append((request.method, request.url.path, body, dict(request.url.params)))
         reads_as(route_of(request.method, request.url.path), request.method, request.url.path,
                  csv=request.url.params.get("format") == "csv")
@@ -107,9 +111,9 @@ class StandIn:
         return httpx.Response(status, json=answer)
 
 
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    """A stand-in, with the portal's `Client.read` telling it which model each call is read with."""
+@contextmanager
+def told_which_model() -> Iterator[None]:
+    """While it lasts, the portal's `Client.read` tells the stand-ins which model each call is read with."""
     read = Client.read
 
     async def reading(client: Client, shape: Any, *args: Any, **kwargs: Any) -> Any:
@@ -121,6 +125,12 @@ def standin() -> Iterator[StandIn]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Client, "read", reading)
+        yield
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    with told_which_model():
         yield StandIn()
 
 
@@ -130,6 +140,22 @@ async def portal(engine: Engine, standin: StandIn) -> AsyncIterator[httpx.AsyncC
     app = create_app(settings, engine=engine, transport=httpx.MockTransport(standin.handle))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
+
+
+def post_forms(html: str) -> list[str]:
+    return re.findall(r"<form\b[^>]*method=\"post\"[^>]*>.*?</form>", html, flags=re.DOTALL | re.IGNORECASE)
+
+
+async def page(client: httpx.AsyncClient, path: str) -> tuple[str, str]:
+    """A page and the session's token, checking that every form on it that posts carries that token."""
+    response = await client.get(path)
+    assert response.status_code == 200, path
+    forms = post_forms(response.text)
+    assert forms, f"{path} has no form that posts"
+    tokens = {re.search(r'<input type="hidden" name="csrf_token" value="([^"]+)">', f).group(1)  # type: ignore[union-attr]
+              for f in forms if 'name="csrf_token"' in f}
+    assert len(tokens) == 1 and all('name="csrf_token"' in f for f in forms), path
+    return response.text, tokens.pop()
 
 
 def problems(*fields: str) -> dict[str, Any]:

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from tests.handlers import portal_standins
-from tests.handlers.portal_standins import NO_COUNTS, StandIn, assert_refused, problems, sign_in
-from tests.handlers.test_portal_forms import page
+from tests.handlers.portal_standins import NO_COUNTS, StandIn, assert_refused, page, problems, sign_in
 
 portal, standin = portal_standins.portal, portal_standins.standin  # the fixtures
 

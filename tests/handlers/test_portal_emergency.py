@@ -22,8 +22,7 @@ from services.policy.ruleset import DEFAULT_RULESET
 from services.portal.main import create_app
 from tests.factories import referral_body
 from tests.handlers import portal_standins
-from tests.handlers.portal_standins import StandIn, sign_in
-from tests.handlers.test_portal_forms import BASE, page
+from tests.handlers.portal_standins import BASE, StandIn, page, sign_in
 
 REFERRAL_ID = uuid.UUID("8d1c2f3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f")
 WARNING = '<div class="govuk-warning-text'

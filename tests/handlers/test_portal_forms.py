@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -15,36 +15,38 @@ from sqlalchemy import Engine
 
 from services.common.settings import Settings
 from services.portal.main import create_app
+from tests.handlers.portal_standins import BASE, StandIn, page, told_which_model
 
-BASE = "http://portal.test"
 EXPIRED = "This form has expired. Go back, reload the page and try again."
 REQUEST_ID = uuid.UUID("5b0a6a8e-6f4e-4a55-9a4f-1f2b3c4d5e6f")
 ACCEPT = f"/work/semh/{REQUEST_ID}/accept"
+ACCEPTED = f"/worklists/semh/requests/{REQUEST_ID}/accept"  # what the portal asks of the worklists
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
 
 
-class Services:
-    """The services' APIs as the portal reaches them, remembering each state-changing call."""
+class Services(StandIn):
+    """The services' APIs as the portal reaches them (a stand-in: answers built from their routes' models),
+    remembering each state-changing call and its body as sent."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.changes: list[tuple[str, str]] = []
         self.bodies: list[bytes] = []
+        self.on("POST", ACCEPTED, 200, {"service_request_id": str(REQUEST_ID), "status": "accepted"})
+        self.on("POST", "/imports", 200, {"refused": False, "imported": 1, "already": 0, "bad_rows": 0, "rows": 1,
+                                          "problems": []})
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method != "GET":
             self.changes.append((request.method, request.url.path))
             self.bodies.append(request.content)
-        if request.url.path == "/imports":
-            return httpx.Response(200, json={"refused": False, "imported": 1, "already": 0, "bad_rows": 0, "rows": 1,
-                                             "problems": []})
-        if request.method == "POST":
-            return httpx.Response(200, json={})
-        return httpx.Response(200, json=[])
+        return super().handle(request)
 
 
 @pytest.fixture
-def services() -> Services:
-    return Services()
+def services() -> Iterator[Services]:
+    with told_which_model():
+        yield Services()
 
 
 @pytest.fixture
@@ -53,22 +55,6 @@ async def portal(engine: Engine, services: Services) -> AsyncIterator[httpx.Asyn
     app = create_app(settings, engine=engine, transport=httpx.MockTransport(services.handle))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
-
-
-def post_forms(html: str) -> list[str]:
-    return re.findall(r"<form\b[^>]*method=\"post\"[^>]*>.*?</form>", html, flags=re.DOTALL | re.IGNORECASE)
-
-
-async def page(client: httpx.AsyncClient, path: str) -> tuple[str, str]:
-    """A page and the session's token, checking that every form on it that posts carries that token."""
-    response = await client.get(path)
-    assert response.status_code == 200, path
-    forms = post_forms(response.text)
-    assert forms, f"{path} has no form that posts"
-    tokens = {re.search(r'<input type="hidden" name="csrf_token" value="([^"]+)">', f).group(1)  # type: ignore[union-attr]
-              for f in forms if 'name="csrf_token"' in f}
-    assert len(tokens) == 1 and all('name="csrf_token"' in f for f in forms), path
-    return response.text, tokens.pop()
 
 
 async def sign_in(client: httpx.AsyncClient, user: str) -> str:
@@ -128,7 +114,7 @@ async def test_a_worker_s_action_is_refused_unless_it_is_their_own_form(
     no_referrer = await portal.post(ACCEPT, data={"csrf_token": token},  # how a browser sends it under no-referrer
                                     headers={"origin": "null", "sec-fetch-site": "same-origin"})
     assert no_referrer.status_code == 303
-    assert services.changes == [("POST", f"/worklists/semh/requests/{REQUEST_ID}/accept")] * 2
+    assert services.changes == [("POST", ACCEPTED)] * 2
     assert services.bodies == [b"{}"] * 2  # the token is the portal's: the service never sees it
 
 

@@ -16,8 +16,7 @@ from sqlalchemy import Engine
 from services.common.settings import Settings
 from services.portal import failures
 from services.portal.main import create_app
-from tests.handlers.portal_standins import sign_in
-from tests.handlers.test_portal_forms import BASE
+from tests.handlers.portal_standins import BASE, sign_in
 
 SERVICE_TITLE = "Internal detail the person must not see"
 THERE_IS_A_PROBLEM = "Sorry, there is a problem with the service"

@@ -11,8 +11,7 @@ from sqlalchemy import Engine
 
 from services.common.settings import Settings
 from services.portal.main import create_app
-from tests.handlers.portal_standins import as_the_service_answers
-from tests.handlers.test_portal_forms import BASE, page
+from tests.handlers.portal_standins import BASE, as_the_service_answers, page
 
 CHANGES = ("outcome_changed", "route_added", "route_removed", "pathway_changed", "priority_up", "priority_down",
            "due_date_moved", "held_changed", "dsr_changed", "missing_changed")
