@@ -17,10 +17,7 @@ from typing import Any
 import pytest
 
 from services.demo import sample_nhs_number
-from tests.browser import test_portal
 from tests.browser.test_portal import Visit
-
-browser, portal = test_portal.browser, test_portal.portal  # the Chromium and stack fixtures, one stack per module
 
 pytestmark = pytest.mark.integration
 TODAY = date.today()

@@ -16,10 +16,7 @@ from typing import Any
 import pytest
 
 from services.portal.emergency import due_when
-from tests.browser import test_portal
 from tests.browser.test_portal import Visit
-
-browser, portal = test_portal.browser, test_portal.portal  # the Chromium and stack fixtures, one stack per module
 
 pytestmark = pytest.mark.integration
 DANGER = "If the child is in immediate danger, call 999."

@@ -19,8 +19,6 @@ import pytest
 from tests.browser import test_portal
 from tests.browser.test_advice_and_register import StrictVisit
 
-browser, portal = test_portal.browser, test_portal.portal  # the Chromium and stack fixtures, one stack per module
-
 pytestmark = pytest.mark.integration
 CHILD = "Noah Demo-Brown"
 WHY = "Police and children's social care are already working with the family; MASH is leading."

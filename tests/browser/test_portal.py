@@ -6,68 +6,24 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.common.embedded_broker import free_port
+from tests.browser.conftest import CHROMIUM
 from tests.cases import ROOT, write_whatif_proposal
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
+pytest.importorskip("playwright.sync_api")  # the package's browser fixture drives Chromium with it
 AXE = ROOT / "services" / "portal" / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    ports = {name: free_port() for name in ("INTAKE_PORT", "TRIAGE_PORT", "DSR_PORT", "WORKLISTS_PORT", "PORTAL_PORT")}
-    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    database = tmp_path_factory.mktemp("portal") / "portal.db"
-    env |= {k: str(v) for k, v in ports.items()} | {"DATABASE_URL": f"sqlite:///{database}", "LOG_FORMAT": "json"}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "dev", "--demo"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 150
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        seen.append(line)
-        if "press Ctrl-C" in line or not line:
-            break
-    assert any("press Ctrl-C" in line for line in seen), "".join(seen[-40:])
-    # Keep reading its output: a full pipe would block every service that logs.
-    # It alone reads the pipe until the stack exits (a second reader at teardown would close it under this one).
-    drain = threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    try:
-        yield f"http://127.0.0.1:{ports['PORTAL_PORT']}"
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=60)
-        drain.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # What every page must be, beyond axe: each form that posts carries the session's CSRF token, no inline script or
@@ -188,8 +144,10 @@ def test_a_salt_worker_accepts_the_referral(browser: Any, portal: str, shots: Pa
     v = Visit(browser, portal, shots, "salt")
     v.sign_in("worker-salt")
     page = v.page
-    page.wait_for_selector("text=Browsertest", timeout=30_000) if "Browsertest" not in page.content() else None
-    page.click("a:has-text('Browsertest')")
+    # Ruby's request by her full name: the SALT list may hold other modules' Browsertest children (the stack is shared)
+    ruby = page.locator("a", has_text="Ruby Browsertest")
+    ruby.wait_for(timeout=30_000)
+    ruby.click()
     v.check("request")
     shown = page.inner_text("main")
     for code in ("school_senco", "parent_with_pr", "over_6_months", "Nhs number", "Sen status", "Consent basis"):
