@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import date, datetime, timezone
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from schemas import TriageDecided
+from services.cli import app as cli
 from services.common.db import make_engine, session_scope
 from services.common.ids import derived_id
+from services.common.settings import get_settings
 from services.common.workdays import WorkingCalendar
 from services.dsr.direct import DirectIn, add_direct
 from services.dsr.domain import Clock, Rating
 from services.dsr.handlers import apply_decision
-from tests.cases import ROOT
 from tests.integration.test_dsr import decision_bytes
 
 pytestmark = pytest.mark.integration
@@ -32,16 +32,20 @@ def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
         for event in events:
             assert apply_decision(session, event, now)
     expected = {str(derived_id(e.event_id, "dsr.entry")): e.dsr.suggested_rating for e in events}
-    env = os.environ | {"DATABASE_URL": database_url}
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "services.cli", "dsr", "agenda", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
+    def run(*args: str) -> Any:
+        """The command called in this process (an interpreter per call was most of this test's time), its exit
+        status, standard output and standard error kept apart; it reads DATABASE_URL."""
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(cli, ["dsr", "agenda", *args], env={"DATABASE_URL": database_url})
+        finally:
+            get_settings.cache_clear()
 
     def agenda(*args: str) -> str:
         result = run(*args)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        assert result.exit_code == 0, (result.stderr, result.exception)
+        return str(result.stdout)
 
     items = {i["entry_id"]: i for i in json.loads(agenda("--json"))}
     for entry_id, suggested in expected.items():
@@ -67,4 +71,4 @@ def test_the_agenda_command_lists_pending_entries(database_url: str) -> None:
     assert {str(adult), *expected} <= {i["entry_id"] for i in json.loads(agenda("--json"))}
     assert agenda("--age-band", "26+").splitlines()[0].split()[:5] == ["#", "Name", "Age", "Band", "Track"]
     wrong = run("--age-band", "adults")
-    assert wrong.returncode == 2 and "--age-band must be one of 0-17, 18-25, 26+" in wrong.stderr
+    assert wrong.exit_code == 2 and "--age-band must be one of 0-17, 18-25, 26+" in wrong.stderr
