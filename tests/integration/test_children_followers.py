@@ -6,6 +6,7 @@ timelines say so) and come back exactly as they were; the same events delivered 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -34,8 +35,7 @@ DSR_RED = {"child__diagnoses": ["autism"], "risks": ["mh_admission_risk", "ae_at
 @pytest.fixture(scope="module")
 async def stack(settings: Settings, topics: dict[str, int]) -> AsyncIterator[tuple[Stack, Dsr]]:
     running, dsr = Stack(settings), Dsr(settings)
-    await running.start(worklists=True)
-    await dsr.start()
+    await asyncio.gather(running.start(worklists=True), dsr.start())  # each pays its consumer groups' joins: at once
     yield running, dsr
     await dsr.stop()
     await running.stop()

@@ -6,6 +6,7 @@ CSV return shows the age band; and no log line holds the person's details."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -37,8 +38,7 @@ async def running(settings: Settings, topics: dict[str, int]) -> AsyncIterator[t
     """Intake and triage (the children's referral) and the register, each with its consumers and relay."""
     configure_logging(level="INFO", fmt="json", stream=LOGS)
     stack, dsr = Stack(settings), Dsr(settings)
-    await stack.start()
-    await dsr.start()
+    await asyncio.gather(stack.start(), dsr.start())  # each pays its consumer groups' joins: at once
     yield stack, dsr
     await dsr.stop()
     await stack.stop()

@@ -3,6 +3,7 @@ beginning and the whole history replayed, adds no row anywhere (a broker and a d
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -42,8 +43,7 @@ def counts(url: str) -> dict[str, int]:
 
 async def run_stack(settings: Settings) -> tuple[Stack, Dsr]:
     stack, dsr = Stack(settings), Dsr(settings)
-    await stack.start(worklists=True)
-    await dsr.start()
+    await asyncio.gather(stack.start(worklists=True), dsr.start())  # each pays its consumer groups' joins: at once
     return stack, dsr
 
 
