@@ -71,8 +71,15 @@ async def referred(stack: Stack, settings: Settings, given: str, name: str) -> t
                                                 child__family_name=name, **DSR_RED))
     assert response.status_code == 201
     referral, child = uuid.UUID(response.json()["referral_id"]), uuid.UUID(response.json()["child_id"])
-    await eventually(lambda: stored(settings, select(WorklistItem).where(WorklistItem.referral_id == referral)),
-                     timeout=60)
+
+    async def decision() -> dict[str, Any] | None:
+        return (await stack.view(str(referral)))["decision"]
+
+    # every request of the decision on its worklist: each service's queue has a consumer of its own, so they land
+    # one by one (waiting for the first alone let a snapshot miss the others on a loaded machine)
+    wanted = len((await eventually(decision, timeout=60))["routes"])
+    await eventually(lambda: wanted and len(stored(settings, select(WorklistItem).where(
+        WorklistItem.referral_id == referral))) == wanted, timeout=60)
     [entry] = await eventually(lambda: stored(settings, select(DsrEntry).where(DsrEntry.child_id == child)),
                                timeout=60)
     return referral, child, entry
