@@ -1,10 +1,14 @@
 """What every browser module shares: one stack as `make run DEMO=1` starts it and one Chromium for the whole package
 (a stack of their own cost each module 35 to 55 s of start-up on the loaded 2-core machine).
 
-The modules stay independent of each other and of their order: each one works on referrals, children and people
-of its own, or on demo items no other module touches (the front door's queue items, Noah's held requests, the
-SENCO's referral that needs information), and looks them up by what is theirs, never as "the first one" or "the
-only one". Every browser context a test opens is closed after it, so the shared Chromium does not grow."""
+The modules stay independent of each other and of their order (checked by running them in reverse): each one works
+on referrals, children and people of its own, or on demo items no other module changes (the front door's queue
+items, Noah's held requests, the SENCO's referral that needs information). Where a test takes the first row of a
+kind, its demo item comes first whatever other modules added (the demo's items are the oldest, and the queue puts
+the earliest clock first); a child of its own is found by full name; the manual reviews are counted against the
+count before (the portal module's import adds two); no module's children are near matches of another's, so the
+demo's pair is the only possible duplicate.
+Every browser context a test opens is closed after it, so the shared Chromium does not grow."""
 
 from __future__ import annotations
 
