@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup
 
 from schemas import labels
@@ -20,10 +21,29 @@ from services.portal.users import User
 HERE = Path(__file__).parent
 
 
+class CompiledOnce(BytecodeCache):
+    """Each template's compiled code kept for the process, by name and a checksum of its source: every app's
+    environment (one per app, since each sets its own globals) compiles a template once between them, not once
+    each. An edited template has another checksum, so it is compiled again. Compiling was most of a portal test's
+    time (an app per test)."""
+
+    def __init__(self) -> None:
+        self.code: dict[tuple[str, str], Any] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        bucket.code = self.code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+COMPILED = CompiledOnce()  # for every environment templates() makes, all alike (same loaders, filters, autoescape)
+
+
 def templates() -> Environment:
     loaders = [FileSystemLoader(HERE / "templates"),
                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), bytecode_cache=COMPILED)
     env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
                     "link": link, "shown": shown, "csrf_field": csrf.field}
     env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due}

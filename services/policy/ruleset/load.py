@@ -10,8 +10,10 @@ problem, never a RecursionError."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,16 +98,26 @@ class _BoundedLoader(yaml.SafeLoader):
 
 def parse_yaml(raw: bytes | str, source: str, limits: Limits | None = None) -> Any:
     """The parsed file (YAML or JSON), within `limits` (default: the settings'); RulesetError names the line and
-    column of the first part past a limit, or of a syntax error."""
-    loader = _BoundedLoader(raw, limits or Limits.default())
+    column of the first part past a limit, or of a syntax error. A copy of its own for each caller: the same
+    content under the same limits is parsed once (`_parsed`), since parsing is most of loading a ruleset (the
+    pure-Python parser, for the marks; compiling is a few milliseconds)."""
     try:
-        return loader.get_single_data()
+        return copy.deepcopy(_parsed(raw, limits or Limits.default()))
     except _TooBig as exc:
         raise RulesetError(source, [f"{_where(exc.mark)}: {exc.problem}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "cannot be read"
         raise RulesetError(source, [f"{_where(mark)}: not valid YAML or JSON ({problem})"]) from None
+
+
+@lru_cache(maxsize=16)
+def _parsed(raw: bytes | str, limits: Limits) -> Any:
+    """`raw` parsed within `limits`, kept for the next caller with the same content and limits (only a parse that
+    succeeded is kept: a file past a limit or not YAML raises each time)."""
+    loader = _BoundedLoader(raw, limits)
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
 
