@@ -34,10 +34,17 @@ def jwks_of(key: rsa.RSAPrivateKey) -> dict[str, Any]:
     return {"keys": [jwk | {"kid": "k1", "use": "sig", "alg": "RS256"}]}
 
 
+@pytest.fixture(scope="session")
+def provider_key() -> rsa.RSAPrivateKey:
+    """The stand-in provider's signing key: one for the run (making an RSA key is ~0.1 s; the tests need a key the
+    services trust, and make one of their own where they need another)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @pytest.fixture()
-def oidc() -> Iterator[tuple[Settings, rsa.RSAPrivateKey]]:
-    """An identity provider's JWKS endpoint on loopback."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def oidc(provider_key: rsa.RSAPrivateKey) -> Iterator[tuple[Settings, rsa.RSAPrivateKey]]:
+    """An identity provider's JWKS endpoint on loopback (a server of each test's own)."""
+    key = provider_key
     body = json.dumps(jwks_of(key)).encode()
 
     class Jwks(BaseHTTPRequestHandler):
@@ -51,10 +58,12 @@ def oidc() -> Iterator[tuple[Settings, rsa.RSAPrivateKey]]:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # polled every 10 ms, so that shutdown() returns at once (the default half a second was most of these tests' time)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
     yield Settings(auth_mode="oidc", oidc_issuer=ISSUER, oidc_jwks_url=url), key
     server.shutdown()
+    server.server_close()
 
 
 def idp_token(key: rsa.RSAPrivateKey, **claims: object) -> str:

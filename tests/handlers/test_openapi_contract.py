@@ -5,8 +5,10 @@ path does not have is 405 with the same Allow; a 422's title fits the API. In-pr
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import httpx
@@ -46,6 +48,13 @@ NOT_LOOKED_UP = {
 
 
 def document(name: str) -> dict[str, Any]:
+    """The service's OpenAPI document, a copy of its own for each test (built once per service: building one is
+    ~0.3 s, and the document depends on the code only)."""
+    return copy.deepcopy(built_document(name))
+
+
+@cache
+def built_document(name: str) -> dict[str, Any]:
     return APPS[name](Settings(database_url="sqlite://")).openapi()
 
 

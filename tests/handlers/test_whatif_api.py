@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
 from typing import Any
 
 import httpx
@@ -22,14 +23,17 @@ from services.demo import demo_referrals
 from services.intake.main import create_app
 from services.intake.referrals import handlers
 from services.policy.ruleset import DEFAULT_RULESET
+from tests.cases import reference_ruleset
 from tests.handlers.conftest import NOW, principal
 
 YAML = {"Content-Type": "text/yaml"}
 
 
+@cache
 def changed_ruleset() -> bytes:
-    """Every routine SALT request due in 120 working days instead of its shipped time."""
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    """Every routine SALT request due in 120 working days instead of its shipped time (bytes: the same for every
+    test, made once)."""
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
     return yaml.safe_dump(data, sort_keys=False).encode()
 
@@ -82,7 +86,7 @@ async def test_the_report_comes_as_csv(engine: Engine) -> None:
 
 
 async def test_an_invalid_ruleset_is_a_422_listing_every_problem_where_it_is(engine: Engine) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": "soon"}
     del data["version"]
     answer = await post(engine, yaml.safe_dump(data).encode(), "manager")
@@ -120,7 +124,7 @@ async def test_a_manager_gets_suppressed_counts_and_no_referral_ids(engine: Engi
     """A proposal routing one kind of referral to counselling as an emergency probes how many there are and which:
     the answer (JSON and CSV) shows no count from 1 to 4 and no referral id."""
     stored(engine)
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     stage = next(s for s in data["stages"] if s.get("rules"))
     stage["rules"].insert(0, {"id": "probe.one", "when": {"contains": {"fact": "concerns", "value": "anxiety"}},
                               "then": [{"route": {"service": "counselling", "pathway": "school_counselling",

@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from services.common.auth import Principal
@@ -17,7 +16,8 @@ from services.intake.advice import domain as advice
 from services.intake.advice.domain import AnswerForm
 from services.intake.advice.views import policy
 from services.policy.advice import AdvicePolicy, service_for
-from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset
+from services.policy.ruleset import RulesetError, compile_ruleset
+from tests.cases import reference_ruleset
 
 CALENDAR = WorkingCalendar()
 POLICY = AdvicePolicy(5, {"speech_sounds": "salt", "stammering": "salt", "anxiety": "semh",
@@ -101,7 +101,7 @@ def test_the_answer_form(body: dict[str, Any], fields: set[str]) -> None:
 
 
 def reference() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data: dict[str, Any] = reference_ruleset()
     return data
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import yaml
 
 from services.common.settings import Settings
-from services.policy.ruleset import DEFAULT_RULESET, compile_ruleset, load_ruleset
+from services.policy.ruleset import compile_ruleset, load_ruleset
 from services.portal.emergency import contacts, due_words, emergency_risks
+from tests.cases import reference_ruleset
 
 
 def utc(text: str) -> datetime:
@@ -45,7 +45,7 @@ def test_an_emergency_is_due_by_a_time_in_london_words(due: Any, now: Any, words
 
 
 def _reference() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data: dict[str, Any] = reference_ruleset()
     return data
 
 

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from schemas.labels import label
 from services.cli import app
 from services.policy import ruleset_model as m
-from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
+from services.policy.ruleset import load_ruleset
 from services.policy.ruleset.explain import clock, explain, html, markdown
+from tests.cases import reference_ruleset
 
 SHIPPED = load_ruleset()
 
@@ -94,7 +95,7 @@ def test_every_consent_age_and_every_priority_appears() -> None:
 
 
 def _changed_copy(tmp_path: Path) -> Path:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 60}
     data["conditions"]["consent_for_health_services"]["any"][1]["all"][1]["ge"]["value"] = 14
     path = tmp_path / "proposed.yaml"

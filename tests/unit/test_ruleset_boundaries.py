@@ -9,17 +9,16 @@ from datetime import date, time
 from typing import Any
 
 import pytest
-import yaml
 
 from schemas import ReferralSubmitted
 from services.policy.engine import decide
-from services.policy.ruleset import DEFAULT_RULESET, RulesetError, Test, compile_ruleset, load_ruleset
+from services.policy.ruleset import RulesetError, Test, compile_ruleset, load_ruleset
 from services.policy.state import RouteDraft, State
-from tests.cases import case_files, comparable, load
+from tests.cases import case_files, comparable, load, reference_ruleset
 
 
 def reference() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data: dict[str, Any] = reference_ruleset()
     return data
 
 

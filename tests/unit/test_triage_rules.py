@@ -8,11 +8,11 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
-import yaml
 
 from schemas import ReferralSubmitted
 from services.policy.engine import decide
-from services.policy.ruleset import DEFAULT_RULESET, RulesetError, compile_ruleset, load_ruleset
+from services.policy.ruleset import RulesetError, compile_ruleset, load_ruleset
+from tests.cases import reference_ruleset
 from tests.factories import referral_body
 
 RULESET = load_ruleset()
@@ -76,7 +76,7 @@ def test_decision_is_a_pure_function_of_event_and_ruleset() -> None:
 
 
 def ruleset_with(change: Any) -> dict[str, Any]:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     change(data)
     return data
 

@@ -17,6 +17,7 @@ from schemas import ReferralSubmitted
 from services.intake.whatif.disclosure import csv_of, disclosed_whatif
 from services.policy.ruleset import compile_ruleset, load_ruleset
 from services.policy.whatif import compare
+from tests.cases import reference_ruleset
 from tests.unit.test_whatif import events, two_salt_requests
 
 RULES = load_ruleset()
@@ -25,11 +26,7 @@ K = 5
 
 def with_emergency_counselling_when(condition: dict[str, Any]) -> Any:
     """The reference ruleset plus one rule: `when: <condition> -> route counselling emergency` (the probe)."""
-    import yaml
-
-    from services.policy.ruleset import DEFAULT_RULESET
-
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     stage = next(s for s in data["stages"] if s.get("rules"))
     stage["rules"].insert(0, {"id": "probe.one", "when": condition, "then": [
         {"route": {"service": "counselling", "pathway": "school_counselling", "priority": "emergency"}}],
@@ -112,11 +109,7 @@ def test_the_front_door_sees_the_example_ids_and_the_same_suppressed_counts() ->
 
 
 def test_a_large_change_is_shown() -> None:
-    import yaml
-
-    from services.policy.ruleset import DEFAULT_RULESET
-
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["default"]["routine"] = {"working_days": 30}
     raw = compare(stored(), RULES, compile_ruleset(data, source="p")).as_json()
     assert raw["changed"] >= K
