@@ -42,8 +42,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The fast tiers on two processes (pytest-xdist; each test file stays in one process, so a module's fixtures are
+# made once). PYTEST_ARGS='-n 0' runs them in this process.
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit tests/handlers $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/handlers -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check services schemas tests bench
