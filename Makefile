@@ -52,10 +52,11 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy $(CORE)
 
 # Mutation testing, run by CI after `make test` (.ci/run): mutmut mutates the pure cores listed in pyproject's
-# [tool.mutmut] only_mutate (the one list), runs from a copy in ./mutants the unit and handler tests that reach each
-# mutant (stopping at the first failure), and tests/mutation_report.py fails below 90% killed, or when a listed file
-# was not run, nothing was mutated, or a mutant's tests could not start. A stopped run shows the end of its log.
-# The handler tests run on SQLite here even when TEST_DATABASE_URL is set (as in CI): the same run everywhere.
+# [tool.mutmut] only_mutate (the one list), runs from a copy in ./mutants the unit tests that reach each mutant
+# (stopping at the first failure), and tests/mutation_report.py fails below 90% killed, or when a listed file was not
+# run, nothing was mutated, or a mutant's tests could not start. A stopped run (a test that fails or errors before any
+# mutant, a file it needs missing from also_copy) shows the end of its log and fails. No database (TEST_DATABASE_URL
+# blanked) and a fixed hash seed (each mutant's tests in the same order): the same run everywhere.
 # MUTATE_CHILDREN: parallel test processes. One file while iterating (after a first run):
 #   FRONTDOOR_SHARED_CASES=$PWD/../shared/cases/triage .venv/bin/mutmut run --max-children 2 'services.dsr.rules*'
 MUTATE_CHILDREN ?= 2
@@ -63,7 +64,7 @@ mutate: $(STAMP)
 	$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install --quiet "$$(grep '^mutmut==' requirements.lock)"
 	rm -rf mutants && mkdir -p var
 	@echo "mutmut: mutating the pure cores (half an hour or more on 2 cores; progress in var/mutmut.log)"
-	TEST_DATABASE_URL= FRONTDOOR_SHARED_CASES=$(abspath ../shared/cases/triage) $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) \
+	TEST_DATABASE_URL= PYTHONHASHSEED=0 FRONTDOOR_SHARED_CASES=$(abspath ../shared/cases/triage) $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) \
 		> var/mutmut.log 2>&1 || { $(PY) -m tests.mutation_report --log-tail var/mutmut.log; exit 1; }
 	$(PY) -m tests.mutation_report
 
