@@ -24,7 +24,7 @@ from services.intake.front_door.domain import PersonsDecision, UnprocessableErro
 from services.intake.main import CONSUMES
 from services.intake.referrals import handlers, views
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord
-from services.policy.ruleset import DEFAULT_RULESET
+from tests.cases import reference_ruleset
 from tests.handlers.conftest import NOW, principal
 from tests.handlers.intake_support import BY, DAY, decided, outcome, requests_of, route, submit, timeline
 
@@ -311,7 +311,7 @@ def test_through_the_kit_an_override_is_applied_once_and_an_unanswered_emergency
 def test_the_referrer_sees_who_changed_the_decision_when_why_what_and_the_original_with_its_explanation(
         session: Session, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"  # a policy that knows the test's rule (one it does not know is never shown)
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["stages"].append({"id": "s", "mode": "all", "rules": [{"id": "route.test", "because": "a test"}]})
     policy.write_text(yaml.safe_dump(data, sort_keys=False))
     record = triaged(session, outcome="manual_review")

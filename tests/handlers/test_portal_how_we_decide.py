@@ -11,8 +11,9 @@ import yaml
 from sqlalchemy import Engine
 
 from services.common.settings import Settings
-from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
+from services.policy.ruleset import load_ruleset
 from services.portal.main import create_app
+from tests.cases import reference_ruleset
 
 BASE = "http://portal.test"
 
@@ -42,7 +43,7 @@ async def test_the_page_is_public_and_says_what_the_shipped_rules_do(engine: Eng
 
 
 async def test_the_page_and_footer_follow_the_ruleset_in_force(engine: Engine, tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 60}
     data["version"] = "1.1.0"
     path = tmp_path / "council.yaml"

@@ -30,7 +30,7 @@ from services.intake.referrals import bulk, handlers
 from services.intake.tables import FrontDoorDecision, ServiceRequestRecord
 from services.policy.engine import decide
 from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
-from tests.cases import write_whatif_proposal
+from tests.cases import reference_ruleset, write_whatif_proposal
 from tests.handlers.conftest import NOW, principal
 
 WEEK = timedelta(days=7)
@@ -224,7 +224,7 @@ def test_a_json_lines_export_gives_the_same_report(engine: Engine, tmp_path: Pat
 
 
 def test_an_invalid_proposal_is_refused_with_its_problems_located(engine: Engine, tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": "lots"}
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data, sort_keys=False))

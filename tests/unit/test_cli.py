@@ -12,8 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from services.cli import app as cli
-from services.policy.ruleset import DEFAULT_RULESET
-from tests.cases import ROOT, case_files, comparable, load
+from tests.cases import ROOT, case_files, comparable, load, reference_ruleset
 
 CLI = [sys.executable, "-m", "services.cli"]
 
@@ -88,7 +87,7 @@ def test_rules_check_passes_the_shipped_ruleset() -> None:
 
 
 def test_rules_check_shows_what_a_policy_edit_changes(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 60}  # a council shortens SALT's clock
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(data))
@@ -103,7 +102,7 @@ def test_rules_check_shows_what_a_policy_edit_changes(tmp_path: Path) -> None:
 
 
 def test_a_broken_ruleset_is_refused_with_every_problem(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["groups"]["SEMH"].append("anxeity")
     data["due"]["default"].pop("soon")
     broken = tmp_path / "broken.yaml"

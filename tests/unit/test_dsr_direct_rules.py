@@ -8,10 +8,8 @@ import copy
 import itertools
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
-import yaml
 
 from schemas.enums import DsrRisk
 from services.dsr.direct import DirectIn, suggested_rating
@@ -19,7 +17,7 @@ from services.dsr.identity import Person, first_match, person, same_person
 from services.dsr.rules import Rating, Track, addition_problems, age_band, review_track
 from services.policy.ruleset import load_ruleset
 from services.policy.ruleset.compile import compile_ruleset
-from services.policy.ruleset.load import DEFAULT_RULESET
+from tests.cases import reference_ruleset
 
 TODAY = date(2026, 11, 26)
 REFERENCE = load_ruleset()
@@ -135,7 +133,7 @@ def test_a_direct_additions_suggestion_is_the_reference_policy_for_every_set_of_
 
 def test_the_councils_ruleset_decides_the_suggestion() -> None:
     """A council whose policy rates a placement breakdown red: a direct addition follows its file."""
-    data = yaml.safe_load(Path(DEFAULT_RULESET).read_text())
+    data = reference_ruleset()
     council = copy.deepcopy(data)
     red = next(r for r in council["dsr"]["ratings"] if r["rating"] == "red")
     red["when"] = {"contains": {"fact": "risks", "value": "placement_breakdown"}}

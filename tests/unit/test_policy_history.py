@@ -9,19 +9,18 @@ from functools import cache
 from typing import Any, ClassVar
 
 import pytest
-import yaml
 
 from services.policy import ruleset_model as m
 from services.policy.history import history_rules, reads, rule_ids
-from services.policy.ruleset import DEFAULT_RULESET
 from services.policy.ruleset_conditions import FactValue, Node
+from tests.cases import reference_ruleset
 
 ROUTE = {"service": "semh", "pathway": "crisis", "priority": "urgent"}
 
 
 @cache
 def reference() -> dict[str, Any]:
-    return yaml.safe_load(DEFAULT_RULESET.read_text())  # type: ignore[no-any-return]
+    return reference_ruleset()
 
 
 def ruleset(rules: list[dict[str, Any]] | None = None, dsr: dict[str, Any] | None = None) -> m.RulesetFile:

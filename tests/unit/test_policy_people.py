@@ -10,6 +10,7 @@ import yaml
 from services.policy.people import PERSONS_DECISION, pathways
 from services.policy.ruleset import DEFAULT_RULESET, load_ruleset
 from services.triage.overrides import RULE_ID
+from tests.cases import reference_ruleset
 
 REFERENCE = [("safeguarding", "mash"), ("safeguarding", "allocated_social_worker"), ("semh", "crisis"),
              ("semh", "camhs"), ("semh", "mhst"), ("semh", "early_support"), ("counselling", "family"),
@@ -22,7 +23,7 @@ def test_the_reference_policys_pathways_in_service_order() -> None:
 
 
 def test_a_pathway_the_council_adds_is_offered_in_its_service(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     data["redirects"]["salt"] = "voice_clinic"  # a new pathway, named only as the redirect's
     (tmp_path / "policy.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     offered = pathways(load_ruleset(tmp_path / "policy.yaml"))

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import yaml
 
 from schemas import ReferralSubmitted
 from services.policy.engine import decide
-from services.policy.ruleset import DEFAULT_RULESET, Ruleset, compile_ruleset, load_ruleset
+from services.policy.ruleset import Ruleset, compile_ruleset, load_ruleset
+from tests.cases import reference_ruleset
 from tests.factories import referral_body
 
 MONDAY = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ def ruleset() -> Ruleset:
 
 
 def reference(change: Any = None) -> Ruleset:
-    data = yaml.safe_load(DEFAULT_RULESET.read_text())
+    data = reference_ruleset()
     if change:
         change(data)
     return compile_ruleset(data)
