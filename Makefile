@@ -43,9 +43,10 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The fast tiers on two processes (pytest-xdist; each test file stays in one process, so a module's fixtures are
-# made once). PYTEST_ARGS='-n 0' runs them in this process.
+# made once), without schemathesis's pytest plugin (only tests/integration uses it; loading it is ~0.8 s a
+# process). PYTEST_ARGS='-n 0' runs them in this process.
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit tests/handlers -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/handlers -n 2 --dist loadfile -p no:schemathesis $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check services schemas tests bench
