@@ -11,7 +11,7 @@ AsyncAPI document is read off the services' own code, and schemas/ imports nothi
 - dead letters: every consumer writes `<topic>.dlq` for what it consumes; the DLQ tools read them.
 
 `frontdoor schemas export` writes them; tests/unit/test_contract_files.py fails when they drift and
-tests/unit/test_asyncapi.py validates the document with @asyncapi/parser (schemas/tooling)."""
+tests/integration/test_contract_tools.py validates the document with @asyncapi/parser (schemas/tooling)."""
 
 from __future__ import annotations
 
