@@ -64,7 +64,7 @@ MUTATE_CHILDREN ?= 2
 mutate: $(STAMP)
 	$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install --quiet "$$(grep '^mutmut==' requirements.lock)"
 	rm -rf mutants && mkdir -p var
-	@echo "mutmut: mutating the pure cores (half an hour or more on 2 cores; progress in var/mutmut.log)"
+	@echo "mutmut: mutating the pure cores (about a quarter of an hour on 2 cores; progress in var/mutmut.log)"
 	TEST_DATABASE_URL= PYTHONHASHSEED=0 FRONTDOOR_SHARED_CASES=$(abspath ../shared/cases/triage) $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) \
 		> var/mutmut.log 2>&1 || { $(PY) -m tests.mutation_report --log-tail var/mutmut.log; exit 1; }
 	$(PY) -m tests.mutation_report
