@@ -105,6 +105,9 @@ def test_the_csv_is_one_table_of_before_and_after() -> None:
         "apart,redirected,,2,2",
     ]
     assert "breached" not in report(acceptance=None).csv()
+    assert "\r" not in report().csv()  # one newline a row, as the other formats
+    three_weeks = report(first_day=date(2026, 11, 1), last_day=date(2026, 11, 21)).csv().splitlines()
+    assert "service,salt,per_week,1.0,1.67" in three_weeks  # 3 and 5 in three weeks, to two places
 
 
 def test_the_html_report_is_escaped_tables() -> None:
@@ -238,5 +241,9 @@ def test_merge_keeps_the_first_report_s_names_and_acceptance_and_refuses_nothing
     merged = merge([first, report(acceptance=None, baseline="c 3", proposed="d 4")])
     assert (merged.baseline, merged.proposed, merged.acceptance) == ("a 1", "b 2", acceptance)
     assert merged.referrals == 28 and merged.breached_after == Counter(salt=4, counselling=2)
+    assert merged.breached_before == Counter(salt=2) and merged.apart == {"redirected": 4, "overridden": 2}
+    assert merged.as_json()["baseline"] == "a 1" and merged.as_json()["proposed"] == "b 2"
+    empty = merge([report(first_day=None, last_day=None, apart={}), report(first_day=None, last_day=None)])
+    assert (empty.first_day, empty.last_day, empty.apart) == (None, None, {"redirected": 2, "overridden": 1})
     with pytest.raises(ValueError, match="^no reports to merge$"):
         merge([])
