@@ -122,3 +122,18 @@ def test_a_redirect_waits_for_mash_as_triage_would_hold_it(to: str, concerns: li
     for pending, expected in ((True, held), (False, False)):
         decided, requests = triage_redirect(redirected(submitted(pending, concerns=concerns), to), RULES, now=NOW)
         assert [r.held for r in decided.routes] == [expected] and [r.held for r in requests] == [expected]
+
+
+def test_a_redirect_decides_the_target_afresh_and_now() -> None:
+    """What the whole decision had (a hold for this referral's own MASH route, consent asked for) is not carried to
+    the redirect's request: it waits only while MASH has yet to decide about the child, and asks for nothing."""
+    held_by_mash = submitted(concerns=["stammering"], risks=["harm_or_abuse_disclosure"])
+    assert [r.held for r in decide(held_by_mash, RULES).routes if r.service.value == "salt"] == [True]
+    decided, _ = triage_redirect(redirected(held_by_mash, "salt"), RULES, now=NOW)
+    assert [(r.service.value, r.held) for r in decided.routes] == [("salt", False)]
+    assert decided.decided_at == NOW and triage(held_by_mash, RULES, now=NOW)[0].decided_at == NOW
+    no_consent = submitted(concerns=["stammering"], consent__basis="none")
+    whole = decide(no_consent, RULES)
+    assert whole.missing == ["consent"] and whole.outcome == Outcome.needs_information
+    decided, _ = triage_redirect(redirected(no_consent, "salt"), RULES, now=NOW)
+    assert decided.missing == [] and decided.outcome == Outcome.routed
