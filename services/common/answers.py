@@ -23,6 +23,10 @@ from pydantic import BaseModel, Field
 class FieldProblem(BaseModel):
     field: str = Field(description="where: a dotted path into the body, a parameter's name, or (body)")
     problem: str = Field(description="what is wrong, in words (never the value sent)")
+    type: str | None = Field(None, description="the validation error's type (pydantic's, e.g. missing, "
+                                               "string_too_short), for a program to choose its own words")
+    ctx: dict[str, Any] | None = Field(None, description="what the type's words need: its limits (min_length, "
+                                                         "max_length, ge, le...)")
 
 
 class Problem(BaseModel):

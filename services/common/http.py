@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import Field, StringConstraints, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.errors import problems
+from schemas.errors import problem, problems
 from schemas.names import WHITE_SPACE_CLASS
 from services.common.http_guards import (
     AllowedMethods,
@@ -45,8 +45,7 @@ def invalid(exc: ValidationError | RequestValidationError, title: str = REQUEST_
     e.g. "The referral has problems" where a referral is."""
     errors = problems(exc) if isinstance(exc, ValidationError) else [
         {"field": "(body)", "problem": NOT_JSON} if e["type"] == "json_invalid" else
-        {"field": ".".join(str(p) for p in e["loc"][1:]) or "(body)",
-         "problem": str(e["msg"]).removeprefix("Value error, ")}
+        problem(".".join(str(p) for p in e["loc"][1:]) or "(body)", str(e["msg"]).removeprefix("Value error, "), e)
         for e in exc.errors()
     ]
     return JSONResponse({"title": title, "errors": errors}, status_code=422)

@@ -104,7 +104,7 @@ def test_every_name_of_a_referral_is_checked_and_the_problem_names_the_field(
 ) -> None:
     with pytest.raises(ValidationError) as caught:
         _referral(field, name)
-    assert problems(caught.value) == [{"field": field, "problem": problem}]
+    assert problems(caught.value) == [{"field": field, "problem": problem, "type": "value_error"}]
     assert name not in str(problems(caught.value))
 
 
@@ -128,5 +128,5 @@ EVENT_NAMES: list[tuple[type[Any], dict[str, Any], str]] = [
 def test_the_names_events_carry_are_checked_too(model: type[Any], others: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(others | {field: "\u202eAnn"})
-    assert problems(caught.value) == [{"field": field, "problem": FORMAT_PROBLEM}]
+    assert problems(caught.value) == [{"field": field, "problem": FORMAT_PROBLEM, "type": "value_error"}]
     assert getattr(model.model_validate(others | {field: "Zoe\u0308"}), field) == "Zo\u00eb"

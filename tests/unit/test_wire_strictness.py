@@ -133,7 +133,8 @@ def test_every_time_on_the_wire_is_checked_not_only_the_submission() -> None:
     with pytest.raises(ValidationError) as caught:
         CONSUMER.validate_json(json.dumps(submitted(occurred_at=EXTREMES[0])))
     assert problems(caught.value) == [{"field": "occurred_at",
-                                       "problem": "must be a time between the years 1 and 9999 in UTC"}]
+                                       "problem": "must be a time between the years 1 and 9999 in UTC",
+                                       "type": "value_error"}]
 
 
 # --- tolerant where a person types ----------------------------------------------------------------------------------
@@ -203,4 +204,5 @@ def test_an_age_out_of_range_at_submission_is_an_error_on_the_referral_field(kin
     with pytest.raises(ValidationError) as caught:
         decoder.validate_json(json.dumps(data))
     assert problems(caught.value) == [{"field": f"{kind}.referral",
-                                       "problem": "must give an age under 26 at submission"}]
+                                       "problem": "must give an age under 26 at submission",
+                                       "type": "value_error"}]
