@@ -5,7 +5,7 @@ data."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import Field, StringConstraints, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from schemas.errors import problem, problems
 from schemas.names import WHITE_SPACE_CLASS
@@ -84,9 +85,11 @@ def api_docs_options(settings: Settings) -> dict[str, Any]:
     return {} if api_docs_on(settings) else {"openapi_url": None, "docs_url": None, "redoc_url": None}
 
 
-def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None) -> None:
+def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None,
+                   not_allowed: Callable[[Scope, str], Awaitable[Response]] | None = None) -> None:
     """`ready()` says whether the service can take work (broker and database up, not shutting down).
-    `settings` defaults to `app.state.settings`."""
+    `settings` defaults to `app.state.settings`; `not_allowed(scope, allow)` answers a method a path does not
+    take (default: JSON, as every API answers)."""
     settings = settings or app.state.settings
     error_headers = dict(security_headers(settings, cache=True).headers)
 
@@ -130,7 +133,7 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
 
     # Added innermost first: a request meets the access line, the headers, the rate limits, the body limits,
     # then OPTIONS and methods a path does not have are answered.
-    app.add_middleware(AllowedMethods)
+    app.add_middleware(AllowedMethods, refuse=not_allowed)
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimits)
     app.add_middleware(RateLimits, sign_in=settings.sign_in_rate_limit, failed_auth=settings.failed_auth_rate_limit)

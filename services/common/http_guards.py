@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -206,12 +207,14 @@ class AllowedMethods:
     """What a path allows, answered the way RFC 9110 asks: OPTIONS is 204 with `Allow` listing every method of
     every route on the path (Starlette's router only knows the first route it meets, so `/referrals`, a GET
     route and a POST route, answered OPTIONS with 405 and `Allow: GET`); a method the path does not have is 405
-    with that same `Allow`. A request some route takes, and a path no route has (404), go on to the router."""
+    with that same `Allow`. A request some route takes, and a path no route has (404), go on to the router.
+    `refuse(scope, allow)`, when given, answers the 405 instead (the portal's page in words, not JSON)."""
 
     METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, refuse: Callable[[Scope, str], Awaitable[Response]] | None = None) -> None:
         self.app = app
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routes = getattr(scope.get("app"), "routes", ())
@@ -223,9 +226,12 @@ class AllowedMethods:
             await self.app(scope, receive, send)
             return
         allow = ", ".join(sorted(allowed | {"OPTIONS"}))
-        response: Response = (Response(status_code=204, headers={"Allow": allow}) if scope["method"] == "OPTIONS"
-                              else JSONResponse({"title": f"This address does not take {scope['method']}"}, 405,
-                                                {"Allow": allow}))
+        if scope["method"] == "OPTIONS":
+            response: Response = Response(status_code=204, headers={"Allow": allow})
+        elif self.refuse is not None:
+            response = await self.refuse(scope, allow)
+        else:
+            response = JSONResponse({"title": f"This address does not take {scope['method']}"}, 405, {"Allow": allow})
         await response(scope, receive, send)
 
     @staticmethod

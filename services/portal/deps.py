@@ -48,9 +48,19 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     return HTMLResponse(html, status_code=status)
 
 
-def not_found(request: Request, title: str = "Page not found",
-              message: str = "Check the address and try again.") -> HTMLResponse:
-    return render(request, "error.html", 404, title=title, message=message)
+# GOV.UK's "Page not found" pattern (https://design-system.service.gov.uk/patterns/page-not-found-pages/).
+NOT_FOUND = ("If you typed the web address, check it is correct.",
+             "If you pasted the web address, check you copied the entire address.",
+             "If the web address is correct or you selected a link or button, go back and try again, or go to your "
+             "home page.")
+
+
+def not_found(request: Request, title: str = "Page not found", message: str | None = None,
+              status: int = 404) -> HTMLResponse:
+    """A page that is not there: GOV.UK's "Page not found" words, or the page's own `title` and `message`."""
+    if message is not None:
+        return render(request, "error.html", status, title=title, message=message)
+    return render(request, "error.html", status, title=title, paragraphs=NOT_FOUND, home="/")
 
 
 def needs(role_ok: Callable[[User], bool]) -> Any:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starsessions import SessionAutoloadMiddleware, SessionMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+from starsessions import SessionAutoloadMiddleware, SessionMiddleware, is_loaded
 
 from services.common.auth import TokenVerifier
 from services.common.db import make_engine
@@ -21,7 +23,7 @@ from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.portal import csrf, failures, sessions
 from services.portal.backend import BackendError, Backends, ServiceUnreachableError, TokenRefusedError
-from services.portal.deps import RefusedError, SignInNeededError, render
+from services.portal.deps import NOT_FOUND, RefusedError, SignInNeededError, render
 from services.portal.pages import HERE, templates
 from services.portal.routes import ROUTERS, public
 
@@ -55,7 +57,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     app.mount("/static", StaticFiles(directory=ASSETS), name="static")
     app.mount("/app-assets", StaticFiles(directory=APP_ASSETS), name="app-assets")
     app.state.ready = True
-    install_common(app, ready=lambda: app.state.ready)
+    install_common(app, ready=lambda: app.state.ready, not_allowed=not_allowed)
+    app.add_exception_handler(StarletteHTTPException, http_refused)
     app.add_exception_handler(SignInNeededError, to_sign_in)
     app.add_exception_handler(RefusedError, refused)
     app.add_exception_handler(TokenRefusedError, sessions.sign_in_again)
@@ -91,3 +94,35 @@ async def service_failed(request: Request, exc: Exception) -> Response:
     response = render(request, "error.html", page.status, title=page.title, message=page.message)
     response.headers.update(page.headers)
     return response
+
+
+
+
+def page_in_words(request: Request, status: int, headers: dict[str, str] | None = None, **words: Any) -> Response:
+    """error.html with `words`; with the person's menu where their session is loaded (not for static files, nor
+    before the session middleware)."""
+    if "session_handler" in request.scope and is_loaded(request):
+        response: Response = render(request, "error.html", status, **words)
+    else:
+        page = request.app.state.templates.get_template("error.html")
+        response = HTMLResponse(page.render(user=None, request=request, navigation=[], **words), status_code=status)
+    response.headers.update(headers or {})
+    return response
+
+
+async def http_refused(request: Request, exc: Exception) -> Response:
+    """An address with no page (a route's or a static file's 404) is GOV.UK's "Page not found", never JSON;
+    any other refusal of the router is a page in words too."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    headers = getattr(exc, "headers", None)
+    if status in (404, 405):
+        return page_in_words(request, status, headers, title="Page not found", paragraphs=NOT_FOUND, home="/")
+    return page_in_words(request, status, headers, title="Sorry, there is a problem with this page",
+                         message="Go back and try again.")
+
+
+async def not_allowed(scope: Scope, allow: str) -> Response:
+    """A method the address does not take (a POST-only address typed into the address bar, say): to a person that
+    is a page that is not there (405, with `Allow`)."""
+    return page_in_words(Request(scope), 405, {"Allow": allow}, title="Page not found", paragraphs=NOT_FOUND,
+                         home="/")

@@ -1,12 +1,17 @@
-"""Administrators: importing referrals from a spreadsheet (CSV) through intake's bulk import."""
+"""Administrators: importing referrals from a spreadsheet (CSV) through intake's bulk import, and a sample file in
+the import layout to start from (the demo's, as `frontdoor import-sample` writes it)."""
+
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from schemas.views.referrals import ImportResult
+from services.demo import sample_import_csv
 from services.portal.deps import Admin, client, render
 
 router = APIRouter()
+SAMPLE_ROWS = 10  # enough to show every column filled in several ways; every row valid
 
 
 @router.get("/admin/import", response_class=HTMLResponse)
@@ -26,3 +31,10 @@ async def import_file(request: Request, user: Admin) -> Response:
     result = await client(request, user).read(ImportResult, "intake", "POST", "/imports", content=content,
                                               params={"import_valid": valid_only}, headers={"Content-Type": "text/csv"})
     return render(request, "import.html", result=result, errors=[])
+
+
+@router.get("/admin/import/sample.csv")
+async def sample_file(request: Request, user: Admin) -> Response:
+    """A sample import file: made-up children and referrers (sample NHS numbers), every column of the layout."""
+    return Response(sample_import_csv(SAMPLE_ROWS, 0, today=date.today()), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="front-door-import-sample.csv"'})
