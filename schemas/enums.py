@@ -59,6 +59,26 @@ class ConsentBasis(StrEnum):
     none = "none"
 
 
+class Relationship(StrEnum):
+    """How a parent or carer is related to the child (contract 1.1, `parents_carers[].relationship`)."""
+
+    mother = "mother"
+    father = "father"
+    step_parent = "step_parent"
+    grandparent = "grandparent"
+    foster_carer = "foster_carer"
+    special_guardian = "special_guardian"
+    other = "other"
+
+
+class ContactMethod(StrEnum):
+    """How a person prefers to be contacted (contract 1.1, `preferred_contact`)."""
+
+    phone = "phone"
+    email = "email"
+    letter = "letter"
+
+
 class Concern(StrEnum):
     # SEMH
     anxiety = "anxiety"

@@ -16,10 +16,20 @@ from pydantic import (
 from schemas.enums import DsrChangeType, DsrConsent, DsrRating, DsrSource, Outcome, OutcomeEventType, Priority, Service
 from schemas.identifiers import CanonicalNhsNumber, CanonicalPostcode
 from schemas.names import PersonName, Trimmed
-from schemas.referral import Referral, Strict, check_date_of_birth, london_day
+from schemas.referral import (
+    ParentCarer,
+    Referral,
+    Strict,
+    YoungPersonContact,
+    check_date_of_birth,
+    check_young_person_contact,
+    london_day,
+    not_given,
+)
 from schemas.wire import Instant, Pathway, RuleId, Text, Uuid
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised only by a change a reader must act on
+CONTRACT_VERSION = "1.1.0"  # 1.1: who to contact about the child (Referral.parents_carers, young_person_contact)
 TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"
@@ -54,11 +64,13 @@ class History(Strict):
 
 
 def _born_by_submission(cls: type, referral: Referral, info: ValidationInfo) -> Referral:
-    """The child was born by the day of `submitted_at` and is under 26 on it (a field error on `referral`; nothing
-    to check when `submitted_at` itself was refused)."""
+    """The child was born by the day of `submitted_at` and is under 26 on it, and 16 or over if the referral gives
+    their own contact (a field error on `referral`; nothing to check when `submitted_at` itself was refused)."""
     submitted = info.data.get("submitted_at")
     if submitted is not None:
-        check_date_of_birth(referral.child.date_of_birth, london_day(submitted))
+        day = london_day(submitted)
+        check_date_of_birth(referral.child.date_of_birth, day)
+        check_young_person_contact(referral.child.date_of_birth, referral.young_person_contact, day)
     return referral
 
 
@@ -287,6 +299,9 @@ class ServiceDetails(Strict):
     duration: Text | None = None
     known_services: list[Text] | None = None
     voice_of_child: Text | None = None
+    # contract 1.1: who to contact about the child (absent, not null, where the service's sharing list leaves them out)
+    parents_carers: list[ParentCarer] | None = Field(None, exclude_if=not_given)
+    young_person_contact: YoungPersonContact | None = Field(None, exclude_if=not_given)
 
 
 ServiceRequestCreated.model_rebuild()

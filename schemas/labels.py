@@ -11,6 +11,7 @@ from schemas.enums import (
     Channel,
     Concern,
     ConsentBasis,
+    ContactMethod,
     Diagnosis,
     DsrChangeType,
     DsrConsent,
@@ -24,6 +25,7 @@ from schemas.enums import (
     OutcomeEventType,
     Priority,
     ReferrerRole,
+    Relationship,
     Risk,
     SenStatus,
     Service,
@@ -53,6 +55,9 @@ ENUM_LABELS: dict[type, dict[str, str]] = {
     ConsentBasis: {"parent_with_pr": "A parent with parental responsibility", "young_person": "Young person",
                    "best_interests": "A best-interests decision",
                    "not_sought_safeguarding": "Not sought, for safeguarding reasons", "none": "None"},
+    Relationship: {"mother": "Mother", "father": "Father", "step_parent": "Step-parent", "grandparent": "Grandparent",
+                   "foster_carer": "Foster carer", "special_guardian": "Special guardian", "other": "Other"},
+    ContactMethod: {"phone": "Phone", "email": "Email", "letter": "Letter"},
     Concern: {
         "anxiety": "Anxiety", "low_mood": "Low mood", "self_harm": "Self-harm",
         "suicidal_ideation": "Suicidal thoughts",
@@ -149,13 +154,20 @@ FIELDS = {
     "concerns": "Concerns", "risks": "Risks", "impact": "Effect on daily life", "duration": "How long",
     "known_services": "Services already involved", "voice_of_child": "What the child says", "name": "Name",
     "role": "Role", "organisation": "Organisation", "channel": "How it was sent",
+    # who to contact about the child (contract 1.1)
+    "parents_carers": "Parents and carers", "young_person_contact": "The young person's own contact",
+    "relationship": "Relationship to the child", "parental_responsibility": "Parental responsibility",
+    "phone": "Phone", "email": "Email", "preferred_contact": "Preferred contact",
+    "interpreter_language": "Interpreter", "may_contact": "May be contacted",
+    "do_not_contact_reason": "Why they must not be contacted",
 }
 
 # Fields whose values are codes (each shown through VALUES); every other field holds a person's own words.
 CODED = {
     "diagnoses", "sen_status", "social_care_status", "referrer_role", "role", "consent_basis", "basis", "concerns",
     "risks", "impact", "duration", "known_services", "channel", "service", "pathway", "priority", "outcome",
-    "status", "rating", "suggested_rating", "review_track", "missing", "kind", "how",
+    "status", "rating", "suggested_rating", "review_track", "missing", "kind", "how", "relationship",
+    "preferred_contact",
 }
 
 VALUES: dict[str, str] = {value: words for words_of in ENUM_LABELS.values() for value, words in words_of.items()}

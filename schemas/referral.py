@@ -29,11 +29,13 @@ from schemas.enums import (
     Channel,
     Concern,
     ConsentBasis,
+    ContactMethod,
     Diagnosis,
     Duration,
     Impact,
     KnownService,
     ReferrerRole,
+    Relationship,
     Risk,
     SenStatus,
     SocialCareStatus,
@@ -43,6 +45,8 @@ from schemas.names import WHITE_SPACE, WHITE_SPACE_CLASS, PersonName, Trimmed
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE_YEARS = 26
+YOUNG_PERSON_CONTACT_AGE = 16  # a young person's own contact details are asked for from this age (contract 1.1)
+MAX_PARENTS_CARERS = 4
 
 
 class Strict(BaseModel):
@@ -158,6 +162,89 @@ class Consent(Strict):
     child_aware: bool = False
 
 
+def _given(info: ValidationInfo, name: str) -> Any:
+    """A field validated before this one (None when it was left out or refused)."""
+    return info.data.get(name)
+
+
+def _needed_for(method: ContactMethod) -> Any:
+    """A validator for the `phone` or `email` of a contact: given when it is the preferred way of contact (a letter
+    goes to the child's home address, which the referral holds only as a postcode, so it needs neither)."""
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and _given(info, "preferred_contact") == method:
+            raise ValueError(f"must be given when {method.value} is the preferred way of contact")
+        return value
+
+    return check
+
+
+def not_given(value: object) -> bool:
+    """`exclude_if` of a field new in contract 1.1: left out of what a model writes when not given, so a referral
+    (or a service's details) without it is written exactly as contract 1.0 wrote it: the same event, the same
+    fingerprint, readable by a 1.0 reader."""
+    return value is None
+
+
+class YoungPersonContact(Strict):
+    """The young person's own contact (16 and over): a preference for phone needs a phone number, for email an
+    email address; a letter needs neither."""
+
+    preferred_contact: ContactMethod
+    phone: Phone | None = Field(None, validate_default=True)
+    email: Email | None = Field(None, validate_default=True)
+
+    _phone = field_validator("phone")(_needed_for(ContactMethod.phone))
+    _email = field_validator("email")(_needed_for(ContactMethod.email))
+
+
+class ParentCarer(Strict):
+    """Someone to contact about the child. When they may be contacted: how they prefer it (and that way's details,
+    as for the young person's own contact). When they may not: why (required), and no preferred way."""
+
+    name: Name
+    relationship: Relationship
+    parental_responsibility: bool
+    may_contact: bool
+    do_not_contact_reason: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None, validate_default=True, description="Why they must not be contacted: required when may_contact is false")
+    preferred_contact: ContactMethod | None = Field(
+        None, validate_default=True, description="Required when may_contact is true")
+    phone: Phone | None = Field(None, validate_default=True)
+    email: Email | None = Field(None, validate_default=True)
+    interpreter_language: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None, description="The language an interpreter is needed for; absent when none is needed")
+
+    @field_validator("do_not_contact_reason")
+    @classmethod
+    def _reason_when_not_to_contact(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        may_contact = _given(info, "may_contact")
+        if may_contact is False and reason is None:
+            raise ValueError("must be given when they may not be contacted")
+        if may_contact is True and reason is not None:
+            raise ValueError("must be left out when they may be contacted")
+        return reason
+
+    @field_validator("preferred_contact")
+    @classmethod
+    def _preferred_when_to_contact(cls, method: ContactMethod | None, info: ValidationInfo) -> ContactMethod | None:
+        may_contact = _given(info, "may_contact")
+        if may_contact is True and method is None:
+            raise ValueError("must be given when they may be contacted")
+        if may_contact is False and method is not None:
+            raise ValueError("must be left out when they may not be contacted")
+        return method
+
+    _phone = field_validator("phone")(_needed_for(ContactMethod.phone))
+    _email = field_validator("email")(_needed_for(ContactMethod.email))
+
+
+def check_young_person_contact(born: date, contact: YoungPersonContact | None, as_of: date) -> None:
+    """Raise ValueError when the referral gives the young person's own contact and they are under 16 on `as_of`."""
+    if contact is not None and age_on(born, as_of) < YOUNG_PERSON_CONTACT_AGE:
+        raise ValueError(f"must be left out for a child under {YOUNG_PERSON_CONTACT_AGE} at submission")
+
+
 class Referral(Strict):
     """One referral for one child. `reason` and `voice_of_child` are free text: never logged."""
 
@@ -173,6 +260,26 @@ class Referral(Strict):
     risks: Annotated[list[Risk], AfterValidator(no_duplicates), Unique] = []
     known_services: Annotated[list[KnownService], AfterValidator(no_duplicates), Unique] = []
     voice_of_child: Annotated[str, Trimmed, StringConstraints(max_length=5000)] | None = None
+    # contract 1.1: who to contact about the child
+    parents_carers: Annotated[list[ParentCarer], Field(max_length=MAX_PARENTS_CARERS)] | None = Field(
+        None, exclude_if=not_given,
+        description="Who to contact about the child (contract 1.1). A service receives it only where the ruleset's "
+                    "`sharing` list for it names it.")
+    young_person_contact: YoungPersonContact | None = Field(
+        None, exclude_if=not_given,
+        description=f"The young person's own contact (contract 1.1): only for a child aged {YOUNG_PERSON_CONTACT_AGE} "
+                    "or over at submission.")
+
+    @field_validator("young_person_contact")
+    @classmethod
+    def _sixteen_or_over(cls, contact: YoungPersonContact | None, info: ValidationInfo) -> YoungPersonContact | None:
+        # As the child's date of birth: on the submission day where the submitting path gives it, otherwise today
+        # (a child under 16 today was under 16 on any earlier day); an event checks its own submitted_at.
+        child = _given(info, "child")
+        if child is not None:
+            as_of = (info.context or {}).get("as_of") or datetime.now(LONDON).date()
+            check_young_person_contact(child.date_of_birth, contact, as_of)
+        return contact
 
 
 class ReferralInput(TolerantInput, Referral):

@@ -77,6 +77,12 @@ def born_before_submission(instance: Any, loc: tuple[Any, ...]) -> None:
         instance["submitted_at"] = "2026-01-15T10:00:00Z"
 
 
+def without_own_contact(instance: Any, loc: tuple[Any, ...]) -> None:
+    instance.get("referral", instance)["young_person_contact"] = None
+
+
+A_CARER = {"name": "Ann", "relationship": "mother", "parental_responsibility": True, "may_contact": True,
+           "preferred_contact": "letter"}
 A_TIME = "2026-01-15T10:00:00Z"
 NAME_PROBLEMS = {*REFUSED_CATEGORIES.values(), FORMAT_PROBLEM, NO_VISIBLE}
 BEYOND_JSON_SCHEMA = [
@@ -106,6 +112,17 @@ BEYOND_JSON_SCHEMA = [
                  "a long alternation nobody could review (the `format: date-time` says it)",
                  lambda field, msg: "day value is outside expected range" in msg,
                  lambda instance, loc: put(instance, loc, A_TIME)),
+    Disagreement("a contact's details follow from whether and how they may be contacted",
+                 "a comparison between fields (a reason when may_contact is false, a preferred way when it is true, a "
+                 "phone number or email address when that is the preferred way): the exported schema has no if/then",
+                 lambda field, msg: ("parents_carers" in field or "young_person_contact" in field)
+                 and ("must be given when" in msg or "must be left out when they may" in msg),
+                 lambda instance, loc: put(instance, loc[:-1], dict(A_CARER) if "parents_carers" in loc
+                                           else {"preferred_contact": "letter"})),
+    Disagreement("the young person's own contact from 16",
+                 "their age on the submission day, a comparison between two fields (as the date of birth's)",
+                 lambda field, msg: "under 16 at submission" in msg,
+                 without_own_contact),
     Disagreement("what each kind of route change needs",
                  "the exported schema has no if/then per kind (add_route needs service, pathway and priority, ...)",
                  lambda field, msg: field.startswith("changes") and " needs " in msg,
