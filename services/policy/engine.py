@@ -19,6 +19,10 @@ def decide(event: ReferralSubmitted, ruleset: Ruleset, *, decided_at: datetime |
         halted = _run_stage(stage, state, ruleset)
         if halted:
             break
+    outcome = _outcome(state)
+    if outcome == "manual_review" and state.forced_outcome is None:  # no rule decided: the fall-through says why
+        fall = ruleset.fall_through
+        state.explanation.append((fall.id, fall.because.render(state.facts)))
     dsr = _dsr(state, ruleset)
     routes = sorted(state.routes, key=lambda r: (ruleset.service_order[r.service], r.pathway))
     return TriageDecision(
@@ -26,7 +30,7 @@ def decide(event: ReferralSubmitted, ruleset: Ruleset, *, decided_at: datetime |
         child_id=event.child_id,
         decided_at=decided_at or event.submitted_at,
         ruleset_version=ruleset.version,
-        outcome=_outcome(state),
+        outcome=outcome,
         routes=[
             Route(
                 service=r.service,

@@ -19,6 +19,8 @@ from services.policy.ruleset.check import placeholders
 
 HISTORY_FACTS = frozenset({"prior", "open_services", "safeguarding_pending"})
 ROUTE_ACTIONS = (m.RouteAction, m.DropRoutesAction)
+# What the fall-through rule rests on: it gives its reason when no rule routed, asked for something or set the outcome.
+DECIDING_ACTIONS = (*ROUTE_ACTIONS, m.MissingAction, m.OutcomeAction)
 
 
 @dataclass
@@ -58,10 +60,11 @@ def reads(node: Any, into: Reads | None = None) -> Reads:
     return found
 
 
-def rules_of(source: m.RulesetFile) -> Iterator[m.Rule | m.DsrRule]:
-    """Every rule of the ruleset: each stage's, then the register's."""
+def rules_of(source: m.RulesetFile) -> Iterator[m.Rule | m.DsrRule | m.FallThroughRule]:
+    """Every rule of the ruleset: each stage's, the fall-through, then the register's."""
     for stage in source.stages:
         yield from stage.rules
+    yield source.fall_through
     yield source.dsr.candidate
     yield from source.dsr.ratings
     yield from source.dsr.consent
@@ -69,9 +72,10 @@ def rules_of(source: m.RulesetFile) -> Iterator[m.Rule | m.DsrRule]:
 
 def history_rules(source: m.RulesetFile, facts: Iterable[str] = HISTORY_FACTS) -> frozenset[str]:
     """The ids of the rules that rest on the child's history (pure)."""
-    tainted_facts, tainted_rules, routes_tainted = set(facts), set[str](), False
-    rules = [(rule, reads([rule.when, getattr(rule, "then", [])]), set(placeholders(rule.because)))
+    tainted_facts, tainted_rules, routes_tainted, decisions_tainted = set(facts), set[str](), False, False
+    rules = [(rule, reads([getattr(rule, "when", None), getattr(rule, "then", [])]), set(placeholders(rule.because)))
              for rule in rules_of(source)]
+    fall_through = source.fall_through.id
 
     def condition_tainted(found: Reads, seen: frozenset[str] = frozenset()) -> bool:
         if found.facts & tainted_facts or found.fired & tainted_rules or (routes_tainted and found.routes):
@@ -83,13 +87,15 @@ def history_rules(source: m.RulesetFile, facts: Iterable[str] = HISTORY_FACTS) -
     while changed:
         changed = False
         for rule, found, printed in rules:
-            if rule.id in tainted_rules or not (condition_tainted(found) or printed & tainted_facts):
+            reached = condition_tainted(found) or (rule.id == fall_through and decisions_tainted)
+            if rule.id in tainted_rules or not (reached or printed & tainted_facts):
                 continue
             tainted_rules.add(rule.id)
             for action in getattr(rule, "then", []):
                 if isinstance(action, m.SetAction):
                     tainted_facts |= set(action.set)
                 routes_tainted = routes_tainted or isinstance(action, ROUTE_ACTIONS)
+                decisions_tainted = decisions_tainted or isinstance(action, DECIDING_ACTIONS)
             changed = True
     return frozenset(tainted_rules)
 

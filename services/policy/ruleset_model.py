@@ -160,6 +160,15 @@ class Stage(Node):
     rules: list[Rule] = Field(min_length=1)
 
 
+class FallThroughRule(Node):
+    """The rule for a referral no other rule decides: nothing sent anywhere, nothing asked for, no outcome set. A
+    person on the front door decides (outcome manual review: a referral is never dropped), and this rule's `because`
+    goes into the decision's explanation like any other rule's, so that decision says why too."""
+
+    id: RuleId
+    because: Because
+
+
 class Variable(Node):
     values: list[str] = Field(min_length=1)
     default: str
@@ -240,6 +249,8 @@ class RulesetFile(Node):
     variables: dict[Name, Variable] = {}
     conditions: dict[Name, Condition] = Field(default={}, description="named conditions, used as {is: name}")
     stages: list[Stage] = Field(min_length=1)
+    fall_through: FallThroughRule = Field(description="the rule for a referral no stage's rule sends anywhere or asks"
+                                          " about: a person on the front door decides, and its `because` says why")
     hold: Hold = Hold()
     boost: Boost
     due: Due

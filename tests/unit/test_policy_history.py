@@ -16,6 +16,7 @@ from services.policy.ruleset_conditions import FactValue, Node
 from tests.cases import reference_ruleset
 
 ROUTE = {"service": "semh", "pathway": "crisis", "priority": "urgent"}
+FALL_THROUGH = "fall_through.front_door_decides"  # the shipped ruleset's: whether a referral falls through to a person
 
 
 @cache
@@ -52,14 +53,16 @@ CASES = [
      [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"set": {"level": "high"}}]),
       rule("b", {"eq": {"fact": "level", "value": "high"}}), rule("c", {"eq": {"fact": "age", "value": 3}})],
      {"a", "b"}),
-    ("through a route such a rule added",
+    ("through a route such a rule added (and so whether nothing is sent anywhere: the fall-through)",
      [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"route": ROUTE}]),
-      rule("b", {"has_route": {"services": ["semh"]}})], {"a", "b"}),
+      rule("b", {"has_route": {"services": ["semh"]}})], {"a", "b", FALL_THROUGH}),
     ("a boost changes no route's existence: has_route stays clean",
      [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"boost": True}]),
       rule("b", {"has_route": {"services": ["semh"]}})], {"a"}),
-    ("in a `missing` action's own condition",
-     [rule("a", then=[{"missing": "consent", "when": {"ge": {"fact": "prior", "value": 1}}}])], {"a"}),
+    ("in a `missing` action's own condition (and so whether nothing is asked for: the fall-through)",
+     [rule("a", then=[{"missing": "consent", "when": {"ge": {"fact": "prior", "value": 1}}}])], {"a", FALL_THROUGH}),
+    ("an outcome such a rule set decides whether the fall-through gives its reason",
+     [rule("a", {"ge": {"fact": "prior", "value": 2}}, [{"outcome": "out_of_scope"}])], {"a", FALL_THROUGH}),
 ]
 
 
@@ -77,7 +80,7 @@ def test_the_register_rules_are_read_too() -> None:
            "consent": [dsr_rule("dsr.ok", consent="given")]}
     source = ruleset([rule("s.r")], dsr)
     assert history_rules(source) == {"dsr.red"}
-    assert rule_ids(source) == {"s.r", "dsr.c", "dsr.red", "dsr.ok"}
+    assert rule_ids(source) == {"s.r", FALL_THROUGH, "dsr.c", "dsr.red", "dsr.ok"}
 
 
 class Since(Node):

@@ -94,6 +94,11 @@ def test_every_consent_age_and_every_priority_appears() -> None:
     assert "(rule safeguarding.mash)" in _section(text, "What a safeguarding concern does")
 
 
+def test_the_fall_through_rule_is_explained_with_its_own_words() -> None:
+    fall = SHIPPED.source.fall_through
+    assert f"{fall.because} (rule {fall.id})" in _section(markdown(explain(SHIPPED)), "When no rule applies")
+
+
 def _changed_copy(tmp_path: Path) -> Path:
     data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 60}

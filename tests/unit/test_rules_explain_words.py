@@ -104,6 +104,9 @@ stages:
     then:
     - drop_routes: {}
     because: Nothing.
+fall_through:
+  id: nobody.else
+  because: Nobody else, aged {age}.
 hold:
   exempt_services: [salt]
   exempt_priorities: [emergency]
@@ -226,6 +229,11 @@ def test_every_condition_action_and_section_in_words() -> None:
         "A request redirected here from another service takes the Community pathway at routine priority, unless a rule"
         " above applies.",
         "",
+        "## When no rule applies",
+        "",
+        "When no rule sends a request anywhere, asks for anything or decides the outcome, a person on the front door"
+        " decides: a referral is never dropped. Nobody else, aged [the child's age]. (rule nobody.else)",
+        "",
         "## How soon each service must accept a request",
         "",
         "A request is due by 16:30 (Europe/London) on the last day; working days leave out weekends and bank holidays"
@@ -296,6 +304,11 @@ def test_the_sections_a_ruleset_leaves_empty_say_so() -> None:
         "",
         "A request redirected here from another service takes the Community pathway at routine priority, unless a rule"
         " above applies.",
+        "",
+        "## When no rule applies",
+        "",
+        "When no rule sends a request anywhere, asks for anything or decides the outcome, a person on the front door"
+        " decides: a referral is never dropped. Nobody else, aged [the child's age]. (rule nobody.else)",
         "",
         "## How soon each service must accept a request",
         "",
@@ -371,8 +384,8 @@ def test_the_html_page_escapes_every_word_and_uses_govuk_classes() -> None:
 def test_the_portal_gets_each_section_with_its_blocks_already_html() -> None:
     doc = explain(mini())
     placed = body_html(doc)
-    assert [s.id for s, _, _ in placed] == ["services", "due", "asks", "consent", "scope", "raises", "safeguarding",
-                                            "dsr", "sharing", "advice"]
+    assert [s.id for s, _, _ in placed] == ["services", "fall-through", "due", "asks", "consent", "scope", "raises",
+                                            "safeguarding", "dsr", "sharing", "advice"]
     services, blocks, parts = placed[0]
     assert blocks == ['<p class="govuk-body">Every rule below that applies sends a request to that service, on that'
                       ' pathway.</p>']

@@ -34,13 +34,25 @@ def validated(data: Any, source: str) -> m.RulesetFile:
         raise RulesetError(source, [_describe(err) for err in exc.errors(include_url=False)]) from None
 
 
+# What to add when a section every ruleset needs is missing: "Field required" says too little to act on.
+MISSING_SECTIONS = {
+    "fall_through": "Every ruleset needs this rule: a referral no other rule sends anywhere or asks about goes to a"
+    " person on the front door (outcome manual review), and its `because` says why in the decision. For example:"
+    " fall_through: {id: fall_through.front_door_decides, because: \"What the referral describes meets no service's"
+    " criteria here, so a person on the front door decides.\"}",
+}
+
+
 def _describe(err: Any) -> str:
     # A tagged union repeats its tag in the location ("when.any.any.1"): drop the repeat.
     parts: list[str] = []
     for p in err["loc"]:
         if not parts or parts[-1] != str(p):
             parts.append(str(p))
-    return f"{'.'.join(parts) or '(top)'}: {err['msg']}"
+    where = ".".join(parts) or "(top)"
+    if err["type"] == "missing" and where in MISSING_SECTIONS:
+        return f"{where}: missing. {MISSING_SECTIONS[where]}"
+    return f"{where}: {err['msg']}"
 
 
 def check(spec: m.RulesetFile) -> list[str]:
@@ -78,6 +90,7 @@ class _Checker:
         for i, stage in enumerate(spec.stages):
             self.stage(stage, f"stages[{i}]")
         self._clocks()
+        self.outcome_rule(spec.fall_through, "fall_through")
         self.outcome_rule(spec.dsr.candidate, "dsr.candidate")
         for i, rating in enumerate(spec.dsr.ratings):
             self.outcome_rule(rating, f"dsr.ratings[{i}]")
@@ -163,11 +176,12 @@ class _Checker:
             self.rule_ids.add(rule.id)  # after its own condition: a rule cannot test that it fired
             self._because(rule.because, rw)
 
-    def outcome_rule(self, rule: m.DsrRule, where: str) -> None:
+    def outcome_rule(self, rule: m.DsrRule | m.FallThroughRule, where: str) -> None:
         if rule.id in self.rule_ids:
             self.problems.append(f"{where}: rule id {rule.id!r} used twice")
         self.rule_ids.add(rule.id)
-        self.condition(rule.when, f"{where}.when")
+        if isinstance(rule, m.DsrRule):
+            self.condition(rule.when, f"{where}.when")
         self._because(rule.because, where)
 
     def action(self, node: Any, where: str) -> None:

@@ -55,6 +55,15 @@ class OutcomeRule:
 
 
 @dataclass(frozen=True)
+class FallThrough:
+    """The reason given when no stage's rule decides a referral (no route, nothing missing, no outcome set): a person
+    on the front door decides."""
+
+    id: str
+    because: Because
+
+
+@dataclass(frozen=True)
 class Ruleset:
     """A compiled ruleset. `version` is stamped on every decision: semver plus a hash of the file."""
 
@@ -67,6 +76,7 @@ class Ruleset:
     calendar: WorkingCalendar
     due_time: time
     clocks: dict[tuple[str, str], m.Clock]
+    fall_through: FallThrough
     dsr_candidate: OutcomeRule
     dsr_ratings: tuple[OutcomeRule, ...]
     dsr_consent: tuple[OutcomeRule, ...]

@@ -204,6 +204,10 @@ def explain(ruleset: Ruleset) -> Explanation:  # noqa: C901, PLR0912 - one pass 
     sections.append(Section("services", "Where a referral goes",
                             ["Every rule below that applies sends a request to that service, on that pathway."],
                             parts))
+    fall = src.fall_through
+    sections.append(Section("fall-through", "When no rule applies", [
+        "When no rule sends a request anywhere, asks for anything or decides the outcome, a person on the front door"
+        f" decides: a referral is never dropped. {_because(fall.because)} (rule {fall.id})"]))
     priorities = list(src.due.default)
     rows = [(label(s), *(clock(ruleset.clocks.get((s, p))) for p in priorities)) for s in src.services]
     sections.append(Section("due", "How soon each service must accept a request", [
