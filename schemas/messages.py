@@ -37,7 +37,7 @@ class Words:
     own: Mapping[str, str] = dataclass_field(default_factory=dict)
 
 
-def _words(noun: str, verb: str = "Enter", said: Mapping[str, str] | None = None, **own: str) -> Words:
+def _words(noun: str, verb: str = "Enter", *, said: Mapping[str, str] | None = None, **own: str) -> Words:
     """A field's words; `own` its sentences by error type, `said` by a validator's message."""
     return Words(noun, verb, own | {f"value_error:{message}": text for message, text in (said or {}).items()})
 
@@ -48,17 +48,30 @@ UPN_FORMAT = "Enter a unique pupil number in the correct format, like A123456789
 UPN_REAL = "Enter a real unique pupil number: check each character"
 POSTCODE_FORMAT = "Enter a real postcode, like SS1 2AB"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+AGE = "Enter the child's age in years, like 7"
+YEAR_GROUP = "Select the child's year group from the list"
+# A front-door change missing what its kind needs (schemas/events.py, RouteChange), by the validator's message.
+CHANGE_NEEDS = {f"{kind} needs {needs}": text for kind, needs, text in (
+    *(("add_route", needs, "Choose the service, pathway and priority of the route to add")
+      for needs in ("service", "pathway", "priority", "service, pathway", "service, priority", "pathway, priority",
+                    "service, pathway, priority")),
+    ("withdraw_route", "service_request_id", "Choose the request to withdraw"),
+    *(("change_priority", needs, "Choose the request and its new priority")
+      for needs in ("service_request_id", "priority", "service_request_id, priority")),
+    ("close", "signpost", "Say where the family should go instead"))}
 PHONE_FORMAT = "Enter a telephone number, like 01632 960 001 or 07700 900 982"
 
 # A field's words, by its dotted path without list indexes (or a tail of it, for a field every model names alike).
+# The referral's (schemas/referral.py): intake's POST and PATCH /referrals and the portal's question pages.
 FIELDS: dict[str, Words] = {
-    # The referral (schemas/referral.py): intake's POST /referrals and the portal's question pages.
     "client_reference": _words("your own reference for this referral"),
     "channel": _words("how the referral was made", "Select"),
     "child": _words("the child's details"),
     "child.given_name": _words("the child's first name"),
     "child.family_name": _words("the child's last name"),
-    "date_of_birth": _words("the child's date of birth"),
+    "date_of_birth": _words("the child's date of birth", said={
+        f"must give an age under {MAX_AGE_YEARS} at submission":
+            f"The child must be under {MAX_AGE_YEARS}: check their date of birth"}),
     "nhs_number": _words("the child's NHS number", string_pattern_mismatch=NHS_FORMAT,
                          said={"must be 10 digits": NHS_FORMAT,
                                "check digit is wrong (not a valid NHS number)": NHS_REAL}),
@@ -72,10 +85,8 @@ FIELDS: dict[str, Words] = {
                                     string_pattern_mismatch="Enter the school's URN as 6 digits, like 100000"),
     "education_setting.name": _words("the name of the child's school or setting"),
     "education_setting.has_mhst": _words("whether the school has a mental health support team", "Select"),
-    "year_group": _words("the child's year group", "Select",
-                         int_parsing="Select the child's year group from the list",
-                         greater_than_equal="Select the child's year group from the list",
-                         less_than_equal="Select the child's year group from the list"),
+    "year_group": _words("the child's year group", "Select", **dict.fromkeys(
+        ("int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal"), YEAR_GROUP)),
     "diagnoses": _words("the child's diagnoses", "Select", enum="Select each diagnosis from the list"),
     "sen_status": _words("the child's special educational needs support", "Select"),
     "social_care_status": _words("the child's social care involvement", "Select"),
@@ -96,10 +107,147 @@ FIELDS: dict[str, Words] = {
     "impact": _words("how much this affects the child's daily life", "Select"),
     "duration": _words("how long this has been happening", "Select"),
     "risks": _words("the risks you know about", "Select", enum="Select each risk from the list"),
-    "known_services": _words("the services already involved", "Select",
-                             enum="Select each service from the list"),
+    "known_services": _words("the services already involved", "Select", enum="Select each service from the list"),
     "voice_of_child": _words("what the child says", "Tell us"),
+    # Who to contact about the child (contract 1.1)
+    "parents_carers": _words("the parents and carers"),
+    "parents_carers.name": _words("the parent or carer's name"),
+    "parents_carers.relationship": _words("their relationship to the child", "Select"),
+    "parents_carers.parental_responsibility": _words("whether they have parental responsibility", "Select"),
+    "parents_carers.may_contact": _words("whether they may be contacted", "Select"),
+    "parents_carers.do_not_contact_reason": _words("why they must not be contacted", said={
+        "must be given when they may not be contacted": "Enter why they must not be contacted",
+        "must be left out when they may be contacted": "Only say why they must not be contacted when they may not be"}),
+    "parents_carers.preferred_contact": _words("how they prefer to be contacted", "Select", said={
+        "must be given when they may be contacted": "Select how they prefer to be contacted",
+        "must be left out when they may not be contacted":
+            "Only select how they prefer to be contacted when they may be contacted"}),
+    "parents_carers.phone": _words("their telephone number", string_pattern_mismatch=PHONE_FORMAT, said={
+        "must be given when phone is the preferred way of contact":
+            "Enter their telephone number, or select another way to contact them"}),
+    "parents_carers.email": _words("their email address", string_pattern_mismatch=EMAIL_FORMAT, said={
+        "must be given when email is the preferred way of contact":
+            "Enter their email address, or select another way to contact them"}),
+    "parents_carers.interpreter_language": _words("the language they need an interpreter for"),
+    "young_person_contact": _words("the young person's own contact details", said={
+        "must be left out for a child under 16 at submission":
+            "Only give the young person's own contact details if they are 16 or over"}),
+    "young_person_contact.preferred_contact": _words("how the young person prefers to be contacted", "Select"),
+    "young_person_contact.phone": _words("the young person's telephone number", string_pattern_mismatch=PHONE_FORMAT,
+                                         said={"must be given when phone is the preferred way of contact":
+                                               "Enter the young person's telephone number, or select another way"}),
+    "young_person_contact.email": _words("the young person's email address", string_pattern_mismatch=EMAIL_FORMAT,
+                                         said={"must be given when email is the preferred way of contact":
+                                               "Enter the young person's email address, or select another way"}),
     "advice_request_id": _words("the advice request this referral comes from", "Choose"),
+}
+
+# A person on the register (the DSR add form): a person of any age, not "the child".
+PERSON: dict[str, Words] = {
+    "given_name": _words("their first name"),
+    "family_name": _words("their last name"),
+    "date_of_birth": _words("their date of birth", said={
+        "must give an age of at most 120": "Their date of birth must give an age of 120 or under"}),
+    "nhs_number": _words("their NHS number", string_pattern_mismatch=NHS_FORMAT, said={
+        "must be 10 digits": NHS_FORMAT, "check digit is wrong (not a valid NHS number)": NHS_REAL},
+        missing="Enter their NHS number: it is needed for a person aged 18 or over"),  # only an adult's is required
+}
+NOTE = _words("the note")
+FORMS: dict[str, dict[str, Words]] = {
+    "referral": FIELDS,
+    # Asking for advice (services/intake/advice: AdviceInput) and answering it (AnswerForm).
+    "advice": {
+        "question": _words("your question"),
+        "concerns": FIELDS["concerns"],
+        "year_group": FIELDS["year_group"],
+        "age": _words("the child's age", int_parsing=AGE, int_type=AGE,
+                      int_from_float="Enter the child's age in whole years, like 7",
+                      greater_than_equal="The child's age must be {ge} or more",
+                      less_than_equal="The child's age must be {le} or under"),
+        "education_setting": FIELDS["education_setting"],
+        "education_setting.urn": FIELDS["education_setting.urn"],
+        "education_setting.name": FIELDS["education_setting.name"],
+        "education_setting.has_mhst": FIELDS["education_setting.has_mhst"],
+    },
+    "advice_answer": {
+        "answer": _words("your advice"),
+        "next_step": _words("what you suggest next", "Select"),
+        "refer_to": _words("the service you suggest a referral to", "Select", said={
+            "give a service only when the next step is make_referral":
+                "Select a service only when you suggest a referral"}),
+    },
+    # A service's worker on a request (services/worklists/routes.py).
+    "decline": {"reason": _words("the reason for declining"),
+                "signpost": _words("where the family can go instead")},
+    "redirect": {"redirect_to": _words("the service to redirect to", "Select"),
+                 "reason": _words("the reason for redirecting")},
+    "note": {"reason": NOTE},
+    "held": {"decision": _words("whether to release or decline the requests", "Select"),
+             "reason": _words("the reason for declining", said={
+                 "Enter why you are declining these requests": "Enter why you are declining these requests"}),
+             "request_ids": _words("the requests to decide on", "Select")},
+    # The register (services/dsr): adding a person, a review, consent, closing an entry.
+    "dsr_add": PERSON | {
+        "diagnoses": _words("their diagnoses", "Select", too_short="Select at least one diagnosis",
+                            literal_error="Select each diagnosis from the list"),
+        "risks": _words("the risks", "Select", too_short="Select at least one risk",
+                        enum="Select each risk from the list"),
+        "has_ehcp": _words("whether they have an education, health and care plan", "Select"),
+        "consent": _words("whether they have consented to being on the register", "Select"),
+        "consent_given_by": _words("who gave consent or made the best-interests decision"),
+        "referring_agency": _words("the referring agency"),
+        "referrer_contact": _words("your telephone number or email address"),
+        "reason": _words("the reason they need to be on the register"),
+        "current_setting": _words("where they are now", "Select"),
+    },
+    "dsr_review": {
+        "rating": _words("the rating", "Select"),
+        "keyworker": _words("the keyworker allocated"),
+        "lead_professional": _words("the lead professional"),
+        "rationale": _words("the reason for this rating"),
+        "attendees": _words("who attended", too_short="Enter at least one person who attended"),
+        "attendees.name": _words("the attendee's role or name"),
+        "attendees.agency": _words("the attendee's agency"),
+        "actions": _words("the actions"),
+        "actions.what": _words("the action"),
+        "actions.owner_agency": _words("the agency that owns the action"),
+        "actions.due": _words("the action's due date"),
+        "next_review_due": _words("the date of the next review"),
+        "held_on": _words("the date of the review meeting"),
+    },
+    "dsr_consent": {"basis": _words("who gave consent", "Select"), "given_by": _words("who gave consent")},
+    "dsr_close": {"reason": _words("why the entry is closing", "Select")},
+    # The front door (services/intake/front_door, children): a decision, contacts, chases, duplicates, replays.
+    "override": {
+        "rationale": _words("your reasons for this decision"),
+        "disagreed_with": _words("the rules you disagree with", "Select",
+                                 string_pattern_mismatch="Select each rule you disagree with from the list"),
+        "changes": _words("what you want to change", "Choose", said=CHANGE_NEEDS),
+        "changes.kind": _words("what you want to change", "Choose"),
+        "changes.service": _words("the service of the route to add", "Choose"),
+        "changes.pathway": _words("the pathway of the route to add", "Choose",
+                                  string_pattern_mismatch="Choose the pathway from the list"),
+        "changes.priority": _words("the priority", "Choose"),
+        "changes.service_request_id": _words("the request", "Choose"),
+        "changes.signpost": _words("where the family should go instead", "Say"),
+    },
+    "emergency_contact": {
+        "contacted": _words("who was contacted", "Say",
+                            missing="Say who was contacted (a role, for example Mother or Social worker)"),
+        "how": _words("how contact was made", "Choose"),
+        "contacted_at": _words("the date and time of contact", said={
+            "must not be in the future": "The date and time of contact must be now or in the past"}),
+        "note": NOTE,
+    },
+    "chase": {"how": _words("how the referrer was contacted", "Choose"), "note": NOTE},
+    "merge": {"survivor_id": _words("the record to keep", "Select"),
+              "merged_id": _words("the record to merge into it", "Select"),
+              "reason": _words("the reason these are the same child")},
+    "different": {"child_a": _words("the first record", "Select"), "child_b": _words("the second record", "Select"),
+                  "reason": _words("the reason these are different children")},
+    "replay": {"topic": _words("which events to process again", "Select"),
+               "ids": _words("the events to process again", "Select",
+                             string_pattern_mismatch="Select each event from the list")},
 }
 
 # Each pydantic error type's sentence, from the field's words: {noun} mid-sentence, {Noun} at the start, {verb}.
@@ -151,6 +299,8 @@ VALUE_ERRORS: dict[str, str] = {
     f"must give an age under {MAX_AGE_YEARS} at submission": f"{{Noun}} must be for a person under {MAX_AGE_YEARS}",
 }
 
+REFERRAL = "referral"
+VALIDATORS = frozenset({"value_error", "assertion_error"})
 EXTRA = "The form sent an answer to a question it does not ask: go back and try again"
 
 
@@ -159,11 +309,12 @@ def path(field: str) -> str:
     return ".".join(part for part in field.split(".") if not part.isdigit())
 
 
-def words_for(field: str) -> Words | None:
-    """The words of the field at dotted `field`: its own, else those of the longest tail of its path."""
+def words_for(field: str, form: str = REFERRAL) -> Words | None:
+    """The words of the field at dotted `field` on `form`: its own, else those of the longest tail of its path."""
+    table = FORMS.get(form, {})
     parts = path(field).split(".")
     for start in range(len(parts)):
-        found = FIELDS.get(".".join(parts[start:]))
+        found = table.get(".".join(parts[start:]))
         if found is not None:
             return found
     return None
@@ -175,19 +326,21 @@ def _limits(ctx: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _message(ctx: Mapping[str, Any] | None) -> str:
     error = (ctx or {}).get("error")
-    return str(error).removeprefix("Value error, ") if error is not None else ""
+    return str(error).removeprefix("Value error, ").removeprefix("Assertion failed, ") if error is not None else ""
 
 
-def catalogued(field: str, type_: str, ctx: Mapping[str, Any] | None = None) -> str | None:
-    """The catalogue's sentence for this error, or None when the field has no words or the type no template."""
+def catalogued(field: str, type_: str, ctx: Mapping[str, Any] | None = None, *,
+               form: str = REFERRAL) -> str | None:
+    """The catalogue's sentence for this error on `form`, or None when the field has no words or the type (or a
+    validator's message) no sentence."""
     if type_ == "extra_forbidden":
         return EXTRA
-    words = words_for(field)
+    words = words_for(field, form)
     if words is None:
         return None
     message = _message(ctx)
     template = None
-    if type_ in ("value_error", "assertion_error"):
+    if type_ in VALIDATORS:
         template = words.own.get(f"value_error:{message}") or VALUE_ERRORS.get(message)
     empty = type_ in EMPTY and (ctx or {}).get("min_length") == 1
     template = (template or words.own.get(type_) or (words.own.get("missing") if empty else None)
@@ -201,12 +354,13 @@ def catalogued(field: str, type_: str, ctx: Mapping[str, Any] | None = None) -> 
         return None
 
 
-def sentence(field: str, type_: str, ctx: Mapping[str, Any] | None = None) -> str:
-    """The GOV.UK sentence for one error at dotted `field` (list indexes allowed) of pydantic type `type_`."""
-    found = catalogued(field, type_, ctx)
+def sentence(field: str, type_: str, ctx: Mapping[str, Any] | None = None, *, form: str = REFERRAL) -> str:
+    """The GOV.UK sentence for one error at dotted `field` (list indexes allowed) of pydantic type `type_` on
+    `form` (a key of FORMS: the referral's unless said)."""
+    found = catalogued(field, type_, ctx, form=form)
     if found is not None:
         return found
-    words = words_for(field)
+    words = words_for(field, form)
     return f"Check {words.noun}" if words else "Check your answer to this question"
 
 
@@ -214,22 +368,29 @@ def field_of(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-VALIDATORS = frozenset({"value_error", "assertion_error"})
-
-
-def for_problem(problem: Mapping[str, Any]) -> str:
+def for_problem(problem: Mapping[str, Any], *, form: str = REFERRAL) -> str:
     """The sentence for one problem of a service's 422 (schemas.errors.problems: field, problem, type, ctx); a
     validator's message is its `problem`. A problem without a type (an older service) gets its field's words."""
     ctx = dict(problem.get("ctx") or {})
     type_ = str(problem.get("type") or "")
     if type_ in VALIDATORS:
         ctx["error"] = problem.get("problem", "")
-    return sentence(str(problem.get("field", "")), type_, ctx)
+    return sentence(str(problem.get("field", "")), type_, ctx, form=form)
 
 
-def sentences(exc: ValidationError) -> dict[str, str]:
-    """{dotted field path: sentence} for every field in `exc`, the first error of each."""
+def details(err: Mapping[str, Any]) -> dict[str, Any]:
+    """An error's ctx as the catalogue reads it, with a validator's message as `error` even when the error was
+    raised again without its ctx (pydantic's msg, less its "Value error, " prefix)."""
+    ctx = dict(err.get("ctx") or {})
+    if err["type"] in VALIDATORS and "error" not in ctx:
+        ctx["error"] = str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return ctx
+
+
+def sentences(exc: ValidationError, *, form: str = REFERRAL) -> dict[str, str]:
+    """{dotted field path: sentence} for every field in `exc` (errors of `form`), the first error of each."""
     out: dict[str, str] = {}
     for err in exc.errors(include_url=False, include_input=False):
-        out.setdefault(field_of(err["loc"]), sentence(field_of(err["loc"]), err["type"], err.get("ctx")))
+        field = field_of(err["loc"])
+        out.setdefault(field, sentence(field, err["type"], details(err), form=form))
     return out
