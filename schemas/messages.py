@@ -85,7 +85,7 @@ FIELDS: dict[str, Words] = {
                                     string_pattern_mismatch="Enter the school's URN as 6 digits, like 100000"),
     "education_setting.name": _words("the name of the child's school or setting"),
     "education_setting.has_mhst": _words("whether the school has a mental health support team", "Select"),
-    "year_group": _words("the child's year group", "Select", **dict.fromkeys(
+    "year_group": Words("the child's year group", "Select", dict.fromkeys(
         ("int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal"), YEAR_GROUP)),
     "diagnoses": _words("the child's diagnoses", "Select", enum="Select each diagnosis from the list"),
     "sen_status": _words("the child's special educational needs support", "Select"),
