@@ -19,18 +19,24 @@ session. A signed cookie does not help: the attacker gets a validly signed token
 tosses it into the victim's browser from the other port. starlette-csrf also wants the token in a header,
 which plain HTML forms (the portal works without JavaScript) cannot send.
 
-A refusal is a page in words (403 or 415), never a 500, and nothing is lost: a draft stays where it was saved."""
+A refusal is a page in words (403 or 415), never a 500, and nothing is lost: a draft stays where it was saved.
+A form the portal's own page posted just after the person's session timed out (the browser says it came from the
+portal itself, and the ended session says whose it was) is not acted on either: it is kept for that person
+(`SessionEndedError`), who is brought back to it once they sign in again (routes/sign_in.py)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
-from starsessions import is_loaded, load_session
+from starsessions import get_session_id, is_loaded, load_session
+
+from services.portal import sessions
 
 FIELD = "csrf_token"
 SESSION_KEY = "csrf_token"
@@ -52,6 +58,17 @@ class CsrfRefusedError(Exception):
     def __init__(self, status: int, title: str, message: str):
         super().__init__(title)
         self.status, self.title, self.message = status, title, message
+
+
+class SessionEndedError(Exception):
+    """A form of the portal's own page posted after its person's session timed out: `kept` for them."""
+
+    def __init__(self, kept: dict[str, Any]):
+        super().__init__("the session ended")
+        self.kept = kept
+
+
+NOT_KEPT = ("/sign-in", "/sign-out", "/session/extend")  # forms about the session itself: nothing to come back to
 
 
 def token(session: dict[str, object]) -> str:
@@ -119,4 +136,31 @@ async def protect(request: Request) -> None:
     except HTTPException as exc:  # a malformed multipart body
         raise CsrfRefusedError(400, *NOT_A_FORM) from exc
     if not matches(form.get(FIELD), request.session.get(SESSION_KEY)):
+        kept = await kept_after_timeout(request)
+        if kept is not None:
+            raise SessionEndedError(kept)
         raise CsrfRefusedError(403, *EXPIRED)
+
+
+def from_here(headers: Mapping[str, str], own: set[str]) -> bool:
+    """Whether the browser says this request came from one of the portal's own pages (not merely nothing else)."""
+    sent = headers.get("origin", "").strip()
+    return (headers.get("sec-fetch-site", "").strip().lower() == "same-origin"
+            or (bool(sent) and sent.lower() != "null" and origin(sent) in own))
+
+
+async def kept_after_timeout(request: Request) -> dict[str, Any] | None:
+    """A form the portal's own page posted after its person's session timed out, to keep for that person: the
+    address and every answer (not the token). None for anything else: a sign-out, an upload, a form of unknown
+    origin, or nobody's session."""
+    session_id = get_session_id(request) if "session_handler" in request.scope else None
+    if (not session_id or request.url.path in NOT_KEPT or sessions.owner_of(request.session) is not None
+            or media_type(request.headers.get("content-type")) != FORM
+            or not from_here(request.headers, own_origins(request))):
+        return None
+    owner = sessions.store_of(request).ended_owner(session_id)
+    if owner is None:
+        return None
+    answers = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    answers.pop(FIELD, None)
+    return {"for": owner, "path": request.url.path, "answers": [[k, v] for k, vs in answers.items() for v in vs]}

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from schemas.enums import Service
 from services.common.auth import mint_dev_token
-from services.portal import csrf, oidc
+from services.portal import csrf, oidc, sessions
 from services.portal.backend import Client
 from services.portal.pages import navigation
 from services.portal.users import USERS, User
@@ -44,7 +44,8 @@ def client(request: Request, user: User) -> Client:
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     user = user_of(request)
     page = request.app.state.templates.get_template(name)
-    html = page.render(user=user, request=request, navigation=navigation(user), **context)
+    left = sessions.seconds_left(request) if user is not None else None  # the timeout warning's count
+    html = page.render(user=user, request=request, navigation=navigation(user), session_left=left, **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -87,6 +88,7 @@ def service_worker(request: Request, service: Service) -> User:
     return user
 
 
+SignedIn = Annotated[User, needs(lambda u: True)]
 Referrer = Annotated[User, needs(lambda u: u.role == "referrer")]
 Panel = Annotated[User, needs(lambda u: u.role == "dsr_panel")]
 Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]

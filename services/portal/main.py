@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, backends: Ba
     app.add_exception_handler(RefusedError, refused)
     app.add_exception_handler(TokenRefusedError, sessions.sign_in_again)
     app.add_exception_handler(csrf.CsrfRefusedError, csrf_refused)
+    app.add_exception_handler(csrf.SessionEndedError, kept_for_later)
     app.add_exception_handler(BackendError, service_failed)
     app.add_exception_handler(ServiceUnreachableError, service_failed)
     for router in ROUTERS:
@@ -82,6 +83,14 @@ async def refused(request: Request, _: Exception) -> Response:
 async def csrf_refused(request: Request, exc: Exception) -> Response:
     refusal = exc if isinstance(exc, csrf.CsrfRefusedError) else csrf.CsrfRefusedError(403, *csrf.EXPIRED)
     return render(request, "error.html", refusal.status, title=refusal.title, message=refusal.message)
+
+
+async def kept_for_later(request: Request, exc: Exception) -> Response:
+    """A form posted after the session timed out: kept (in the new, signed-out session) for its person, who
+    signs in again and is brought back to it (routes/sign_in.py)."""
+    if isinstance(exc, csrf.SessionEndedError):
+        request.session[sessions.KEPT] = exc.kept
+    return RedirectResponse("/sign-in", status_code=303)
 
 
 async def service_failed(request: Request, exc: Exception) -> Response:

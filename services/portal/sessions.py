@@ -27,6 +27,8 @@ from services.common.tables import Timestamp, utcnow
 
 COOKIE = "frontdoor_portal"
 ENDS_AT = "ends_at"  # the session's absolute end (seconds since the epoch), set at sign-in
+ENDED_FOR = "ended_for"  # an ended (timed-out) row keeps only whose it was, until the purge: see KEPT
+KEPT = "kept_form"  # a form posted after the session ended, for the same person once they sign in again
 PURGE_AFTER = timedelta(days=1)  # ended rows are kept this long (a late response must not bring one back)
 NOT_STATIC = r"^/(?!assets/|static/|app-assets/)"  # static files neither load a session nor keep one alive
 
@@ -88,9 +90,20 @@ class DatabaseStore(SessionStore):
             if row is None:
                 return b""
             if has_ended(row, now, self.idle):
-                self._wipe(row, now)
+                self._wipe(row, now, keep_owner=True)
                 return b""
             return row.data.encode()
+
+    def ended_owner(self, session_id: str) -> str | None:
+        """Whose session this was, when it ended by timing out (not by signing out); None otherwise."""
+        with session_scope(self.engine) as db:
+            row = db.get(PortalSession, _key(session_id))
+            if row is None or not has_ended(row, self.clock(), self.idle):
+                return None
+            if row.data != "{}" and ENDED_FOR not in json.loads(row.data):
+                self._wipe(row, self.clock(), keep_owner=True)  # timed out, not read since
+            owner = json.loads(row.data).get(ENDED_FOR)
+            return owner if isinstance(owner, str) else None
 
     def _write(self, session_id: str, data: bytes, *, now: datetime | None = None) -> str:
         now = now or self.clock()
@@ -98,7 +111,7 @@ class DatabaseStore(SessionStore):
         with session_scope(self.engine) as db:
             row = db.get(PortalSession, _key(session_id))
             if row is not None and has_ended(row, now, self.idle):
-                self._wipe(row, now)
+                self._wipe(row, now, keep_owner=True)
                 if ends_at is not None:  # a late answer to a request of an ended session: it stays ended
                     return session_id
                 row, session_id = None, generate_session_id()  # signed out, starting again: a new id
@@ -124,11 +137,34 @@ class DatabaseStore(SessionStore):
             if row is not None:
                 self._wipe(row, self.clock())
 
-    def _wipe(self, row: PortalSession, now: datetime) -> None:
-        """End a row for good: its data (a token, perhaps) goes now; the row itself at the next purge."""
-        row.data = "{}"
+    def _wipe(self, row: PortalSession, now: datetime, *, keep_owner: bool = False) -> None:
+        """End a row for good: its data (a token, perhaps) goes now, but for whose it was when it timed out
+        (`keep_owner`: so a form posted just after is kept for that person alone); the row at the next purge."""
+        owner = owner_of(json.loads(row.data or "{}")) if keep_owner else None
+        if owner is None and keep_owner:
+            owner = json.loads(row.data or "{}").get(ENDED_FOR)
+        row.data = json.dumps({ENDED_FOR: owner}) if isinstance(owner, str) else "{}"
         row.expires_at = min(row.expires_at, now)
         row.last_seen_at = min(row.last_seen_at, now)
+
+
+def owner_of(data: dict[str, Any]) -> str | None:
+    """Who a session's data says is signed in: the seeded person's key (dev), or the provider's subject (OIDC)."""
+    if isinstance(data.get("user"), str):
+        return str(data["user"])
+    signed_in = data.get("oidc")
+    return str(signed_in["subject"]) if isinstance(signed_in, dict) and signed_in.get("subject") else None
+
+
+def seconds_left(request: Request) -> int:
+    """How long the signed-in session has left if nothing more is done: the idle timeout, or less near its
+    absolute end (the timeout warning counts down from this)."""
+    store = store_of(request)
+    left = store.idle.total_seconds()
+    ends_at = request.session.get(ENDS_AT)
+    if isinstance(ends_at, (int, float)):
+        left = min(left, ends_at - store.clock().timestamp())
+    return max(0, int(left))
 
 
 def store_of(request: Request) -> DatabaseStore:
@@ -138,11 +174,14 @@ def store_of(request: Request) -> DatabaseStore:
 async def begin(request: Request, who: dict[str, Any], *, token_expiry: float | None = None) -> None:
     """Sign a person in: the session they came with ends, a new id is issued (no fixation), `who` kept."""
     old = get_session_id(request)
+    kept = request.session.get(KEPT)
     if old:
         await store_of(request).remove(old)
     regenerate_session_id(request)
     request.session.clear()
     request.session.update(who)
+    if isinstance(kept, dict) and kept.get("for") == owner_of(who):  # only ever for the person who typed it
+        request.session[KEPT] = kept
     request.session[ENDS_AT] = absolute_end(store_of(request).clock(), request.app.state.settings,
                                             token_expiry).timestamp()
 

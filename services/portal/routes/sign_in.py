@@ -1,13 +1,15 @@
 """Signing in and out: seeded people on a laptop (AUTH_MODE=dev), the council's identity provider otherwise.
 
-Either way a sign-in starts a new server-side session (services/portal/sessions.py) and a sign-out ends it."""
+Either way a sign-in starts a new server-side session (services/portal/sessions.py) and a sign-out ends it. A page
+warns two minutes before the session times out ("Stay signed in" calls /session/extend); a form posted after it
+timed out is kept, and the same person is brought back to it (/continue) when they sign in again."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.portal import oidc, sessions
-from services.portal.deps import form_data, render, user_of
-from services.portal.users import USERS
+from services.portal.deps import SignedIn, form_data, render, user_of
+from services.portal.users import USERS, User
 
 router = APIRouter()
 
@@ -28,7 +30,8 @@ async def sign_in_page(request: Request) -> Response:
             return await oidc.authorize_redirect(request)
         except oidc.SignInError as exc:
             return render(request, "error.html", 503, title="You could not be signed in", message=str(exc))
-    return render(request, "sign_in.html", users=list(USERS.values()), errors=[])
+    return render(request, "sign_in.html", users=list(USERS.values()), errors=[],
+                  kept=sessions.KEPT in request.session)
 
 
 @router.get("/auth/callback", response_class=HTMLResponse)
@@ -39,8 +42,12 @@ async def auth_callback(request: Request) -> Response:
     except oidc.SignInError as exc:
         return render(request, "error.html", 403, title="You could not be signed in", message=str(exc))
     await sessions.begin(request, {"oidc": signed_in}, token_expiry=expiry)
-    user = oidc.user_from_session(signed_in)
-    return RedirectResponse(user.home, status_code=303)
+    return onwards(request, oidc.user_from_session(signed_in))
+
+
+def onwards(request: Request, user: User) -> RedirectResponse:
+    """Just signed in: back to a form kept from when their session ended, else their home page."""
+    return RedirectResponse("/continue" if sessions.KEPT in request.session else user.home, status_code=303)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -50,9 +57,30 @@ async def sign_in(request: Request) -> Response:
     key = (await form_data(request)).get("user", [""])[0]
     if key not in USERS:
         errors = [{"text": "Choose who you are signing in as", "href": "#user"}]
-        return render(request, "sign_in.html", 422, users=list(USERS.values()), errors=errors)
+        return render(request, "sign_in.html", 422, users=list(USERS.values()), errors=errors,
+                      kept=sessions.KEPT in request.session)
     await sessions.begin(request, {"user": key})
-    return RedirectResponse(USERS[key].home, status_code=303)
+    return onwards(request, USERS[key])
+
+
+@router.get("/continue", response_class=HTMLResponse)
+async def continue_where_you_were(request: Request, user: SignedIn) -> Response:
+    """The form kept from when their session ended, to send again (once): its answers as they were sent."""
+    kept = request.session.pop(sessions.KEPT, None)
+    if not isinstance(kept, dict) or kept.get("for") != sessions.owner_of(dict(request.session)):
+        return RedirectResponse(user.home, status_code=303)
+    return render(request, "continue.html", path=kept["path"], answers=kept["answers"])
+
+
+@router.post("/session/extend")
+async def stay_signed_in(request: Request, user: SignedIn) -> Response:
+    """"Stay signed in" in the timeout warning: using the session is what extends it (the store notes each use).
+    From the page's script, the time left as JSON; from a plain form, back to the page (the portal's own only)."""
+    back = (await form_data(request)).get("return_to", [""])[0]
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"seconds_left": sessions.seconds_left(request)})
+    own_page = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return RedirectResponse(back if own_page else "/", status_code=303)
 
 
 @router.post("/sign-out")
