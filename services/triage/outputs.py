@@ -133,5 +133,7 @@ def service_details(referral: Referral, fields: tuple[str, ...]) -> ServiceDetai
         "duration": referral.duration.value,
         "known_services": [k.value for k in referral.known_services],
         "voice_of_child": referral.voice_of_child,
+        "parents_carers": referral.parents_carers,
+        "young_person_contact": referral.young_person_contact,
     }
     return ServiceDetails(**{name: everything[name] for name in fields})

@@ -62,7 +62,14 @@ RULESET = load_ruleset()
 REFERRER = principal("school-a", "referrer")
 FRONT_DOOR = principal("fd-1", "front_door")
 CHILDREN = [("Amara", "Okafor", "2014-02-27", 101), ("Bilal", "Hussain", "2013-06-02", 202),
-            ("Cerys", "Pryce", "2015-09-14", 303)]
+            ("Cerys", "Pryce", "2015-09-14", 303), ("Dara", "Quinn", "2009-05-20", 404)]  # Dara: 16, her own contact
+# Who to contact about each child (contract 1.1): none of it may reach a worker while MASH has yet to decide.
+PARENTS = [{"name": "Nkechi Parentname", "relationship": "mother", "parental_responsibility": True, "may_contact": True,
+            "preferred_contact": "email", "email": "nkechi.parent@example.org", "interpreter_language": "Igbo"},
+           {"name": "Colm Parentname", "relationship": "father", "parental_responsibility": True,
+            "may_contact": False, "do_not_contact_reason": "A court order forbids contact."}]
+OWN_CONTACT = {"preferred_contact": "phone", "phone": "07700 900999"}
+CONTACT_WORDS = ["Parentname", "nkechi.parent@example.org", "Igbo", "court order", "07700 900999"]
 KINDS: dict[str, dict[str, Any]] = {  # what a referral says, and so which routes triage gives it
     "safeguarding": {"risks": ["harm_or_abuse_disclosure"], "concerns": ["anxiety", "speech_sounds", "housing"]},
     "domestic_abuse": {"concerns": ["domestic_abuse", "low_mood", "bereavement"], "impact": "moderate"},
@@ -165,7 +172,9 @@ def exempt(item: WorklistItem) -> bool:
 def referral(child: int, kind: str) -> Referral:
     given, family, born, nhs = CHILDREN[child]
     body = referral_body(child__given_name=given, child__family_name=family, child__date_of_birth=born,
-                         child__nhs_number=sample_nhs_number(nhs), **KINDS[kind])
+                         child__nhs_number=sample_nhs_number(nhs), parents_carers=PARENTS, **KINDS[kind])
+    if born < "2010":
+        body["young_person_contact"] = OWN_CONTACT
     return Referral.model_validate(body, context={"as_of": NOW.astimezone(LONDON).date()})
 
 
@@ -264,6 +273,7 @@ def check(system: System) -> None:
                 continue  # MASH has decided about the child since, and released it
             shown = views.view(s, item.service, item.id, system.now)
             assert item.held and "child" not in shown and "details" not in shown, (item.service, item.priority)
+            assert not [w for w in CONTACT_WORDS if w in json.dumps(shown)], (item.service, item.priority)
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +296,8 @@ def test_no_path_lets_another_service_read_a_child_while_mash_has_yet_to_decide(
         try:
             system = System(engine)
             act(system, ("refer", 0, 0, 0))  # a child with a safeguarding disclosure: MASH has to decide
+            with system.session() as s:  # MASH's own request carries who to contact: there is something to hide
+                assert any("Parentname" in json.dumps(i.details) for i in s.exec(select(WorklistItem)).all())
             for step in steps:
                 note(f"step {step}")
                 act(system, step)
