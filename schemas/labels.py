@@ -139,6 +139,11 @@ OTHER_VALUES = {
     "phone": "Phone", "email": "Email", "in_person": "In person", "video": "Video call",
     "add_route": "Route added", "withdraw_route": "Route withdrawn", "change_priority": "Priority changed",
     "close": "Closed with a signpost",
+    # what a proposed ruleset changes in a decision (the policy what-if)
+    "outcome_changed": "Outcome changed", "route_added": "Route added", "route_removed": "Route removed",
+    "pathway_changed": "Pathway changed", "priority_up": "Priority up", "priority_down": "Priority down",
+    "due_date_moved": "Due date moved", "held_changed": "Held or not held", "dsr_changed": "DSR candidate or rating",
+    "missing_changed": "Missing information",
 }
 
 # Field names a page shows (the referral's and the details a service receives).
@@ -216,3 +221,14 @@ def day(value: object, *, time: bool = False) -> str:
         minutes = f":{local.minute:02d}" if local.minute else ""
         return f"{shown}, {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
     return f"{when.day} {when:%B %Y}"
+
+
+def in_sentence(code: object) -> str:
+    """A code's words set inside a sentence ("Sent to MASH", "risks: A&E attendance for mental health"): the
+    label with a small first letter, unless its first word is an acronym (two or more capitals: MASH, A&E, SEMH),
+    which keeps its capitals. Lower-casing the whole label would lose every acronym in it."""
+    words = label(code)
+    first = words.split(" ", 1)[0]
+    if sum(c.isupper() for c in first) >= 2:  # noqa: PLR2004 - an acronym: two capitals or more
+        return words
+    return words[:1].lower() + words[1:]

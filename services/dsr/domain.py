@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from schemas import DsrChanged, ServiceOutcome, TriageDecided, TriageOverridden
 from schemas.enums import DsrChangeType, DsrRating, DsrSource, OutcomeEventType
-from schemas.labels import day, label
+from schemas.labels import day, in_sentence, label
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 from services.common.workdays import WorkingCalendar
@@ -113,7 +113,7 @@ def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now
 # --- what the timeline says -------------------------------------------------------------------
 
 def routes_text(event: TriageDecided | TriageOverridden) -> str:
-    routes = (f"{label(r.service)}, {label(r.pathway).lower()} ({label(r.priority).lower()})" for r in event.routes)
+    routes = (f"{label(r.service)}, {in_sentence(r.pathway)} ({in_sentence(r.priority)})" for r in event.routes)
     return "; ".join(routes) or "no services"
 
 
@@ -129,7 +129,7 @@ def candidate_noted_summary(event: TriageDecided, suggested: Rating | None, *, e
 
 
 def _suggestion(suggested: Rating | None, *, escalate: bool) -> str:
-    rated = f"suggested rating {label(suggested).lower()}" if suggested else "no rating suggested"
+    rated = f"suggested rating {in_sentence(suggested)}" if suggested else "no rating suggested"
     return rated + ("; escalation suggested" if escalate else "")
 
 
@@ -152,8 +152,8 @@ def direct_summary(*, agency: str, created: bool, diagnoses: list[str], risks: l
                    suggested: Rating | None, escalate: bool) -> str:
     """An addition made directly: who added the person (the agency), why (diagnoses, risks) and where they are."""
     what = "Added to the register directly" if created else "Added again directly (already on the register)"
-    said = (f"{what} by {agency}: {', '.join(label(d).lower() for d in diagnoses)}; "
-            f"risks: {', '.join(label(r).lower() for r in risks)}; setting: {label(setting).lower()}; ")
+    said = (f"{what} by {agency}: {', '.join(in_sentence(d) for d in diagnoses)}; "
+            f"risks: {', '.join(in_sentence(r) for r in risks)}; setting: {in_sentence(setting)}; ")
     return said + _suggestion(suggested, escalate=escalate)
 
 
@@ -169,19 +169,19 @@ def outcome_summary(event: ServiceOutcome) -> str:
 
 
 def review_summary(new: Rating, previous: Rating | None, due: date) -> str:
-    was = f" (was {label(previous).lower()})" if previous and previous is not new else ""
-    return f"DSR review: rated {label(new).lower()}{was}; next review {day(due)}"
+    was = f" (was {in_sentence(previous)})" if previous and previous is not new else ""
+    return f"DSR review: rated {in_sentence(new)}{was}; next review {day(due)}"
 
 
 def consent_summary(basis: str) -> str:
-    return f"Consent recorded ({label(basis).lower()})"
+    return f"Consent recorded ({in_sentence(basis)})"
 
 
 WITHDRAWN_SUMMARY = "Consent withdrawn: entry closed and details suppressed"
 
 
 def closed_summary(reason: str) -> str:
-    return f"Entry closed ({label(reason).lower()})"
+    return f"Entry closed ({in_sentence(reason)})"
 
 
 MERGED_SUMMARY = ("The front door found two records to be the same child and merged them: "

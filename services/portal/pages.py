@@ -46,7 +46,8 @@ def templates() -> Environment:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), bytecode_cache=COMPILED)
     env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
                     "link": link, "shown": shown, "csrf_field": csrf.field}
-    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due}
+    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due,
+                    "in_sentence": labels.in_sentence}
     return env
 
 

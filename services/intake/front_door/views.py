@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
-from schemas.labels import day, label
+from schemas.labels import day, in_sentence, label
 from schemas.lifecycle import OPEN
 from schemas.referral import LONDON, age_on
 from schemas.views import shown
@@ -242,7 +242,7 @@ def _summary(reason: Reason, record: ReferralRecord) -> str:
     referral = record.referral
     concerns = ", ".join(label(c) for c in referral.get("concerns", ())) or "none given"
     about = f"Concerns: {concerns}. Effect on daily life: {label(referral.get('impact') or 'not given')}"
-    about += f", for {label(referral['duration']).lower()}." if referral.get("duration") else "."
+    about += f", for {in_sentence(referral['duration'])}." if referral.get("duration") else "."
     if reason == "emergency":
         return f"Emergency: no contact recorded yet. {about}"
     if reason in WORDS:

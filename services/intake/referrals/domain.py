@@ -12,7 +12,7 @@ from typing import Any
 from schemas import History, Redirect, Referral, ReferralRedirected, ReferralSubmitted, ServiceOutcome, TriageDecided
 from schemas.enums import OutcomeEventType, Priority, Service
 from schemas.events import Route
-from schemas.labels import day, label
+from schemas.labels import day, in_sentence, label
 from schemas.lifecycle import STATUS_AFTER
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
@@ -202,8 +202,8 @@ def outcome_kind(event: ServiceOutcome) -> str:
 
 def route_words(service: str, pathway: str, priority: str | None = None, *, held: bool = False) -> str:
     """A route in words: "Speech and language therapy, community (urgent)"."""
-    words = label(service) + (f", {label(pathway).lower()}" if pathway else "")
-    details = [label(priority).lower()] if priority else []
+    words = label(service) + (f", {in_sentence(pathway)}" if pathway else "")
+    details = [in_sentence(priority)] if priority else []
     if held:
         details.append("held for the safeguarding hub")
     return words + (f" ({', '.join(details)})" if details else "")
@@ -215,7 +215,7 @@ def submitted_text(referral: Referral) -> str:
 
 def decision_text(event: TriageDecided) -> str:
     routes = "; ".join(route_words(r.service, r.pathway, r.priority, held=r.held) for r in event.routes)
-    missing = ", ".join(label(m).lower() for m in event.missing)
+    missing = ", ".join(in_sentence(m) for m in event.missing)
     return (f"Triage decided: {label(event.outcome)}" + (f". Sent to {routes}" if routes else "")
             + (f". Missing: {missing}" if missing else ""))
 
