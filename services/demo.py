@@ -64,31 +64,60 @@ def _referral(i: int, today: date, *, given: str, family: str, years: int, conce
     }
 
 
+def _parent(name: str, relationship: str, number: int, *, pr: bool = True, **extra: Any) -> dict[str, Any]:
+    """A parent or carer who may be contacted by phone (a drama-range mobile number), unless `extra` says otherwise."""
+    return {"name": name, "relationship": relationship, "parental_responsibility": pr, "may_contact": True,
+            "preferred_contact": "phone", "phone": f"07700 900{number:03d}", **extra}
+
+
+def _not_to_contact(name: str, relationship: str, reason: str) -> dict[str, Any]:
+    return {"name": name, "relationship": relationship, "parental_responsibility": True, "may_contact": False,
+            "do_not_contact_reason": reason}
+
+
 def demo_referrals(today: date) -> list[dict[str, Any]]:
     return [
         _referral(1, today, given="Ava", family="Demo-Hart", years=11, concerns=["anxiety", "bereavement"],
                   reason="Since her grandmother died in the summer Ava has been tearful in class and reluctant to "
-                         "come to school."),
+                         "come to school.",
+                  parents_carers=[_parent("Rachel Demo-Hart", "mother", 101),
+                                  _parent("Tom Demo-Hart", "father", 102, preferred_contact="email",
+                                          email="tom.hart@example.org")]),
         _referral(2, today, given="Leo", family="Demo-Okafor", years=15, concerns=["self_harm", "low_mood"],
                   risks=["self_harm_recent", "mh_admission_risk"],
                   child={"diagnoses": ["autism"], "sen_status": "ehcp"}, impact="severe",
-                  reason="Leo has cut his arms twice this month and the CAMHS worker is worried about an admission."),
+                  reason="Leo has cut his arms twice this month and the CAMHS worker is worried about an admission.",
+                  parents_carers=[_parent("Adaeze Demo-Okafor", "mother", 103, interpreter_language="Yoruba")]),
         _referral(3, today, given="Mia", family="Demo-Patel", years=3,
                   concerns=["speech_sounds", "expressive_language"], role="health_visitor",
-                  reason="At her 3-year review Mia uses few words and is hard for family to understand."),
+                  reason="At her 3-year review Mia uses few words and is hard for family to understand.",
+                  parents_carers=[_parent("Priya Demo-Patel", "mother", 104, interpreter_language="Gujarati"),
+                                  _parent("Kiran Demo-Patel", "grandparent", 105, pr=False)]),
         _referral(4, today, given="Noah", family="Demo-Brown", years=8, concerns=["anxiety", "parenting"],
                   risks=["harm_or_abuse_disclosure"],
-                  reason="Noah told his teacher today that he is hit at home when his dad drinks."),
+                  reason="Noah told his teacher today that he is hit at home when his dad drinks.",
+                  parents_carers=[_parent("Lucy Demo-Brown", "mother", 106),
+                                  _not_to_contact("Mark Demo-Brown", "father",
+                                                  "A court order forbids contact: speak to MASH before any contact.")]),
         _referral(5, today, given="Ella", family="Demo-Nowak", years=17, concerns=["behaviour_that_challenges"],
                   risks=["placement_breakdown"],
                   child={"diagnoses": ["learning_disability"], "social_care_status": "looked_after"},
                   consent={"basis": "young_person", "child_aware": True},
-                  reason="Ella's residential placement is at risk of ending after several incidents this month."),
+                  reason="Ella's residential placement is at risk of ending after several incidents this month.",
+                  parents_carers=[_parent("Sandra Demo-Field", "foster_carer", 107, pr=False,
+                                          email="sandra.field@example.org"),
+                                  _not_to_contact("Joanna Demo-Nowak", "mother",
+                                                  "Ella is looked after; contact with her mother goes through her "
+                                                  "social worker.")],
+                  young_person_contact={"preferred_contact": "phone", "phone": "07700 900108"}),
         _referral(6, today, given="Oscar", family="Demo-Smith", years=9, concerns=["feeding_swallowing"],
                   risks=["aspiration_signs"], role="school_nurse",
-                  reason="Oscar coughs and chokes at most lunchtimes and has had two chest infections."),
+                  reason="Oscar coughs and chokes at most lunchtimes and has had two chest infections.",
+                  parents_carers=[_parent("Helen Demo-Smith", "mother", 109, email="helen.smith@example.org")]),
         _referral(7, today, given="Isla", family="Demo-Jones", years=7, concerns=["housing", "finances", "attendance"],
-                  reason="The family were evicted last month and Isla's attendance has fallen to 70 percent."),
+                  reason="The family were evicted last month and Isla's attendance has fallen to 70 percent.",
+                  parents_carers=[{"name": "Dawn Demo-Jones", "relationship": "mother", "parental_responsibility": True,
+                                   "may_contact": True, "preferred_contact": "letter"}]),
         _referral(8, today, given="Jacob", family="Demo-Evans", years=12, concerns=["anxiety", "school_avoidance"],
                   consent={"basis": "none", "child_aware": False},
                   reason="Jacob has missed most of the last three weeks; his parents have not yet been asked about a "
@@ -106,14 +135,22 @@ def front_door_referrals(today: date) -> dict[str, dict[str, Any]]:
                                concerns=["anxiety", "low_mood"], risks=["psychosis_signs"], impact="severe",
                                duration="under_1_month",
                                reason="Freya says she hears voices telling her to hurt herself and has stopped "
-                                      "eating."),
+                                      "eating.",
+                               parents_carers=[_parent("Karen Demo-Clark", "mother", 110)]),
         "manual_review": _referral(12, today, given="Harry", family="Demo-Singh", years=10, concerns=["bullying"],
                                    impact="mild", known_services=["camhs"],
                                    reason="Harry is being bullied on the way home; CAMHS already see him for "
-                                          "something else."),
+                                          "something else.",
+                                   parents_carers=[_parent("Fatima Demo-Singh", "mother", 111,
+                                                           interpreter_language="Punjabi"),
+                                                   _not_to_contact("Ravi Demo-Singh", "father",
+                                                                   "A court order forbids contact with Harry's "
+                                                                   "father.")]),
         "out_of_scope": _referral(13, today, given="Amelia", family="Demo-Reid", years=19, concerns=["anxiety"],
                                   impact="mild", reason="Amelia has left college and is anxious about finding work; "
-                                                        "her former tutor asked for help."),
+                                                        "her former tutor asked for help.",
+                                  young_person_contact={"preferred_contact": "email",
+                                                        "email": "amelia.reid@example.org"}),
         "needs_information": _referral(14, today, given="Zain", family="Demo-Ali", years=13, concerns=["low_mood"],
                                        consent={"basis": "none", "child_aware": False},
                                        reason="Zain has been withdrawn and tearful for weeks; the family has not "

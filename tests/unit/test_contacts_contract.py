@@ -128,3 +128,17 @@ def test_the_exported_contract_names_its_version_and_the_new_fields() -> None:
     assert doc["info"]["version"] == CONTRACT_VERSION
     details = doc["components"]["schemas"]["ServiceDetails"]["properties"]
     assert {"parents_carers", "young_person_contact"} <= set(details)
+
+
+def test_the_demo_fills_who_to_contact() -> None:
+    """`make run DEMO=1`: parents and carers (one needing an interpreter, one not to be contacted and why) and a young
+    person of 16 or over with their own contact, every referral valid on the day the demo runs."""
+    from services.demo import demo_referrals, front_door_referrals
+
+    today = date.today()
+    bodies = demo_referrals(today) + list(front_door_referrals(today).values())
+    referrals = [ReferralInput.model_validate(b, context={"as_of": today}) for b in bodies]
+    carers = [p for r in referrals for p in r.parents_carers or []]
+    assert any(p.interpreter_language for p in carers)
+    assert any(not p.may_contact and p.do_not_contact_reason for p in carers)
+    assert any(r.young_person_contact for r in referrals)
