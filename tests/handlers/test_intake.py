@@ -18,6 +18,7 @@ from services.intake.referrals import bulk, handlers, safety_net
 from services.intake.referrals.domain import (
     IDENTITY_PROBLEM,
     NOT_MISSING_PROBLEM,
+    NOTHING_SENT_PROBLEM,
     ClientReferenceReusedError,
     NotCompletableError,
     PatchRefusedError,
@@ -174,6 +175,31 @@ def test_a_missing_field_is_accepted(session: Session, missing: tuple[str, ...],
     assert (done.status, done.outcome) == ("submitted", None)
     assert done.referral == merge_patch(referral(consent={"basis": "none", "child_aware": False}).model_dump(
         mode="json"), patch)
+
+
+@pytest.mark.parametrize(("missing", "patch", "fields"), [
+    (("consent",), {}, ["consent"]),
+    (("consent",), {"consent": {}}, ["consent"]),  # what the portal sent for an empty "Give the missing information"
+    (("parental_consent", "child_agreement"), {"consent": {"basis": "none", "child_aware": False}},  # as stored
+     ["consent.basis", "consent.child_aware"]),
+    (("voice_of_child",), {"voice_of_child": None}, ["voice_of_child"]),  # nothing there to remove
+])
+def test_a_patch_that_supplies_nothing_is_refused_and_triage_is_not_run_again(
+    session: Session, missing: tuple[str, ...], patch: dict[str, Any], fields: list[str],
+) -> None:
+    """Issue 22, item 3: an empty "Give the missing information" was recorded as "Missing information supplied" and
+    sent to triage again."""
+    record = consent_missing(session, *missing)
+    stored, event_id, events = dict(record.referral), record.event_id, len(sent(session))
+    with pytest.raises(PatchRefusedError) as caught:
+        handlers.complete_missing(session, record.id, patch, by=BY, now=NOW + DAY)
+    assert caught.value.problems == [{"field": f, "problem": NOTHING_SENT_PROBLEM, "type": "missing"} for f in fields]
+    session.rollback()
+    again = session.get(ReferralRecord, record.id)
+    assert again is not None and (again.referral, again.event_id, again.outcome) == (stored, event_id,
+                                                                                     "needs_information")
+    assert len(sent(session)) == events
+    assert timeline(session, record)[-1][0] != "completed_information"
 
 
 def test_a_field_asked_for_under_one_item_is_refused_under_another(session: Session) -> None:

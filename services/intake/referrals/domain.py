@@ -74,6 +74,7 @@ MISSING_FIELDS: dict[str, tuple[str, ...]] = {
 }
 IDENTITY_PROBLEM = "cannot be changed: it says who the child is (send a new referral if it is wrong)"
 NOT_MISSING_PROBLEM = "was not asked for: send only the missing information"
+NOTHING_SENT_PROBLEM = "must be given: the patch supplies none of the missing information"
 
 
 class PatchRefusedError(Exception):
@@ -106,15 +107,19 @@ def changed_fields(base: dict[str, Any], patch: dict[str, Any], prefix: str = ""
 
 
 def check_patch(base: dict[str, Any], patch: dict[str, Any], *, missing: list[str]) -> None:
-    """Refuse (PatchRefusedError, every field named) a patch that touches who the child is, or anything the
-    decision did not list as missing."""
+    """Refuse (PatchRefusedError, every field named) a patch that changes nothing (each field it could have sent
+    named), or that touches who the child is, or anything the decision did not list as missing."""
     allowed = patchable_fields(missing)
 
     def under(path: str, root: str) -> bool:
         return path == root or path.startswith(f"{root}.")
 
+    changed = sorted(set(changed_fields(base, patch)))
+    if not changed:  # nothing new: no "missing information supplied", no second triage of the same referral
+        raise PatchRefusedError([{"field": field, "problem": NOTHING_SENT_PROBLEM, "type": "missing"}
+                                 for field in sorted(allowed) or ["(body)"]])
     problems = []
-    for path in sorted(set(changed_fields(base, patch))):
+    for path in changed:
         if any(under(identity, path) or under(path, identity) for identity in IDENTITY_FIELDS):
             problems.append({"field": path, "problem": IDENTITY_PROBLEM})
         elif not any(under(path, root) for root in allowed):
