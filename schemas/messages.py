@@ -274,6 +274,10 @@ TEMPLATES: dict[str, str] = {
     "date_past": "{Noun} must be in the past", "date_future": "{Noun} must be in the future",
     "datetime_type": REAL_TIME, "datetime_parsing": REAL_TIME, "datetime_from_date_parsing": REAL_TIME,
     "datetime_object_invalid": REAL_TIME, "timezone_aware": REAL_TIME,
+    # A form's own checks, before the contract's (services/portal/dates.py, services/portal/questions.py): the parts
+    # of a GOV.UK date input, and an exclusive "None of these" box ticked beside an answer.
+    "date_parts_missing": "{Noun} must include {parts}", "date_year_digits": "Year must include 4 numbers",
+    "none_of_these_and_others": "Select {noun}, or select ‘None of these’",
 }
 # An empty answer reads as a missing one ("Enter your name", not "Your name must be 1 characters or more").
 EMPTY = frozenset({"string_too_short", "too_short"})

@@ -14,6 +14,10 @@ class User:
     role: str
     description: str
     token: str | None = None  # with OIDC, the provider's access token (server-side session only), for the services
+    # What the referral form's "About you" starts from (the IdP's `email`, `organisation` and `job_role` claims)
+    email: str = ""
+    organisation: str = ""
+    job_role: str = ""  # a ReferrerRole value, when the person has one
 
     @property
     def home(self) -> str:
@@ -40,8 +44,11 @@ SERVICE_NAMES = {"safeguarding": "Safeguarding (MASH)", "semh": "Emotional wellb
 USERS = {
     u.key: u
     for u in [
-        User("senco-seaview", "Sam Patel", "referrer", "SENCO, Seaview Primary Academy"),
-        User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality"),
+        User("senco-seaview", "Sam Patel", "referrer", "SENCO, Seaview Primary Academy",
+             email="sam.patel@seaview.example.org", organisation="Seaview Primary Academy", job_role="school_senco"),
+        User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality",
+             email="jo.clarke@nhs.example.org", organisation="East locality health visiting",
+             job_role="health_visitor"),
         *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}",
                f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),

@@ -104,7 +104,8 @@ async def test_make_a_referral_from_this_fills_in_the_referral_and_sends_the_adv
     started = await portal.post(f"/advice/{ADVICE}/refer", data={"csrf_token": token})
     assert started.status_code == 303 and started.headers["location"] == "/referrals/new/child"
     setting, _ = await page(portal, "/referrals/new/setting")
-    assert re.search(r'name="child-education_setting-year_group"[^>]*value="5"', setting)
+    assert re.search(r'name="child-education_setting-year_group">.*?<option value="5" selected', setting,
+                     flags=re.DOTALL)  # the year group's list (issue 22, item 5), Year 5 chosen
     assert 'value="Seaview Primary Academy"' in setting
     needs, _ = await page(portal, "/referrals/new/needs")
     for concern in ("speech_sounds", "expressive_language"):

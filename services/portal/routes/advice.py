@@ -35,8 +35,7 @@ FORM = "advice"
 STATES = ("unanswered", "answered", "all")
 NEXT_STEPS = {"make_referral": "Make a referral", "try_strategies": "Try these strategies for six weeks",
               "no_referral_needed": "No referral needed"}
-YEAR_GROUPS = [("-2", "Nursery (age 2 to 3)"), ("-1", "Nursery (age 3 to 4)"), ("0", "Reception"),
-               *((str(n), f"Year {n}") for n in range(1, 15))]
+YEAR_GROUPS = questions.YEAR_GROUPS  # the referral form's list
 FIELD_ID = {"education_setting": "school", "next_step": "next_step", "refer_to": "refer_to"}
 
 
