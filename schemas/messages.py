@@ -235,12 +235,13 @@ FORMS: dict[str, dict[str, Words]] = {
         "contacted": _words("who was contacted", "Say",
                             missing="Say who was contacted (a role, for example Mother or Social worker)"),
         "how": _words("how contact was made", "Choose"),
-        "contacted_at": _words("the date and time of contact", said={
+        "contacted_at": _words("the date and time of contact",
+                               missing="Enter the date and time of contact, for example 25 11 2026 and 14:30", said={
             "must not be in the future": "The date and time of contact must be now or in the past"}),
         "note": NOTE,
     },
     "chase": {"how": _words("how the referrer was contacted", "Choose"), "note": NOTE},
-    "merge": {"survivor_id": _words("the record to keep", "Select"),
+    "merge": {"survivor_id": _words("which record to keep", "Choose"),
               "merged_id": _words("the record to merge into it", "Select"),
               "reason": _words("the reason these are the same child")},
     "different": {"child_a": _words("the first record", "Select"), "child_b": _words("the second record", "Select"),
@@ -366,6 +367,16 @@ def sentence(field: str, type_: str, ctx: Mapping[str, Any] | None = None, *, fo
         return found
     words = words_for(field, form)
     return f"Check {words.noun}" if words else "Check your answer to this question"
+
+
+def too_short(field: str, value: str, min_length: int, *, form: str = REFERRAL) -> str | None:
+    """A page's own check of typed text before it is sent, in the catalogue's words: None when `value` has
+    `min_length` characters (trimmed), else the sentence for an empty or a short answer."""
+    if len(value.strip()) >= min_length:
+        return None
+    if not value.strip():
+        return sentence(field, "missing", form=form)
+    return sentence(field, "string_too_short", {"min_length": min_length}, form=form)
 
 
 def field_of(loc: tuple[int | str, ...]) -> str:

@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup
 
-from schemas import labels
+from schemas import labels, messages
 from schemas.enums import Service
 from services.portal import csrf, emergency, questions
 from services.portal.backend import BackendError
@@ -102,15 +102,15 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     return []
 
 
-def errors_from(exc: BackendError, *, href: str | Callable[[str], str], name: Callable[[str], str] | None = str,
+def errors_from(exc: BackendError, *, form: str, href: str | Callable[[str], str],
                 otherwise: str | None = None) -> list[dict[str, str]]:
-    """A service's refusal as a GOV.UK error summary.
+    """A service's refusal of `form` (a form of schemas.messages.FORMS) as a GOV.UK error summary.
 
-    Each field problem reads "<label of name(field)>: <problem>" (just the problem when `name` is None) and
-    links to `href` (or `href(field)`). A refusal without field problems shows its title, linking to
-    `otherwise`; with `otherwise` None it shows nothing."""
-    errors = [{"text": f"{labels.label(name(p['field']))}: {p['problem']}" if name else p["problem"],
-               "href": href(p["field"]) if callable(href) else href} for p in exc.problems]
+    Each field problem reads as the catalogue's sentence for its field and error type ("Enter the reason for
+    declining"), never the service's text or the field's name, and links to `href` (or `href(field)`). A refusal
+    without field problems shows its title, linking to `otherwise`; with `otherwise` None it shows nothing."""
+    errors = [{"text": messages.for_problem(p, form=form), "href": href(p["field"]) if callable(href) else href}
+              for p in exc.problems]
     if not errors and otherwise is not None:
         errors = [{"text": exc.title, "href": otherwise}]
     return errors

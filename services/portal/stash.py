@@ -81,9 +81,12 @@ async def send(request: Request, user: User, form: str, action: str, *, start: s
     return await call_or_show_again(call(answers), done=sent, again=refused, refusals=(422,))
 
 
-def problems(exc: BackendError, field_id: Callable[[str], str], otherwise: str) -> tuple[list[dict[str, str]],
-                                                                                       dict[str, str]]:
-    """A refusal as the error summary (each problem linked to its field's id on the form) and as {id: problem}
-    for the message beside each field."""
-    errors = errors_from(exc, name=lambda f: f.split(".")[0], href=lambda f: f"#{field_id(f)}", otherwise=otherwise)
-    return errors, {field_id(p["field"]): p["problem"] for p in exc.problems}
+def problems(exc: BackendError, form: str, field_id: Callable[[str], str],
+             otherwise: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """A refusal of `form` as the error summary (each problem linked to its field's id on the form) and as
+    {id: sentence} for the message beside each field (the first for each id)."""
+    errors = errors_from(exc, form=form, href=lambda f: f"#{field_id(f)}", otherwise=otherwise)
+    beside: dict[str, str] = {}
+    for problem, error in zip(exc.problems, errors, strict=False):
+        beside.setdefault(field_id(problem["field"]), error["text"])
+    return errors, beside

@@ -159,8 +159,10 @@ async def page(client: httpx.AsyncClient, path: str) -> tuple[str, str]:
 
 
 def problems(*fields: str) -> dict[str, Any]:
-    """A service's 422: one problem for each field."""
-    return {"title": "The form has problems", "errors": [{"field": f, "problem": f"{f} is wrong"} for f in fields]}
+    """A service's 422: one problem for each field, each missing (the page shows schemas.messages' sentence for it,
+    never the service's `problem`)."""
+    return {"title": "The form has problems",
+            "errors": [{"field": f, "problem": f"{f} is wrong", "type": "missing"} for f in fields]}
 
 
 async def sign_in(client: httpx.AsyncClient, user: str) -> None:

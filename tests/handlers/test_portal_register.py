@@ -5,10 +5,12 @@ problem linked to its field, "People I have added", the agenda's filters, and wh
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import httpx
 import pytest
 
+from schemas.messages import sentence
 from tests.handlers import portal_standins
 from tests.handlers.portal_standins import (
     StandIn,
@@ -110,7 +112,8 @@ async def test_the_api_s_422_shows_the_form_again_with_every_problem_at_its_fiel
     for target in hrefs:  # each link reaches an input on the page, with its message beside it
         assert f'id="{target[1:]}"' in shown.text
     for field in ("nhs_number", "date_of_birth", "diagnoses.0", "risks", "consent_given_by"):
-        assert shown.text.count(f"{field} is wrong") == 2, field  # in the summary and at the field
+        said = sentence(field, "missing", form="dsr_add")
+        assert unescape(shown.text).count(said) == 2, field  # in the summary and at the field, never the service's
     assert 'value="Demo-Adult"' in shown.text  # nothing typed is lost
 
 

@@ -96,7 +96,7 @@ async def ask_send(request: Request, user: Referrer) -> Response:
         return client(request, user).read(Asked, "intake", "POST", "/advice", json=to_advice(answers))
 
     def again(answers: dict[str, Any], exc: BackendError) -> Response:
-        errors, at = stash.problems(exc, field_id, otherwise="#question")
+        errors, at = stash.problems(exc, "advice", field_id, otherwise="#question")
         return show_form(request, answers, errors, 422, at)
 
     return await stash.send(request, user, FORM, "portal.advice_draft.submit", start="/advice/new", call=call,
@@ -169,7 +169,7 @@ async def answer(request: Request, advice_id: uuid.UUID, user: Answerer) -> Resp
         item = await one(request, user, advice_id)
         if item is None:
             return missing(request)
-        errors = errors_from(exc, name=lambda f: f.split(".")[0], href=lambda f: f"#{field_id(f)}", otherwise="#answer")
+        errors = errors_from(exc, form="advice_answer", href=lambda f: f"#{field_id(f)}", otherwise="#answer")
         return show_item(request, user, item, errors, form, 409 if exc.status == 409 else 422)
 
     try:

@@ -60,8 +60,8 @@ async def review(request: Request, entry_id: uuid.UUID, user: Panel) -> Response
 
     async def again(exc: BackendError) -> Response:
         view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
-        errors = errors_from(exc, name=lambda field: field.split(".")[0],
-                             href=lambda field: f"#review-{field.split('.')[0]}", otherwise="#review")
+        errors = errors_from(exc, form="dsr_review", href=lambda field: f"#review-{field.split('.')[0]}",
+                             otherwise="#review")
         return render(request, "entry.html", 422, entry=view, errors=errors, form=form, done=None)
 
     return await call_or_show_again(api.call("dsr", "POST", f"/dsr/entries/{entry_id}/reviews", json=review_body(form)),
@@ -79,7 +79,7 @@ async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: P
 
     async def again(exc: BackendError) -> Response:
         view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
-        errors = errors_from(exc, href=f"#{action}", otherwise=f"#{action}")
+        errors = errors_from(exc, form=f"dsr_{action}", href=f"#{action}", otherwise=f"#{action}")
         return render(request, "entry.html", 422, entry=view, errors=errors, form={}, done=None)
 
     return await call_or_show_again(api.call("dsr", "POST", paths[action], json=form if action != "withdraw" else None),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.labels import LONDON
+from schemas.messages import sentence, too_short
 from schemas.views.children import FlaggedPair, Merge
 from schemas.views.front_door import DeadLetters, Queue, Replayed
 from schemas.views.referrals import ReferralView
@@ -25,6 +26,7 @@ router = APIRouter()
 REASONS = {"emergency": "Emergency not answered", "manual_review": "For a person to decide",
            "out_of_scope": "Out of scope", "needs_information": "Waiting for information", "advice": "Asked for advice",
            "possible_duplicate": "Possible duplicate child", "dead_letter": "Could not be processed"}
+RATIONALE, CONTACTED = 10, 2  # the shortest reasons and "who was contacted" intake takes (checked here first)
 FIELD_IDS = {"contacted_at": "contacted_at-day"}
 AGE_BANDS = ("0-4", "5-10", "11-15", "16-18", "19-25")
 DONE = {"decision": "Your decision was sent. The referral shows it once it has been applied.",
@@ -106,7 +108,7 @@ def change_of(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[st
         change = {"kind": kind, "signpost": form.get("close-signpost")}
         missing = [("close-signpost", "Say where the family should go instead")]
     else:
-        return None, [{"text": "Choose what you want to change", "href": "#kind"}]
+        return None, [{"text": sentence("changes.kind", "missing", form="override"), "href": "#kind"}]
     errors = [{"text": text, "href": f"#{field}"} for field, text in missing if not form.get(field)]
     return (None if errors else change), errors
 
@@ -121,15 +123,15 @@ async def decide(request: Request, referral_id: uuid.UUID, user: FrontDoor) -> R
     if view is None:
         return not_found(request, "Referral not found", "There is no referral with this reference.")
     change, errors = change_of(form)
-    if len(form.get("rationale", "")) < 10:
-        errors.append({"text": "Give your reasons for this decision, in at least 10 characters", "href": "#rationale"})
+    if problem := too_short("rationale", form.get("rationale", ""), RATIONALE, form="override"):
+        errors.append({"text": problem, "href": "#rationale"})
     if errors:
         return decision_page(request, view, status=422, errors=errors, form=form)
     body = {"rationale": form["rationale"], "disagreed_with": form["disagreed_with"], "changes": [change]}
 
     async def again(exc: BackendError) -> Response:
         shown = await referral_of(api, referral_id) or view
-        found = errors_from(exc, name=None, href=lambda f: "#rationale" if f == "rationale" else "#kind",
+        found = errors_from(exc, form="override", href=lambda f: "#rationale" if f == "rationale" else "#kind",
                             otherwise="#kind")
         return decision_page(request, shown, status=exc.status, errors=found, form=form)
 
@@ -172,27 +174,26 @@ async def record(request: Request, referral_id: uuid.UUID, form_name: str, user:
     if form_name == "emergency-contact":
         when = contact_time(form)
         body = {"contacted": form.get("contacted", ""), "how": form.get("how", ""), "note": form.get("note")}
-        if len(body["contacted"] or "") < 2:
-            errors.append({"text": "Say who was contacted (a role, for example 'Mother' or 'Social worker')",
-                           "href": "#contacted"})
+        if problem := too_short("contacted", body["contacted"] or "", CONTACTED, form="emergency_contact"):
+            errors.append({"text": problem, "href": "#contacted"})
         if not body["how"]:
-            errors.append({"text": "Choose how contact was made", "href": "#how"})
+            errors.append({"text": sentence("how", "missing", form="emergency_contact"), "href": "#how"})
         if when is None:
-            errors.append({"text": "Enter the date and time of contact, for example 25 11 2026 and 14:30",
+            errors.append({"text": sentence("contacted_at", "missing", form="emergency_contact"),
                            "href": "#contacted_at"})
         else:
             body["contacted_at"] = when.isoformat()
     else:
         body = {"how": form.get("how", ""), "note": form.get("note")}
         if not body["how"]:
-            errors.append({"text": "Choose how the referrer was contacted", "href": "#how"})
+            errors.append({"text": sentence("how", "missing", form="chase"), "href": "#how"})
 
     async def again(exc: BackendError | None) -> Response:
         view = await referral_of(api, referral_id)
         if view is None:
             return not_found(request, "Referral not found", "There is no referral with this reference.")
         shown = errors if exc is None else errors_from(
-            exc, name=None, href=lambda f: "#" + FIELD_IDS.get(f, f), otherwise="#how")
+            exc, form=form_name.replace("-", "_"), href=lambda f: "#" + FIELD_IDS.get(f, f), otherwise="#how")
         return render(request, template, 422 if exc is None else exc.status, referral=view, errors=shown, form=form)
 
     if errors:
@@ -226,16 +227,16 @@ async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Re
         body = {"survivor_id": survivor, "merged_id": child_b if survivor == child_a else child_a,
                 "reason": form.get("reason", "")}
         if survivor not in (child_a, child_b):
-            errors.append({"text": "Choose which record to keep", "href": f"#survivor-{pair_id(pair)}"})
-        if len(body["reason"]) < 10:
-            errors.append({"text": "Say why these are the same child, in at least 10 characters",
-                           "href": f"#reason-{pair_id(pair)}"})
+            errors.append({"text": sentence("survivor_id", "missing", form="merge"),
+                           "href": f"#survivor-{pair_id(pair)}"})
+        if problem := too_short("reason", body["reason"], RATIONALE, form="merge"):
+            errors.append({"text": problem, "href": f"#reason-{pair_id(pair)}"})
     else:
         body = {"child_a": child_a, "child_b": child_b, **({"reason": form["reason"]} if "reason" in form else {})}
 
     async def again(exc: BackendError | None) -> Response:
         pairs = await api.read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
-        shown = errors if exc is None else errors_from(exc, name=None, href=f"#pair-{pair_id(pair)}",
+        shown = errors if exc is None else errors_from(exc, form=action, href=f"#pair-{pair_id(pair)}",
                                                        otherwise=f"#pair-{pair_id(pair)}")
         return render(request, "front_door_duplicates.html", 422 if exc is None else exc.status, pairs=pairs,
                       errors=shown, merged=None, done=None, form=form)
@@ -262,7 +263,7 @@ async def undo_merge(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> 
 
     async def again(exc: BackendError) -> Response:
         pairs = await api.read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
-        errors = errors_from(exc, name=None, href="#pairs", otherwise="#pairs")
+        errors = errors_from(exc, form="merge", href="#pairs", otherwise="#pairs")
         return render(request, "front_door_duplicates.html", exc.status, pairs=pairs, errors=errors, merged=None,
                       done=None, form={})
 
@@ -296,7 +297,7 @@ async def replay(request: Request, user: Admin) -> Response:
         except BackendError as exc:
             if exc.status not in (422, 503):
                 raise
-            errors = errors_from(exc, name=None, href="#letters", otherwise="#letters")
+            errors = errors_from(exc, form="replay", href="#letters", otherwise="#letters")
     answer = await api.read(DeadLetters, "intake", "GET", "/front-door/dead-letters")
     return render(request, "front_door_dead_letters.html", 422 if errors else 200, answer=answer, errors=errors,
                   replayed=replayed)

@@ -135,7 +135,7 @@ async def add_submit(request: Request, user: DsrAdder) -> Response:
         return "/dsr/add/done?" + urlencode({k: v for k, v in shown.items() if v})
 
     def again(answers: dict[str, Any], exc: BackendError) -> Response:
-        errors, at = stash.problems(exc, field_id, otherwise="#nhs_number")
+        errors, at = stash.problems(exc, "dsr_add", field_id, otherwise="#nhs_number")
         return show_form(request, answers, errors, 422, at)
 
     return await stash.send(request, user, FORM, "portal.dsr_draft.submit", start="/dsr/add", call=call, done=added,

@@ -16,6 +16,7 @@ from services.portal.users import User
 
 router = APIRouter()
 ACTIONS = ("accept", "decline", "redirect", "complete")
+FORM_OF = {"accept": "note", "decline": "decline", "redirect": "redirect", "complete": "note"}  # schemas.messages
 HELD_DECISIONS = {"release": "released", "decline": "declined"}
 NONE_CHOSEN = {"release": "Select the requests you are releasing", "decline": "Select the requests you are declining"}
 ALREADY_DECIDED = ("Someone else has decided on it since you opened the page. Go back to the safeguarding request and "
@@ -93,7 +94,7 @@ async def held_decision(request: Request, request_id: uuid.UUID, user: User = Ma
                               message=ALREADY_DECIDED)
             if exc.status != 422:
                 raise
-            errors = errors_from(exc, name=None, otherwise=f"#held-{decision}",
+            errors = errors_from(exc, form="held", otherwise=f"#held-{decision}",
                                  href=lambda field: "#held-reason" if field == "reason" else f"#held-{decision}")
         else:
             banner = f"held={HELD_DECISIONS[decision]}&n={done['requests']}"
@@ -113,7 +114,7 @@ async def work_action(request: Request, service: Service, request_id: uuid.UUID,
 
     async def again(exc: BackendError) -> Response:
         item = await api.read(OneRequest, "worklists", "GET", path)
-        errors = errors_from(exc, href=lambda field: f"#{action}-{field}", otherwise="#actions")
+        errors = errors_from(exc, form=FORM_OF[action], href=lambda field: f"#{action}-{field}", otherwise="#actions")
         return render(request, "request.html", 422, service=service.value, item=item, errors=errors, done=None,
                       held=[], held_done=None, held_form={})
 
