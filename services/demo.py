@@ -150,7 +150,11 @@ def front_door_referrals(today: date) -> dict[str, dict[str, Any]]:
                                   impact="mild", reason="Amelia has left college and is anxious about finding work; "
                                                         "her former tutor asked for help.",
                                   young_person_contact={"preferred_contact": "email",
-                                                        "email": "amelia.reid@example.org"}),
+                                                        "email": "amelia.reid@example.org"},
+                                  parents_carers=[{**_not_to_contact("Joy Demo-Reid", "mother",
+                                                                     "Amelia is an adult and has asked that her "
+                                                                     "mother is not contacted."),
+                                                   "parental_responsibility": False}]),
         "needs_information": _referral(14, today, given="Zain", family="Demo-Ali", years=13, concerns=["low_mood"],
                                        consent={"basis": "none", "child_aware": False},
                                        reason="Zain has been withdrawn and tearful for weeks; the family has not "
