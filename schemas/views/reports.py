@@ -71,6 +71,8 @@ class Disagreement(Row):
     """Per rule: the decisions it was part of, how many people overrode, and what they changed, by kind."""
 
     rule_id: str
+    rule: str | None = Field(description="The rule in words: its reason in the ruleset in force, each fact it names "
+                                         "in words (null: a rule that ruleset no longer has)")
     fired: int | None = Field(description=f"Decisions the rule was part of. {SUPPRESSED}")
     overridden: int | None = Field(description=f"Of those, decisions a person changed. {SUPPRESSED}")
     route_added: int | None = Field(description=SUPPRESSED)

@@ -80,6 +80,8 @@ class RuleCounts(View):
     """A rule that fires more or less often: how often it fires before and after."""
 
     rule_id: str
+    rule: str | None = Field(None, description="The rule in words: its reason in the proposed ruleset, or in the "
+                                               "ruleset in force for a rule the proposal leaves out")
     before: int | None = Field(description=SUPPRESSED)
     after: int | None = Field(description=SUPPRESSED)
 
@@ -98,3 +100,12 @@ class WhatIfReport(View):
         description=f"Decisions counted but not replayed (redirects, people's decisions), by kind. {SUPPRESSED}")
     small_number_threshold: int = Field(description="Counts from 1 to this less one are suppressed")
     suppressed: bool = Field(description="Whether any count shown is suppressed")
+
+
+class RulesetInForce(View):
+    """The triage ruleset in force (GET /rulesets/in-force), exactly as its file: the starting point of a what-if."""
+
+    name: str = Field(description="The ruleset's name (its `ruleset`)")
+    version: str = Field(description="Its version: the file's semver and a hash of its content")
+    file_name: str = Field(description="A name to save it under, with its version")
+    content: str = Field(description="The file itself, as triage reads it (YAML)")

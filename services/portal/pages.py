@@ -98,7 +98,8 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role == "front_door":
         return [{"href": "/front-door", "text": "Front-door queue"},
                 {"href": "/front-door/duplicates", "text": "Possible duplicates"},
-                {"href": "/advice", "text": "Advice requests"}]
+                {"href": "/advice", "text": "Advice requests"},
+                {"href": "/reports/disagreement", "text": "Overrides by rule"}]
     return []
 
 

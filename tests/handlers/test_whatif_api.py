@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from functools import cache
 from typing import Any
 
@@ -24,6 +25,7 @@ from services.intake.main import create_app
 from services.intake.referrals import handlers
 from services.policy.ruleset import DEFAULT_RULESET
 from tests.cases import reference_ruleset
+from tests.handlers.codes_shown import ISO_DATE, RULE_ID, SNAKE
 from tests.handlers.conftest import NOW, principal
 
 YAML = {"Content-Type": "text/yaml"}
@@ -36,6 +38,17 @@ def changed_ruleset() -> bytes:
     data = reference_ruleset()
     data["due"]["services"]["salt"]["routine"] = {"working_days": 120}
     return yaml.safe_dump(data, sort_keys=False).encode()
+
+
+@cache
+def probe_ruleset() -> bytes:
+    """A first rule routing every referral about anxiety to counselling as an emergency ("A probe.")."""
+    data = reference_ruleset()
+    stage = next(s for s in data["stages"] if s.get("rules"))
+    stage["rules"].insert(0, {"id": "probe.one", "when": {"contains": {"fact": "concerns", "value": "anxiety"}},
+                              "then": [{"route": {"service": "counselling", "pathway": "school_counselling",
+                                                  "priority": "emergency"}}], "because": "A probe."})
+    return yaml.safe_dump(data).encode()
 
 
 def stored(engine: Engine) -> int:
@@ -74,15 +87,35 @@ async def test_a_changed_ruleset_is_replayed_over_the_stored_referrals(engine: E
         assert "report.whatif" in set(s.exec(select(AuditEntry.action)))
 
 
-async def test_the_report_comes_as_csv(engine: Engine) -> None:
+async def test_the_report_comes_as_csv_in_words_for_a_spreadsheet(engine: Engine) -> None:
+    """Issue 22, item 11: the CSV is for managers opening it in Excel: headings, kinds of change, services and
+    priorities in words and the period's days as "4 March 2026", never a code or an ISO date; a rule by its name,
+    its id beside it."""
     stored(engine)
     answer = await post(engine, changed_ruleset(), "manager", threshold=1, format="csv")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
-    assert rows[0] == ["section", "key", "detail", "before", "after"]
-    moved = next(r for r in rows if r[:2] == ["change", "due_date_moved"])
+    assert rows[0] == ["Section", "What", "Detail", "Before: the rules in force", "After: the proposed rules"]
+    moved = next(r for r in rows if r[:2] == ["Decisions that change", "Due date moved"])
     assert int(moved[4]) > 0
+    period = next(r for r in rows if r[1].startswith("Referrals submitted"))
+    assert re.fullmatch(r"Referrals submitted from \d{1,2} [A-Z][a-z]+ 20\d\d to \d{1,2} [A-Z][a-z]+ 20\d\d",
+                        period[1]), period
+    assert ["Service requests", "Speech and language therapy", "Routine priority"] in [r[:3] for r in rows]
+    words = [cell for r in rows if r[0] != "Rules that fire more or less often" for cell in r[:3]]
+    assert not [c for c in words if ISO_DATE.search(c) or SNAKE.search(c) or RULE_ID.search(c)], rows
+    probed = list(csv.reader(io.StringIO((await post(engine, probe_ruleset(), "manager", threshold=1,
+                                                     format="csv")).text)))
+    assert ["Rules that fire more or less often", "A probe.", "probe.one"] in [r[:3] for r in probed]
+
+
+async def test_each_rule_that_fires_more_or_less_often_is_named_in_words(engine: Engine) -> None:
+    stored(engine)
+    report = (await post(engine, probe_ruleset(), "manager", threshold=1)).json()
+    named = {r["rule_id"]: r["rule"] for r in report["rules"]}
+    assert named["probe.one"] == "A probe."  # a rule only the proposal has: named from the proposal
+    assert named["semh.mhst"] == "Early-level needs, and the child's school has a Mental Health Support Team."
 
 
 async def test_an_invalid_ruleset_is_a_422_listing_every_problem_where_it_is(engine: Engine) -> None:
@@ -124,12 +157,7 @@ async def test_a_manager_gets_suppressed_counts_and_no_referral_ids(engine: Engi
     """A proposal routing one kind of referral to counselling as an emergency probes how many there are and which:
     the answer (JSON and CSV) shows no count from 1 to 4 and no referral id."""
     stored(engine)
-    data = reference_ruleset()
-    stage = next(s for s in data["stages"] if s.get("rules"))
-    stage["rules"].insert(0, {"id": "probe.one", "when": {"contains": {"fact": "concerns", "value": "anxiety"}},
-                              "then": [{"route": {"service": "counselling", "pathway": "school_counselling",
-                                                  "priority": "emergency"}}], "because": "A probe."})
-    probe = yaml.safe_dump(data).encode()
+    probe = probe_ruleset()
     answer = await post(engine, probe, "manager")
     assert answer.status_code == 200, answer.text
     report = answer.json()
@@ -138,8 +166,10 @@ async def test_a_manager_gets_suppressed_counts_and_no_referral_ids(engine: Engi
     assert report["small_number_threshold"] == 5
     as_csv = await post(engine, probe, "admin", format="csv")
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    details = ("", "total", "per_week", "breached", "routine", "soon", "urgent", "emergency")
-    assert all(r[2] in details for r in rows[1:])  # no example ids
+    details = ("", "All", "Per week", "Past their due date", "Routine priority", "Soon priority", "Urgent priority",
+               "Emergency priority", "probe.one")
+    assert all(r[2] in details or RULE_ID.fullmatch(r[2]) or r[1].startswith("Referrals submitted")
+               for r in rows[1:]), rows  # no example ids
     assert not [c for r in rows[1:] for c in r[3:] if c.isdigit() and 0 < int(c) < 5], rows
 
 

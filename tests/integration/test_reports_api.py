@@ -17,19 +17,24 @@ from services.common.db import make_engine, session_scope
 from services.common.settings import Settings
 from services.intake.main import create_app
 from services.intake.tables import Child, FrontDoorDecision, ReferralRecord, ServiceRequestRecord
+from services.policy.ruleset import DEFAULT_RULESET
+from services.policy.ruleset.explain import rule_names
+from services.policy.ruleset.in_force import ruleset_in_force
 
 pytestmark = pytest.mark.integration
 # the rules triage's decision on each seeded referral fired
 FIRED = [["semh.specialist", "consent.health_services"], ["salt.community"], ["semh.specialist"]]
 # By hand: consent.health_services fired 1, overridden 1 (priority up, route added); salt.community fired 1,
 # overridden 1 (closed); semh.specialist fired 2, overridden 1 (priority up, route added).
+# each rule named by its reason in the ruleset in force (issue 22, item 11)
+NAMES = rule_names(ruleset_in_force(DEFAULT_RULESET))
 DISAGREEMENT = [
-    {"rule_id": "consent.health_services", "fired": 1, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
-     "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
-    {"rule_id": "salt.community", "fired": 1, "overridden": 1, "route_added": 0, "route_withdrawn": 0,
-     "priority_up": 0, "priority_down": 0, "closed": 1, "suppressed": False},
-    {"rule_id": "semh.specialist", "fired": 2, "overridden": 1, "route_added": 1, "route_withdrawn": 0,
-     "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
+    {"rule_id": "consent.health_services", "rule": NAMES["consent.health_services"], "fired": 1, "overridden": 1,
+     "route_added": 1, "route_withdrawn": 0, "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
+    {"rule_id": "salt.community", "rule": NAMES["salt.community"], "fired": 1, "overridden": 1, "route_added": 0,
+     "route_withdrawn": 0, "priority_up": 0, "priority_down": 0, "closed": 1, "suppressed": False},
+    {"rule_id": "semh.specialist", "rule": NAMES["semh.specialist"], "fired": 2, "overridden": 1, "route_added": 1,
+     "route_withdrawn": 0, "priority_up": 1, "priority_down": 0, "closed": 0, "suppressed": False},
 ]
 
 
@@ -125,7 +130,8 @@ async def test_disagreement_per_rule_matches_the_hand_worked_figures(client: htt
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert rows == [{k: str(v) for k, v in row.items() if k != "suppressed"} for row in DISAGREEMENT]
     assert (await client.get("/reports/disagreement?weeks=1", headers=as_role("manager"))).json() == []
-    for role in ("referrer", "worker:salt", "dsr_panel", "front_door"):
+    assert (await client.get("/reports/disagreement", headers=as_role("front_door"))).json() == DISAGREEMENT
+    for role in ("referrer", "worker:salt", "dsr_panel"):
         assert (await client.get("/reports/disagreement", headers=as_role(role))).status_code == 403
 
 

@@ -24,6 +24,7 @@ from services.intake.reports.domain import (
     disclosed_disagreement,
 )
 from services.intake.reports.routes import ReportName
+from services.intake.reports.views import named
 from tests.unit.test_reports import REFERRALS, REQUESTS
 
 
@@ -46,14 +47,15 @@ def test_a_request_a_service_told_of_before_its_decision_is_shown_with_intakes_s
 
 
 def test_every_report_has_a_model() -> None:
-    assert set(REPORT_ROWS) == set(get_args(ReportName))
+    assert set(REPORT_ROWS) == {*get_args(ReportName), "disagreement"}  # the front door reads it too: its own route
 
 
 def rows_of(name: str) -> list[dict[str, Any]]:
     if name == "disagreement":
         people = [OverrideRow("r1", (Change("close"),))]
-        return disclosed_disagreement(disagreement([DecisionRow("r1", ("a.rule",)), DecisionRow("r2", ("b",))], people),
+        rows = disclosed_disagreement(disagreement([DecisionRow("r1", ("a.rule",)), DecisionRow("r2", ("b",))], people),
                                       5)
+        return [named(row, {"a.rule": "A rule, in words."}) for row in rows]  # "b": a rule no longer in force
     return disclosed(REFERRALS, REQUESTS, 5)[name]  # type: ignore[no-any-return]
 
 

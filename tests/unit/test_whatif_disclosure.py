@@ -75,9 +75,9 @@ def test_a_manager_sees_no_small_count_and_no_referral_id() -> None:
     assert answer["small_number_threshold"] == K
     text = csv_of(answer)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["section", "key", "detail", "before", "after"]
+    assert rows[0] == ["Section", "What", "Detail", "Before: the rules in force", "After: the proposed rules"]
     assert str(uuid.UUID(int=999)) not in text
-    assert ["summary", "changed", "", "0", "suppressed"] in rows
+    assert ["Summary", "Decisions that change", "", "0", "suppressed"] in rows
     for row in rows[1:]:
         for cell in row[3:]:
             assert cell in ("suppressed", "0") or not cell.isdigit() or int(cell) >= K, row

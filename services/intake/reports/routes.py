@@ -8,18 +8,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from schemas.views.reports import Overview, ReportRows
+from schemas.views.reports import Disagreement, Overview, ReportRows
 from services.common import answers, csvfile
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, in_transaction, nothing_shown
 from services.intake.reports import views
 from services.intake.reports.domain import SUPPRESSED
+from services.policy.ruleset import RulesetError
+from services.policy.ruleset.explain import rule_names
+from services.policy.ruleset.in_force import ruleset_in_force
 
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+# the disagreement report counts the front door's own decisions against triage's: the front door reads it too
+DisagreementReader = Annotated[Principal, Depends(require("admin", "manager", "front_door"))]
 Weeks = Annotated[int, Query(ge=1, le=260)]
-ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school", "disagreement"]
+ReportName = Literal["referrals-by-week", "waiting-times", "breaches", "concerns-by-school"]
 
 
 SMALL_NUMBERS = """
@@ -52,13 +57,37 @@ def threshold(request: Request) -> int:
     return int(request.app.state.verifier.settings.small_number_threshold)  # the app's Settings
 
 
+def names_in_force(request: Request) -> dict[str, str]:
+    """Each rule of the ruleset in force (RULESET_PATH, as triage's) named in words; none when it cannot be read."""
+    try:
+        return rule_names(ruleset_in_force(request.app.state.verifier.settings.ruleset_path))
+    except RulesetError:
+        return {}
+
+
 @router.get("/reports/overview", response_model=Overview, responses=answers.of(422),
             description="Every figure of the portal's reports page (aggregates only, no child records)."
                         + SMALL_NUMBERS)
 async def get_overview(request: Request, by: Manager, weeks: Weeks = 12) -> dict[str, Any]:
     since, k = utcnow() - timedelta(weeks=weeks), threshold(request)
-    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k),
+    names = names_in_force(request)
+    return await in_transaction(request, lambda s: views.overview(s, weeks=weeks, since=since, threshold=k,
+                                                                  names=names),
                                 by=by, action="report", about=nothing_shown)
+
+
+@router.get("/reports/disagreement", response_model=list[Disagreement], responses=REPORT_ANSWERS,
+            description="Per rule of the triage policy, named in words: the decisions it was part of and what people "
+                        "on the front door changed (aggregates only, no child records), for managers, admins and the "
+                        "front door: JSON, or CSV for a spreadsheet." + SMALL_NUMBERS)
+async def get_disagreement(
+    request: Request, by: DisagreementReader, weeks: Weeks = 12,
+    format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
+) -> Any:
+    since, k, names = utcnow() - timedelta(weeks=weeks), threshold(request), names_in_force(request)
+    rows = await in_transaction(request, lambda s: views.disagreement_report(s, since=since, threshold=k, names=names),
+                                by=by, action="report", about=nothing_shown)
+    return rows if format == "json" else as_csv(rows, "disagreement")
 
 
 @router.get("/reports/{name}", response_model=ReportRows, responses=REPORT_ANSWERS,

@@ -4,13 +4,14 @@ numbers suppressed)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from schemas.views import shown
-from schemas.views.reports import REPORT_ROWS, Overview
+from schemas.views.reports import REPORT_ROWS, Disagreement, Overview
 from services.intake.reports.domain import (
     Change,
     DecisionRow,
@@ -72,17 +73,29 @@ def disagreement_rows(session: Session, *, since: datetime) -> tuple[list[Decisi
 
 
 def report(session: Session, name: str, *, since: datetime, threshold: int) -> list[dict[str, Any]]:
-    """One commissioning report by name ("referrals-by-week", "waiting-times", "breaches", "concerns-by-school" or
-    "disagreement") over the referrals submitted since `since`, counts below `threshold` suppressed: its rows, each
-    as its model (schemas.views.reports) shows it."""
-    if name == "disagreement":
-        rows = disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
-    else:
-        rows = disclosed(*report_rows(session, since=since), threshold)[name]
+    """One commissioning report by name ("referrals-by-week", "waiting-times", "breaches" or "concerns-by-school";
+    the disagreement report is `disagreement_report`) over the referrals submitted since `since`, counts below
+    `threshold` suppressed: its rows, each as its model (schemas.views.reports) shows it."""
+    rows = disclosed(*report_rows(session, since=since), threshold)[name]
     return [shown(REPORT_ROWS[name], row) for row in rows]
 
 
-def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -> dict[str, Any]:
+def disagreement_report(session: Session, *, since: datetime, threshold: int,
+                        names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The front door's disagreement with triage, per rule, over the referrals submitted since `since`, counts below
+    `threshold` suppressed; each rule named in words from `names` (rule id: its reason; None for a rule the ruleset
+    in force no longer has)."""
+    rows = disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold)
+    return [shown(Disagreement, named(row, names)) for row in rows]
+
+
+def named(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """A row of the disagreement report with its rule's words after its id."""
+    return {"rule_id": row["rule_id"], "rule": names.get(row["rule_id"])} | row
+
+
+def overview(session: Session, *, weeks: int, since: datetime, threshold: int,
+             names: Mapping[str, str]) -> dict[str, Any]:
     """Every figure of the reports page: the five reports and the totals its charts show, counts below
     `threshold` suppressed (services.intake.reports.domain, "disclosure control")."""
     figures = disclosed(*report_rows(session, since=since), threshold)
@@ -98,5 +111,6 @@ def overview(session: Session, *, weeks: int, since: datetime, threshold: int) -
         "waiting_times": figures["waiting-times"],
         "breaches": figures["breaches"],
         "concerns_by_school": figures["concerns-by-school"],
-        "disagreement": disclosed_disagreement(disagreement(*disagreement_rows(session, since=since)), threshold),
+        "disagreement": [named(row, names) for row in disclosed_disagreement(
+            disagreement(*disagreement_rows(session, since=since)), threshold)],
     })

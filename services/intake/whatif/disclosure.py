@@ -14,10 +14,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from schemas.labels import day, label
 from services.common.csvfile import write_rows
 from services.intake.reports.domain import SUPPRESSED, suppression
 
 SIDES = ("before", "after")
+CHANGES, REQUESTS = "Decisions that change", "Service requests"  # the CSV's sections
 
 
 def disclosed_whatif(report: dict[str, Any], threshold: int, *, may_open_referrals: bool) -> dict[str, Any]:
@@ -72,21 +74,33 @@ def disclosed_whatif(report: dict[str, Any], threshold: int, *, may_open_referra
 
 
 def csv_of(answer: dict[str, Any]) -> str:
-    """The disclosed answer as one table: section, key, detail, before, after ("suppressed" for a hidden count)."""
+    """The disclosed answer as one table for a spreadsheet, in words (schemas.labels): section, what, detail, before
+    (the rules in force) and after (the proposed rules); the period's days as "4 March 2026", a rule by its name with
+    its id as the detail, "suppressed" for a hidden count. The JSON answer keeps the codes, for programs."""
     def cell(n: Any) -> Any:
         return SUPPRESSED if n is None else n
 
-    examples = answer.get("examples", {})
-    rows: list[list[Any]] = [["summary", "referrals", "", cell(answer["referrals"]), cell(answer["referrals"])],
-                             ["summary", "changed", "", 0, cell(answer["changed"])]]
-    rows += [["change", c, " ".join(examples.get(c, [])), 0, cell(n)] for c, n in answer["changes"].items()]
+    examples, period = answer.get("examples", {}), answer["period"]
+    submitted = (f"Referrals submitted from {day(period['first_day'])} to {day(period['last_day'])}"
+                 if period["first_day"] else "Referrals submitted: none in the period")
+    weeks = period["weeks"]
+    rows: list[list[Any]] = [
+        ["Summary", "The rules compared", "", answer["baseline"], answer["proposed"]],
+        ["Summary", submitted, f"Over {weeks:g} week{'' if weeks == 1 else 's'}", cell(answer["referrals"]),
+         cell(answer["referrals"])],
+        ["Summary", "Decisions that change", "", 0, cell(answer["changed"])]]
+    rows += [[CHANGES, label(c), " ".join(examples.get(c, [])), 0, cell(n)] for c, n in answer["changes"].items()]
     for s, sides in answer["services"].items():
         b, a = sides["before"], sides["after"]
-        rows.append(["service", s, "total", cell(b["total"]), cell(a["total"])])
-        rows.append(["service", s, "per_week", cell(b["per_week"]), cell(a["per_week"])])
-        rows += [["service", s, p, cell(b["by_priority"][p]), cell(a["by_priority"][p])] for p in b["by_priority"]]
+        rows.append([REQUESTS, label(s), "All", cell(b["total"]), cell(a["total"])])
+        rows.append([REQUESTS, label(s), "Per week", cell(b["per_week"]), cell(a["per_week"])])
+        rows += [[REQUESTS, label(s), f"{label(p)} priority", cell(b["by_priority"][p]), cell(a["by_priority"][p])]
+                 for p in b["by_priority"]]
         if sides["breached"] is not None:
-            rows.append(["service", s, "breached", cell(sides["breached"]["before"]), cell(sides["breached"]["after"])])
-    rows += [["rule", r["rule_id"], "", cell(r["before"]), cell(r["after"])] for r in answer["rules"]]
-    rows += [["apart", k, "", cell(v), cell(v)] for k, v in sorted(answer["reported_apart"].items())]
-    return write_rows(["section", "key", "detail", "before", "after"], rows)
+            rows.append([REQUESTS, label(s), "Past their due date", cell(sides["breached"]["before"]),
+                         cell(sides["breached"]["after"])])
+    rows += [["Rules that fire more or less often", r.get("rule") or r["rule_id"], r["rule_id"], cell(r["before"]),
+              cell(r["after"])] for r in answer["rules"]]
+    rows += [["Reported apart: a person decided, not replayed", label(k), "", cell(v), cell(v)]
+             for k, v in sorted(answer["reported_apart"].items())]
+    return write_rows(["Section", "What", "Detail", "Before: the rules in force", "After: the proposed rules"], rows)

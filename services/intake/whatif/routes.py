@@ -15,27 +15,31 @@ import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from schemas.views import shown
-from schemas.views.whatif import WhatIfReport
+from schemas.views.whatif import RulesetInForce, WhatIfReport
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import invalid_body
 from services.common.transactions import AuditedRoute, in_transaction
 from services.intake.whatif.disclosure import csv_of, disclosed_whatif
 from services.intake.whatif.store import Stored, from_database
-from services.policy.ruleset import RulesetError, load_ruleset
+from services.policy.ruleset import DEFAULT_RULESET, RulesetError, load_ruleset
 from services.policy.ruleset.compile import compile_ruleset
 from services.policy.ruleset.compiled import Ruleset
+from services.policy.ruleset.explain import rule_names
+from services.policy.ruleset.in_force import ruleset_in_force
 from services.policy.ruleset.load import Limits, parse_yaml
 from services.policy.whatif import WhatIf, compare
 
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Manager = Annotated[Principal, Depends(require("admin", "manager"))]
+RulesReader = Annotated[Principal, Depends(require("admin", "manager", "front_door"))]  # who may download the rules
 MAY_OPEN_REFERRALS = frozenset({"front_door"})  # the roles shown example referral ids
 RULESET_PROBLEMS = "The ruleset has problems"
 TOO_LONG = "The what-if took too long"
@@ -82,6 +86,23 @@ def replay(stored: Stored, baseline: Ruleset, proposed: Ruleset, deadline: float
     return report
 
 
+@router.get("/rulesets/in-force", response_model=RulesetInForce, responses=answers.of(503))
+async def get_ruleset_in_force(request: Request, by: RulesReader) -> Any:
+    """The ruleset triage and the what-if work by (RULESET_PATH, or the shipped reference ruleset): its file exactly,
+    to start a proposed ruleset from, with its name and version and a file name holding the version. The policy is
+    public (the portal's "How we decide" writes it out in words); no personal data."""
+    path = Path(request.app.state.verifier.settings.ruleset_path or DEFAULT_RULESET)
+    try:
+        ruleset = await asyncio.to_thread(ruleset_in_force, path)
+        content = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except (RulesetError, OSError):
+        return JSONResponse({"title": "The rules in force cannot be read",
+                             "detail": "The ruleset file in force cannot be read just now. Try again later."},
+                            status_code=503)
+    return {"name": ruleset.name, "version": ruleset.version, "content": content,
+            "file_name": f"{ruleset.name}-{ruleset.version}.yaml"}
+
+
 @router.post("/rulesets/whatif", response_model=WhatIfReport, response_model_exclude_unset=True,
              openapi_extra=RULESET_BODY, responses=WHATIF_ANSWERS)
 async def post_whatif(
@@ -119,6 +140,8 @@ async def post_whatif(
                              "stopped. Choose a shorter period and try again."}, status_code=503)
     answer = disclosed_whatif(report.as_json(), int(settings.small_number_threshold),
                               may_open_referrals=bool(MAY_OPEN_REFERRALS & set(by.roles)))
+    names = rule_names(baseline) | rule_names(proposed)  # a rule in both: as the proposal words it
+    answer["rules"] = [{"rule_id": r["rule_id"], "rule": names.get(r["rule_id"])} | r for r in answer["rules"]]
     if format == "csv":
         return Response(csv_of(answer), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="whatif.csv"'})

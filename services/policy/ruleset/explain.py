@@ -302,3 +302,13 @@ def html(doc: Explanation) -> str:
 def body_html(doc: Explanation) -> list[tuple[Section, list[str], list[tuple[Section, list[str]]]]]:
     """Each section with its blocks already as escaped HTML (the portal page's template places them)."""
     return [(s, _blocks_html(s.blocks), [(p, _blocks_html(p.blocks)) for p in s.parts]) for s in doc.sections]
+
+
+def rule_names(ruleset: Ruleset) -> dict[str, str]:
+    """Each rule's id and its name in words: its reason (`because`), each `{fact}` in words. A report that counts
+    rules by id (the front door's disagreement, the what-if) shows the name, with the id in small print."""
+    src = ruleset.source
+    rules: list[m.Rule | m.FallThroughRule | m.DsrRule] = [*(r for stage in src.stages for r in stage.rules),
+                                                           src.fall_through, src.dsr.candidate, *src.dsr.ratings,
+                                                           *src.dsr.consent]
+    return {rule.id: _because(rule.because) for rule in rules}

@@ -13,20 +13,16 @@ from schemas.views.whatif import WhatIfReport
 from services.portal import charts
 from services.portal.backend import BackendError
 from services.portal.deps import Manager, client, render
+from services.portal.routes.reports import rule_html
 
 router = APIRouter()
 CSV_KEY = "whatif_csv"
 UPLOAD_LIMIT = 200_000  # bytes: a ruleset file is about 20 KB; intake's body limit is 256 KB
-CHANGE_NAMES = {
-    "outcome_changed": "Outcome changed", "route_added": "Route added", "route_removed": "Route removed",
-    "pathway_changed": "Pathway changed", "priority_up": "Priority up", "priority_down": "Priority down",
-    "due_date_moved": "Due date moved", "held_changed": "Held or not held", "dsr_changed": "DSR candidate or rating",
-    "missing_changed": "Missing information",
-}
 
 
 def change_name(key: str) -> str:
-    return CHANGE_NAMES.get(key, key.replace("_", " ").capitalize())
+    """A kind of change in words ("Due date moved"): schemas.labels, as intake's CSV names it."""
+    return label(key)
 
 
 def problems_of(exc: BackendError) -> list[dict[str, str]]:
@@ -49,7 +45,7 @@ def drawn(report: dict[str, Any]) -> dict[str, Any]:
 def page(request: Request, status: int = 200, *, report: dict[str, Any] | None = None,
          errors: list[dict[str, str]] | None = None) -> Response:
     return render(request, "whatif.html", status, report=report, errors=errors or [],
-                  charts=drawn(report) if report else None, change_name=change_name)
+                  charts=drawn(report) if report else None, change_name=change_name, rule_html=rule_html)
 
 
 @router.get("/reports/whatif", response_class=HTMLResponse)
