@@ -179,6 +179,22 @@ def _needed_for(method: ContactMethod) -> Any:
     return check
 
 
+def _only_when_they_may_contact(may: bool) -> Any:
+    """A validator for a field a parent or carer has exactly when `may_contact` is `may` (a preferred way of contact
+    when they may be contacted, a reason when they may not)."""
+    when, otherwise = ("", "not ") if may else ("not ", "")
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        may_contact = _given(info, "may_contact")
+        if may_contact is may and value is None:
+            raise ValueError(f"must be given when they may {when}be contacted")
+        if may_contact is (not may) and value is not None:
+            raise ValueError(f"must be left out when they may {otherwise}be contacted")
+        return value
+
+    return check
+
+
 def not_given(value: object) -> bool:
     """`exclude_if` of a field new in contract 1.1: left out of what a model writes when not given, so a referral
     (or a service's details) without it is written exactly as contract 1.0 wrote it: the same event, the same
@@ -215,26 +231,8 @@ class ParentCarer(Strict):
     interpreter_language: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=100)] | None = Field(
         None, description="The language an interpreter is needed for; absent when none is needed")
 
-    @field_validator("do_not_contact_reason")
-    @classmethod
-    def _reason_when_not_to_contact(cls, reason: str | None, info: ValidationInfo) -> str | None:
-        may_contact = _given(info, "may_contact")
-        if may_contact is False and reason is None:
-            raise ValueError("must be given when they may not be contacted")
-        if may_contact is True and reason is not None:
-            raise ValueError("must be left out when they may be contacted")
-        return reason
-
-    @field_validator("preferred_contact")
-    @classmethod
-    def _preferred_when_to_contact(cls, method: ContactMethod | None, info: ValidationInfo) -> ContactMethod | None:
-        may_contact = _given(info, "may_contact")
-        if may_contact is True and method is None:
-            raise ValueError("must be given when they may be contacted")
-        if may_contact is False and method is not None:
-            raise ValueError("must be left out when they may not be contacted")
-        return method
-
+    _reason = field_validator("do_not_contact_reason")(_only_when_they_may_contact(False))
+    _preferred = field_validator("preferred_contact")(_only_when_they_may_contact(True))
     _phone = field_validator("phone")(_needed_for(ContactMethod.phone))
     _email = field_validator("email")(_needed_for(ContactMethod.email))
 
