@@ -12,6 +12,7 @@ from services.portal import charts
 from services.portal.backend import BackendError
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
+from services.portal.routes.register import date_of_birth
 
 router = APIRouter()
 RATINGS = ("red", "amber", "green", "blue")
@@ -27,7 +28,7 @@ async def agenda(request: Request, user: Panel) -> Response:
     counts = await api.read(list[WeekCounts], "dsr", "GET", "/dsr/counts", params={"weeks": 12} | band)
     chart = charts.stacked_chart("Open register entries by rating, week by week", [
         (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
-    ])
+    ], styles=charts.RATING_STYLES)  # each rating in its own colour and pattern, as the agenda's tags
     items = await api.read(list[AgendaEntry], "dsr", "GET", "/dsr/agenda", params=chosen)
     return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
                   filters=FILTERS)
@@ -40,17 +41,23 @@ async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
 
 
 def review_body(form: dict[str, str]) -> dict[str, Any]:
-    """The review the DSR API takes, from the form: attendees one a line as "name, agency", at most one action."""
+    """The review the DSR API takes, from the form: attendees one a line as "name, agency", at most one action, the
+    dates from GOV.UK date inputs."""
     attendees = [dict(zip(("name", "agency"), (part.strip() for part in line.split(",", 1)), strict=False))
                  for line in form.get("attendees", "").splitlines() if line.strip()]
     body: dict[str, Any] = {"rating": form.get("rating") or None, "rationale": form.get("rationale", ""),
                             "attendees": attendees}
-    if form.get("next_review_due"):
-        body["next_review_due"] = form["next_review_due"]
+    if next_review := typed_date(form, "next_review_due"):
+        body["next_review_due"] = next_review
     if form.get("action_what"):
         body["actions"] = [{"what": form["action_what"], "owner_agency": form.get("action_owner", ""),
-                            "due": form.get("action_due", "")}]
+                            "due": typed_date(form, "action_due") or ""}]
     return body
+
+
+def typed_date(form: dict[str, str], name: str) -> str | None:
+    """A GOV.UK date input's day, month and year (`<name>-day`...) as the API's date; None when all are blank."""
+    return date_of_birth([form.get(f"{name}-{part}", "") for part in ("day", "month", "year")])
 
 
 @router.post("/dsr/{entry_id}/review", response_class=HTMLResponse)

@@ -3,16 +3,20 @@
 added" with each of their entries. The DSR API is the one validator: its 422 shows the form again, every
 problem linked to its field. The draft lives in the portal's draft store, never in an address."""
 
+import json
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from schemas.enums import DsrRisk
+from schemas.errors import problems
 from schemas.labels import day, label
 from schemas.views.dsr import Addition, EntryView, ListedEntry
+from services.dsr.direct_routes import DirectForm
 from services.portal import stash
 from services.portal.backend import BackendError
 from services.portal.deps import DsrAdder, DsrReferrer, client, form_data, not_found, render
@@ -110,7 +114,17 @@ async def add_form(request: Request, user: DsrAdder) -> Response:
 
 @router.post("/dsr/add", response_class=HTMLResponse)
 async def add_save(request: Request, user: DsrAdder) -> Response:
-    return stash.keep(request, user, FORM, read(await form_data(request)), "portal.dsr_draft.save", "/dsr/add/check")
+    """Saved as typed, then checked with the register's own model (the contract's validators, the API's 422 words):
+    the form again with every problem before "check your answers", not after it."""
+    answers = read(await form_data(request))
+    stash.save(request, user, FORM, answers, "portal.dsr_draft.save")
+    try:
+        DirectForm.model_validate_json(json.dumps(to_entry(answers)))
+    except ValidationError as exc:
+        refusal = BackendError(422, {"title": "The form has problems", "errors": problems(exc)})
+        errors, at = stash.problems(refusal, "dsr_add", field_id, otherwise="#nhs_number")
+        return show_form(request, answers, errors, 422, at)
+    return RedirectResponse("/dsr/add/check", status_code=303)
 
 
 @router.get("/dsr/add/check", response_class=HTMLResponse)
