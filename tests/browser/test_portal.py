@@ -313,19 +313,3 @@ def test_the_dsr_panel_sees_the_register_over_time_and_can_close_an_entry(browse
     page.click("button:has-text('Close entry')")
     v.check("closed")
     assert "Entry closed" in page.content()
-
-
-def test_anyone_reads_how_we_decide_from_the_footer_and_can_print_it(browser: Any, portal: str, shots: Path) -> None:
-    """Issue 15, item 4: public (no sign-in), linked from the footer with the version in force, axe-clean, printable."""
-    v = Visit(browser, portal, shots, "public")
-    page = v.go("/sign-in")
-    page.click("a:has-text('Rules in force:')")
-    v.check("how-we-decide")
-    assert page.url.endswith("/how-we-decide")
-    assert page.locator("h1").inner_text() == "How we decide"
-    assert page.locator("text=due within 90 working days").count() >= 1
-    assert page.locator("footer.govuk-footer").is_visible()
-    page.emulate_media(media="print")  # the print stylesheet: the content only, no menu or footer
-    assert not page.locator("footer.govuk-footer").is_visible()
-    assert page.locator("h1").is_visible()
-    page.screenshot(path=str(shots / "public-how-we-decide-print.png"), full_page=True)
