@@ -275,8 +275,8 @@ def test_a_manager_tries_a_proposed_ruleset_on_the_stored_referrals(browser: Any
         page.click("a:has-text('Download the what-if report (CSV)')")
     assert download.value.suggested_filename == "whatif.csv"
     rows = list(csv.reader(Path(download.value.path()).read_text().splitlines()))  # text cells quoted (csvfile)
-    assert rows[0] == ["section", "key", "detail", "before", "after"]
-    assert any(r[:2] == ["change", "due_date_moved"] and r[-1] != "0" for r in rows)
+    assert rows[0] == ["Section", "What", "Detail", "Before: the rules in force", "After: the proposed rules"]
+    assert any(r[:2] == ["Decisions that change", "Due date moved"] and r[-1] != "0" for r in rows)
 
 
 def test_an_administrator_imports_a_spreadsheet(browser: Any, portal: str, shots: Path, tmp_path: Path) -> None:
