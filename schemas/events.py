@@ -29,7 +29,9 @@ from schemas.referral import (
 from schemas.wire import Instant, Pathway, RuleId, Text, Uuid
 
 SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised only by a change a reader must act on
-CONTRACT_VERSION = "1.1.0"  # 1.1: who to contact about the child (Referral.parents_carers, young_person_contact)
+# 1.1: who to contact about the child (Referral.parents_carers, young_person_contact); 1.2: who did it, by name
+# (ServiceOutcome.by_name, DsrChanged.by_name, OverrideRequested and TriageOverridden's decided_by_name; all optional)
+CONTRACT_VERSION = "1.2.0"
 TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"
@@ -183,6 +185,8 @@ class RouteChange(Strict):
 
 Rationale = Annotated[str, Trimmed, StringConstraints(min_length=10, max_length=4000)]
 Person = Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
+PERSONS_NAME = ("The display name of the person who did it (their identity provider's `name` claim), shown to people "
+                "with their team; absent when their token had none, and from events written before it was sent")
 
 
 class OverrideRequested(Envelope):
@@ -198,6 +202,7 @@ class OverrideRequested(Envelope):
     current: TriageDecision
     supersedes: Uuid = Field(description="the event id of the decision this corrects")
     decided_by: Person
+    decided_by_name: Person | None = Field(None, description=PERSONS_NAME)
     rationale: Rationale
     disagreed_with: list[RuleId] = []
     changes: list[RouteChange] = Field(min_length=1)
@@ -211,6 +216,7 @@ class TriageOverridden(Envelope, TriageDecision):
 
     event_type: Literal["triage.overridden"] = "triage.overridden"
     decided_by: Person
+    decided_by_name: Person | None = Field(None, description=PERSONS_NAME)
     supersedes: Uuid = Field(description="the event id of the decision it corrects")
     rationale: Rationale
     disagreed_with: list[RuleId] = []
@@ -319,6 +325,7 @@ class DsrChanged(Envelope):
     escalation_suggested: bool = False
     next_review_due: date | None = None
     by: Annotated[str, Trimmed, StringConstraints(max_length=200)] | None = None
+    by_name: Person | None = Field(None, description=PERSONS_NAME)
     source: DsrSource | None = Field(
         None, description="How the person reached the register: `triage` (a children's referral) or `direct` "
                           "(added directly, any age). Absent from events written before the register was all-age.")
@@ -333,6 +340,7 @@ class ServiceOutcome(Envelope):
     child_id: Uuid
     service: Service
     by: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
+    by_name: Person | None = Field(None, description=PERSONS_NAME)
     reason: Annotated[str, Trimmed, StringConstraints(max_length=2000)] | None = None
     redirect_to: Service | None = None
     signpost: Annotated[str, Trimmed, StringConstraints(max_length=500)] | None = Field(

@@ -59,6 +59,9 @@ class AdviceItem(View):
     next_step: NextStep | None = Field(description="The next step the answer suggests, if any")
     refer_to: Service | None = Field(description="With make_referral: the service suggested")
     answered_by: str | None
+    answerer: str | None = Field(None, description=(
+        "Who answered, in words: their name and team ('Kim Evans, Speech and language therapy'), or the team only "
+        "for the referrer who asked; never a login id"))
     answered_at: str | None = Field(description="ISO 8601, as stored")
     referral_id: uuid.UUID | None = Field(None, description=(
         "Only for the referrer who asked: the referral they made from this advice, if any"))

@@ -65,6 +65,8 @@ class TimelineLine(View):
     summary: str
     reason: str | None = Field(description="A direct addition's own words: why")
     contact: str | None = Field(description="A direct addition's own words: whom to contact")
+    by: str | None = Field(None, description="Who did it, in words: a person's name and team ('Alex Morgan, DSR "
+                                             "meeting'); absent where no person's name was given")
 
 
 class RatingChange(View):
@@ -72,6 +74,7 @@ class RatingChange(View):
     to: DsrRating
     at: str
     by: str
+    by_name: str | None = Field(None, description="The display name of who recorded it, when their token gave one")
     rationale: str
 
 
@@ -88,6 +91,7 @@ class Review(View):
     attendees: list[AttendeeShown]
     next_review_due: date
     by: str
+    by_name: str | None = Field(None, description="The display name of who recorded it, when their token gave one")
 
 
 class Action(View):

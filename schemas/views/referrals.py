@@ -47,6 +47,21 @@ class Completed(View):
     status: ReferralState
 
 
+REQUEST_STATE = ("The request's state in words, for its referrer: 'declined — signposted to ..., because ...', "
+                 "'priority changed from routine to urgent by the front door'")
+
+
+class ServiceState(View):
+    """One request of a referral in a referrer's list: its service, where it stands in words, and its due date."""
+
+    service_request_id: uuid.UUID
+    service: Service
+    priority: Priority | Literal["awaiting_decision"]
+    status: RequestStatus
+    state: str = Field(description=REQUEST_STATE)
+    due_by: str = Field(description=STORED_TIME)
+
+
 class ReferralSummary(View):
     """One of the referrer's own referrals, most recent first."""
 
@@ -55,6 +70,8 @@ class ReferralSummary(View):
     outcome: Outcome | None = Field(description="The decision's outcome; null until triage decides")
     submitted_at: str = Field(description=STORED_TIME)
     client_reference: str | None
+    child_name: str | None = Field(None, description="The child's name, as the referrer gave it")
+    services: list[ServiceState] | None = Field(None, description="Each service request of the referral, in words")
 
 
 class DsrShown(View):
@@ -84,6 +101,7 @@ class PersonsDecisionShown(TriagesDecision):
     """A decision a person on the front door made in place of the one before (applied by triage)."""
 
     decided_by: str
+    decided_by_name: str | None = Field(None, description="The person's display name (not shown to a referrer)")
     supersedes: Uuid = Field(description="The event id of the decision it replaced")
     rationale: str
     disagreed_with: list[RuleId] = Field(description="The rules of the decision before the person disagreed with")
@@ -100,6 +118,7 @@ class FrontDoorDecisionShown(View):
 
     decision_id: uuid.UUID
     decided_by: str
+    decided_by_name: str | None = Field(None, description="The person's display name, when their token gave one")
     decided_at: str = Field(description=STORED_TIME)
     rationale: str
     disagreed_with: list[RuleId]
@@ -121,6 +140,9 @@ class RequestShown(View):
     status: RequestStatus
     breached: bool = Field(description="Not accepted by its due date")
     redirect_of: uuid.UUID | None = Field(description="The request a service redirected to make this one")
+    state: str | None = Field(None, description=REQUEST_STATE)
+    by: str | None = Field(None, description=(
+        "Who last acted on it, in words: a person's name and team for the front door, the team only for a referrer"))
 
 
 class TimelineEntry(View):
@@ -130,6 +152,9 @@ class TimelineEntry(View):
     kind: str
     summary: str
     this_referral: bool
+    by: str | None = Field(None, description=(
+        "Who did it, in words: a person's name and team ('Kim Evans, Speech and language therapy') for the front "
+        "door, the team only ('Speech and language therapy', 'the front door') for a referrer; never a login id"))
 
 
 class ReferralView(View):

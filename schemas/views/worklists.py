@@ -63,10 +63,11 @@ class Reason(View):
 class Withdrawal(View):
     """Who on the front door withdrew the request, when and why."""
 
-    by: str | None
+    by: str | None = Field(description="The login id of who withdrew it (for the audit; not shown to people)")
+    by_name: str | None = Field(None, description="Their display name, when their token gave one")
     at: str
     reason: str | None
-    summary: str
+    summary: str = Field(description="In words: 'Withdrawn by Dana Wright (front door): ...', or by the front door")
 
 
 class RequestView(ReleasedRequest):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import jwt
@@ -34,25 +34,40 @@ def valid_role(role: str) -> bool:
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: the token's subject (a login id, for checks and the audit, never shown as a name), their
+    known roles and their display name (the standard `name` claim; None when the token has none). The name is
+    personal data: it is stored with what the person does and shown to people, never logged."""
+
     subject: str
     roles: frozenset[str]
+    name: str | None = field(default=None, repr=False)  # personal data: kept out of any repr, so out of logs
 
     def has(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def team(self) -> str | None:
+        """The person's team, from their role: a worker's service (its value), `front_door`, else None."""
+        for role in sorted(self.roles):
+            if role.startswith("worker:"):
+                return role.removeprefix("worker:")
+        return "front_door" if "front_door" in self.roles else None
 
     @property
     def primary_role(self) -> str:
         return sorted(self.roles)[0] if self.roles else ""
 
 
-def mint_dev_token(settings: Settings, *, subject: str, roles: list[str], ttl_seconds: int = 8 * 3600) -> str:
-    """A dev token (HS256, local secret). Refused when the service runs with OIDC."""
+def mint_dev_token(settings: Settings, *, subject: str, roles: list[str], name: str | None = None,
+                   ttl_seconds: int = 8 * 3600) -> str:
+    """A dev token (HS256, local secret), with the person's display name as the standard `name` claim when given.
+    Refused when the service runs with OIDC."""
     bad = [r for r in roles if not valid_role(r)]
     if bad:
         raise ValueError(f"unknown role(s): {', '.join(bad)}")
     now = int(time.time())
     claims = {"sub": subject, "roles": roles, "iss": DEV_ISSUER, "aud": settings.oidc_audience,
-              "iat": now, "exp": now + ttl_seconds}
+              "iat": now, "exp": now + ttl_seconds} | ({"name": name} if name else {})
     return jwt.encode(claims, settings.dev_token_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -95,7 +110,22 @@ def principal_of(claims: dict[str, Any], roles_claim: str) -> Principal:
     given = claims.get(roles_claim, claims.get("role", []))
     if not isinstance(given, list) or not all(isinstance(r, str) for r in given):
         raise ValueError("the token's roles are not a list of strings")
-    return Principal(subject=subject, roles=frozenset(r for r in given if valid_role(r)))
+    return Principal(subject=subject, roles=frozenset(r for r in given if valid_role(r)),
+                     name=display_name(claims.get("name")))
+
+
+NAME_MAX = 200  # as the events' `by_name`
+
+
+def display_name(claim: object) -> str | None:
+    """The token's `name` claim as a name fit to store and show: a string of 1 to 200 printable characters once
+    trimmed; anything else is left out (None), never refused: the name is for people, not for access."""
+    if not isinstance(claim, str):
+        return None
+    name = claim.strip()
+    if not name or len(name) > NAME_MAX or not name.isprintable():
+        return None
+    return name
 
 
 _bearer = HTTPBearer(auto_error=False)

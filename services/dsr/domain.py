@@ -99,14 +99,14 @@ def person_id_for(entry_id: uuid.UUID) -> uuid.UUID:
 
 
 def change_event(entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
-                 by: str | None = None) -> DsrChanged:
+                 by: str | None = None, by_name: str | None = None) -> DsrChanged:
     """The `dsr.changes` event announcing `kind` on `entry`: ids and states only. Its id derives from
     the input (`source`), so a redelivered input makes the very same event."""
     return DsrChanged(
         event_id=derived_id(source, kind.value, str(entry.id)), occurred_at=now, correlation_id=None, event_type=kind,
         entry_id=entry.id, child_id=entry.child_id, status=entry.status, rating=rating(entry.rating),
         suggested_rating=rating(entry.suggested_rating), escalation_suggested=entry.escalation_suggested,
-        next_review_due=entry.next_review_due, by=by, source=DsrSource(entry.source),
+        next_review_due=entry.next_review_due, by=by, by_name=by_name, source=DsrSource(entry.source),
     )
 
 

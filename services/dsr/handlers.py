@@ -15,7 +15,8 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden
-from schemas.enums import DsrChangeType
+from schemas.enums import DsrChangeType, OutcomeEventType
+from schemas.labels import label
 from services.common.db import hold_lock
 from services.common.outbox import enqueue
 from services.common.workdays import WorkingCalendar
@@ -72,10 +73,15 @@ def _entry(session: Session, entry_id: uuid.UUID) -> DsrEntry:
 
 
 def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: uuid.UUID, now: datetime,
-             by: str | None = None) -> None:
-    """Queue a dsr.changes event (keyed by child) in the caller's transaction."""
-    enqueue(session, domain.change_event(entry, kind, source=source, now=now, by=by), topic=TOPIC_DSR_CHANGES,
-            key=str(entry.child_id))
+             by: str | None = None, by_name: str | None = None) -> None:
+    """Queue a dsr.changes event (keyed by child) in the caller's transaction (`by_name`: who, as people read it)."""
+    enqueue(session, domain.change_event(entry, kind, source=source, now=now, by=by, by_name=by_name),
+            topic=TOPIC_DSR_CHANGES, key=str(entry.child_id))
+
+
+def outcome_team(event: ServiceOutcome) -> str:
+    """The team of whoever did what an outcome says, in words: the front door withdraws; a service does the rest."""
+    return "front door" if event.event_type is OutcomeEventType.withdrawn else label(event.service)
 
 
 def add_to_timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:
@@ -197,16 +203,17 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     if entry is None:
         return False
     add_to_timeline(session, entry, event.occurred_at, "service_outcome", domain.outcome_summary(event),
-                    service_request_id=str(event.service_request_id), referral_id=str(event.referral_id))
+                    service_request_id=str(event.service_request_id), referral_id=str(event.referral_id),
+                    **({"by": f"{event.by_name}, {outcome_team(event)}"} if event.by_name else {}))
     return True
 
 
 # --- the meeting -------------------------------------------------------------------------------
 
 def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by: str, clock: Clock,
-                  policy: RegisterPolicy = RegisterPolicy()) -> DsrReview:
+                  policy: RegisterPolicy = RegisterPolicy(), by_name: str | None = None) -> DsrReview:
     """A review sets the rating, the next review date and the actions; a new rating raises its tasks.
-    Refused on a closed entry and before consent."""
+    Refused on a closed entry and before consent. `by_name`: the display name of who recorded it."""
     entry = _entry(session, entry_id)
     if entry.status == Status.closed:
         raise EntryClosedError
@@ -218,7 +225,7 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
     due = review.next_review_due or rules.next_review(review.rating, held_on, policy)
     record = DsrReview(id=uuid.uuid4(), entry_id=entry.id, held_on=held_on, rating=review.rating.value,
                        rationale=review.rationale, attendees=review.attendees, next_review_due=due, by=by,
-                       recorded_at=clock.now)
+                       by_name=by_name, recorded_at=clock.now)
     session.add(record)
     session.flush()
     for action in review.actions:
@@ -227,24 +234,25 @@ def record_review(session: Session, entry_id: uuid.UUID, review: ReviewIn, *, by
     previous = rating(entry.rating)
     changed = previous is not review.rating
     if changed:
-        _change_rating(session, entry, review, held_on, by=by, clock=clock, policy=policy)
+        _change_rating(session, entry, review, held_on, by=by, by_name=by_name, clock=clock, policy=policy)
     entry.status, entry.escalation_suggested = Status.active, False
     entry.next_review_due, entry.updated_at = due, clock.now
     session.add(entry)
     add_to_timeline(session, entry, clock.now, "review", domain.review_summary(review.rating, previous, due),
-                    review_id=str(record.id))
-    announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by)
+                    review_id=str(record.id), **({"by": f"{by_name}, DSR meeting"} if by_name else {}))
+    announce(session, entry, DsrChangeType.review_recorded, source=record.id, now=clock.now, by=by, by_name=by_name)
     if changed:
-        announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by)
+        announce(session, entry, DsrChangeType.rating_changed, source=record.id, now=clock.now, by=by,
+                 by_name=by_name)
     return record
 
 
 def _change_rating(session: Session, entry: DsrEntry, review: ReviewIn, held_on: date, *, by: str, clock: Clock,
-                   policy: RegisterPolicy) -> None:
+                   policy: RegisterPolicy, by_name: str | None = None) -> None:
     """The rating history row and the tasks the new rating raises."""
     new: Rating = review.rating
     session.add(DsrRatingChange(entry_id=entry.id, from_rating=entry.rating, to_rating=new.value, at=clock.now, by=by,
-                                rationale=review.rationale))
+                                by_name=by_name, rationale=review.rationale))
     tasks = rules.tasks_for_rating(new, born=entry.date_of_birth or held_on, has_keyworker=bool(entry.keyworker),
                                    today=clock.today, calendar=clock.calendar, policy=policy)
     for task in tasks:

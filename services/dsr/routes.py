@@ -118,7 +118,7 @@ async def get_entry(request: Request, entry_id: uuid.UUID, by: PanelOrAdder, now
              responses=answers.of(404, 409, 413, 422))
 async def post_review(request: Request, entry_id: uuid.UUID, form: ReviewForm, by: Panel, now: Now) -> dict[str, Any]:
     def review(s: Session) -> DsrReview:
-        return handlers.record_review(s, entry_id, form.review(), by=by.subject, clock=now)
+        return handlers.record_review(s, entry_id, form.review(), by=by.subject, by_name=by.name, clock=now)
 
     record = await in_transaction(request, review, by=by, action="dsr.review", about=entry(entry_id))
     return {"review_id": str(record.id), "next_review_due": record.next_review_due.isoformat()}

@@ -64,6 +64,7 @@ class DsrRatingChange(SQLModel, table=True):
     to_rating: str = Field(max_length=10)
     at: datetime = Timestamp(index=True)
     by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
     rationale: str = Field(sa_column=Column(Text, nullable=False))
 
 
@@ -77,6 +78,7 @@ class DsrReview(SQLModel, table=True):
     attendees: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     next_review_due: date
     by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
     recorded_at: datetime = Timestamp()
 
 

@@ -122,16 +122,19 @@ def entry_view(session: Session, entry_id: uuid.UUID, clock: Clock, *, added_by:
         "timeline": [
             {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary,
              # a direct addition's own words: why, and whom to contact (a note on an open entry has no columns)
-             "reason": t.detail.get("reason"), "contact": t.detail.get("referrer_contact")}
+             "reason": t.detail.get("reason"), "contact": t.detail.get("referrer_contact"),
+             **({"by": t.detail["by"]} if t.detail.get("by") else {})}
             for t in rows(DsrTimelineItem, col(DsrTimelineItem.at))
         ],
         "rating_history": [
-            {"from": r.from_rating, "to": r.to_rating, "at": r.at.isoformat(), "by": r.by, "rationale": r.rationale}
+            {"from": r.from_rating, "to": r.to_rating, "at": r.at.isoformat(), "by": r.by, "rationale": r.rationale,
+             **({"by_name": r.by_name} if r.by_name else {})}
             for r in rows(DsrRatingChange, col(DsrRatingChange.at))
         ],
         "reviews": [
             {"review_id": str(r.id), "held_on": r.held_on.isoformat(), "rating": r.rating, "rationale": r.rationale,
-             "attendees": r.attendees, "next_review_due": r.next_review_due.isoformat(), "by": r.by}
+             "attendees": r.attendees, "next_review_due": r.next_review_due.isoformat(), "by": r.by,
+             **({"by_name": r.by_name} if r.by_name else {})}
             for r in rows(DsrReview, col(DsrReview.held_on))
         ],
         "actions": [

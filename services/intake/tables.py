@@ -66,6 +66,10 @@ class ServiceRequestRecord(SQLModel, table=True):
     accepted_at: datetime | None = Timestamp(nullable=True)
     breached_at: datetime | None = Timestamp(nullable=True)
     redirect_of: uuid.UUID | None = None
+    by_name: str | None = Field(default=None, max_length=200)  # who last acted on it, as people read it
+    outcome_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the service's words
+    signpost: str | None = Field(default=None, max_length=500)  # a declined request: where the family is pointed
+    redirect_to: str | None = Field(default=None, max_length=30)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
@@ -79,6 +83,8 @@ class TimelineItem(SQLModel, table=True):
     at: datetime = Timestamp(index=True)
     kind: str = Field(max_length=40)
     summary: str = Field(max_length=300)
+    by_name: str | None = Field(default=None, max_length=200)  # who did it, as people read it (the token's name)
+    by_team: str | None = Field(default=None, max_length=30)  # their team: a service, or "front_door"
 
 
 class FrontDoorDecision(SQLModel, table=True):
@@ -89,6 +95,7 @@ class FrontDoorDecision(SQLModel, table=True):
     referral_id: uuid.UUID = Field(foreign_key="referrals.id", index=True)
     child_id: uuid.UUID = Field(index=True)
     decided_by: str = Field(max_length=200)
+    decided_by_name: str | None = Field(default=None, max_length=200)
     decided_at: datetime = Timestamp(index=True)
     rationale: str = Field(sa_column=Column(Text, nullable=False))
     supersedes: uuid.UUID  # the decision event it corrects
@@ -109,6 +116,7 @@ class EmergencyContact(SQLModel, table=True):
     contacted_at: datetime = Timestamp()
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     recorded_by: str = Field(max_length=200)
+    recorded_by_name: str | None = Field(default=None, max_length=200)
     recorded_at: datetime = Timestamp()
 
 
@@ -121,6 +129,7 @@ class InformationChase(SQLModel, table=True):
     how: str = Field(max_length=20)  # phone | email
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
     at: datetime = Timestamp()
 
 
@@ -133,11 +142,13 @@ class ChildMerge(SQLModel, table=True):
     survivor_id: uuid.UUID = Field(index=True)
     merged_id: uuid.UUID = Field(index=True)
     by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
     reason: str = Field(sa_column=Column(Text, nullable=False))
     at: datetime = Timestamp()
     links: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     undone_at: datetime | None = Timestamp(nullable=True)
     undone_by: str | None = Field(default=None, max_length=200)
+    undone_by_name: str | None = Field(default=None, max_length=200)
 
 
 class DistinctChildren(SQLModel, table=True):
@@ -147,5 +158,6 @@ class DistinctChildren(SQLModel, table=True):
     child_a: uuid.UUID = Field(primary_key=True)  # the smaller id of the pair
     child_b: uuid.UUID = Field(primary_key=True)
     by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = Timestamp()

@@ -116,7 +116,8 @@ def _overridden(event: OverrideRequested, routes: list[Route], signpost: str | N
         ruleset_version=current.ruleset_version, outcome=outcome, routes=routes, missing=[],
         dsr=with_person(current.dsr, event.referral),
         explanation=[*current.explanation, decision],
-        decided_by=event.decided_by, supersedes=event.supersedes, rationale=event.rationale,
+        decided_by=event.decided_by, decided_by_name=event.decided_by_name, supersedes=event.supersedes,
+        rationale=event.rationale,
         disagreed_with=event.disagreed_with, changes=event.changes, signpost=signpost,
     )
 
@@ -141,6 +142,6 @@ def _withdrawn(event: OverrideRequested, route: Route, now: datetime) -> Service
         event_id=derived_id(event.event_id, "service_request.withdrawn", str(route.service_request_id)),
         occurred_at=now, correlation_id=event.referral_id, event_type=OutcomeEventType.withdrawn,
         service_request_id=route.service_request_id, referral_id=event.referral_id, child_id=event.child_id,
-        service=route.service, by=event.decided_by, reason=event.rationale[:REASON_MAX],
+        service=route.service, by=event.decided_by, by_name=event.decided_by_name, reason=event.rationale[:REASON_MAX],
         pathway=route.pathway, due_by=route.due_by,
     )

@@ -17,12 +17,13 @@ BREACH_JOB = "breach-job"  # the `by` of a breach
 
 
 def outcome_event(item: WorklistItem, kind: OutcomeEventType, *, by: str, now: datetime,
-                  event_id: uuid.UUID | None = None, **fields: Any) -> ServiceOutcome:
-    """`kind` happened to `item` (a fresh event id unless one is given)."""
+                  event_id: uuid.UUID | None = None, by_name: str | None = None, **fields: Any) -> ServiceOutcome:
+    """`kind` happened to `item` (a fresh event id unless one is given), done by `by` (and `by_name`, their display
+    name, when their token gave one)."""
     return ServiceOutcome(
         event_id=event_id or uuid.uuid4(), occurred_at=now, correlation_id=item.referral_id, event_type=kind,
         service_request_id=item.id, referral_id=item.referral_id, child_id=item.child_id, service=Service(item.service),
-        by=by, pathway=item.pathway, due_by=item.due_by, **fields,
+        by=by, by_name=by_name, pathway=item.pathway, due_by=item.due_by, **fields,
     )
 
 

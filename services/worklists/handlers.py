@@ -69,6 +69,7 @@ def withdraw(session: Session, event: ServiceOutcome, now: datetime) -> bool:
                         service_request_id=str(item.id), referral_id=str(item.referral_id))
         return False
     item.status, item.actor, item.outcome_reason = RequestStatus.withdrawn.value, event.by, event.reason
+    item.actor_name = event.by_name
     item.updated_at = event.occurred_at
     session.add(item)
     return True
@@ -131,18 +132,20 @@ def _announce(session: Session, event: ServiceOutcome) -> None:
 
 
 def act(session: Session, service: str, request_id: uuid.UUID, action: str, *, by: str, now: datetime,
-        reason: str | None = None, signpost: str | None = None, redirect_to: str | None = None) -> WorklistItem:
-    """accept, decline (reason + signpost), redirect (service + reason) or complete."""
+        reason: str | None = None, signpost: str | None = None, redirect_to: str | None = None,
+        by_name: str | None = None) -> WorklistItem:
+    """accept, decline (reason + signpost), redirect (service + reason) or complete; `by_name` is the person's
+    display name, kept with the request and sent with the outcome."""
     item, kind = item_of(session, service, request_id), Action(action)
     status = rules.check_action(kind, status=item.status, held=item.held, service=service, redirect_to=redirect_to)
-    item.status, item.updated_at, item.actor = status.value, now, by
+    item.status, item.updated_at, item.actor, item.actor_name = status.value, now, by, by_name
     if kind is Action.accept:
         item.accepted_at = now
     if reason:
         item.outcome_reason = reason
     item.signpost, item.redirect_to = signpost or item.signpost, redirect_to or item.redirect_to
     session.add(item)
-    _announce(session, outcome_event(item, OUTCOME_EVENT[kind], by=by, now=now, reason=reason,
+    _announce(session, outcome_event(item, OUTCOME_EVENT[kind], by=by, by_name=by_name, now=now, reason=reason,
                                      signpost=signpost, redirect_to=Service(redirect_to) if redirect_to else None))
     return item
 
@@ -171,19 +174,19 @@ def chosen_held(session: Session, referral_id: uuid.UUID, request_ids: list[uuid
 
 
 def decide_held(session: Session, referral_id: uuid.UUID, decision: str, *, by: str, now: datetime,
-                reason: str | None, request_ids: list[uuid.UUID] | None = None) -> int:
+                reason: str | None, request_ids: list[uuid.UUID] | None = None, by_name: str | None = None) -> int:
     """MASH releases the referral's held requests to their services, or declines them (the reason goes to the
     service and the referrer, with MASH as the signpost): the chosen ones, or all still held when none are chosen.
     A chosen request decided already refuses the whole decision (409), so nothing is half done."""
     items = chosen_held(session, referral_id, request_ids)
     for item in items:
-        item.updated_at, item.actor = now, by
+        item.updated_at, item.actor, item.actor_name = now, by, by_name
         if decision == "release":
             item.held = False
-            event = outcome_event(item, OutcomeEventType.released, by=by, now=now, reason=reason)
+            event = outcome_event(item, OutcomeEventType.released, by=by, by_name=by_name, now=now, reason=reason)
         else:
             item.status, item.outcome_reason = RequestStatus.declined.value, reason
-            event = outcome_event(item, OutcomeEventType.declined, by=by, now=now, reason=reason,
+            event = outcome_event(item, OutcomeEventType.declined, by=by, by_name=by_name, now=now, reason=reason,
                                   signpost=MASH_SIGNPOST)
         session.add(item)
         _announce(session, event)

@@ -98,7 +98,8 @@ async def get_request(request: Request, service_name: ServicePath, request_id: u
 async def act(request: Request, service_name: Service, request_id: uuid.UUID, action: str, by: Principal,
               **fields: Any) -> dict[str, str]:
     def use_case(session: Session) -> WorklistItem:
-        return handlers.act(session, service_name.value, request_id, action, by=by.subject, now=utcnow(), **fields)
+        return handlers.act(session, service_name.value, request_id, action, by=by.subject, by_name=by.name,
+                            now=utcnow(), **fields)
 
     item = await in_transaction(request, use_case, by=by, action=f"worklist.{action}",
                                 about=Subject(record_id=request_id))
@@ -149,8 +150,8 @@ async def get_held(request: Request, referral_id: uuid.UUID, by: Mash) -> list[d
     d409="a request sent is no longer held for MASH (released or decided already); nothing changed"))
 async def post_held(request: Request, referral_id: uuid.UUID, form: HeldDecisionForm, by: Mash) -> dict[str, Any]:
     def use_case(session: Session) -> int:
-        return handlers.decide_held(session, referral_id, form.decision, by=by.subject, now=utcnow(),
-                                    reason=form.reason, request_ids=form.request_ids)
+        return handlers.decide_held(session, referral_id, form.decision, by=by.subject, by_name=by.name,
+                                    now=utcnow(), reason=form.reason, request_ids=form.request_ids)
 
     count = await in_transaction(request, use_case, by=by, action=f"worklist.held.{form.decision}",
                                  about=Subject(record_id=referral_id))

@@ -33,3 +33,4 @@ class WorklistItem(SQLModel, table=True):
     signpost: str | None = Field(default=None, max_length=500)
     redirect_to: str | None = Field(default=None, max_length=30)
     actor: str | None = Field(default=None, max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)  # the actor's display name (the token's name)

@@ -72,8 +72,10 @@ def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:
     """Who on the front door withdrew the request, when and why (None while it is not withdrawn)."""
     if item.status != RequestStatus.withdrawn:
         return None
+    who = f"{item.actor_name} (front door)" if item.actor_name else "the front door"  # a name, never a login id
     return {"by": item.actor, "at": item.updated_at.isoformat(), "reason": item.outcome_reason,
-            "summary": f"Withdrawn by the front door ({item.actor}): {item.outcome_reason or 'no reason given'}"}
+            **({"by_name": item.actor_name} if item.actor_name else {}),
+            "summary": f"Withdrawn by {who}: {item.outcome_reason or 'no reason given'}"}
 
 
 def held_for_referral(session: Session, referral_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:

@@ -36,8 +36,9 @@ async def api(engine: Engine) -> AsyncIterator[Any]:
     settings = Settings(database_url=str(engine.url), small_number_threshold=1)
     app = create_app(settings, engine=engine)
 
-    async def call(method: str, path: str, who: str, *roles: str, **kwargs: Any) -> httpx.Response:
-        token = mint_dev_token(settings, subject=who, roles=list(roles))
+    async def call(method: str, path: str, who: str, *roles: str, name: str | None = None,
+                   **kwargs: Any) -> httpx.Response:
+        token = mint_dev_token(settings, subject=who, roles=list(roles), name=name)
         return await client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
@@ -125,14 +126,20 @@ async def test_the_service_answers_once_and_the_senco_sees_the_answer(api: Any) 
     refused = await api("POST", path, "w", "worker:salt", json=body | {"next_step": "try_strategies", "answer": "ok"})
     assert refused.status_code == 422
     assert {e["field"] for e in refused.json()["errors"]} == {"answer", "refer_to"}
-    answered = await api("POST", path, "salt-1", "worker:salt", json=body)
+    answered = await api("POST", path, "salt-1", "worker:salt", name="Kim Evans", json=body)
     assert answered.status_code == 200, answered.text
     assert answered.json()["state"] == "answered" and answered.json()["answered_by"] == "salt-1"
+    assert answered.json()["answerer"] == "Kim Evans, Speech and language therapy"  # issue 22, item 7
+    read = await api("GET", f"/advice/{salt['advice_id']}", "fd", "front_door")
+    assert read.json()["answerer"] == "Kim Evans, Speech and language therapy"
     again = await api("POST", path, "fd", "front_door", json=body)
     assert again.status_code == 409
     mine = (await api("GET", "/advice", "senco-a", "referrer")).json()
     assert [(i["state"], i["answer"], i["next_step"], i["refer_to"], i["referral_id"]) for i in mine] == [
         ("answered", body["answer"], "make_referral", "salt", None)]
+    assert [i["answerer"] for i in mine] == ["Speech and language therapy"]  # the asker sees the team only
+    asked = await api("GET", f"/advice/{salt['advice_id']}", "senco-a", "referrer")
+    assert asked.json()["answerer"] == "Speech and language therapy" and "Kim Evans" not in asked.text
     waiting = (await api("GET", "/advice", "w", "worker:salt")).json()
     assert waiting == []  # the default is unanswered
     assert len((await api("GET", "/advice", "w", "worker:salt", params={"state": "answered"})).json()) == 1

@@ -67,8 +67,8 @@ def overridden(sent: OverrideRequested, *routes: dict[str, Any], outcome: str = 
         decided_at=LATER, ruleset_version="test-1", outcome=outcome, routes=list(routes), missing=[],
         dsr=sent.current.dsr, explanation=[*sent.current.explanation, {"rule_id": "front_door.decision",
                                                                        "because": f"A person decided: {WHY}"}],
-        decided_by=sent.decided_by, supersedes=sent.supersedes, rationale=sent.rationale,
-        disagreed_with=sent.disagreed_with, changes=sent.changes,
+        decided_by=sent.decided_by, decided_by_name=sent.decided_by_name, supersedes=sent.supersedes,
+        rationale=sent.rationale, disagreed_with=sent.disagreed_with, changes=sent.changes,
     )
 
 
@@ -232,7 +232,7 @@ def test_a_persons_decision_applied_replaces_the_decision_and_keeps_the_one_it_r
     row = session.get(FrontDoorDecision, sent.event_id)
     assert row is not None and row.applied_event_id == event.event_id
     assert timeline(session, record)[-1] == (
-        "front_door_decision", "Front door decision by fd-jones: added Speech and language therapy, community "
+        "front_door_decision", "Front door decision: added Speech and language therapy, community "
                                f"(urgent); withdrew Mental health (SEMH), community; reason: {WHY}")
     assert overrides.original_decision(record.decision) == original
 
@@ -332,4 +332,5 @@ def test_the_referrer_sees_who_changed_the_decision_when_why_what_and_the_origin
                                   "added Speech and language therapy, community (urgent)")
     assert shown["changes"] == [add()]
     assert [r["service"] for r in view["service_requests"]] == ["salt"]
-    assert view["timeline"][-1]["summary"].startswith("Front door decision by fd-jones: added Speech")
+    assert view["timeline"][-1]["summary"].startswith("Front door decision: added Speech")
+    assert view["timeline"][-1]["by"] == "the front door"  # a referrer sees the team, not who (issue 22, item 7)

@@ -119,7 +119,7 @@ async def test_a_person_routes_a_manual_review_to_salt_then_withdraws_one_route_
     assert (person["decided_by"], person["rationale"], person["disagreed_with"], person["summary"]) == (
         PERSON, WHY, fired, "added Speech and language therapy, community (urgent); added Early help, family "
                             "support (routine)")
-    assert any(t["summary"].startswith(f"Front door decision by {PERSON}: added Speech and language therapy")
+    assert any(t["summary"].startswith("Front door decision: added Speech and language therapy")
                and t["summary"].endswith(f"reason: {WHY}") for t in view["timeline"])
     assert await queued(stack, rid) == []  # decided by a person: off the queue
 

@@ -124,12 +124,13 @@ def test_a_withdrawn_request_page_says_who_withdrew_it_and_why() -> None:
         "priority": "routine", "due_by": "2026-11-25T17:00:00+00:00", "time_left": "2 working days", "overdue": False,
         "held": False, "status": "withdrawn", "breached": False, "child": {}, "reasons": [], "details": {},
         "outcome_reason": None, "signpost": None, "redirect_to": None,
-        "withdrawn": {"by": "fd-jones", "at": "2026-11-24T10:00:00+00:00", "reason": "Better met by early help",
-                      "summary": "Withdrawn by the front door (fd-jones): Better met by early help"},
+        "withdrawn": {"by": "fd-jones", "by_name": "Dana Wright", "at": "2026-11-24T10:00:00+00:00",
+                      "reason": "Better met by early help",
+                      "summary": "Withdrawn by Dana Wright (front door): Better met by early help"},
     }
     html = templates().get_template("request.html").render(
         user=None, navigation=[],
         request=type("R", (), {"url": type("U", (), {"path": "/work/salt"})(), "session": {}})(),
         service="salt", item=item, errors=[], done=None)
-    assert "Withdrawn by the front door (fd-jones): Better met by early help" in html
+    assert "Withdrawn by Dana Wright (front door): Better met by early help" in html and "fd-jones" not in html
     assert "/accept" not in html and "/complete" not in html  # nothing left to do with it

@@ -32,4 +32,6 @@ class AdviceRequest(SQLModel, table=True):
     next_step: str | None = Field(default=None, max_length=30)  # make_referral | try_strategies | no_referral_needed
     refer_to: str | None = Field(default=None, max_length=30)  # with make_referral: the service suggested
     answered_by: str | None = Field(default=None, max_length=200)
+    answered_by_name: str | None = Field(default=None, max_length=200)  # the answerer's display name
+    answered_by_team: str | None = Field(default=None, max_length=30)  # their team: a service, or "front_door"
     answered_at: datetime | None = Timestamp(nullable=True)

@@ -23,6 +23,7 @@ from services.common.workdays import WorkingCalendar
 from services.intake.advice import domain as advice
 from services.intake.advice.domain import AnswerForm, Wanted
 from services.intake.advice.tables import AdviceRequest
+from services.intake.referrals.domain import FRONT_DOOR_TEAM, who
 from services.intake.tables import ReferralRecord
 from services.policy.advice import AdvicePolicy, advice_policy, service_for
 
@@ -74,7 +75,8 @@ def listed(session: Session, *, by: Principal, wanted: Wanted, now: datetime,
             rows = session.exec(query.where(AdviceRequest.asked_by == by.subject)
                                 .order_by(col(AdviceRequest.asked_at).desc())).all()
             made = _referrals_from(session, [r.id for r in rows], by)
-            return [shown(AdviceItem, item(r, now, calendar) | {"referral_id": made.get(r.id)}) for r in rows]
+            return [shown(AdviceItem, item(r, now, calendar, named=False) | {"referral_id": made.get(r.id)})
+                    for r in rows]
     rows = session.exec(query.order_by(col(AdviceRequest.answer_due), col(AdviceRequest.asked_at))).all()
     return [shown(AdviceItem, item(r, now, calendar)) for r in rows if advice.shown(r.answered_at, wanted)]
 
@@ -82,7 +84,7 @@ def listed(session: Session, *, by: Principal, wanted: Wanted, now: datetime,
 def read(session: Session, advice_id: uuid.UUID, *, by: Principal, now: datetime,
          calendar: WorkingCalendar) -> dict[str, Any]:
     record = _visible(session, advice_id, by)
-    view = item(record, now, calendar)
+    view = item(record, now, calendar, named="referrer" not in by.roles)  # the asker sees the team that answered
     if record.asked_by == by.subject:
         view["referral_id"] = _referrals_from(session, [record.id], by).get(record.id)
     return shown(AdviceItem, view)
@@ -97,7 +99,7 @@ def answer(session: Session, advice_id: uuid.UUID, form: AnswerForm, *, by: Prin
     claim = update(AdviceRequest).where(col(AdviceRequest.id) == advice_id, col(AdviceRequest.answered_at).is_(None))
     done = session.execute(claim.values(
         answer=form.answer, next_step=form.next_step, refer_to=form.refer_to.value if form.refer_to else None,
-        answered_by=by.subject, answered_at=now))
+        answered_by=by.subject, answered_by_name=by.name, answered_by_team=by.team, answered_at=now))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyAnsweredError
     record = session.get(AdviceRequest, advice_id, populate_existing=True)
@@ -111,7 +113,10 @@ def asked_by(session: Session, advice_id: uuid.UUID, by: Principal) -> bool:
     return record is not None and record.asked_by == by.subject
 
 
-def item(record: AdviceRequest, now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:
+def item(record: AdviceRequest, now: datetime, calendar: WorkingCalendar, *, named: bool = True) -> dict[str, Any]:
+    """An advice request as the API answers it; who answered in words, with their name where `named` (not for the
+    referrer who asked: they see the team). An answer kept before teams were stored reads as its service's."""
+    team = record.answered_by_team or record.service or FRONT_DOOR_TEAM
     return {
         "advice_id": str(record.id), "asked_at": record.asked_at.isoformat(), "question": record.question,
         "concerns": list(record.concerns), "year_group": record.year_group, "age": record.age,
@@ -119,6 +124,7 @@ def item(record: AdviceRequest, now: datetime, calendar: WorkingCalendar) -> dic
         "overdue": advice.overdue(now, record.answer_due, record.answered_at, calendar),
         "state": advice.state_of(record.answered_at), "answer": record.answer, "next_step": record.next_step,
         "refer_to": record.refer_to, "answered_by": record.answered_by,
+        "answerer": who(record.answered_by_name, team, named=named) if record.answered_at else None,
         "answered_at": record.answered_at.isoformat() if record.answered_at else None,
     }
 

@@ -86,7 +86,7 @@ def merge(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID, *, rea
     links["flags_cleared"] = _clear_flags(session, [survivor_id], {survivor_id, merged_id}, merges)
     links["held"] = [str(r.id) for r in _hold_for_mash(session, survivor_id)]
     record = ChildMerge(id=uuid.uuid4(), survivor_id=survivor_id, merged_id=merged_id, by=by.subject,
-                        reason=reason, at=now, links=links)
+                        by_name=by.name, reason=reason, at=now, links=links)
     session.add(record)
     enqueue(session, ChildMerged(event_id=derived_id(record.id, "child.merged"), occurred_at=now, **_moved(record),
                                  held_request_ids=links["held"]),
@@ -117,7 +117,7 @@ def undo(session: Session, merge_id: uuid.UUID, *, by: Principal, now: datetime)
             referral.possible_duplicates = restored(flags["before"], flags["cleared"], referral.possible_duplicates)
             session.add(referral)
     released = _release_merge_holds(session, record)
-    record.undone_at, record.undone_by = now, by.subject
+    record.undone_at, record.undone_by, record.undone_by_name = now, by.subject, by.name
     session.add(record)
     enqueue(session, ChildUnmerged(event_id=derived_id(record.id, "child.unmerged"), occurred_at=now,
                                    **_moved(record), released_request_ids=released),
@@ -141,7 +141,7 @@ def different(session: Session, child_a: uuid.UUID, child_b: uuid.UUID, *, reaso
         return existing
     _clear_flags(session, [a], {b}, merges)
     _clear_flags(session, [b], {a}, merges)
-    record = DistinctChildren(child_a=a, child_b=b, by=by.subject, reason=reason, at=now)
+    record = DistinctChildren(child_a=a, child_b=b, by=by.subject, by_name=by.name, reason=reason, at=now)
     session.add(record)
     for child_id in (a, b):
         audit(session, by, "front_door.different", Subject(child_id=child_id))

@@ -119,13 +119,14 @@ def current_decision(decision: Mapping[str, Any], requests: Iterable[Request]) -
 
 def override_requested(decided: PersonsDecision, *, referral_id: uuid.UUID, child_id: uuid.UUID,
                        submitted_at: datetime, referral: Referral, current: TriageDecision, supersedes: uuid.UUID,
-                       by: str, now: datetime, history: History) -> OverrideRequested:
+                       by: str, now: datetime, history: History, by_name: str | None = None) -> OverrideRequested:
     """The event that asks triage to apply a person's decision (a fresh id: each decision is new), with what
     triage needs of the child's history (whether MASH has yet to decide: the routes added then wait for it)."""
     return OverrideRequested(
         event_id=uuid.uuid4(), occurred_at=now, correlation_id=referral_id, referral_id=referral_id,
         child_id=child_id, submitted_at=submitted_at, referral=referral, current=current, supersedes=supersedes,
-        decided_by=by, rationale=decided.rationale, disagreed_with=decided.disagreed_with, changes=decided.changes,
+        decided_by=by, decided_by_name=by_name, rationale=decided.rationale, disagreed_with=decided.disagreed_with,
+        changes=decided.changes,
         history=history,
     )
 
@@ -173,4 +174,18 @@ def requested_text(changes: list[RouteChange], requests: Mapping[uuid.UUID, Requ
 
 def overridden_text(event: TriageOverridden, requests: Mapping[uuid.UUID, Request]) -> str:
     done = "; ".join(change_words(c, requests, done=True) for c in event.changes)
-    return f"Front door decision by {event.decided_by}: {done}; reason: {event.rationale}"
+    return f"Front door decision: {done}; reason: {event.rationale}"  # who: the line's `by` (never a login id)
+
+
+def priority_changes(decisions: Iterable[Iterable[Mapping[str, Any]]],
+                     requests: Mapping[uuid.UUID, Request]) -> dict[uuid.UUID, tuple[str, str]]:
+    """The requests people on the front door gave another priority (each person's decision's `changes`, as kept):
+    request id -> (its priority before, the one it was given). Such a request is withdrawn and made again."""
+    changed: dict[uuid.UUID, tuple[str, str]] = {}
+    for changes in decisions:
+        for change in changes:
+            request_id = uuid.UUID(str(change.get("service_request_id"))) if change.get("service_request_id") else None
+            request = requests.get(request_id) if request_id else None
+            if change.get("kind") == "change_priority" and request is not None and request_id is not None:
+                changed[request_id] = (request.priority, str(change.get("priority")))
+    return changed

@@ -18,7 +18,7 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.tables import utcnow
 from services.intake.front_door.domain import NoSuchReferralError
-from services.intake.referrals.domain import NEEDS_INFORMATION
+from services.intake.referrals.domain import FRONT_DOOR_TEAM, NEEDS_INFORMATION
 from services.intake.referrals.handlers import note as timeline_note
 from services.intake.tables import EmergencyContact, InformationChase, ReferralRecord
 
@@ -36,35 +36,38 @@ class NotWaitingForInformationError(ConflictError):
 
 
 def record_emergency_contact(session: Session, referral_id: uuid.UUID, *, contacted: str, how: str,
-                             contacted_at: datetime, note: str | None, by: str, now: datetime) -> EmergencyContact:
-    """Who was contacted for an emergency, how and when. The first contact stops the clock and takes
-    the referral off the queue; a later one is kept as well."""
+                             contacted_at: datetime, note: str | None, by: str, now: datetime,
+                             by_name: str | None = None) -> EmergencyContact:
+    """Who was contacted for an emergency, how and when (recorded by `by`, named `by_name`). The first contact stops
+    the clock and takes the referral off the queue; a later one is kept as well."""
     record = _referral(session, referral_id)
     if record.outcome != EMERGENCY:
         raise NotAnEmergencyError
     contact = EmergencyContact(referral_id=record.id, contacted=contacted, how=how, contacted_at=contacted_at,
-                               note=note, recorded_by=by, recorded_at=now)
+                               note=note, recorded_by=by, recorded_by_name=by_name, recorded_at=now)
     session.add(contact)
     if record.contact_made_at is None or contacted_at < record.contact_made_at:
         record.contact_made_at = contacted_at
         session.add(record)
     timeline_note(session, record, now, "emergency_contact",
-          f"The front door recorded emergency contact with {contacted} ({CONTACT_WORDS[how]})")
+          f"The front door recorded emergency contact with {contacted} ({CONTACT_WORDS[how]})",
+          by_name=by_name, by_team=FRONT_DOOR_TEAM)
     return contact
 
 
 def record_chase(session: Session, referral_id: uuid.UUID, *, how: str, note: str | None, by: str,
-                 now: datetime) -> InformationChase:
+                 now: datetime, by_name: str | None = None) -> InformationChase:
     """The front door contacted the referrer about missing information; the referrer sees it on the referral."""
     record = _referral(session, referral_id)
     if record.outcome != NEEDS_INFORMATION:
         raise NotWaitingForInformationError
-    chase = InformationChase(referral_id=record.id, how=how, note=note, by=by, at=now)
+    chase = InformationChase(referral_id=record.id, how=how, note=note, by=by, by_name=by_name, at=now)
     session.add(chase)
     record.last_chased_at = now
     session.add(record)
     timeline_note(session, record, now, "information_chased",
-          f"The front door contacted you about the missing information ({CHASE_WORDS[how]})")
+          f"The front door contacted you about the missing information ({CHASE_WORDS[how]})",
+          by_name=by_name, by_team=FRONT_DOOR_TEAM)
     return chase
 
 

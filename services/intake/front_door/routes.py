@@ -129,7 +129,7 @@ async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, requ
     def use_case(session: Session) -> Any:
         contact = front_door.record_emergency_contact(
             session, referral_id, contacted=form.contacted, how=form.how, contacted_at=form.contacted_at,
-            note=form.note, by=by.subject, now=utcnow())
+            note=form.note, by=by.subject, by_name=by.name, now=utcnow())
         record = session.get(ReferralRecord, referral_id)
         assert record is not None
         return contact, record
@@ -147,7 +147,7 @@ async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, 
     """Record that the referrer was contacted about missing information (409 unless it needs information)."""
     def use_case(session: Session) -> Any:
         chase = front_door.record_chase(session, referral_id, how=form.how, note=form.note, by=by.subject,
-                                        now=utcnow())
+                                        by_name=by.name, now=utcnow())
         record = session.get(ReferralRecord, referral_id)
         assert record is not None
         return chase, record

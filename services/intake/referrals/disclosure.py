@@ -65,7 +65,13 @@ class Reader:
             shown["dsr"] = decision["dsr"] | {"reasons": self.rule_ids(decision["dsr"].get("reasons"))}
         if "disagreed_with" in decision:
             shown["disagreed_with"] = self.rule_ids(decision["disagreed_with"])
+        if decision.get("decided_by_name"):
+            shown["decided_by_name"] = None  # a referrer sees the team (the front door), not who on it
         return shown
+
+    def person(self, name: str | None) -> str | None:
+        """A person's display name, as this reader may see it (a referrer: none; they see the team)."""
+        return name if self.everything else None
 
 
 FRONT_DOOR = Reader(everything=True)

@@ -13,7 +13,7 @@ from schemas import History, Redirect, Referral, ReferralRedirected, ReferralSub
 from schemas.enums import OutcomeEventType, Priority, Service
 from schemas.events import Route
 from schemas.labels import day, in_sentence, label
-from schemas.lifecycle import STATUS_AFTER
+from schemas.lifecycle import STATUS_AFTER, RequestStatus
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 
@@ -189,6 +189,8 @@ def outcome_changes(event: ServiceOutcome) -> dict[str, Any]:
     changes: dict[str, Any] = {"updated_at": event.occurred_at}
     if event.event_type in STATUS_AFTER:
         changes["status"] = STATUS_AFTER[event.event_type].value
+        changes |= {"by_name": event.by_name, "outcome_reason": event.reason, "signpost": event.signpost,
+                    "redirect_to": event.redirect_to.value if event.redirect_to else None}
     if event.event_type is OutcomeEventType.accepted:
         changes["accepted_at"] = event.occurred_at
     elif event.event_type is OutcomeEventType.released:
@@ -231,7 +233,9 @@ def redirect_text(route: Route) -> str:
     return f"New request: {route_words(route.service, route.pathway, route.priority)}, due {due}"
 
 
-def outcome_text(event: ServiceOutcome, pathway: str) -> str:
+def outcome_text(event: ServiceOutcome, pathway: str, *, priority_change: tuple[str, str] | None = None) -> str:
+    """What a service (or the front door) did to a request, in words. A request withdrawn because the front door gave
+    it another priority (`priority_change`: from, to) reads as that change, not as a withdrawal."""
     redirect_to = label(event.redirect_to) if event.redirect_to else "another service"
     text = {
         "accepted": "accepted", "declined": "declined", "completed": "completed",
@@ -239,8 +243,51 @@ def outcome_text(event: ServiceOutcome, pathway: str) -> str:
         "redirected": f"redirected to {redirect_to}",
         "withdrawn": "withdrawn by the front door" + (f": {event.reason}" if event.reason else ""),
     }[outcome_kind(event)]
+    if priority_change is not None and outcome_kind(event) == "withdrawn":
+        text = priority_change_words(*priority_change) + (f": {event.reason}" if event.reason else "")
     signposted = f"; signposted: {event.signpost}" if event.signpost else ""
     return f"{route_words(event.service, pathway)}: {text}{signposted}"
+
+
+def priority_change_words(before: str, after: str) -> str:
+    """"priority changed from routine to urgent by the front door"."""
+    return f"priority changed from {label(before).lower()} to {label(after).lower()} by the front door"
+
+
+FRONT_DOOR_TEAM = "front_door"  # the team of a person on the front door (a service's people are its service's team)
+
+
+def team_of(event: ServiceOutcome) -> str:
+    """Whose team did what an outcome says: the front door withdraws; the service does the rest (MASH releases)."""
+    return FRONT_DOOR_TEAM if outcome_kind(event) == "withdrawn" else event.service.value
+
+
+def who(name: str | None, team: str | None, *, named: bool) -> str | None:
+    """Who did something, as a reader may see it: the person's display name and team ("Kim Evans, Speech and
+    language therapy") where `named` and a name was given; otherwise the team only ("Speech and language therapy",
+    "the front door"). None when nothing is known of who did it (older lines). Never a login id."""
+    if team is None:
+        return None
+    if team == FRONT_DOOR_TEAM:
+        return f"{name}, front door" if named and name else "the front door"
+    return f"{name}, {label(team)}" if named and name else label(team)
+
+
+def request_state(status: str, *, held: bool = False, signpost: str | None = None, reason: str | None = None,
+                  redirect_to: str | None = None, priority_change: tuple[str, str] | None = None) -> str:
+    """A request's state in words, for its referrer: "declined — signposted to the school nurse, because ...",
+    "waiting for the service to respond", "priority changed from routine to urgent by the front door"."""
+    because = f", because {reason}" if reason else ""
+    if status == RequestStatus.created:
+        return ("waiting for the safeguarding hub (MASH) to decide first" if held
+                else "waiting for the service to respond")
+    if status == RequestStatus.declined:
+        return "declined" + (f" — signposted to {signpost}" if signpost else "") + because
+    if status == RequestStatus.redirected:
+        return f"redirected to {label(redirect_to) if redirect_to else 'another service'}{because}"
+    if status == RequestStatus.withdrawn:
+        return priority_change_words(*priority_change) if priority_change else f"withdrawn by the front door{because}"
+    return label(status).lower()
 
 
 COMPLETED_TEXT = "Missing information supplied; sent to triage again"

@@ -147,17 +147,20 @@ def decide(session: Session, referral_id: uuid.UUID, decided: overrides.PersonsD
     event = overrides.override_requested(
         decided, referral_id=record.id, child_id=record.child_id, submitted_at=record.submitted_at,
         referral=Referral.model_validate(record.referral), supersedes=record.decision_event_id, by=by.subject,
+        by_name=by.name,
         current=overrides.current_decision(record.decision, requests.values()), now=now,
         history=_history(session, record.child_id, now, exclude=record.id),
     )
     row = FrontDoorDecision(
-        id=event.event_id, referral_id=record.id, child_id=record.child_id, decided_by=by.subject, decided_at=now,
+        id=event.event_id, referral_id=record.id, child_id=record.child_id, decided_by=by.subject,
+        decided_by_name=by.name, decided_at=now,
         rationale=event.rationale, supersedes=event.supersedes, disagreed_with=list(event.disagreed_with),
         changes=[c.model_dump(mode="json", exclude_none=True) for c in event.changes], fired=fired,
     )
     session.add(row)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
-    note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests))
+    note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests),
+         by_name=by.name, by_team=domain.FRONT_DOOR_TEAM)
     return row
 
 
@@ -177,7 +180,8 @@ def apply_override(session: Session, event: TriageOverridden, now: datetime) -> 
     if requested is not None:
         requested.applied_event_id = event.event_id
         session.add(requested)
-    note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests))
+    note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests),
+         by_name=event.decided_by_name, by_team=domain.FRONT_DOOR_TEAM)
     return True
 
 
@@ -198,10 +202,13 @@ def apply_outcome(session: Session, event: ServiceOutcome, now: datetime) -> boo
     if event.event_type is OutcomeEventType.withdrawn and request.status not in WITHDRAWABLE:
         return False  # accepted meanwhile: a service that accepted a request keeps it (as its worklist does)
     was_held = request.held and request.status == RequestStatus.created  # still waiting for MASH
+    changed = priority_changes(session, record.id, {request.id: request}).get(request.id)
     for field, value in domain.outcome_changes(event).items():
         setattr(request, field, value)
     session.add(request)
-    note(session, record, event.occurred_at, domain.outcome_kind(event), domain.outcome_text(event, request.pathway))
+    note(session, record, event.occurred_at, domain.outcome_kind(event),
+         domain.outcome_text(event, request.pathway, priority_change=changed),
+         by_name=event.by_name, by_team=domain.team_of(event))
     if domain.outcome_kind(event) == "redirected" and event.redirect_to is not None:
         history = _history(session, record.child_id, record.submitted_at, exclude=record.id)
         if was_held:  # a request redirected before MASH decided hands its hold on to the new one
@@ -296,11 +303,22 @@ def _stand_in(session: Session, record: ReferralRecord, event: ServiceOutcome) -
     return request
 
 
+def priority_changes(session: Session, referral_id: uuid.UUID,
+                     requests: dict[uuid.UUID, ServiceRequestRecord]) -> dict[uuid.UUID, tuple[str, str]]:
+    """Which of `requests` people on the front door gave another priority: request id -> (before, after)."""
+    rows = session.exec(select(FrontDoorDecision.changes).where(FrontDoorDecision.referral_id == referral_id)).all()
+    return overrides.priority_changes(rows, requests)
+
+
+
 def _requests_of(session: Session, referral_id: uuid.UUID) -> dict[uuid.UUID, ServiceRequestRecord]:
     query = select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == referral_id)
     return {r.id: r for r in session.exec(query.order_by(col(ServiceRequestRecord.due_by))).all()}
 
 
-def note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str) -> None:
-    """A line on the child's timeline about this referral (its words at most 300 characters)."""
-    session.add(TimelineItem(child_id=record.child_id, referral_id=record.id, at=at, kind=kind, summary=summary[:300]))
+def note(session: Session, record: ReferralRecord, at: datetime, kind: str, summary: str, *,
+         by_name: str | None = None, by_team: str | None = None) -> None:
+    """A line on the child's timeline about this referral (its words at most 300 characters), with who did it where a
+    person did: their display name (when their token gave one) and their team (a service, or the front door)."""
+    session.add(TimelineItem(child_id=record.child_id, referral_id=record.id, at=at, kind=kind, summary=summary[:300],
+                             by_name=by_name, by_team=by_team))

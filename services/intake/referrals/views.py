@@ -9,13 +9,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schemas.events import RouteChange
+from schemas.lifecycle import RequestStatus
 from schemas.views import referrals as shapes
 from schemas.views import shown
 from services.common.auth import Principal
 from services.intake.front_door import domain as overrides
 from services.intake.referrals import disclosure
-from services.intake.referrals.domain import ReferralNotFoundError
-from services.intake.referrals.handlers import Submitted
+from services.intake.referrals.domain import FRONT_DOOR_TEAM, ReferralNotFoundError, request_state, who
+from services.intake.referrals.handlers import Submitted, priority_changes
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 
@@ -38,6 +39,7 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
     reader = disclosure.FRONT_DOOR if front_door else disclosure.referrer(ruleset_path)
     requests = session.exec(select(ServiceRequestRecord).where(ServiceRequestRecord.referral_id == referral_id)
                             .order_by(col(ServiceRequestRecord.due_by))).all()
+    changed = priority_changes(session, referral_id, {r.id: r for r in requests})
     timeline = session.exec(select(TimelineItem).where(TimelineItem.child_id == record.child_id)
                             .order_by(col(TimelineItem.at), col(TimelineItem.id))).all()
     return shown(shapes.ReferralView, {
@@ -55,11 +57,13 @@ def referral_view(session: Session, referral_id: uuid.UUID, *, by: Principal,
                 "due_by": r.due_by.isoformat(), "held": r.held, "status": r.status,
                 "breached": r.breached_at is not None,
                 "redirect_of": str(r.redirect_of) if r.redirect_of else None,
+                "state": state_of(r, changed), "by": who(r.by_name, _team(r), named=front_door),
             }
             for r in requests
         ],
         "timeline": [
-            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary, "this_referral": t.referral_id == record.id}
+            {"at": t.at.isoformat(), "kind": t.kind, "summary": t.summary, "this_referral": t.referral_id == record.id,
+             "by": who(t.by_name, t.by_team, named=front_door)}
             for t in timeline
             if front_door or t.referral_id == record.id or _same_referrer(session, t.referral_id, by)
         ],
@@ -79,7 +83,8 @@ def _decisions(session: Session, record: ReferralRecord, reader: disclosure.Read
         "decision": reader.decision({k: v for k, v in decision.items() if k != "previous"} if decision else None),
         "original_decision": reader.decision(dict(original)) if original is not None else None,
         "front_door_decisions": [
-            {"decision_id": str(row.id), "decided_by": row.decided_by, "decided_at": row.decided_at.isoformat(),
+            {"decision_id": str(row.id), "decided_by": row.decided_by,
+             "decided_by_name": reader.person(row.decided_by_name), "decided_at": row.decided_at.isoformat(),
              "rationale": row.rationale, "disagreed_with": reader.rule_ids(row.disagreed_with), "changes": row.changes,
              "summary": "; ".join(overrides.change_words(RouteChange.model_validate(c), requests,
                                                          done=row.applied_event_id is not None) for c in row.changes),
@@ -95,14 +100,38 @@ def _same_referrer(session: Session, referral_id: uuid.UUID | None, by: Principa
     return other is not None and other.submitted_by == by.subject
 
 
+def state_of(request: ServiceRequestRecord, changed: dict[uuid.UUID, tuple[str, str]]) -> str:
+    """A request's state in words (`changed`: the requests the front door gave another priority)."""
+    return request_state(request.status, held=request.held, signpost=request.signpost, reason=request.outcome_reason,
+                         redirect_to=request.redirect_to, priority_change=changed.get(request.id))
+
+
+def _team(request: ServiceRequestRecord) -> str | None:
+    """The team of whoever last acted on the request: none while nobody has; the front door withdraws."""
+    if request.status == RequestStatus.created:
+        return None
+    return FRONT_DOOR_TEAM if request.status == RequestStatus.withdrawn else request.service
+
+
 def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> list[dict[str, Any]]:
+    """The referrer's referrals, most recent first: the child's name and each request's state in words."""
     rows = session.exec(
         select(ReferralRecord).where(ReferralRecord.submitted_by == by.subject)
         .order_by(col(ReferralRecord.submitted_at).desc()).limit(limit)
     ).all()
-    return [
-        shown(shapes.ReferralSummary, {"referral_id": str(r.id), "status": r.status, "outcome": r.outcome,
-                                       "submitted_at": r.submitted_at.isoformat(),
-                                       "client_reference": r.client_reference})
-        for r in rows
-    ]
+    requests: dict[uuid.UUID, list[ServiceRequestRecord]] = {r.id: [] for r in rows}
+    for request in session.exec(select(ServiceRequestRecord).where(col(ServiceRequestRecord.referral_id).in_(requests))
+                                .order_by(col(ServiceRequestRecord.due_by))).all():
+        requests[request.referral_id].append(request)
+    return [shown(shapes.ReferralSummary, _summary(session, r, requests[r.id])) for r in rows]
+
+
+def _summary(session: Session, record: ReferralRecord, requests: list[ServiceRequestRecord]) -> dict[str, Any]:
+    child = record.referral.get("child") or {}
+    changed = priority_changes(session, record.id, {r.id: r for r in requests}) if requests else {}
+    return {"referral_id": str(record.id), "status": record.status, "outcome": record.outcome,
+            "submitted_at": record.submitted_at.isoformat(), "client_reference": record.client_reference,
+            "child_name": f"{child.get('given_name', '')} {child.get('family_name', '')}".strip() or None,
+            "services": [{"service_request_id": str(r.id), "service": r.service, "priority": r.priority,
+                          "status": r.status, "state": state_of(r, changed), "due_by": r.due_by.isoformat()}
+                         for r in requests]}
