@@ -190,10 +190,19 @@ def show_worklists(settings: Settings) -> None:
         + f"   (e.g. curl -H 'Authorization: Bearer <worker:salt token>' {base}/worklists/salt)")
 
 
+def person_token(settings: Settings, subject: str, role: str) -> str:
+    """A dev token for the demo's work, carrying the name of the seeded person of `role` (the portal's sign-in list),
+    so what the demo does is recorded by a person's name, as a real sign-in would be (people, not login ids)."""
+    from services.portal.users import USERS
+
+    person = next((u for u in USERS.values() if u.role == role), None)
+    return mint_dev_token(settings, subject=subject, roles=[role], name=person.name if person else None)
+
+
 def work_the_demo(settings: Settings) -> None:
     """Some of what services and the DSR meeting would have done, so every portal page has data."""
     def headers(role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {mint_dev_token(settings, subject=f'demo-{role}', roles=[role])}"}
+        return {"Authorization": f"Bearer {person_token(settings, f'demo-{role}', role)}"}
 
     worklists, dsr = f"http://127.0.0.1:{settings.worklists_port}", f"http://127.0.0.1:{settings.dsr_port}"
     done = []
@@ -221,12 +230,12 @@ def work_the_demo(settings: Settings) -> None:
                        timeout=10)
         done.append(f"DSR review ({r.status_code})")
     from services.demo import adult_register_entry
-    adder = {"Authorization": f"Bearer {mint_dev_token(settings, subject='asc-practitioner', roles=['dsr_referrer'])}"}
+    adder = {"Authorization": f"Bearer {person_token(settings, 'asc-practitioner', 'dsr_referrer')}"}
     r = httpx.post(f"{dsr}/dsr/entries", json=adult_register_entry(date.today()), headers=adder, timeout=10)
     done.append(f"an adult added to the register ({r.status_code})")
     from services.demo import seed_advice
     done.append(seed_advice(f"http://127.0.0.1:{settings.intake_port}", lambda who, role: {
-        "Authorization": f"Bearer {mint_dev_token(settings, subject=who, roles=[role])}"}))
+        "Authorization": f"Bearer {person_token(settings, who, role)}"}))
     say("demo work done: " + ", ".join(done))
 
 
@@ -250,7 +259,7 @@ def seed_front_door(settings: Settings, intake: str) -> None:
     if ids.get("needs_information") and "needs_information" in decided:
         _backdate(settings, ids["needs_information"], days=14)
     asyncio.run(_publish_malformed(settings.kafka_bootstrap_servers))
-    front_door = {"Authorization": f"Bearer {mint_dev_token(settings, subject='demo-fd', roles=['front_door'])}"}
+    front_door = {"Authorization": f"Bearer {person_token(settings, 'demo-fd', 'front_door')}"}
     counts: dict[str, int] = {}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

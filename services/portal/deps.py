@@ -37,7 +37,8 @@ def user_of(request: Request) -> User | None:
 def client(request: Request, user: User) -> Client:
     """The services' APIs, called with this person's token (the identity provider's, or a dev token)."""
     state = request.app.state
-    token = user.token or mint_dev_token(state.settings, subject=user.key, roles=[user.role], ttl_seconds=900)
+    token = user.token or mint_dev_token(state.settings, subject=user.key, roles=[user.role], name=user.name,
+                                         ttl_seconds=900)
     return Client(state.backends, token, state.transport, forwarded_for=request.client.host if request.client else None)
 
 

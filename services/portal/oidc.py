@@ -20,9 +20,9 @@ from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from services.common.auth import TokenVerifier
+from services.common.auth import TokenVerifier, display_name
 from services.common.settings import Settings
-from services.portal.users import User
+from services.portal.users import User, role_words
 
 with warnings.catch_warnings():  # Authlib asks for `httpx2`; the portal and its lock file use httpx, still supported
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
@@ -127,7 +127,8 @@ async def complete_sign_in(request: Request, *, verifier: TokenVerifier) -> tupl
         raise SignInError("Your account has no Front Door role. Ask your administrator for one.")
     expiry = jwt.decode(access, options={"verify_signature": False}).get("exp")  # checked just above
     signed_in = {"subject": principal.subject, "role": principal.primary_role, "token": access,
-                 "id_token": str(token.get("id_token", ""))}
+                 "id_token": str(token.get("id_token", "")),
+                 "name": principal.name or display_name(token["userinfo"].get("name"))}  # the person's, never an id
     return signed_in, float(expiry) if isinstance(expiry, (int, float)) else None
 
 
@@ -146,6 +147,10 @@ async def end_session_url(request: Request, id_token: str | None) -> str | None:
 
 
 def user_from_session(signed_in: dict[str, Any]) -> User:
+    """The signed-in person: their display name from the provider (the `name` claim), else their role in words;
+    never their login id."""
     role = str(signed_in["role"])
-    return User(key=str(signed_in["subject"]), name=str(signed_in["subject"]), role=role,
-                description=role.replace("_", " "), token=str(signed_in["token"]))
+    team = role_words(role)
+    name = signed_in.get("name")
+    return User(key=str(signed_in["subject"]), name=str(name or team), role=role,
+                description=team if name else "your account gives no name", token=str(signed_in["token"]))

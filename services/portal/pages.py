@@ -45,10 +45,20 @@ def templates() -> Environment:
                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), bytecode_cache=COMPILED)
     env.globals |= {"label": labels.label, "html_id": questions.html_id, "services": [s.value for s in Service],
-                    "link": link, "shown": shown, "csrf_field": csrf.field}
-    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due,
+                    "link": link, "shown": shown, "csrf_field": csrf.field, "due_by_words": DUE_BY_WORDS}
+    env.filters |= {"label": labels.label, "nhs": labels.nhs, "day": labels.day, "due": due, "first_upper": first_upper,
                     "in_sentence": labels.in_sentence}
     return env
+
+
+# What a request's "Due by" means, said where it is shown (a request is breached when not accepted by then)
+DUE_BY_WORDS = "the date the service aims to respond by: to accept the request or say why not"
+
+
+def first_upper(text: Any) -> str:
+    """Words that begin a sentence: the first letter a capital, the rest as they are (not str.capitalize: "MASH")."""
+    words = str(text or "")
+    return words[:1].upper() + words[1:]
 
 
 def due(due_by: Any, priority: str | None = None) -> str:

@@ -41,6 +41,21 @@ class User:
 SERVICE_NAMES = {"safeguarding": "Safeguarding (MASH)", "semh": "Emotional wellbeing and mental health (SEMH)",
                  "counselling": "Counselling", "salt": "Speech and language therapy", "early_help": "Early help"}
 
+ROLE_WORDS = {"referrer": "Referrer", "front_door": "Front door", "dsr_panel": "DSR meeting",
+              "dsr_referrer": "Adds people to the DSR", "manager": "Manager", "admin": "Administrator"}
+
+
+def role_words(role: str) -> str:
+    """A role in words, for a person whose provider gave no name: a worker's service, else the role's words."""
+    if role.startswith("worker:"):
+        return SERVICE_NAMES.get(role.removeprefix("worker:"), "Service worker")
+    return ROLE_WORDS.get(role, role.replace("_", " ").capitalize())
+
+
+# The seeded workers: a person of each service, their team as their description (issue 22, item 7: people, not ids)
+WORKER_NAMES = {"safeguarding": "Morgan Bell", "semh": "Aisha Khan", "counselling": "Tom Reid", "salt": "Kim Evans",
+                "early_help": "Lucy Grant"}
+
 USERS = {
     u.key: u
     for u in [
@@ -49,8 +64,8 @@ USERS = {
         User("hv-east", "Jo Clarke", "referrer", "Health visitor, East locality",
              email="jo.clarke@nhs.example.org", organisation="East locality health visiting",
              job_role="health_visitor"),
-        *(User(f"worker-{s.value}", f"{SERVICE_NAMES[s.value]} worker", f"worker:{s.value}",
-               f"Works the {SERVICE_NAMES[s.value]} queue") for s in Service),
+        *(User(f"worker-{s.value}", WORKER_NAMES[s.value], f"worker:{s.value}", SERVICE_NAMES[s.value])
+          for s in Service),
         User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
         User("asc-practitioner", "Robin Hughes", "dsr_referrer", "Practitioner, adult social care"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),

@@ -29,7 +29,7 @@ ITEM: dict[str, Any] = {
     "next_step": None, "refer_to": None, "answered_by": None, "answered_at": None, "referral_id": None}
 ANSWERED = ITEM | {"state": "answered", "answer": "This sounds like a speech sound difficulty: please refer to SALT.",
                    "next_step": "make_referral", "refer_to": "salt", "answered_by": "worker-salt",
-                   "answered_at": "2026-11-24T14:00:00Z"}
+                   "answerer": "Speech and language therapy", "answered_at": "2026-11-24T14:00:00Z"}
 
 
 async def ask(portal: httpx.AsyncClient, question: str = QUESTION) -> str:
@@ -95,7 +95,8 @@ async def test_my_referrals_and_questions_and_the_answer(portal: httpx.AsyncClie
     one, _ = await page(portal, f"/advice/{ADVICE}")
     assert "please refer to SALT" in one and "Make a referral to Speech and language therapy" in one
     assert "24 November 2026" in one and "Make a referral from this" in one
-    assert "Speech and language therapy worker" in one  # who answered, by name
+    assert "Answered by" in one and "Speech and language therapy" in one  # who answered: the team, for the asker
+    assert "worker-salt" not in one  # never a login id (issue 22, item 7)
 
 
 async def test_make_a_referral_from_this_fills_in_the_referral_and_sends_the_advice_id(

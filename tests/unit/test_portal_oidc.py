@@ -322,3 +322,19 @@ async def test_the_services_see_the_persons_address_not_the_portals(
         await sign_in(client, idp)
         assert (await client.get("/referrals")).status_code == 200
     assert backend.forwarded_for == "10.1.2.3"
+
+
+@pytest.mark.parametrize(("claims", "shown"), [
+    ({"name": "Kim Evans"}, "Signed in as Kim Evans (Speech and language therapy)"),
+    ({}, "Signed in as Speech and language therapy (your account gives no name)"),
+], ids=["named", "no-name"])
+async def test_the_person_is_shown_by_the_name_the_provider_gives_never_by_their_login_id(
+    oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any, claims: dict[str, Any], shown: str,
+) -> None:
+    """Issue 22, item 7: the provider's `name` claim is who a person is on the page; without one, their team."""
+    settings, key = oidc
+    idp = StandInProvider(key, roles=["worker:salt"], access_claims=claims)
+    async with browser(portal_app(settings, network(idp, Backend()), tmp_path)) as client:
+        assert (await sign_in(client, idp)).status_code == 303
+        page = (await client.get("/work/salt")).text
+    assert shown in re.sub(r"\s+", " ", page) and "u-42" not in page

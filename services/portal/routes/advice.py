@@ -28,7 +28,6 @@ from services.portal.deps import (
     render,
 )
 from services.portal.pages import call_or_show_again, errors_from, found
-from services.portal.users import USERS
 
 router = APIRouter()
 FORM = "advice"
@@ -149,8 +148,7 @@ def show_item(request: Request, user: Any, item: dict[str, Any], errors: list[di
               status: int = 200, done: str | None = None) -> Response:
     template = "advice_item.html" if user.role == "referrer" else "advice_answer.html"
     unfinished = user.role == "referrer" and unfinished_other_draft(request, user, str(item["advice_id"]))
-    by = item.get("answered_by")
-    answerer = USERS[by].name if by in USERS else by  # a seeded person's name; with OIDC, the provider's subject
+    answerer = item.get("answerer")  # in words, from intake: a name and team, or the team for the referrer
     return render(request, template, status, item=item, errors=errors, form=form, done=done, next_steps=NEXT_STEPS,
                   year_group=year_group_words(item.get("year_group")), services=[s.value for s in Service],
                   answerer=answerer, unfinished=unfinished,
