@@ -100,6 +100,7 @@ def test_the_timeout_warning_opens_before_the_end_and_stay_signed_in_extends(
     assert 1780 <= left <= 1800  # the session was extended: 30 minutes again
     page.evaluate("() => window.frontDoorTimeoutWarning.start(1)")  # the time runs out
     page.locator("dialog[open] h2:has-text('You have been signed out')").wait_for(timeout=10_000)
+    assert not page.locator("dialog button:has-text('Stay signed in')").is_visible()  # nothing left to extend
     v.check("timeout-ended")
 
 
