@@ -29,6 +29,7 @@ from schemas.enums import (
     SenStatus,
     SocialCareStatus,
 )
+from schemas.identifiers import normalise_nhs_number, normalise_postcode
 from schemas.labels import label
 from schemas.referral import MAX_PARENTS_CARERS, ReferralInput
 from services.portal import dates
@@ -95,8 +96,8 @@ NONE_OF_THESE = "none"  # the exclusive "None of these" box: stored as an empty 
 EXCLUSIVE = {"risks", "known_services"}  # the lists with a "None of these" box
 SAVED = "saved_pages"  # the draft's record of the pages the person saved (never part of the referral)
 OTHER_ANSWERS = ("advice_request_id",)  # what a draft may carry beyond the pages' fields, sent as it is
-PERSON = ("name", "relationship", "parental_responsibility", "may_contact", "do_not_contact_reason",
-          "preferred_contact", "phone", "email", "interpreter", "interpreter_language")
+PERSON = ("name", "relationship", "parental_responsibility", "may_contact", "preferred_contact", "phone", "email",
+          "do_not_contact_reason", "interpreter_language")
 OWN_CONTACT = ("preferred_contact", "phone", "email")
 # Where a problem of a whole person (or of the whole list) links to: their first question.
 FIRST_QUESTION = {"parents_carers": "-name", "young_person_contact": "-preferred_contact"}
@@ -156,16 +157,15 @@ def read(page_: Page, form: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def _person_body(person: dict[str, str]) -> dict[str, Any]:
-    """A parent or carer as the contract takes it: only the branch of each question the person chose (the GOV.UK
-    conditional reveal: what was typed under the other answer is not sent), blank answers left out."""
+    """A parent or carer as the contract takes it: of "May services contact them?", only the questions for the answer
+    given ("If yes, ...", "If no, ...": what was typed for the other answer is not sent, so a person who must not be
+    contacted has no contact details sent), blank answers left out."""
     chosen = dict(person)
     if chosen.get("may_contact") == "yes":
         chosen.pop("do_not_contact_reason", None)
     elif chosen.get("may_contact") == "no":
         for key in OWN_CONTACT:
             chosen.pop(key, None)
-    if chosen.pop("interpreter", "") != "yes":
-        chosen.pop("interpreter_language", None)
     return {k: v for k, v in chosen.items() if v}
 
 
@@ -289,3 +289,18 @@ def shown_people(draft: dict[str, Any], more: bool) -> int:
 def answered_none(path: str, value: Any) -> bool:
     """"None of these" was the answer (an empty list saved for a list with that box)."""
     return path in EXCLUSIVE and value == []
+
+
+TIDIED = {"child.postcode": normalise_postcode, "child.nhs_number": normalise_nhs_number}
+
+
+def tidy(path: str, value: Any) -> Any:
+    """An identifier as the contract keeps it ("SS1 2AB" for "ss1 2ab"), by the contract's own normalising; anything
+    else, or an identifier that is not valid, as typed."""
+    normalise = TIDIED.get(path)
+    if normalise is None or not isinstance(value, str) or not value:
+        return value
+    try:
+        return normalise(value)
+    except ValueError:
+        return value

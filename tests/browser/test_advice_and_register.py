@@ -196,7 +196,8 @@ def test_the_senco_reads_the_answer_and_makes_a_referral_from_it(browser: Any, p
     page.fill("input[name='dob-month']", "3")
     page.fill("input[name='dob-year']", str(TODAY.year - 9))
     page.fill("#child-postcode", "SS1 2AB")
-    for step, fill in [("setting", {}), ("needs", {"impact": "moderate", "duration": "over_6_months"}),
+    for step, fill in [("contacts", {}), ("setting", {}),
+                       ("needs", {"impact": "moderate", "duration": "over_6_months"}),
                        ("consent", {"consent-basis": "parent_with_pr", "consent-child_aware": "yes"})]:
         page.click("button:has-text('Save and continue')")
         v.check(f"referral-{step}")

@@ -67,6 +67,8 @@ def test_a_senco_s_referral_with_a_suicide_plan_warns_on_the_form_and_after_send
     page.fill("input[name='dob-year']", "2011")
     page.fill("#child-postcode", "ss1 2ab")
     page.click("button:has-text('Save and continue')")
+    v.check("contacts")  # parents and carers: optional
+    page.click("button:has-text('Save and continue')")
     v.check("setting")
     page.fill("#child-education_setting-name", "Seaview Primary Academy")
     page.click("button:has-text('Save and continue')")

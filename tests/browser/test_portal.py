@@ -105,6 +105,8 @@ def test_referrer_submits_through_the_form_and_sees_the_decision(browser: Any, p
     page.fill("input[name='dob-year']", "2016")
     page.fill("#child-postcode", "ss1 2ab")
     page.click("button:has-text('Save and continue')")
+    v.check("contacts")  # parents and carers: optional
+    page.click("button:has-text('Save and continue')")
     v.check("setting")
     page.fill("#child-education_setting-name", "Seaview Primary Academy")
     page.click("button:has-text('Save and continue')")

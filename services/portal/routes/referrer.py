@@ -100,7 +100,7 @@ def check_page(request: Request, answers: dict[str, Any], errors: list[dict[str,
     help_ = emergency_help(request)
     chosen = any(r in help_["emergency_risks"] for r in answers.get("risks") or [])
     return render(request, "check.html", status, pages=questions.PAGES, answers=answers, errors=errors,
-                  emergency_chosen=chosen, answered_none=questions.answered_none, dates=dates,
+                  emergency_chosen=chosen, answered_none=questions.answered_none, dates=dates, tidy=questions.tidy,
                   year_groups=dict(questions.YEAR_GROUPS), **help_)
 
 
