@@ -128,7 +128,8 @@ async def complete_sign_in(request: Request, *, verifier: TokenVerifier) -> tupl
     expiry = jwt.decode(access, options={"verify_signature": False}).get("exp")  # checked just above
     signed_in = {"subject": principal.subject, "role": principal.primary_role, "token": access,
                  "id_token": str(token.get("id_token", "")),
-                 "name": principal.name or display_name(token["userinfo"].get("name"))}  # the person's, never an id
+                 "name": principal.name or display_name(token["userinfo"].get("name")),  # the person's, never an id
+                 "profile": profile_of(token["userinfo"])}
     return signed_in, float(expiry) if isinstance(expiry, (int, float)) else None
 
 
@@ -146,6 +147,18 @@ async def end_session_url(request: Request, id_token: str | None) -> str | None:
     return str(logout["url"])
 
 
+PROFILE_CLAIMS = ("email", "organisation", "job_role")  # what the referral form's "About you" starts from
+PROFILE_MAX = 254
+
+
+def profile_of(claims: dict[str, Any]) -> dict[str, str]:
+    """The ID token's email, organisation and job role (a ReferrerRole value), where given as text: personal data,
+    kept in the server-side session with the rest, never logged."""
+    given = {claim: claims.get(claim) for claim in PROFILE_CLAIMS}
+    return {claim: value.strip() for claim, value in given.items()
+            if isinstance(value, str) and value.strip() and len(value) <= PROFILE_MAX}
+
+
 def user_from_session(signed_in: dict[str, Any]) -> User:
     """The signed-in person: their display name from the provider (the `name` claim), else their role in words;
     never their login id."""
@@ -153,4 +166,5 @@ def user_from_session(signed_in: dict[str, Any]) -> User:
     team = role_words(role)
     name = signed_in.get("name")
     return User(key=str(signed_in["subject"]), name=str(name or team), role=role,
-                description=team if name else "your account gives no name", token=str(signed_in["token"]))
+                description=team if name else "your account gives no name", token=str(signed_in["token"]),
+                **signed_in.get("profile", {}))

@@ -338,3 +338,20 @@ async def test_the_person_is_shown_by_the_name_the_provider_gives_never_by_their
         assert (await sign_in(client, idp)).status_code == 303
         page = (await client.get("/work/salt")).text
     assert shown in re.sub(r"\s+", " ", page) and "u-42" not in page
+
+
+async def test_about_you_starts_from_what_the_provider_says_of_the_referrer(
+    oidc: tuple[Settings, rsa.RSAPrivateKey], tmp_path: Any,
+) -> None:
+    """Issue 22, item 5: the referral form's "About you" starts from the ID token's name, email, organisation and
+    job role (a claim that is not text, or is blank, is left out)."""
+    settings, key = oidc
+    idp = StandInProvider(key, roles=["referrer"], id_claims={
+        "name": "Jo Clarke", "email": "jo.clarke@nhs.example.org", "organisation": "East locality health visiting",
+        "job_role": "health_visitor", "phone": 7})
+    async with browser(portal_app(settings, network(idp, Backend()), tmp_path)) as client:
+        assert (await sign_in(client, idp)).status_code == 303
+        page = (await client.get("/referrals/new/referrer")).text
+    for value in ('value="Jo Clarke"', 'value="jo.clarke@nhs.example.org"', 'value="East locality health visiting"'):
+        assert value in page, value
+    assert re.search(r'<option value="health_visitor" selected', page)
