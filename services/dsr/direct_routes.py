@@ -149,6 +149,15 @@ async def post_entry(request: Request, form: DirectForm, by: Adder, now: Now, re
     return answer(result, by, now.today)
 
 
+@router.post("/dsr/additions/check", status_code=204, response_class=Response,
+             responses={204: {"description": "The addition has no problems (nothing was added)"},
+                        **answers.of(413, 422)})
+async def check_entry(form: DirectForm, by: Adder) -> Response:
+    """An addition checked without adding anyone: every problem at once (422), as `POST /dsr/entries` would answer.
+    The portal's form asks it on "Continue", so an empty or wrong form says so before "check your answers"."""
+    return Response(status_code=204)
+
+
 @router.get("/dsr/entries", response_model=list[ListedEntry], responses=answers.of(422))
 async def get_entries(request: Request, by: Adder, now: Now,
                       source: DsrSource | None = None) -> list[dict[str, Any]]:

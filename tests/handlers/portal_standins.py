@@ -80,6 +80,10 @@ NO_COUNTS = dict.fromkeys(("emergency", "manual_review", "out_of_scope", "needs_
 EMPTY_QUEUE = {"items": [], "counts": NO_COUNTS, "total": 0, "notes": []}
 
 
+class CsvText(str):
+    """A stand-in's answer sent as text/csv (a file a service offers), not as JSON."""
+
+
 class StandIn:
     def __init__(self) -> None:
         self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -106,6 +110,10 @@ class StandIn:
         reads_as(route_of(request.method, request.url.path), request.method, request.url.path,
                  csv=request.url.params.get("format") == "csv")
         status, answer = self.answers.get((request.method, request.url.path), (200, None))
+        if status == 204:  # no content: what a check that finds nothing answers
+            return httpx.Response(204)
+        if isinstance(answer, CsvText):
+            return httpx.Response(status, text=answer, headers={"content-type": "text/csv; charset=utf-8"})
         if answer is None:  # not set: an empty list, where the route answers a list
             answer = as_the_service_answers(request.method, request.url.path, [])
         return httpx.Response(status, json=answer)

@@ -1,13 +1,16 @@
 """The DSR meeting's pages (issue 22, item 8): the entry shows each review's attendees and the actions agreed; a
 review's dates are GOV.UK date inputs (day, month, year) sent as dates; an empty "Add a person" form shows its errors
-on the form before check answers, with the register's own rules (the contract's model), not after."""
+on the form before check answers, as the register checks them (its check route), not after."""
 
 from __future__ import annotations
 
 import re
 
 import httpx
+from pydantic import ValidationError
 
+from schemas.errors import problems
+from services.dsr.direct_routes import DirectForm
 from tests.handlers import portal_standins
 from tests.handlers.portal_standins import StandIn, page, sign_in
 from tests.handlers.test_portal_register import ENTRY, ENTRY_VIEW, FORM
@@ -62,6 +65,10 @@ async def test_an_empty_add_form_shows_its_errors_before_check_answers(portal: h
                                                                        standin: StandIn) -> None:
     await sign_in(portal, "asc-practitioner")
     _, token = await page(portal, "/dsr/add")
+    try:  # the register's own answer to the empty form, as its check route gives it
+        DirectForm.model_validate({})
+    except ValidationError as exc:
+        standin.on("POST", "/dsr/additions/check", 422, {"title": "The request has problems", "errors": problems(exc)})
     empty = await portal.post("/dsr/add", data={"csrf_token": token})
     assert empty.status_code == 422, empty.headers.get("location")  # was 303 to check answers
     assert "There is a problem" in empty.text
@@ -71,5 +78,7 @@ async def test_an_empty_add_form_shows_its_errors_before_check_answers(portal: h
     for target in hrefs:
         assert f'id="{target[1:]}"' in empty.text, target
     assert standin.sent("POST", "/dsr/entries") == []  # nothing was sent to the register
+    assert len(standin.sent("POST", "/dsr/additions/check")) == 1  # checked by the register, not by the portal
+    standin.on("POST", "/dsr/additions/check", 204, None)
     fine = await portal.post("/dsr/add", data=FORM | {"csrf_token": token})
     assert fine.status_code == 303 and fine.headers["location"] == "/dsr/add/check"

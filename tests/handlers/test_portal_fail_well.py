@@ -10,14 +10,16 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 
 from services.intake.referrals.bulk import COLUMNS
+from services.intake.referrals.sample import sample_import_csv
 from tests.handlers import portal_standins
-from tests.handlers.portal_standins import StandIn, page, sign_in
+from tests.handlers.portal_standins import CsvText, StandIn, page, sign_in
 from tests.handlers.test_portal_sessions import PORTAL, Backend, Clock, csrf_token
 from tests.handlers.test_portal_sessions import portal as portal_with_clock
 from tests.handlers.test_portal_sessions import sign_in as sign_in_at_portal
@@ -79,8 +81,9 @@ async def test_the_import_banner_is_words_not_markup(portal: httpx.AsyncClient, 
         assert words in " ".join(heading.group(1).split())
 
 
-async def test_the_import_page_offers_the_sample_file(portal: httpx.AsyncClient) -> None:
+async def test_the_import_page_offers_the_sample_file(portal: httpx.AsyncClient, standin: StandIn) -> None:
     await sign_in(portal, "fd-admin")
+    standin.answer_as_is("GET", "/imports/sample", 200, CsvText(sample_import_csv(10, 0, today=date.today())))
     html, _ = await page(portal, "/admin/import")
     assert re.search(r'<a class="govuk-link" href="/admin/import/sample.csv" download>[^<]*sample', html)
     sample = await portal.get("/admin/import/sample.csv")

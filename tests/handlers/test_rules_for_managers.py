@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import httpx
 import pytest
@@ -14,6 +15,8 @@ from sqlalchemy import Engine
 from services.common.auth import mint_dev_token
 from services.common.settings import Settings
 from services.intake.main import create_app
+from services.intake.referrals import bulk
+from services.intake.referrals.routes import SAMPLE_ROWS
 from services.policy.ruleset import DEFAULT_RULESET
 from services.policy.ruleset.explain import rule_names
 from services.policy.ruleset.in_force import ruleset_in_force
@@ -75,3 +78,15 @@ def test_every_rule_of_the_ruleset_in_force_has_a_name_in_words() -> None:
     ids = {r.id for stage in src.stages for r in stage.rules} | {src.fall_through.id, src.dsr.candidate.id}
     assert ids <= set(names)
     assert not [n for n in names.values() if "{" in n], names  # each placeholder in words
+
+
+async def test_intake_offers_administrators_a_sample_import_file_that_it_would_import(engine: Engine) -> None:
+    """Issue 22, item 12: the import page's sample comes from intake (the portal imports no other service), in the
+    layout `POST /imports` reads, every row valid; only an administrator imports, so only one is offered it."""
+    answer = await get(engine, "/imports/sample", "admin")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"] == 'attachment; filename="front-door-import-sample.csv"'
+    checked = bulk.check(answer.text, today=date.today())
+    assert len(checked.valid) == SAMPLE_ROWS and not checked.problems
+    for role in ("manager", "front_door", "referrer"):
+        assert (await get(engine, "/imports/sample", role)).status_code == 403

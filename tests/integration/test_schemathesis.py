@@ -56,11 +56,13 @@ BUILD: dict[str, Callable[..., FastAPI]] = {"intake": intake_app, "dsr": dsr_app
 HTTP_ONLY = [
     ("POST /front-door/referrals/{referral_id}/emergency-contact", r"contacted_at", r"future",
      "a contact time in the future: a comparison with the clock"),
-    ("POST /dsr/entries", r"date_of_birth", r"future|at most 120", "a date of birth compared with today's date"),
-    ("POST /dsr/entries", r"nhs_number", r"required for a person aged",
-     "a rule across fields and the clock: a person 18 or over (by date of birth, today) needs an NHS number"),
-    ("POST /dsr/entries", r"consent_given_by", r"is required when consent",
-     "a rule across fields: consent given or a best-interests decision says by whom"),
+    *((adding, field, problem, why) for adding in ("POST /dsr/entries", "POST /dsr/additions/check")  # one model
+      for field, problem, why in [
+          (r"date_of_birth", r"future|at most 120", "a date of birth compared with today's date"),
+          (r"nhs_number", r"required for a person aged",
+           "a rule across fields and the clock: a person 18 or over (by date of birth, today) needs an NHS number"),
+          (r"consent_given_by", r"is required when consent",
+           "a rule across fields: consent given or a best-interests decision says by whom")]),
     ("POST /worklists/safeguarding/referrals/{referral_id}/held", r"reason", r"Enter why you are declining",
      "a rule across fields: MASH declining held requests says why; a release may say nothing"),
     ("POST /rulesets/whatif", r".+", r".+",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +25,7 @@ from services.common.http import invalid, invalid_body
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction, nothing_shown
 from services.intake.advice.views import asked_by
-from services.intake.referrals import bulk, handlers, views
+from services.intake.referrals import bulk, handlers, sample, views
 from services.intake.referrals.domain import PatchRefusedError
 from services.intake.referrals.handlers import Submitted
 from services.intake.tables import ReferralRecord
@@ -147,6 +147,20 @@ async def post_import(request: Request, by: Admin, import_valid: bool = False) -
         request, lambda s: handlers.import_checked(s, checked.valid, by=importer, now=now),
         by=by, action="import", about=nothing_shown)
     return result | {"refused": False}
+
+
+SAMPLE_ROWS = 10  # enough to show every column filled in several ways; every row valid
+
+
+@router.get("/imports/sample", response_class=Response, responses={
+    200: {"description": "A sample import file in the CSV layout of `POST /imports`: made-up children and referrers "
+                         "(NHS numbers from the test range), every row valid",
+          "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def get_import_sample(by: Admin) -> Response:
+    """A file to start an import from (as `frontdoor import-sample` writes it); nothing stored is read."""
+    text = sample.sample_import_csv(SAMPLE_ROWS, 0, today=utcnow().astimezone(LONDON).date())
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="front-door-import-sample.csv"'})
 
 
 @router.get("/referrals", response_model=list[shapes.ReferralSummary])

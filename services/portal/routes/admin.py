@@ -1,17 +1,13 @@
 """Administrators: importing referrals from a spreadsheet (CSV) through intake's bulk import, and a sample file in
-the import layout to start from (the demo's, as `frontdoor import-sample` writes it)."""
-
-from datetime import date
+the import layout to start from (intake's, as `frontdoor import-sample` writes it)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from schemas.views.referrals import ImportResult
-from services.demo import sample_import_csv
 from services.portal.deps import Admin, client, render
 
 router = APIRouter()
-SAMPLE_ROWS = 10  # enough to show every column filled in several ways; every row valid
 
 
 @router.get("/admin/import", response_class=HTMLResponse)
@@ -36,5 +32,6 @@ async def import_file(request: Request, user: Admin) -> Response:
 @router.get("/admin/import/sample.csv")
 async def sample_file(request: Request, user: Admin) -> Response:
     """A sample import file: made-up children and referrers (sample NHS numbers), every column of the layout."""
-    return Response(sample_import_csv(SAMPLE_ROWS, 0, today=date.today()), media_type="text/csv; charset=utf-8",
+    text = await client(request, user).call("intake", "GET", "/imports/sample")
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="front-door-import-sample.csv"'})

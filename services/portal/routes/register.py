@@ -3,20 +3,16 @@
 added" with each of their entries. The DSR API is the one validator: its 422 shows the form again, every
 problem linked to its field. The draft lives in the portal's draft store, never in an address."""
 
-import json
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from schemas.enums import DsrRisk
-from schemas.errors import problems
 from schemas.labels import day, label
 from schemas.views.dsr import Addition, EntryView, ListedEntry
-from services.dsr.direct_routes import DirectForm
 from services.portal import stash
 from services.portal.backend import BackendError
 from services.portal.deps import DsrAdder, DsrReferrer, client, form_data, not_found, render
@@ -114,15 +110,16 @@ async def add_form(request: Request, user: DsrAdder) -> Response:
 
 @router.post("/dsr/add", response_class=HTMLResponse)
 async def add_save(request: Request, user: DsrAdder) -> Response:
-    """Saved as typed, then checked with the register's own model (the contract's validators, the API's 422 words):
-    the form again with every problem before "check your answers", not after it."""
+    """Saved as typed, then checked by the register itself (`POST /dsr/additions/check`: the model and words of adding
+    someone): the form again with every problem before "check your answers", not after it."""
     answers = read(await form_data(request))
     stash.save(request, user, FORM, answers, "portal.dsr_draft.save")
     try:
-        DirectForm.model_validate_json(json.dumps(to_entry(answers)))
-    except ValidationError as exc:
-        refusal = BackendError(422, {"title": "The form has problems", "errors": problems(exc)})
-        errors, at = stash.problems(refusal, "dsr_add", field_id, otherwise="#nhs_number")
+        await client(request, user).call("dsr", "POST", "/dsr/additions/check", json=to_entry(answers))
+    except BackendError as exc:
+        if exc.status != 422:
+            raise
+        errors, at = stash.problems(exc, "dsr_add", field_id, otherwise="#nhs_number")
         return show_form(request, answers, errors, 422, at)
     return RedirectResponse("/dsr/add/check", status_code=303)
 
