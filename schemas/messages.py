@@ -43,7 +43,7 @@ def _words(noun: str, verb: str = "Enter", *, said: Mapping[str, str] | None = N
 
 
 NHS_FORMAT = "Enter an NHS number in the correct format, like 485 777 3456"
-NHS_REAL = "Enter a real NHS number: check each digit, like 485 777 3456"
+NHS_REAL = "Enter a real NHS number: check each digit against their records"
 UPN_FORMAT = "Enter a unique pupil number in the correct format, like A12345678901B"
 UPN_REAL = "Enter a real unique pupil number: check each character"
 POSTCODE_FORMAT = "Enter a real postcode, like SS1 2AB"

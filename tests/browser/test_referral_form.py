@@ -50,7 +50,7 @@ def test_a_referral_is_checked_page_by_page_changed_from_check_answers_and_not_s
     page.click(SAVE)
     v.check("child-errors")
     assert summary(page) == ["The child's date of birth must be a real date",
-                             "Enter a real NHS number: check each digit, like 485 777 3456",
+                             "Enter a real NHS number: check each digit against their records",
                              "Enter a real postcode, like SS1 2AB"]
     page.click(".govuk-error-summary__list a >> nth=0")  # the link goes to the day, the part in error
     assert page.evaluate("document.activeElement.name") == "dob-day"

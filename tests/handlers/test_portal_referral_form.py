@@ -91,7 +91,7 @@ async def test_the_first_page_refuses_an_impossible_date_a_wrong_nhs_number_and_
     assert refused.status_code == 422
     assert summary(refused.text) == [
         ("#child-date_of_birth-day", "The child's date of birth must be a real date"),
-        ("#child-nhs_number", "Enter a real NHS number: check each digit, like 485 777 3456"),
+        ("#child-nhs_number", "Enter a real NHS number: check each digit against their records"),
         ("#child-postcode", "Enter a real postcode, like SS1 2AB")]
     assert_words_for_people(refused.text)
     html = refused.text

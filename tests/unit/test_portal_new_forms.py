@@ -87,7 +87,7 @@ def test_each_problem_of_the_advice_form_links_to_its_field() -> None:
 @pytest.mark.parametrize(("key", "links"), [
     ("senco-seaview", ["/referrals", "/referrals/new", "/advice/new"]),
     ("worker-salt", ["/work/salt", "/work/salt/advice"]),
-    ("front-door-hub", ["/front-door", "/front-door/duplicates", "/advice"]),
+    ("front-door-hub", ["/front-door", "/front-door/duplicates", "/advice", "/reports/disagreement"]),
     ("dsr-chair", ["/dsr", "/dsr/add"]),
     ("asc-practitioner", ["/dsr/entries", "/dsr/add"]),
 ])
