@@ -133,12 +133,12 @@ def test_referrer_submits_through_the_form_and_sees_the_decision(browser: Any, p
     assert page.locator(".govuk-panel__title").inner_text() == "Referral received"
     page.click("text=See the decision for this referral")
     for _ in range(40):
-        if "Decision" in page.content() and "Speech and language therapy" in page.content():
+        if "Front door's decision" in page.content() and "Speech and language therapy" in page.content():
             break
         time.sleep(0.5)
         page.reload()
     v.check("referral-decided")
-    assert "Routed" in page.content() and "Community" in page.content()
+    assert "Sent to speech and language therapy" in page.content() and "Community" in page.content()
     v.go("/referrals")
 
 

@@ -145,3 +145,15 @@ async def test_the_referral_page_says_where_each_request_stands_and_explains_due
     assert f"Declined — signposted to {SIGNPOST}, because {BECAUSE}" in text
     assert DUE_WORDS in text
     assert f"declined; signposted: {SIGNPOST} — by Speech and language therapy" in text
+
+
+async def test_the_referral_page_does_not_call_a_referral_routed_when_its_only_service_declined(
+        portal: httpx.AsyncClient, standin: StandIn) -> None:  # noqa: F811 - the fixtures
+    """Issue 22, item 6: the triage decision is history ("sent to speech and language therapy"); what the referrer
+    reads first is where it stands now, per service, not a "Routed" tag beside a declined request."""
+    standin.on("GET", f"/referrals/{REFERRAL_ID}", 200, referral_page_view(by="Speech and language therapy"))
+    await sign_in(portal, "senco-seaview")
+    text = words((await portal.get(f"/referrals/{REFERRAL_ID}")).text)
+    assert "Routed" not in text
+    assert "Where it stands Speech and language therapy: declined — signposted to" in text
+    assert "Front door's decision Sent to speech and language therapy" in text
