@@ -202,7 +202,7 @@ class OverrideRequested(Envelope):
     current: TriageDecision
     supersedes: Uuid = Field(description="the event id of the decision this corrects")
     decided_by: Person
-    decided_by_name: Person | None = Field(None, description=PERSONS_NAME)
+    decided_by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
     rationale: Rationale
     disagreed_with: list[RuleId] = []
     changes: list[RouteChange] = Field(min_length=1)
@@ -216,7 +216,7 @@ class TriageOverridden(Envelope, TriageDecision):
 
     event_type: Literal["triage.overridden"] = "triage.overridden"
     decided_by: Person
-    decided_by_name: Person | None = Field(None, description=PERSONS_NAME)
+    decided_by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
     supersedes: Uuid = Field(description="the event id of the decision it corrects")
     rationale: Rationale
     disagreed_with: list[RuleId] = []
@@ -325,7 +325,7 @@ class DsrChanged(Envelope):
     escalation_suggested: bool = False
     next_review_due: date | None = None
     by: Annotated[str, Trimmed, StringConstraints(max_length=200)] | None = None
-    by_name: Person | None = Field(None, description=PERSONS_NAME)
+    by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
     source: DsrSource | None = Field(
         None, description="How the person reached the register: `triage` (a children's referral) or `direct` "
                           "(added directly, any age). Absent from events written before the register was all-age.")
@@ -340,7 +340,7 @@ class ServiceOutcome(Envelope):
     child_id: Uuid
     service: Service
     by: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
-    by_name: Person | None = Field(None, description=PERSONS_NAME)
+    by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
     reason: Annotated[str, Trimmed, StringConstraints(max_length=2000)] | None = None
     redirect_to: Service | None = None
     signpost: Annotated[str, Trimmed, StringConstraints(max_length=500)] | None = Field(

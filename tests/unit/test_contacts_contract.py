@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schemas import ReferralSubmitted, ServiceRequestCreated
-from schemas.events import CONTRACT_VERSION
+from schemas.events import CONTRACT_VERSION, DsrChanged, OverrideRequested, ServiceOutcome, TriageOverridden
 from schemas.referral import Referral, ReferralInput
 from services.common.consuming import event_adapter
 from services.contracts import ASYNCAPI, JSON_DIR
@@ -142,3 +142,14 @@ def test_the_demo_fills_who_to_contact() -> None:
     assert any(p.interpreter_language for p in carers)
     assert any(not p.may_contact and p.do_not_contact_reason for p in carers)
     assert any(r.young_person_contact for r in referrals)
+
+
+@pytest.mark.parametrize(("model", "field"), [(ServiceOutcome, "by_name"), (DsrChanged, "by_name"),
+                                              (OverrideRequested, "decided_by_name"),
+                                              (TriageOverridden, "decided_by_name")])
+def test_a_name_not_given_is_left_out_of_the_event_as_1_0_wrote_it(model: type[BaseModel], field: str) -> None:
+    """Contract 1.2's optional names follow 1.1's rule: a field new in a minor version is left out when not given,
+    never written as null, so a 1.0 reader that refuses unknown keys still reads an event without one."""
+    assert field in model.model_fields
+    assert field not in model.model_construct(**{field: None}).model_dump(mode="json")
+    assert model.model_construct(**{field: "Kim Evans"}).model_dump(mode="json")[field] == "Kim Evans"
