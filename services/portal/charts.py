@@ -68,7 +68,7 @@ def stacked_chart(title: str, rows: list[tuple[str, list[tuple[str, float]]]], *
     if not rows:
         return Markup('<p class="govuk-body">No data yet.</p>')
     names = [name for name, _ in rows[0][1]]
-    row, label_w, gap, legend_h = 24, 130, 6, 30
+    row, label_w, gap, legend_h = 24, 150, 6, 30  # label_w: "30 September 2026" at 13px
     top = max(sum(v for _, v in parts) for _, parts in rows) or 1
     height = legend_h + len(rows) * (row + gap) + gap
     chart_id = "app-chart-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")

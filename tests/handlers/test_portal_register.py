@@ -12,6 +12,7 @@ import pytest
 
 from schemas.messages import sentence
 from tests.handlers import portal_standins
+from tests.handlers.codes_shown import codes_shown
 from tests.handlers.portal_standins import (
     StandIn,
     as_the_service_answers,
@@ -204,3 +205,14 @@ def test_a_stand_in_the_register_would_not_answer_fails() -> None:
         with pytest.raises(AssertionError, match="GET /dsr/agenda"):
             StandIn().on("GET", "/dsr/agenda", 200, [wrong])
     StandIn().on("GET", "/dsr/agenda", 503, {"title": "not a view"})  # a refusal is not a view: left as it is
+
+
+async def test_the_agenda_s_weekly_chart_and_counts_show_dates_in_words(portal: httpx.AsyncClient,
+                                                                        standin: StandIn) -> None:
+    """Issue 22, item 11: the chart's rows and the counts table name each week as a person reads a date."""
+    await sign_in(portal, "dsr-chair")
+    standin.on("GET", "/dsr/counts", 200, [{"week_ending": "2026-09-27", "red": 1, "amber": 2, "green": 0, "blue": 0,
+                                           "unrated": 1}])
+    html, _ = await page(portal, "/dsr")
+    assert "27 September 2026" in html
+    assert codes_shown(html) == []

@@ -77,6 +77,8 @@ async def test_the_upload_goes_to_intake_and_its_report_is_shown(portal: httpx.A
     assert intake.sent == [("text/yaml", "json", b"ruleset: ref\n"), ("text/yaml", "csv", b"ruleset: ref\n")]
     assert 'aria-label="Decisions that change, by kind"' in shown.text and "r-1 r-2" in shown.text
     assert "salt.route" in shown.text and 'href="/reports/whatif.csv"' in shown.text
+    tables = shown.text.count('<table class="govuk-table')
+    assert tables >= 3 and shown.text.count("app-table--responsive") == tables  # each reflows at 200% zoom (1.4.10)
     csv = await portal.get("/reports/whatif.csv")
     assert csv.status_code == 200 and csv.text.startswith("section,key,detail,before,after")
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.labels import day
 from schemas.views.dsr import AgendaEntry, EntryView, WeekCounts
 from services.portal import charts
 from services.portal.backend import BackendError
@@ -27,7 +28,8 @@ async def agenda(request: Request, user: Panel) -> Response:
     band = {"age_band": chosen["age_band"]} if "age_band" in chosen else {}  # the counts follow the age band too
     counts = await api.read(list[WeekCounts], "dsr", "GET", "/dsr/counts", params={"weeks": 12} | band)
     chart = charts.stacked_chart("Open register entries by rating, week by week", [
-        (w["week_ending"], [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])]) for w in counts
+        (day(w["week_ending"]), [(r.capitalize(), w[r]) for r in RATINGS] + [("Not rated", w["unrated"])])
+        for w in counts
     ], styles=charts.RATING_STYLES)  # each rating in its own colour and pattern, as the agenda's tags
     items = await api.read(list[AgendaEntry], "dsr", "GET", "/dsr/agenda", params=chosen)
     return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
