@@ -26,7 +26,7 @@ REPORT = as_the_service_answers("POST", "/rulesets/whatif", {
                           "breached": None}},
     "rules": [{"rule_id": "salt.route", "before": 3, "after": 4}], "reported_apart": {},
     "small_number_threshold": 1, "suppressed": False})
-PROBLEMS = {"title": "The ruleset has problems", "errors": [{"field": "version", "problem": "Field required"},
+PROBLEMS = {"title": "The ruleset has problems", "errors": [{"field": "version", "problem": "missing: add it"},
                                                              {"field": "line 3, column 1", "problem": "not valid"}]}
 
 
@@ -90,7 +90,7 @@ async def test_intakes_problems_are_listed_in_the_error_summary(portal: httpx.As
                             files={"file": ("proposed.yaml", b"bad: [", "text/yaml")})
     assert bad.status_code == 422
     assert "govuk-error-summary" in bad.text
-    assert "version: Field required" in bad.text and "line 3, column 1: not valid" in bad.text
+    assert "version: missing: add it" in bad.text and "line 3, column 1: not valid" in bad.text
     empty = await portal.post("/reports/whatif", data={"csrf_token": token},
                               files={"file": ("proposed.yaml", b"", "text/yaml")})
     assert empty.status_code == 422 and "Choose a ruleset file" in empty.text

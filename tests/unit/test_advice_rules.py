@@ -130,19 +130,19 @@ def problems(change: Any) -> list[str]:
 
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda a: a["services"].append({"service": "dentistry", "concerns": ["voice"]}),
-     "advice.services.4.service: Input should be"),  # not a service at all
+     "advice.services.4.service: must be"),  # not a service at all
     (lambda a: a["services"][0]["concerns"].append("wobbly_teeth"),
      "advice.services[0].concerns: 'wobbly_teeth' is not a known concern"),
     (lambda a: a["services"][1]["concerns"].append("voice"),
      "advice.services[1].concerns: 'voice' is already under advice.services[0] (salt): a concern points to one"
      " service at most"),
     (lambda a: a.update(answer_within_working_days=0),
-     "advice.answer_within_working_days: Input should be greater than or equal to 1"),
+     "advice.answer_within_working_days: must be greater than or equal to 1"),
     (lambda a: a.update(answer_within_working_days=-3),
-     "advice.answer_within_working_days: Input should be greater than or equal to 1"),
-    (lambda a: a.pop("answer_within_working_days"), "advice.answer_within_working_days: Field required"),
+     "advice.answer_within_working_days: must be greater than or equal to 1"),
+    (lambda a: a.pop("answer_within_working_days"), "advice.answer_within_working_days: missing: add it"),
     (lambda a: a["services"].append({"service": "salt", "concerns": []}),
-     "advice.services.4.concerns: List should have at least 1 item"),
+     "advice.services.4.concerns: must have at least 1 item"),
 ])
 def test_rules_check_refuses_a_bad_advice_section_saying_where(change: Any, expected: str) -> None:
     found = problems(change)

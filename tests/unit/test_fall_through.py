@@ -91,8 +91,9 @@ def test_rules_check_refuses_a_ruleset_without_it_saying_what_to_add() -> None:
     (lambda d: d["fall_through"].update(id="semh.early"), "fall_through: rule id 'semh.early' used twice"),
     (lambda d: d["fall_through"].update(because="Aged {shoe_size}."),
      "fall_through.because: {shoe_size} is not a fact"),
-    (lambda d: d["fall_through"].pop("because"), "fall_through.because: Field required"),
-    (lambda d: d["fall_through"].update(when={"always": True}), "fall_through.when: Extra inputs are not permitted"),
+    (lambda d: d["fall_through"].pop("because"), "fall_through.because: missing: add it"),
+    (lambda d: d["fall_through"].update(when={"always": True}),
+     "fall_through.when: is not something a ruleset can say here: check its spelling and its indentation"),
 ])
 def test_rules_check_refuses_a_fall_through_rule_it_cannot_use(edit: Any, expected: str) -> None:
     assert expected in problems(edit)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.policy.ruleset import RulesetError, compile_ruleset
+from services.policy.ruleset.check import shape_words
 from tests.unit.test_rules_explain_words import MINI
 
 Edit = Callable[[dict[str, Any]], object]
@@ -85,7 +86,7 @@ CASES: list[tuple[str, Edit, list[str]]] = [
       " Mars/Olympus')"]),
     ("the file's shape", lambda d: (d.pop("boost"), first(d)[0]["when"]["all"].append(
         {"any": [{"lt": {"fact": "age"}}]})),
-     ["stages.0.rules.0.when.all.2.any.0.lt.value: Field required", "boost: Field required"]),
+     ["stages.0.rules.0.when.all.2.any.0.lt.value: missing: add it", "boost: missing: add it"]),
 ]
 
 
@@ -112,4 +113,21 @@ def test_a_calendar_that_cannot_be_built_is_one_problem(where: dict[str, str]) -
 def test_something_that_is_not_a_ruleset_at_all_is_a_problem_at_the_top() -> None:
     with pytest.raises(RulesetError) as caught:
         compile_ruleset(["a list"], source="mini")  # type: ignore[arg-type]
-    assert caught.value.problems == ["(top): Input should be a valid dictionary or instance of RulesetFile"]
+    assert caught.value.problems == [
+        "(top): must be named settings (such as `version:` and `stages:`), not a list or a single value"]
+
+
+@pytest.mark.parametrize(("kind", "message", "words"), [
+    ("missing", "Field required", "missing: add it"),
+    ("extra_forbidden", "Extra inputs are not permitted",
+     "is not something a ruleset can say here: check its spelling and its indentation"),
+    ("value_error", "Value error, must name a stage", "must name a stage"),
+    ("int_parsing", "Input should be a valid integer", "must be a valid integer"),
+    ("string_too_short", "String should have at least 1 character", "must have at least 1 character"),
+    ("too_short", "List should have at least 1 item after validation, not 0",
+     "must have at least 1 item after validation, not 0"),
+    ("dict_type", "Dictionary should have at most 3 items", "must have at most 3 items"),
+])
+def test_a_shape_problem_reads_as_a_rule_not_the_library_s_text(kind: str, message: str, words: str) -> None:
+    """Issue 22, item 2: what an author reads in `rules check` and on the what-if page."""
+    assert shape_words(kind, message) == words

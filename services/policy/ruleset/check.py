@@ -52,7 +52,24 @@ def _describe(err: Any) -> str:
     where = ".".join(parts) or "(top)"
     if err["type"] == "missing" and where in MISSING_SECTIONS:
         return f"{where}: missing. {MISSING_SECTIONS[where]}"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {shape_words(err['type'], err['msg'])}"
+
+
+# What the file's author reads (in `rules check` and on the what-if page), not the validation library's text.
+TYPE_WORDS = {"missing": "missing: add it",
+              "extra_forbidden": "is not something a ruleset can say here: check its spelling and its indentation",
+              "model_type": "must be named settings (such as `version:` and `stages:`), not a list or a single value"}
+PHRASES = (("Value error, ", ""), ("Input should be", "must be"), ("String should", "must"), ("List should", "must"),
+           ("Dictionary should", "must"))
+
+
+def shape_words(kind: str, message: str) -> str:
+    """A shape problem in words: the kind's own words, or the library's message put as a rule ("must be …")."""
+    if kind in TYPE_WORDS:
+        return TYPE_WORDS[kind]
+    for library, ours in PHRASES:
+        message = message.replace(library, ours)
+    return message
 
 
 def check(spec: m.RulesetFile) -> list[str]:
