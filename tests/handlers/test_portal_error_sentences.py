@@ -6,47 +6,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from html import unescape
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
-from services.common.settings import Settings
-from services.dsr.main import create_app as dsr_app
-from services.intake.main import create_app as intake_app
-from services.portal.main import create_app as portal_app
-from services.worklists.main import create_app as worklists_app
+from tests.handlers import test_portal_need_to_know
 from tests.handlers.test_portal_held import request_for
-from tests.handlers.test_portal_need_to_know import BASE, sign_in
+from tests.handlers.test_portal_need_to_know import sign_in
 from tests.handlers.test_referrer_view import FIRST, refer
+
+portal = test_portal_need_to_know.portal  # the fixture: intake, the worklists and the register, in-process
 
 BANNED = ("Field required", "should have at least", "Input should be", "String should", "Value error",
           "List should", "is not a field")
 CODE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")  # a field's code: signpost_text, redirect_to, contacted_at
 
 
-class Services(httpx.AsyncBaseTransport):
-    """Intake, the worklists and the register as the portal reaches them (by port), in-process on one database."""
-
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.apps = {settings.intake_port: httpx.ASGITransport(app=intake_app(settings, engine=engine)),
-                     settings.worklists_port: httpx.ASGITransport(app=worklists_app(settings, engine=engine)),
-                     settings.dsr_port: httpx.ASGITransport(app=dsr_app(settings, engine=engine))}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self.apps[request.url.port].handle_async_request(request)  # type: ignore[index]
-
-
-@pytest.fixture
-async def portal(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=str(engine.url), portal_url=BASE)
-    app = portal_app(settings, engine=engine, transport=Services(settings, engine))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        yield client
 
 
 def token_of(html: str) -> str:

@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from schemas import ServiceRequestCreated
 from services.common.audit import AuditEntry
-from services.common.settings import Settings
-from services.portal.main import create_app as portal_app
 from services.worklists.handlers import receive
 from services.worklists.tables import WorklistItem
+from tests.handlers import test_portal_need_to_know
 from tests.handlers.conftest import NOW
-from tests.handlers.test_portal_need_to_know import BASE, Services, sign_in
+from tests.handlers.test_portal_need_to_know import sign_in
+
+portal = test_portal_need_to_know.portal  # the fixture: intake, the worklists and the register, in-process
 
 GIVEN, FAMILY = "Perpetua", "Oakenshield-Varga"
 WHY = "The family already has a social worker who is arranging this support"
-
-
-@pytest.fixture
-async def portal(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=str(engine.url), portal_url=BASE)
-    app = portal_app(settings, engine=engine, transport=Services(settings, engine))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        yield client
 
 
 def request_for(session: Session, referral: uuid.UUID, service: str, pathway: str, *, held: bool) -> uuid.UUID:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from schemas import ServiceRequestCreated
 from schemas.labels import LONDON
 from services.common.settings import Settings
+from services.dsr.main import create_app as dsr_app
 from services.intake.main import create_app as intake_app
 from services.intake.referrals import disclosure
 from services.portal.main import create_app as portal_app
@@ -37,7 +38,8 @@ class Services(httpx.AsyncBaseTransport):
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.apps = {settings.intake_port: httpx.ASGITransport(app=intake_app(settings, engine=engine)),
-                     settings.worklists_port: httpx.ASGITransport(app=worklists_app(settings, engine=engine))}
+                     settings.worklists_port: httpx.ASGITransport(app=worklists_app(settings, engine=engine)),
+                     settings.dsr_port: httpx.ASGITransport(app=dsr_app(settings, engine=engine))}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.apps[request.url.port].handle_async_request(request)  # type: ignore[index]
