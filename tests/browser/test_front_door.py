@@ -87,7 +87,7 @@ def test_a_person_decides_a_manual_review_referral_and_a_refusal_is_explained(
     page.click("button:has-text('Record decision')")  # nothing chosen: the error summary says what is missing
     v.check("decision-errors")
     summary = page.locator(".govuk-error-summary").inner_text()
-    assert "Choose what you want to change" in summary and "at least 10 characters" in summary
+    assert "Choose what you want to change" in summary and "Enter your reasons for this decision" in summary
     page.check("input[name='kind'][value='add_route']")
     page.select_option("#add-route", "salt:community")
     page.select_option("#add-priority", "routine")
