@@ -256,7 +256,7 @@ def problems(page_: Page, draft: dict[str, Any], today: date) -> Problems:
         asked = _page_field(page_, where)
         if asked is None or asked in found:
             continue
-        found[asked] = messages.sentence(where, kind, context)
+        found[asked] = whose(asked) + messages.sentence(where, kind, context)
         if asked == "child.date_of_birth":
             real = kind in ("date_parsing", "date_from_datetime_parsing", "date_type")
             highlight[asked] = dates.wrong_parts(str(draft.get(asked))) if real else dates.PARTS
@@ -264,6 +264,14 @@ def problems(page_: Page, draft: dict[str, Any], today: date) -> Problems:
         for key in sorted((k for k in found if k == path or k.startswith(path + ".")), key=_fieldset_order):
             errors[key] = found[key]
     return Problems(errors, highlight)
+
+
+def whose(path: str) -> str:
+    """Which parent or carer a problem is about ("Parent or carer 2: "), so the summary says which fieldset to
+    correct when there are several; nothing for any other field."""
+    head, _, rest = path.partition(".")
+    index = rest.partition(".")[0]
+    return f"Parent or carer {int(index) + 1}: " if head == "parents_carers" and index.isdigit() else ""
 
 
 def _fieldset_order(path: str) -> tuple[int, int]:

@@ -75,7 +75,7 @@ def test_a_referral_is_checked_page_by_page_changed_from_check_answers_and_not_s
     page.check("input[name='parents_carers-0-preferred_contact'][value='phone']")
     page.click(SAVE)
     v.check("contacts-errors")
-    assert summary(page) == ["Enter their telephone number, or select another way to contact them"]
+    assert summary(page) == ["Parent or carer 1: Enter their telephone number, or select another way to contact them"]
     page.fill("#parents_carers-0-phone", "07700 900 982")
     page.click(SAVE)
 

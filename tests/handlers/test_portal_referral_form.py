@@ -339,8 +339,8 @@ async def test_the_parents_and_carers_are_asked_checked_and_shown(portal: httpx.
               "parents_carers-0-parental_responsibility": "yes", "parents_carers-0-may_contact": "yes",
               "parents_carers-0-preferred_contact": "phone", "parents_carers-0-interpreter_language": "Polish"}
     refused = await answer(portal, "contacts", mother)
-    assert summary(refused.text) == [("#parents_carers-0-phone",
-                                      "Enter their telephone number, or select another way to contact them")]
+    no_phone = "Parent or carer 1: Enter their telephone number, or select another way to contact them"
+    assert summary(refused.text) == [("#parents_carers-0-phone", no_phone)]
     assert_words_for_people(refused.text)
     more = await answer(portal, "contacts", mother | {"parents_carers-0-phone": "07700 900 982", "add": "1"})
     assert more.headers["location"] == "/referrals/new/contacts?more=1"
@@ -378,3 +378,13 @@ async def test_a_young_person_s_own_contact_is_only_for_16_and_over(portal: http
     [body] = standin.sent("POST", "/referrals")
     assert body["young_person_contact"] == {"preferred_contact": "email", "email": "ada@example.org"}
     assert body["risks"] == [] and body["known_services"] == [] and body["child"]["date_of_birth"] == "2008-03-31"
+
+
+@pytest.mark.parametrize(("path", "prefix"), [
+    ("parents_carers.0.phone", "Parent or carer 1: "), ("parents_carers.1.email", "Parent or carer 2: "),
+    ("parents_carers.3", "Parent or carer 4: "), ("parents_carers", ""), ("young_person_contact.phone", ""),
+    ("child.given_name", ""),
+])
+def test_a_problem_says_which_parent_or_carer_it_is_about(path: str, prefix: str) -> None:
+    """With two people on the page, "Enter their telephone number" alone does not say whose."""
+    assert questions.whose(path) == prefix
