@@ -37,10 +37,13 @@ def count(page: Any, reason: str) -> int:
     return int(page.get_attribute(f"#counts [data-reason='{reason}']", "data-count"))
 
 
-def reload_until(v: Visit, text: str, name: str) -> Any:
+def reload_until(v: Visit, text: str, name: str, *also: str, where: str = "main") -> Any:
+    """Reload until `where` shows `text` and every one of `also` (a decision's events arrive one at a time: a
+    priority change withdraws the old request, then the new one is made)."""
     page = v.page
     for _ in range(40):
-        if text in page.inner_text("main"):
+        shown = page.inner_text(where) if page.locator(where).count() else ""
+        if all(t in shown for t in (text, *also)):
             break
         time.sleep(0.5)
         page.reload()
@@ -142,7 +145,7 @@ def test_a_person_records_emergency_contact_then_overrides_its_priority(
     page.fill("#rationale", "Seen by the crisis team this morning; the risk is being managed, urgent is enough.")
     page.click("button:has-text('Record decision')")
     v.check("override-sent")
-    reload_until(v, "Withdrawn", "override-applied")
+    reload_until(v, "Withdrawn", "override-applied", "Urgent", where="#requests")
     requests = page.inner_text("#requests")
     assert "Urgent" in requests and "Withdrawn" in requests, requests
     assert "Seen by the crisis team" in page.inner_text("#people")
