@@ -31,6 +31,22 @@ def iso(value: str) -> str:
     return f"{p['year']}-{p['month'].zfill(2)}-{p['day'].zfill(2)}"
 
 
+def sent(day: str, month: str, year: str) -> str | None:
+    """A date input's parts as an API's date: None when all three are blank; YYYY-MM-DD when they are numbers;
+    otherwise as typed ("year-month-day"), so the API names the problem."""
+    if not (day or month or year):
+        return None
+    if day.isdigit() and month.isdigit() and year.isdigit():
+        return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
+    return f"{year}-{month}-{day}"
+
+
+def sent_from(form: Mapping[str, str], prefix: str) -> str | None:
+    """`sent` of the fields `<prefix>-day`, `-month` and `-year` of a form read as {name: value}."""
+    day, month, year = (form.get(f"{prefix}-{part}", "") for part in PARTS)
+    return sent(day, month, year)
+
+
 def _listed(names: list[str]) -> str:
     return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 

@@ -9,11 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from schemas.labels import day
 from schemas.views.dsr import AgendaEntry, EntryView, WeekCounts
-from services.portal import charts
+from services.portal import charts, dates
 from services.portal.backend import BackendError
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
-from services.portal.routes.register import date_of_birth
 
 router = APIRouter()
 RATINGS = ("red", "amber", "green", "blue")
@@ -49,17 +48,12 @@ def review_body(form: dict[str, str]) -> dict[str, Any]:
                  for line in form.get("attendees", "").splitlines() if line.strip()]
     body: dict[str, Any] = {"rating": form.get("rating") or None, "rationale": form.get("rationale", ""),
                             "attendees": attendees}
-    if next_review := typed_date(form, "next_review_due"):
+    if next_review := dates.sent_from(form, "next_review_due"):
         body["next_review_due"] = next_review
     if form.get("action_what"):
         body["actions"] = [{"what": form["action_what"], "owner_agency": form.get("action_owner", ""),
-                            "due": typed_date(form, "action_due") or ""}]
+                            "due": dates.sent_from(form, "action_due") or ""}]
     return body
-
-
-def typed_date(form: dict[str, str], name: str) -> str | None:
-    """A GOV.UK date input's day, month and year (`<name>-day`...) as the API's date; None when all are blank."""
-    return date_of_birth([form.get(f"{name}-{part}", "") for part in ("day", "month", "year")])
 
 
 @router.post("/dsr/{entry_id}/review", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.enums import DsrRisk
 from schemas.labels import day, label
 from schemas.views.dsr import Addition, EntryView, ListedEntry
-from services.portal import stash
+from services.portal import dates, stash
 from services.portal.backend import BackendError
 from services.portal.deps import DsrAdder, DsrReferrer, client, form_data, not_found, render
 from services.portal.pages import found
@@ -37,18 +37,14 @@ def read(form: dict[str, list[str]]) -> dict[str, Any]:
     """The form's answers as the draft keeps them (the date's three parts as typed)."""
     answers: dict[str, Any] = {k: form.get(k, [""])[0].strip() for k in TEXT + RADIOS}
     answers["risks"] = [v for v in form.get("risks", []) if v]
-    answers["dob"] = [form.get(f"dob-{p}", [""])[0].strip() for p in ("day", "month", "year")]
+    answers["dob"] = [form.get(f"dob-{p}", [""])[0].strip() for p in dates.PARTS]
     return answers
 
 
 def date_of_birth(parts: list[str]) -> str | None:
-    """Day, month and year as an ISO date for the API (as typed when not numbers, so the API names the problem)."""
+    """The draft's date of birth (its day, month and year as typed) as the API's date (services.portal.dates)."""
     day, month, year = (parts + ["", "", ""])[:3]
-    if not (day or month or year):
-        return None
-    if day.isdigit() and month.isdigit() and year.isdigit():
-        return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
-    return f"{year}-{month}-{day}"
+    return dates.sent(day, month, year)
 
 
 def to_entry(answers: dict[str, Any]) -> dict[str, Any]:
