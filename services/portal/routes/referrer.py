@@ -18,7 +18,7 @@ from services.common.transactions import Subject, audit, client_of
 from services.portal import dates, drafts, emergency, questions
 from services.portal.backend import BackendError
 from services.portal.deps import Referrer, client, form_data, not_found, render
-from services.portal.pages import call_or_show_again
+from services.portal.pages import call_or_show_again, errors_from
 from services.portal.users import User
 
 router = APIRouter()
@@ -150,9 +150,8 @@ async def submit(request: Request, user: Referrer) -> Response:
         return RedirectResponse(f"/referrals/{created['referral_id']}/confirmation", status_code=303)
 
     async def again(exc: BackendError) -> Response:
-        errors = draft_problems(answers) or [{"text": messages.for_problem(p), "href": question_href(p["field"])}
-                                             for p in exc.problems]
-        return check_page(request, answers, errors or [{"text": exc.title, "href": "#"}], 422)
+        errors = draft_problems(answers) or errors_from(exc, form=messages.REFERRAL, href=question_href, otherwise="#")
+        return check_page(request, answers, errors, 422)
 
     call = client(request, user).read(Submitted, "intake", "POST", "/referrals", json=body)
     return await call_or_show_again(call, done=sent, again=again, refusals=(422,))
@@ -233,8 +232,8 @@ async def complete(request: Request, referral_id: uuid.UUID, user: Referrer) -> 
 
     async def again(exc: BackendError) -> Response:
         view = await api.read(ReferralView, "intake", "GET", f"/referrals/{referral_id}")
-        errors = [{"text": messages.for_problem(p), "href": COMPLETE_HREF.get(p["field"], "#consent-basis")}
-                  for p in exc.problems] or [{"text": exc.title, "href": "#consent-basis"}]
+        errors = errors_from(exc, form=messages.REFERRAL, href=lambda field: COMPLETE_HREF.get(field, "#consent-basis"),
+                             otherwise="#consent-basis")
         return render(request, "complete.html", 422, referral=view, errors=errors)
 
     call = api.call("intake", "PATCH", f"/referrals/{referral_id}", json=patch)
