@@ -65,6 +65,17 @@ STATUS_AFTER: dict[OutcomeEventType, RequestStatus] = {
 }
 # a front-door decision may withdraw (or re-prioritise) only a request no service has accepted yet
 WITHDRAWABLE: tuple[RequestStatus, ...] = NOT_YET_ACCEPTED
+FRONT_DOOR_TEAM = "front_door"  # the team of a person on the front door (a service's people are its service's team)
+
+
+def acting_team(status: str, service: str) -> str:
+    """The team whose act gave a request `status`: the front door withdraws it; its service does the rest."""
+    return FRONT_DOOR_TEAM if status == RequestStatus.withdrawn else service
+
+
+def outcome_team(event_type: OutcomeEventType, service: str) -> str:
+    """The team that did what an outcome event says (`acting_team` of the status it gives; MASH releases)."""
+    return acting_team(STATUS_AFTER.get(event_type, ""), service)
 
 
 class Waiting(NamedTuple):

@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from schemas.enums import Service
+from schemas.lifecycle import FRONT_DOOR_TEAM
 from services.common.settings import Settings
 
 DEV_ISSUER = "frontdoor-dev"
@@ -51,7 +52,7 @@ class Principal:
         for role in sorted(self.roles):
             if role.startswith("worker:"):
                 return role.removeprefix("worker:")
-        return "front_door" if "front_door" in self.roles else None
+        return FRONT_DOOR_TEAM if "front_door" in self.roles else None
 
     @property
     def primary_role(self) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden
-from schemas.enums import DsrChangeType, OutcomeEventType
+from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden, lifecycle
+from schemas.enums import DsrChangeType
 from schemas.labels import label
 from services.common.db import hold_lock
 from services.common.outbox import enqueue
@@ -81,7 +81,8 @@ def announce(session: Session, entry: DsrEntry, kind: DsrChangeType, *, source: 
 
 def outcome_team(event: ServiceOutcome) -> str:
     """The team of whoever did what an outcome says, in words: the front door withdraws; a service does the rest."""
-    return "front door" if event.event_type is OutcomeEventType.withdrawn else label(event.service)
+    team = lifecycle.outcome_team(event.event_type, event.service)
+    return "front door" if team == lifecycle.FRONT_DOOR_TEAM else label(team)
 
 
 def add_to_timeline(session: Session, entry: DsrEntry, at: datetime, kind: str, summary: str, **detail: Any) -> None:

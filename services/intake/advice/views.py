@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from schemas.advice import AdviceInput
 from schemas.labels import day, label
+from schemas.lifecycle import FRONT_DOOR_TEAM
 from schemas.referral import LONDON
 from schemas.views import shown
 from schemas.views.advice import AdviceItem
@@ -23,7 +24,7 @@ from services.common.workdays import WorkingCalendar
 from services.intake.advice import domain as advice
 from services.intake.advice.domain import AnswerForm, Wanted
 from services.intake.advice.tables import AdviceRequest
-from services.intake.referrals.domain import FRONT_DOOR_TEAM, who
+from services.intake.referrals.domain import who
 from services.intake.tables import ReferralRecord
 from services.policy.advice import AdvicePolicy, advice_policy, service_for
 

@@ -12,13 +12,14 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DECISIONS, EmergencyUnanswered
+from schemas.lifecycle import FRONT_DOOR_TEAM
 from services.common.db import session_scope
 from services.common.errors import ConflictError
 from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.tables import utcnow
 from services.intake.front_door.domain import NoSuchReferralError
-from services.intake.referrals.domain import FRONT_DOOR_TEAM, NEEDS_INFORMATION
+from services.intake.referrals.domain import NEEDS_INFORMATION
 from services.intake.referrals.handlers import note as timeline_note
 from services.intake.tables import EmergencyContact, InformationChase, ReferralRecord
 

@@ -13,7 +13,7 @@ from schemas import History, Redirect, Referral, ReferralRedirected, ReferralSub
 from schemas.enums import OutcomeEventType, Priority, Service
 from schemas.events import Route
 from schemas.labels import day, in_sentence, label
-from schemas.lifecycle import STATUS_AFTER, RequestStatus
+from schemas.lifecycle import FRONT_DOOR_TEAM, STATUS_AFTER, RequestStatus, outcome_team
 from services.common.errors import ConflictError, NotFoundError
 from services.common.ids import derived_id
 
@@ -254,12 +254,9 @@ def priority_change_words(before: str, after: str) -> str:
     return f"priority changed from {label(before).lower()} to {label(after).lower()} by the front door"
 
 
-FRONT_DOOR_TEAM = "front_door"  # the team of a person on the front door (a service's people are its service's team)
-
-
 def team_of(event: ServiceOutcome) -> str:
-    """Whose team did what an outcome says: the front door withdraws; the service does the rest (MASH releases)."""
-    return FRONT_DOOR_TEAM if outcome_kind(event) == "withdrawn" else event.service.value
+    """Whose team did what an outcome says (schemas.lifecycle.outcome_team)."""
+    return outcome_team(event.event_type, event.service.value)
 
 
 def who(name: str | None, team: str | None, *, named: bool) -> str | None:

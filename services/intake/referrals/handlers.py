@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_SUBMITTED, History, Referral, Route, ServiceOutcome, TriageDecided
 from schemas.enums import OutcomeEventType
 from schemas.events import TriageOverridden
-from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus, safeguarding_pending
+from schemas.lifecycle import FRONT_DOOR_TEAM, OPEN, WITHDRAWABLE, RequestStatus, safeguarding_pending
 from schemas.referral import LONDON, ReferralInput
 from services.common.auth import Principal
 from services.common.outbox import enqueue
@@ -160,7 +160,7 @@ def decide(session: Session, referral_id: uuid.UUID, decided: overrides.PersonsD
     session.add(row)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     note(session, record, now, "front_door_requested", overrides.requested_text(event.changes, requests),
-         by_name=by.name, by_team=domain.FRONT_DOOR_TEAM)
+         by_name=by.name, by_team=FRONT_DOOR_TEAM)
     return row
 
 
@@ -181,7 +181,7 @@ def apply_override(session: Session, event: TriageOverridden, now: datetime) -> 
         requested.applied_event_id = event.event_id
         session.add(requested)
     note(session, record, event.decided_at, "front_door_decision", overrides.overridden_text(event, requests),
-         by_name=event.decided_by_name, by_team=domain.FRONT_DOOR_TEAM)
+         by_name=event.decided_by_name, by_team=FRONT_DOOR_TEAM)
     return True
 
 

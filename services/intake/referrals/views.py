@@ -9,13 +9,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schemas.events import RouteChange
-from schemas.lifecycle import RequestStatus
+from schemas.lifecycle import RequestStatus, acting_team
 from schemas.views import referrals as shapes
 from schemas.views import shown
 from services.common.auth import Principal
 from services.intake.front_door import domain as overrides
 from services.intake.referrals import disclosure
-from services.intake.referrals.domain import FRONT_DOOR_TEAM, ReferralNotFoundError, request_state, who
+from services.intake.referrals.domain import ReferralNotFoundError, request_state, who
 from services.intake.referrals.handlers import Submitted, priority_changes
 from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
@@ -110,7 +110,7 @@ def _team(request: ServiceRequestRecord) -> str | None:
     """The team of whoever last acted on the request: none while nobody has; the front door withdraws."""
     if request.status == RequestStatus.created:
         return None
-    return FRONT_DOOR_TEAM if request.status == RequestStatus.withdrawn else request.service
+    return acting_team(request.status, request.service)
 
 
 def referral_summaries(session: Session, *, by: Principal, limit: int = 100) -> list[dict[str, Any]]:
