@@ -31,7 +31,10 @@ from schemas.wire import Instant, Pathway, RuleId, Text, Uuid
 SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised only by a change a reader must act on
 # 1.1: who to contact about the child (Referral.parents_carers, young_person_contact); 1.2: who did it, by name
 # (ServiceOutcome.by_name, DsrChanged.by_name, OverrideRequested and TriageOverridden's decided_by_name; all optional)
-CONTRACT_VERSION = "1.2.0"
+# 1.3: who holds a piece of work (referral.assigned on the decisions topic, service_request.assigned on the outcomes
+# topic) and that a case note was written (referral.note_added, service_request.note_added, dsr.note_added): new
+# event types on existing topics, so a reader that does not know them must pass them by (never dead-letter them)
+CONTRACT_VERSION = "1.3.0"
 TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"
@@ -348,3 +351,90 @@ class ServiceOutcome(Envelope):
     )
     pathway: Pathway | None = None
     due_by: Instant | None = None
+
+
+Team = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+ASSIGNMENT_CHANGES = ("picked_up", "taken_over", "given", "handed_over", "unassigned")
+
+
+class Assignment(Strict):
+    """Who holds a piece of work (a front-door queue item or a service request) after a change: one person of
+    `team`, or nobody (`unassigned`). `taken_over`: picked up from a colleague who held it (they were asked to
+    confirm); `given`: to a named colleague; `handed_over`: one of several given at once (leave, shift change)."""
+
+    team: Team = Field(description="`front_door`, or the service whose request it is")
+    change: Literal["picked_up", "taken_over", "given", "handed_over", "unassigned"]
+    assigned_to: Person | None = Field(None, description=(
+        "who holds it now: their login id (the token's subject); absent when `unassigned`"))
+    assigned_to_name: Person | None = Field(None, description="The display name of who holds it now, shown to "
+                                            "people; absent when their token had none", exclude_if=not_given)
+    previously_assigned_to: Person | None = Field(None, description="who held it before, if anyone (login id)")
+    by: Person
+    by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
+
+    @model_validator(mode="after")
+    def _someone_unless_unassigned(self) -> Assignment:
+        if (self.change == "unassigned") != (self.assigned_to is None):
+            raise ValueError("assigned_to is absent exactly when the change is `unassigned`")
+        if self.assigned_to_name is not None and self.assigned_to is None:
+            raise ValueError("assigned_to_name needs assigned_to")
+        return self
+
+
+class ReferralAssigned(Envelope, Assignment):
+    """Who holds a referral on the front door's queue, on `frontdoor.triage.decisions` (key child_id)."""
+
+    event_type: Literal["referral.assigned"] = "referral.assigned"
+    referral_id: Uuid
+    child_id: Uuid
+
+
+class ServiceRequestAssigned(Envelope, Assignment):
+    """Who in the service holds a request, on `frontdoor.service.outcomes` (key child_id), beside what the service
+    did with it."""
+
+    event_type: Literal["service_request.assigned"] = "service_request.assigned"
+    service_request_id: Uuid
+    referral_id: Uuid
+    child_id: Uuid
+    service: Service
+
+
+class NoteWritten(Strict):
+    """A case note was written. Ids only: the note's words stay with the service that holds the thing, readable
+    through its API by the roles that may read the thing itself (a note is personal data)."""
+
+    note_id: Uuid
+    child_id: Uuid
+    team: Team = Field(description="the writer's team: `front_door`, a service, or `dsr_panel`")
+    by: Person
+    by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
+
+
+class ReferralNoteAdded(Envelope, NoteWritten):
+    """A note on a referral on the front door's queue, on `frontdoor.triage.decisions`."""
+
+    event_type: Literal["referral.note_added"] = "referral.note_added"
+    referral_id: Uuid
+
+
+class ServiceRequestNoteAdded(Envelope, NoteWritten):
+    """A note on a service request, on `frontdoor.service.outcomes`."""
+
+    event_type: Literal["service_request.note_added"] = "service_request.note_added"
+    service_request_id: Uuid
+    referral_id: Uuid
+    service: Service
+
+
+# Who holds a piece of work and its notes, on the topics other events share: each consumer of those topics names them
+# (services.common.consuming dead-letters a type it was not told about).
+WORK_ON_DECISIONS: tuple[type[Envelope], ...] = (ReferralAssigned, ReferralNoteAdded)
+WORK_ON_OUTCOMES: tuple[type[Envelope], ...] = (ServiceRequestAssigned, ServiceRequestNoteAdded)
+
+
+class DsrNoteAdded(Envelope, NoteWritten):
+    """A note on a register entry, on `frontdoor.dsr.changes` (key child_id, as the register's other changes)."""
+
+    event_type: Literal["dsr.note_added"] = "dsr.note_added"
+    entry_id: Uuid

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_DSR_CHANGES, EmergencyUnanswered, ServiceOutcome, TriageDecided, TriageOverridden, lifecycle
+from schemas import TOPIC_DSR_CHANGES, ServiceOutcome, TriageDecided, TriageOverridden, lifecycle
 from schemas.enums import DsrChangeType
 from schemas.labels import label
 from services.common.db import hold_lock
@@ -108,8 +108,9 @@ def apply_override(session: Session, event: TriageOverridden, now: datetime) -> 
                             noted=partial(domain.override_noted_summary, event))
 
 
-def ignore(session: Session, event: EmergencyUnanswered, now: datetime) -> bool:
-    """An emergency with no recorded contact by its clock is the front door's to chase, not the register's."""
+def ignore(session: Session, event: Any, now: datetime) -> bool:
+    """An event the register passes by: an emergency with no recorded contact by its clock is the front door's to
+    chase; who holds a piece of work and its notes are the front door's and the services'."""
     return False
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, KafkaRouter
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from schemas import (
@@ -22,6 +23,8 @@ from schemas import (
     TriageDecided,
     TriageOverridden,
 )
+from schemas.events import WORK_ON_DECISIONS, WORK_ON_OUTCOMES
+from services.common import who_saw_routes
 from services.common.audit_witness import witness_job
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -39,8 +42,12 @@ CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before
 HANDLERS: dict[str, Handler] = {
     "triage.decided": handlers.apply_decision, "triage.overridden": handlers.apply_override,
     "referral.emergency_unanswered": handlers.ignore, "service_request.*": handlers.apply_outcome,
+    # who holds a piece of work and its notes are the front door's and the services' own, not the register's
+    "referral.assigned": handlers.ignore, "referral.note_added": handlers.ignore,
+    "service_request.assigned": handlers.ignore, "service_request.note_added": handlers.ignore,
 }
-MODELS = (TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome)
+MODELS: tuple[type[BaseModel], ...] = (TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome,
+                                       *WORK_ON_DECISIONS, *WORK_ON_OUTCOMES)
 CHILDREN_CONSUMER = "dsr.children"
 CHILDREN_HANDLERS: dict[str, Handler] = {
     "child.merged": children.follow_merge, "child.unmerged": children.follow_unmerge,
@@ -77,4 +84,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.ruleset = ruleset_in_force(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(router)
     app.include_router(direct_router)
+    app.include_router(who_saw_routes.router)
     return app

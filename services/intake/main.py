@@ -14,7 +14,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, Referral, ServiceOutcome, TriageDecided
-from schemas.events import EmergencyUnanswered, TriageOverridden
+from schemas.events import WORK_ON_DECISIONS, WORK_ON_OUTCOMES, EmergencyUnanswered, TriageOverridden
 from services.common.audit_witness import witness_job
 from services.common.broker import group_lag, make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -37,6 +37,8 @@ CONSUMES: dict[str, Handler] = {
     "triage.decided": handlers.apply_decision, "triage.overridden": handlers.apply_override,
     "service_request.*": handlers.apply_outcome,
     "referral.emergency_unanswered": handlers.ignore,  # the front-door queue's own clock; nothing to keep here
+    "referral.assigned": handlers.ignore, "referral.note_added": handlers.ignore,  # intake's own: written already
+    "service_request.assigned": handlers.ignore, "service_request.note_added": handlers.ignore,
 }
 REDRIVEN = Counter("frontdoor_intake_redriven_referrals",
                    "Referrals still undecided long after publishing, whose event was published again")
@@ -67,7 +69,8 @@ def build_router(settings: Settings, engine: Engine) -> KafkaRouter:
     router = consumer_router()
     event_consumer(router, TOPIC_DECISIONS, TOPIC_OUTCOMES, settings=settings, engine=engine, group="intake",
                    consumer="intake", handlers=CONSUMES,
-                   models=(TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome),
+                   models=(TriageDecided, TriageOverridden, EmergencyUnanswered, ServiceOutcome, *WORK_ON_DECISIONS,
+                           *WORK_ON_OUTCOMES),
                    title="triage.decided, triage.overridden and service outcomes (intake)")
     return router
 

@@ -18,6 +18,7 @@ from schemas import (
     queue_topic,
 )
 from schemas.enums import Service
+from schemas.events import WORK_ON_OUTCOMES
 from services.common.audit_witness import witness_job
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -45,7 +46,7 @@ def build_brokers(settings: Settings, engine: Engine) -> list[KafkaBroker]:
         brokers.append(make_broker(settings, client_id=f"frontdoor-worklists-{svc.value}", routers=(queue,)))
     outcomes = consumer_router()
     event_consumer(outcomes, TOPIC_OUTCOMES, settings=settings, engine=engine, group="worklists.outcomes",
-                   consumer="worklists.outcomes", handlers=OUTCOME_HANDLERS, models=(ServiceOutcome,),
+                   consumer="worklists.outcomes", handlers=OUTCOME_HANDLERS, models=(ServiceOutcome, *WORK_ON_OUTCOMES),
                    title="service_request.withdrawn (worklists.outcomes)")
     brokers.append(make_broker(settings, client_id="frontdoor-worklists-outcomes", routers=(outcomes,)))
     children = consumer_router()

@@ -127,6 +127,12 @@ BEYOND_JSON_SCHEMA = [
                  "the exported schema has no if/then per kind (add_route needs service, pathway and priority, ...)",
                  lambda field, msg: field.startswith("changes") and " needs " in msg,
                  lambda instance, loc: put(instance, loc, {"kind": "close", "signpost": "the family hub"})),
+    Disagreement("who holds a piece of work follows from the change",
+                 "someone exactly when the change is not `unassigned`, a name only with a login id: a comparison "
+                 "between fields (the exported schema has no if/then)",
+                 lambda field, msg: "assigned_to is absent exactly when" in msg or "assigned_to_name needs" in msg,
+                 lambda instance, loc: instance.update(change="picked_up", assigned_to="dana.wright",
+                                                       assigned_to_name="Dana Wright")),
 ]
 
 
