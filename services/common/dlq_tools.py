@@ -1,13 +1,23 @@
-"""Operating the dead-letter topics: list what is there (never the payloads) and replay records into
-their original topic once the cause is fixed. Consumers deduplicate on event_id, so replaying a
-record that was in fact processed later changes nothing."""
+"""Operating the dead-letter topics: list what is there (never the payloads), replay records into their
+original topic once the cause is fixed, and discard an event that can never succeed. Consumers deduplicate
+on event_id, so replaying a record that was in fact processed later changes nothing. A topic is append-only:
+a discard is a row in the database (`dead_letter_discards`) that the list and every replay respect; the
+event stays in the log. services/common/dead_letters.py groups the records into events (pure)."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlmodel import Session, select
+
+from services.common.dead_letters import DeadEvent, Discard, group, replay_plan
+from services.common.errors import ConflictError
+from services.common.tables import DeadLetterDiscard
 
 
 @dataclass(frozen=True)
@@ -22,13 +32,20 @@ class DeadLetter:
     attempts: str
     size: int
     key_hash: str
+    event_id: str | None = None  # the event-id header, as written (the sender's text)
+    event_type: str = ""
+    at: datetime | None = None  # when it was dead-lettered (the record's timestamp)
+    replayed_from: str | None = None  # dlq topic:partition:offset of the copy a replay sent, when it was one
 
     @property
     def id(self) -> str:
         return f"{self.partition}:{self.offset}"
 
 
-async def _records(bootstrap: str, topic: str) -> list[tuple[int, int, bytes | None, bytes | None, dict[str, str]]]:
+Record = tuple[int, int, bytes | None, bytes | None, dict[str, str], int | None]  # partition, offset, ..., timestamp
+
+
+async def _records(bootstrap: str, topic: str) -> list[Record]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -43,7 +60,7 @@ async def _records(bootstrap: str, topic: str) -> list[tuple[int, int, bytes | N
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     headers = {k: v.decode("utf-8", "replace") for k, v in (r.headers or ())}
-                    out.append((r.partition, r.offset, r.key, r.value, headers))
+                    out.append((r.partition, r.offset, r.key, r.value, headers, r.timestamp))
         return out
     finally:
         await consumer.stop()
@@ -62,18 +79,25 @@ async def list_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
     return [
         DeadLetter(topic, partition, offset, h.get("x-original-topic", "?"), h.get("x-original-partition", "?"),
                    h.get("x-original-offset", "?"), h.get("x-error", ""), h.get("x-attempts", "?"), len(value or b""),
-                   hashlib.sha256(key or b"").hexdigest()[:8])
-        for partition, offset, key, value, h in await _records(bootstrap, topic)
+                   hashlib.sha256(key or b"").hexdigest()[:8], event_id=h.get("event-id") or h.get("event_id"),
+                   event_type=h.get("event-type") or h.get("event_type") or "", at=_at(timestamp),
+                   replayed_from=h.get("x-replayed-from"))
+        for partition, offset, key, value, h, timestamp in await _records(bootstrap, topic)
     ]
 
 
+def _at(timestamp_ms: int | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp_ms / 1000, timezone.utc) if timestamp_ms and timestamp_ms > 0 else None
+
+
 async def replay(bootstrap: str, topic: str, ids: set[str] | None = None) -> int:
-    """Publish the chosen records (all when `ids` is None) to their original topics, key unchanged."""
+    """Publish the chosen records (all when `ids` is None) to their original topics, key unchanged. Callers choose
+    with `dead_letters.replay_plan`, so each event is sent once and a discarded one never."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     sent = 0
     try:
-        for partition, offset, key, value, headers in await _records(bootstrap, topic):
+        for partition, offset, key, value, headers, _ in await _records(bootstrap, topic):
             if ids is not None and f"{partition}:{offset}" not in ids:
                 continue
             original = headers.get("x-original-topic")
@@ -86,3 +110,46 @@ async def replay(bootstrap: str, topic: str, ids: set[str] | None = None) -> int
     finally:
         await producer.stop()
     return sent
+
+
+async def events(bootstrap: str, topic: str, session_factory: Callable[[], Session]) -> list[DeadEvent]:
+    """The events on one dead-letter topic, one per event id, with the discards the database holds for it."""
+    letters = await list_dead_letters(bootstrap, topic)
+    with session_factory() as session:
+        return group(letters, discards(session, topic=topic))
+
+
+async def replay_events(bootstrap: str, topic: str, chosen: set[str] | None,
+                        session_factory: Callable[[], Session]) -> tuple[int, tuple[DeadEvent, ...]]:
+    """Replay the chosen records (partition:offset; None: every event waiting) as `replay_plan` says: the newest
+    copy of each event once, nothing discarded. Returns how many were sent and the discarded events refused;
+    when any chosen event was discarded nothing is sent."""
+    plan = replay_plan(await events(bootstrap, topic, session_factory), chosen)
+    if plan.refused:
+        return 0, plan.refused
+    return (await replay(bootstrap, topic, plan.send) if plan.send else 0), ()
+
+
+def discards(session: Session, *, topic: str | None = None) -> dict[uuid.UUID, Discard]:
+    """Every discarded event (of one dead-letter topic, when given), by event id."""
+    query = select(DeadLetterDiscard)
+    if topic is not None:
+        query = query.where(DeadLetterDiscard.dlq_topic == topic)
+    return {row.event_id: Discard(row.event_id, row.reason, row.by_name, row.at, row.dlq_topic, row.event_type)
+            for row in session.exec(query).all()}
+
+
+class AlreadyDiscardedError(ConflictError):
+    message = "This event was discarded already: it will not be offered again"
+
+
+def discard(session: Session, event: DeadEvent, *, reason: str, by: str, by_name: str | None,
+            now: datetime) -> DeadLetterDiscard:
+    """Record that `event` will never be offered for replay again (409 if it was discarded already)."""
+    if session.get(DeadLetterDiscard, event.event_id) is not None:
+        raise AlreadyDiscardedError()
+    row = DeadLetterDiscard(event_id=event.event_id, dlq_topic=event.dlq_topic, event_type=event.event_type[:100],
+                            reason=reason, by=by[:200], by_name=by_name, at=now)
+    session.add(row)
+    session.flush()
+    return row

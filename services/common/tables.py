@@ -93,3 +93,17 @@ class AuditChild(SQLModel, table=True):
     __tablename__ = "audit_log_children"
     audit_id: int = Field(foreign_key="audit_log.id", primary_key=True)
     child_id: uuid.UUID = Field(primary_key=True, index=True)
+
+
+class DeadLetterDiscard(SQLModel, table=True):
+    """An administrator's decision that a dead-lettered event will never be offered for replay again: who, when,
+    why (the dead-letter topic is append-only: the event stays in the log, the list and a replay skip it)."""
+
+    __tablename__ = "dead_letter_discards"
+    event_id: uuid.UUID = Field(primary_key=True)  # its event-id header (or the id dlq_tools gives a record without)
+    dlq_topic: str = Field(max_length=200)
+    event_type: str = Field(max_length=100)  # what it was, in case the log no longer holds it
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str = Field(max_length=200)  # the login id, for the audit's sake
+    by_name: str | None = Field(default=None, max_length=200)  # the person, as people read it
+    at: datetime = Timestamp()

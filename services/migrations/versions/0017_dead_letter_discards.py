@@ -6,6 +6,9 @@ Create Date: 2026-12-07
 """
 from typing import Sequence, Union
 
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
 
 revision: str = '0017'
 down_revision: Union[str, None] = '0016'
@@ -14,8 +17,18 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass  # placeholder: filled in by the change that needs it
+    op.create_table(
+        'dead_letter_discards',
+        sa.Column('event_id', sa.Uuid(), nullable=False),
+        sa.Column('dlq_topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('by_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('event_id'),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('dead_letter_discards')

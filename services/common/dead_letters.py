@@ -1,0 +1,184 @@
+"""Dead letters as an administrator reads them (pure: no broker, no database).
+
+A dead-letter topic is append-only: an event that fails again after a replay is a second record there, with the
+same event id. `group` makes one row per event, however many copies the log holds: how many times it failed, its
+first and last failure, its last error, and, when an administrator discarded it (a row in the database, as the
+log cannot be changed), who, when and why. A record without an `event-id` header (bytes that were never an event)
+is known by the first record of the chain of replays it came from (`x-replayed-from`), as a stable UUID.
+`replay_plan` says which copy a replay sends (the newest of each chosen event, once) and which chosen events
+were discarded and must not be sent. `what` and `error_words` say what an event is and why it failed in words,
+from its type and its error header only (never its content)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "frontdoor:dead-letter")  # ids of records without an event id
+
+
+class Letter(Protocol):
+    """A record on a dead-letter topic as services.common.dlq_tools reads it (where, why; never the content)."""
+
+    @property
+    def dlq_topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def original_topic(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def event_id(self) -> str | None: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def replayed_from(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Discard:
+    """An administrator's decision that an event will never be offered again: who (their name), when and why."""
+
+    event_id: uuid.UUID
+    reason: str
+    by_name: str | None
+    at: datetime
+    dlq_topic: str = ""
+    event_type: str = ""
+
+
+@dataclass(frozen=True)
+class DeadEvent:
+    """One event on a dead-letter topic: every copy of it (partition:offset, oldest first) and what is known."""
+
+    event_id: uuid.UUID
+    event_type: str
+    dlq_topic: str
+    original_topic: str
+    copies: tuple[str, ...]
+    last_error: str
+    first_at: datetime | None
+    last_at: datetime | None
+    discarded: Discard | None = field(default=None)
+
+    @property
+    def failures(self) -> int:
+        return len(self.copies)
+
+    @property
+    def latest(self) -> str:
+        """The newest copy: the one a replay sends ("" when the log no longer holds any)."""
+        return self.copies[-1] if self.copies else ""
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    send: set[str]  # partition:offset of each copy to send
+    refused: tuple[DeadEvent, ...]  # chosen events that were discarded
+
+
+def _where(letter: Letter) -> str:
+    return f"{letter.dlq_topic}:{letter.partition}:{letter.offset}"
+
+
+def _event_id(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def event_key(letter: Letter, by_place: Mapping[str, Letter]) -> uuid.UUID:
+    """The event a record is a copy of: its event-id header, else the first record of its chain of replays."""
+    found = _event_id(letter.event_id)
+    if found is not None:
+        return found
+    root, seen = _where(letter), set()
+    current: Letter | None = letter
+    while current is not None and current.replayed_from and current.replayed_from not in seen:
+        seen.add(root)
+        root = current.replayed_from
+        current = by_place.get(root)
+    return uuid.uuid5(NAMESPACE, root)
+
+
+def group(letters: Sequence[Letter], discards: Mapping[uuid.UUID, Discard]) -> list[DeadEvent]:
+    """One row per event, in the order each was first seen; then discarded events the log no longer holds."""
+    by_place = {_where(letter): letter for letter in letters}
+    copies: dict[uuid.UUID, list[Letter]] = {}
+    for letter in letters:
+        copies.setdefault(event_key(letter, by_place), []).append(letter)
+    events = []
+    for event_id, found in copies.items():
+        ordered = sorted(found, key=lambda c: (c.at is None, c.at or datetime.min, c.offset))
+        last = ordered[-1]
+        events.append(DeadEvent(
+            event_id=event_id, event_type=next((c.event_type for c in reversed(ordered) if c.event_type), ""),
+            dlq_topic=last.dlq_topic, original_topic=last.original_topic,
+            copies=tuple(f"{c.partition}:{c.offset}" for c in ordered), last_error=last.error,
+            first_at=ordered[0].at, last_at=last.at, discarded=discards.get(event_id)))
+    events += [DeadEvent(event_id=d.event_id, event_type=d.event_type, dlq_topic=d.dlq_topic, original_topic="",
+                         copies=(), last_error="", first_at=None, last_at=None, discarded=d)
+               for d in discards.values() if d.event_id not in copies]
+    return events
+
+
+def shown(events: Iterable[DeadEvent], *, discarded: bool = False) -> list[DeadEvent]:
+    """The events waiting for an administrator (by default), or those discarded."""
+    return [e for e in events if (e.discarded is not None) == discarded]
+
+
+def replay_plan(events: Sequence[DeadEvent], chosen: set[str] | None) -> ReplayPlan:
+    """What a replay of the chosen copies (partition:offset; None: every event waiting) sends: the newest copy of
+    each chosen event, once; a chosen event that was discarded is refused, never sent."""
+    picked = [e for e in events if e.copies and (chosen is None or chosen & set(e.copies))]
+    return ReplayPlan(send={e.latest for e in picked if e.discarded is None},
+                      refused=tuple(e for e in picked if e.discarded is not None and chosen is not None))
+
+
+WHAT = {
+    "referral.submitted": "A new referral",
+    "referral.redirected": "A referral redirected by a service",
+    "referral.override_requested": "A person's decision on a referral, to be applied",
+    "referral.emergency_unanswered": "An emergency not answered in time",
+    "triage.decided": "A triage decision",
+    "triage.overridden": "A person's decision on a referral",
+}
+PROBLEMS = {"missing": "is missing", "extra_forbidden": "is not expected"}
+
+
+def what(event_type: str) -> str:
+    """What an event is, in words, from its type header."""
+    if not event_type:
+        return "An event of unknown type"
+    return WHAT.get(event_type) or event_type.replace(".", " ").replace("_", " ").capitalize()
+
+
+def error_words(error: str) -> str:
+    """Why an event failed, in words, from its error header (field names and problem kinds only: no values)."""
+    kind, _, rest = error.partition(": ")
+    if not error:
+        return "No reason was recorded"
+    if kind == "JSONDecodeError":
+        return "It could not be read: it is not JSON"
+    if kind == "UnicodeDecodeError":
+        return "It could not be read: it is not text"
+    if kind == "ValidationError":
+        parts = [p.rpartition(": ") for p in rest.split("; ") if p]
+        said = [f"{'the event' if where == '(body)' else where} {PROBLEMS.get(problem, 'is not valid')}"
+                for where, _, problem in parts]
+        return "It does not match its contract: " + "; ".join(said)
+    if kind == "PermanentError":
+        return f"It was refused: {rest}"
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", error):
+        return f"Processing it failed with an unexpected error ({error})"
+    return f"It was refused: {error}"

@@ -1,0 +1,105 @@
+"""Dead letters as an administrator reads them (services/common/dead_letters.py, pure): one row per event however
+many times it was dead-lettered (by its event-id header; a record without one by the chain of replays it came
+from), how many times it failed and its last error, discarded events apart, and which copy a replay sends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.common.dead_letters import Discard, error_words, group, replay_plan, shown, what
+from services.common.dlq_tools import DeadLetter
+
+DLQ = "frontdoor.referrals.submitted.dlq"
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+EVENT_A, EVENT_B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
+
+
+def letter(offset: int, *, event_id: uuid.UUID | None = None, error: str = "ValidationError: x: missing",
+           replayed_from: str | None = None, minutes: int = 0, event_type: str = "referral.submitted",
+           topic: str = DLQ) -> DeadLetter:
+    return DeadLetter(topic, 0, offset, topic.removesuffix(".dlq"), "0", str(offset), error, "1", 10, "abcd1234",
+                      event_id=str(event_id) if event_id else None, event_type=event_type,
+                      at=T0 + timedelta(minutes=minutes), replayed_from=replayed_from)
+
+
+def test_one_row_per_event_id_with_how_many_times_it_failed_and_its_last_error() -> None:
+    letters = [letter(0, event_id=EVENT_A, error="first"), letter(1, event_id=EVENT_B),
+               letter(2, event_id=EVENT_A, error="second", minutes=5, replayed_from=f"{DLQ}:0:0"),
+               letter(3, event_id=EVENT_A, error="third", minutes=9, replayed_from=f"{DLQ}:0:2")]
+    events = group(letters, {})
+    assert [(e.event_id, e.failures, e.last_error, e.latest) for e in events] == [
+        (EVENT_A, 3, "third", "0:3"), (EVENT_B, 1, "ValidationError: x: missing", "0:1")]
+    [a, _] = events
+    assert (a.first_at, a.last_at, a.copies) == (T0, T0 + timedelta(minutes=9), ("0:0", "0:2", "0:3"))
+
+
+@pytest.mark.parametrize("copies", [1, 2, 5])
+def test_the_failed_count_is_the_number_of_copies(copies: int) -> None:
+    [event] = group([letter(i, event_id=EVENT_A, minutes=i) for i in range(copies)], {})
+    assert event.failures == copies
+
+
+def test_a_record_without_an_event_id_is_one_event_with_the_replays_that_came_from_it() -> None:
+    letters = [letter(0), letter(1),  # two different records, neither with an event id
+               letter(2, replayed_from=f"{DLQ}:0:0", minutes=1), letter(3, replayed_from=f"{DLQ}:0:2", minutes=2)]
+    events = group(letters, {})
+    assert [(e.failures, e.copies) for e in events] == [(3, ("0:0", "0:2", "0:3")), (1, ("0:1",))]
+    assert len({e.event_id for e in events}) == 2
+    assert group(letters, {})[0].event_id == events[0].event_id  # the same id every time it is read
+
+
+def test_an_id_header_that_is_not_a_uuid_is_not_trusted_as_the_event_id() -> None:
+    odd = DeadLetter(DLQ, 0, 0, "x", "0", "0", "", "1", 1, "k", event_id="not-a-uuid")
+    [event] = group([odd], {})
+    assert event.event_id != uuid.UUID(int=0) and isinstance(event.event_id, uuid.UUID)
+
+
+def test_discarded_events_are_hidden_unless_asked_for() -> None:
+    gone = Discard(EVENT_B, "Test data sent by mistake", "Ada Admin", T0)
+    events = group([letter(0, event_id=EVENT_A), letter(1, event_id=EVENT_B)], {EVENT_B: gone})
+    assert [e.event_id for e in shown(events)] == [EVENT_A]
+    assert [(e.event_id, e.discarded) for e in shown(events, discarded=True)] == [(EVENT_B, gone)]
+
+
+def test_a_discard_whose_records_are_gone_from_the_log_is_still_listed_as_discarded() -> None:
+    gone = Discard(EVENT_B, "Test data", "Ada Admin", T0, dlq_topic=DLQ, event_type="triage.decided")
+    [event] = shown(group([], {EVENT_B: gone}), discarded=True)
+    assert (event.event_id, event.failures, event.event_type, event.dlq_topic) == (EVENT_B, 0, "triage.decided", DLQ)
+
+
+def test_a_replay_sends_the_newest_copy_of_each_chosen_event_once_and_never_a_discarded_one() -> None:
+    gone = Discard(EVENT_B, "Never valid", "Ada Admin", T0)
+    events = group([letter(0, event_id=EVENT_A), letter(1, event_id=EVENT_B),
+                    letter(2, event_id=EVENT_A, minutes=3)], {EVENT_B: gone})
+    plan = replay_plan(events, {"0:0", "0:2"})
+    assert (plan.send, plan.refused) == ({"0:2"}, ())
+    refused = replay_plan(events, {"0:0", "0:1"})
+    assert refused.send == {"0:2"} and [e.event_id for e in refused.refused] == [EVENT_B]
+    assert replay_plan(events, None).send == {"0:2"}  # all: every event waiting, once
+    assert replay_plan(events, {"0:99"}).send == set()  # not there: nothing
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    ("", "No reason was recorded"),
+    ("JSONDecodeError: line 1 column 1", "It could not be read: it is not JSON"),
+    ("UnicodeDecodeError: invalid start byte at byte 0", "It could not be read: it is not text"),
+    ("ValidationError: referral.child.postcode: value_error; event_id: missing",
+     "It does not match its contract: referral.child.postcode is not valid; event_id is missing"),
+    ("ValidationError: (body): extra_forbidden", "It does not match its contract: the event is not expected"),
+    ("PermanentError: the schema version of the event is not known",
+     "It was refused: the schema version of the event is not known"),
+    ("KeyError", "Processing it failed with an unexpected error (KeyError)"),
+])
+def test_an_error_in_words(error: str, words: str) -> None:
+    assert error_words(error) == words
+
+
+@pytest.mark.parametrize(("event_type", "words"), [
+    ("referral.submitted", "A new referral"), ("triage.decided", "A triage decision"),
+    ("service_request.created", "Service request created"), ("", "An event of unknown type"),
+])
+def test_what_an_event_is_in_words(event_type: str, words: str) -> None:
+    assert what(event_type) == words
