@@ -150,6 +150,8 @@ class ChaseRecorded(View):
     chase_id: int
     how: Literal["phone", "email"]
     at: str = Field(description=ISO)
+    next_action_at: str = Field(description="When the referrer is to be chased again if they have not answered: "
+                                            "the end of CHASE_AGAIN_WORKING_DAYS working days later (ISO 8601)")
 
 
 class DecisionRequested(View):

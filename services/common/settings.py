@@ -112,6 +112,10 @@ class Settings(BaseSettings):
         5, ge=1, description="a referral still waiting for missing information this many working days after "
                              "its decision goes on the front-door queue to be chased",
     )
+    chase_again_working_days: int = Field(
+        3, ge=1, description="after a chase is recorded, the referral is to be chased again by the end of this many "
+                             "working days later (the queue shows 'Chase again by' until then, then overdue)",
+    )
     startup_timeout_seconds: float = Field(60.0, gt=0)
 
     # The access audit's witness (README, "The access audit"): the chain's head, published on frontdoor.audit.heads

@@ -173,7 +173,7 @@ async def test_unanswered_advice_is_on_the_front_door_queue_until_answered(api: 
 
     salt = await ask(api)
     with Session(engine) as s:
-        shown = queue(s, utcnow(), chase_after_working_days=5, dead_letters=[])
+        shown = queue(s, utcnow(), chase_after_working_days=5, chase_again_working_days=3, dead_letters=[])
     assert shown["counts"]["advice"] == 1
     (item,) = [i for i in shown["items"] if i["reason"] == "advice"]
     assert item["advice"] == {"advice_id": salt["advice_id"]} and item["services"] == ["salt"]
@@ -182,7 +182,8 @@ async def test_unanswered_advice_is_on_the_front_door_queue_until_answered(api: 
     body = {"answer": "Try these sound games daily for six weeks."}
     assert (await api("POST", f"/advice/{salt['advice_id']}/answer", "fd", "front_door", json=body)).status_code == 200
     with Session(engine) as s:
-        assert queue(s, utcnow(), chase_after_working_days=5, dead_letters=[])["counts"]["advice"] == 0
+        assert queue(s, utcnow(), chase_after_working_days=5, chase_again_working_days=3,
+                     dead_letters=[])["counts"]["advice"] == 0
 
 
 async def test_the_advice_report_lists_every_school_by_concern_and_a_none_reads_as_a_few(engine: Engine) -> None:

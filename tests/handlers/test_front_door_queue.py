@@ -53,7 +53,8 @@ def decide(session: Session, outcome: str, *routes: dict[str, Any], at: datetime
 
 def listed(session: Session, now: datetime = NOW, *, letters: list[DeadLetterRow] | None = None,
            **filters: Any) -> dict[str, Any]:
-    return queue(session, now, chase_after_working_days=5, dead_letters=letters if letters is not None else [],
+    return queue(session, now, chase_after_working_days=5, chase_again_working_days=3,
+                 dead_letters=letters if letters is not None else [],
                  filters=Filters(**filters))
 
 
@@ -170,9 +171,17 @@ def test_information_is_chased_only_after_the_working_days_and_the_last_chase_is
     assert (chase.how, chase.by, record.last_chased_at) == ("email", "fd-1", due + HOUR)
     assert timeline(session, record)[-1] == (
         "information_chased", "The front door contacted you about the missing information (email)")
-    [item] = listed(session, due + 2 * HOUR)["items"]  # still listed after a chase, with the last one
-    assert item["clock"]["text"].endswith("; last chased by email on 11 March 2026")
+    # still listed after a chase, with the last one: not overdue, to be chased again by 17:00 three working days on
+    again = datetime(2026, 3, 16, 17, 0, tzinfo=timezone.utc)
+    [item] = listed(session, due + 2 * HOUR)["items"]
+    assert item["clock"] == {"due_at": again.isoformat(), "overdue": False, "text":
+                             "Information asked for on 4 March 2026; last chased by email on 11 March 2026; "
+                             "chase again by 16 March 2026"}
     assert item["last_chase"] == {"at": (due + HOUR).isoformat(), "how": "email"}
+    [item] = listed(session, again)["items"]  # no answer by then: overdue again, from the next action date
+    assert item["clock"] == {"due_at": again.isoformat(), "overdue": True, "text":
+                             "Information asked for on 4 March 2026; last chased by email on 11 March 2026; "
+                             "was to be chased again by 16 March 2026"}
     record.outcome, record.status = None, "submitted"  # the referrer completed it: triage decides again
     session.add(record)
     session.commit()
@@ -230,7 +239,7 @@ def test_a_possible_duplicate_is_listed_until_a_person_says_different_or_merges(
 
 def test_unreadable_dead_letters_leave_the_rest_of_the_queue_with_a_note(session: Session) -> None:
     record = decide(session, "manual_review")
-    answer = queue(session, NOW, chase_after_working_days=5, dead_letters=None)
+    answer = queue(session, NOW, chase_after_working_days=5, chase_again_working_days=3, dead_letters=None)
     assert reasons(answer) == [("manual_review", str(record.id))]
     assert answer["notes"] == ["Dead letters could not be read: the message broker did not answer"]
     assert answer["counts"]["dead_letter"] == 0

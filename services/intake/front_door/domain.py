@@ -1,12 +1,14 @@
 """A person's decision on the front door, the pure part: what may be changed (the refusals), the
 `referral.override_requested` event intake sends triage, the decision kept once triage has applied it
-(with the one it replaced), and the words on the child's timeline. No SQL, no I/O."""
+(with the one it replaced), and the words on the child's timeline; and the chase clock (when a referral
+waiting for missing information is next to be chased). No SQL, no I/O."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any, Protocol
 
 from pydantic import Field
@@ -17,6 +19,7 @@ from schemas.labels import label
 from schemas.lifecycle import OPEN, WITHDRAWABLE, RequestStatus
 from schemas.referral import TolerantInput
 from services.common.errors import ConflictError, DomainError, NotFoundError
+from services.common.workdays import WorkingCalendar
 from services.intake.referrals.domain import DECISION_ENVELOPE, route_words
 
 
@@ -189,3 +192,37 @@ def priority_changes(decisions: Iterable[Iterable[Mapping[str, Any]]],
             if change.get("kind") == "change_priority" and request is not None and request_id is not None:
                 changed[request_id] = (request.priority, str(change.get("priority")))
     return changed
+
+
+# --- the chase clock --------------------------------------------------------------------------------
+
+CHASE_AGAIN_BY = time(17, 0)  # a chase's next action falls due at the end of its working day
+CALENDAR = WorkingCalendar()
+
+
+@dataclass(frozen=True)
+class ChaseClock:
+    """When a referral waiting for missing information is next to be chased (`due`), whether it is on the
+    front door's queue (`listed`) and whether that date has passed (`overdue`)."""
+
+    due: datetime
+    listed: bool
+    overdue: bool
+
+
+def next_chase(chased_at: datetime, again_after: int, calendar: WorkingCalendar = CALENDAR) -> datetime:
+    """A chase's next action: 17:00 (local) on the `again_after`-th working day after the day of the chase."""
+    return calendar.due_after_working_days(chased_at, again_after, CHASE_AGAIN_BY)
+
+
+def chase_clock(asked: datetime, last_chase: datetime | None, now: datetime, *, first_after: int, again_after: int,
+                calendar: WorkingCalendar = CALENDAR) -> ChaseClock:
+    """Not chased yet: due `first_after` working days after information was asked for (at that time of day), and
+    listed from then. Chased: due when the last chase says to chase again (`next_chase`), listed from the chase on
+    (as "chase again by"), overdue once that date has passed, counted from it."""
+    if last_chase is None:
+        local = asked.astimezone(calendar.tz).time().replace(tzinfo=None)
+        due = calendar.due_after_working_days(asked, first_after, local)
+        return ChaseClock(due=due, listed=due <= now, overdue=due <= now)
+    due = next_chase(last_chase, again_after, calendar)
+    return ChaseClock(due=due, listed=True, overdue=due <= now)

@@ -97,6 +97,7 @@ async def get_queue(
 
     def read(session: Session) -> dict[str, Any]:
         return views.queue(session, utcnow(), chase_after_working_days=settings.chase_after_working_days,
+                           chase_again_working_days=settings.chase_again_working_days,
                            dead_letters=letters, filters=filters)
 
     return await in_transaction(request, read, by=by, action="front_door.queue", about=queue_children)
@@ -144,7 +145,8 @@ async def post_emergency_contact(referral_id: uuid.UUID, form: ContactForm, requ
 @router.post("/referrals/{referral_id}/chase", status_code=201, response_model=ChaseRecorded,
              responses=answers.of(404, 409, 413, 422, d409="the referral does not wait for information"))
 async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, by: FrontDoor) -> dict[str, Any]:
-    """Record that the referrer was contacted about missing information (409 unless it needs information)."""
+    """Record that the referrer was contacted about missing information (409 unless it needs information): its
+    next action is to chase again by the end of CHASE_AGAIN_WORKING_DAYS working days later (`next_action_at`)."""
     def use_case(session: Session) -> Any:
         chase = front_door.record_chase(session, referral_id, how=form.how, note=form.note, by=by.subject,
                                         by_name=by.name, now=utcnow())
@@ -154,7 +156,9 @@ async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, 
 
     chase, record = await in_transaction(request, use_case, by=by, action="front_door.chase",
                                          about=lambda r: Subject(referral_id=r[1].id, child_id=r[1].child_id))
-    return {"referral_id": str(record.id), "chase_id": chase.id, "how": chase.how, "at": chase.at.isoformat()}
+    again = overrides.next_chase(chase.at, settings_of(request).chase_again_working_days)
+    return {"referral_id": str(record.id), "chase_id": chase.id, "how": chase.how, "at": chase.at.isoformat(),
+            "next_action_at": again.isoformat()}
 
 
 @router.get("/dead-letters", response_model=DeadLetters)

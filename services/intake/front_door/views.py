@@ -3,7 +3,8 @@ with its reason, its clock and its referral. Reads only (the caller writes the a
 
 Reasons: an emergency with no contact recorded (its 4-hour clock); a manual_review or out_of_scope
 referral no person has decided yet (by the end of the next working day); a referral still waiting
-for missing information CHASE_AFTER_WORKING_DAYS working days after its decision; a possible
+for missing information CHASE_AFTER_WORKING_DAYS working days after its decision (once chased: "chase again by"
+CHASE_AGAIN_WORKING_DAYS working days after the chase, then overdue again); a possible
 duplicate child nobody has reviewed; a referral event on a dead-letter topic (ids, topic and error
 only: never its content); an advice request not answered yet (its clock: the end of its due day)."""
 
@@ -27,6 +28,7 @@ from schemas.views.front_door import QueueAgeBand as AgeBand
 from schemas.views.front_door import QueueReason as Reason
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import views as advice_views
+from services.intake.front_door.domain import chase_clock
 from services.intake.front_door.handlers import CHASE_WORDS, EMERGENCY
 from services.intake.referrals.domain import NEEDS_INFORMATION
 from services.intake.tables import (
@@ -76,14 +78,14 @@ class Filters:
                 and (self.age_band is None or item["age_band"] == self.age_band))
 
 
-def queue(session: Session, now: datetime, *, chase_after_working_days: int,
+def queue(session: Session, now: datetime, *, chase_after_working_days: int, chase_again_working_days: int,
           dead_letters: Sequence[DeadLetterRow] | None, filters: Filters = Filters()) -> dict[str, Any]:
     """The queue, filtered, with the count per reason before filtering. `dead_letters` None: the
     broker could not be read (the rest of the queue still answers, with a note)."""
     items = [
         *[_item("emergency", r, now, *_emergency_clock(r, now)) for r in _emergencies(session)],
         *[_item(r.outcome, r, now, *_decide_clock(r, now)) for r in _undecided(session)],  # type: ignore[arg-type]
-        *_waiting_for_information(session, now, chase_after_working_days),
+        *_waiting_for_information(session, now, chase_after_working_days, chase_again_working_days),
         *_possible_duplicates(session, now),
     ]
     _add_services(session, items)
@@ -126,21 +128,28 @@ def _decide_clock(record: ReferralRecord, now: datetime) -> tuple[datetime, bool
     return due, False, f"A person to decide by {_when(due)}"
 
 
-def _waiting_for_information(session: Session, now: datetime, working_days: int) -> list[dict[str, Any]]:
+def _waiting_for_information(session: Session, now: datetime, working_days: int,
+                             again_after: int) -> list[dict[str, Any]]:
+    """Referrals waiting for missing information whose chase clock lists them (`domain.chase_clock`): first
+    `working_days` after information was asked for; after a chase, "chase again by" its next action date."""
     records = session.exec(select(ReferralRecord).where(ReferralRecord.outcome == NEEDS_INFORMATION)).all()
     items = []
     for record in records:
         since = record.decided_at or record.submitted_at
-        local = since.astimezone(LONDON)
-        due = CALENDAR.due_after_working_days(since, working_days, local.time().replace(tzinfo=None))
-        if due > now:
-            continue
-        text = f"No answer {working_days} working days after information was asked for on {_day(since)}"
-        item = _item("needs_information", record, now, due, True, text)
         chase = session.exec(select(InformationChase).where(InformationChase.referral_id == record.id)
                              .order_by(col(InformationChase.at).desc())).first()
+        clock = chase_clock(since, chase.at if chase else None, now, first_after=working_days,
+                            again_after=again_after)
+        if not clock.listed:
+            continue
+        if chase is None:
+            text = f"No answer {working_days} working days after information was asked for on {_day(since)}"
+        else:
+            again = "was to be chased again by" if clock.overdue else "chase again by"
+            text = (f"Information asked for on {_day(since)}; last chased by {CHASE_WORDS.get(chase.how, chase.how)} "
+                    f"on {_day(chase.at)}; {again} {_day(clock.due)}")
+        item = _item("needs_information", record, now, clock.due, clock.overdue, text)
         if chase is not None:
-            item["clock"]["text"] += f"; last chased by {CHASE_WORDS.get(chase.how, chase.how)} on {_day(chase.at)}"
             item["last_chase"] = {"at": chase.at.isoformat(), "how": chase.how}
         items.append(item)
     return items

@@ -3,17 +3,17 @@ referral's decision with a person's decision or override, recording emergency co
 and the possible duplicate children. An administrator's page lists the dead letters and replays them."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from schemas.labels import LONDON
+from schemas.labels import LONDON, day
 from schemas.messages import sentence, too_short
 from schemas.views.children import FlaggedPair, Merge
-from schemas.views.front_door import DeadLetters, Queue, Replayed
+from schemas.views.front_door import ChaseRecorded, DeadLetters, Queue, Replayed
 from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
@@ -59,9 +59,29 @@ async def queue(request: Request, user: FrontDoor) -> Response:
     answer = await client(request, user).read(Queue, "intake", "GET", "/front-door/queue", params=wanted)
     now = datetime.now(LONDON)
     for item in answer["items"]:
-        item["clock_words"] = clock_words(item["clock"]["due_at"], now)
+        item["clock_words"] = queue_clock_words(item, now)
     return render(request, "front_door_queue.html", queue=answer, wanted=wanted, reasons=REASONS,
-                  age_bands=AGE_BANDS, errors=[], done=DONE.get(params.get("done", "")))
+                  age_bands=AGE_BANDS, errors=[], done=done_words(params))
+
+
+def queue_clock_words(item: dict[str, Any], now: datetime) -> str:
+    """An item's clock in a few words; a referral chased and not due again yet: "chase again by 16 March 2026"."""
+    clock = item["clock"]
+    if item["reason"] == "needs_information" and item.get("last_chase") and not clock["overdue"] and clock["due_at"]:
+        return f"chase again by {day(clock['due_at'])}"
+    return clock_words(clock["due_at"], now)
+
+
+def done_words(params: Any) -> str | None:
+    """The banner after an action; after a chase, with the date to chase again by (a real date, or not said)."""
+    words = DONE.get(params.get("done", ""))
+    if words and params.get("done") == "chase":
+        try:
+            again = date.fromisoformat(params.get("chase_again", ""))
+        except ValueError:
+            return words
+        return f"{words} If they have not answered, chase them again by {day(again)}."
+    return words
 
 
 async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | None:
@@ -160,7 +180,8 @@ async def record_page(request: Request, referral_id: uuid.UUID, form_name: str, 
     now = datetime.now(LONDON)
     form = {"contacted_at-day": str(now.day), "contacted_at-month": str(now.month),
             "contacted_at-year": str(now.year), "contact-time": f"{now:%H:%M}"}
-    return render(request, f"front_door_{form_name.replace('-', '_')}.html", referral=view, errors=[], form=form)
+    return render(request, f"front_door_{form_name.replace('-', '_')}.html", referral=view, errors=[], form=form,
+                  chase_again=request.app.state.settings.chase_again_working_days)
 
 
 @router.post("/front-door/referrals/{referral_id}/{form_name}", response_class=HTMLResponse)
@@ -194,15 +215,25 @@ async def record(request: Request, referral_id: uuid.UUID, form_name: str, user:
             return not_found(request, "Referral not found", "There is no referral with this reference.")
         shown = errors if exc is None else errors_from(
             exc, form=form_name.replace("-", "_"), href=lambda f: "#" + FIELD_IDS.get(f, f), otherwise="#how")
-        return render(request, template, 422 if exc is None else exc.status, referral=view, errors=shown, form=form)
+        return render(request, template, 422 if exc is None else exc.status, referral=view, errors=shown, form=form,
+                      chase_again=request.app.state.settings.chase_again_working_days)
 
     if errors:
         return await again(None)
     body = {k: v for k, v in body.items() if v is not None}
-    done = "contact" if form_name == "emergency-contact" else "chase"
-    return await call_or_show_again(api.call("intake", "POST", f"/front-door/referrals/{referral_id}/{form_name}",
-                                             json=body),
-                                    done=f"/front-door?{urlencode({'done': done})}", again=again)
+    if form_name == "emergency-contact":
+        return await call_or_show_again(api.call("intake", "POST", f"/front-door/referrals/{referral_id}/{form_name}",
+                                                 json=body),
+                                        done=f"/front-door?{urlencode({'done': 'contact'})}", again=again)
+
+    def chased(answer: dict[str, Any]) -> Response:
+        again_by = datetime.fromisoformat(answer["next_action_at"]).astimezone(LONDON).date()
+        return RedirectResponse(f"/front-door?{urlencode({'done': 'chase', 'chase_again': again_by.isoformat()})}",
+                                status_code=303)
+
+    return await call_or_show_again(api.read(ChaseRecorded, "intake", "POST",
+                                             f"/front-door/referrals/{referral_id}/chase", json=body),
+                                    done=chased, again=again)
 
 
 @router.get("/front-door/duplicates", response_class=HTMLResponse)
