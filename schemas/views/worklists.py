@@ -1,6 +1,7 @@
-"""What the worklists API answers: a service's worklist, one request, the requests MASH holds for a referral, an
-action's result, MASH's decision and breach counts. A request held for MASH shows its service only that it exists
-(`HeldRequest`: no child, referral or pathway, by its shape); MASH and, once released, the service see it whole."""
+"""What the worklists API answers: a service's worklist (open or finished requests) and its counts per state, one
+request, the requests MASH holds for a referral, an action's result, MASH's decision and breach counts. A request
+held for MASH shows its service only that it exists (`HeldRequest`: no child, referral or pathway, by its shape);
+MASH and, once released, the service see it whole."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class RequestSummary(View):
     held: bool = Field(description="Held for MASH, which decides first")
     status: RequestStatus
     breached: bool
+    received_at: str | None = Field(None, description="When the service received it (ISO 8601, as stored)")
+    updated_at: str | None = Field(None, description="When it last changed: for a finished request, when it finished "
+                                                     "(ISO 8601, as stored)")
 
 
 class HeldRequest(RequestSummary):
@@ -50,6 +54,9 @@ class ReleasedRequest(RequestSummary):
     referral_id: uuid.UUID
     pathway: str
     child: ChildShown
+    age: str | None = Field(None, description="The child's age today in words ('12 years', or months under 2: "
+                                              "'14 months'); null where the date of birth is not shared with the "
+                                              "service")
 
 
 ListedRequest = HeldRequest | ReleasedRequest
@@ -79,6 +86,8 @@ class RequestView(ReleasedRequest):
     signpost: str | None
     redirect_to: Service | None
     withdrawn: Withdrawal | None
+    clock: str | None = Field(None, description="The clock it runs on, in words: '10 working days from when it was "
+                                                "received', '4 hours from when it was received'")
 
 
 OneRequest = HeldRequest | RequestView
@@ -92,6 +101,24 @@ class ActionDone(View):
 class HeldDecided(View):
     decision: Literal["release", "decline"]
     requests: int = Field(description="How many held requests were released or declined")
+
+
+ListState = Literal["open", "created", "accepted", "completed", "declined", "redirected", "withdrawn"]
+
+
+class StateCounts(View):
+    open: int = Field(description="Created or accepted, however long ago received")
+    completed: int
+    declined: int
+    redirected: int
+    withdrawn: int
+
+
+class ListCounts(View):
+    """How many requests each state of the worklist shows: the finished ones received in the window."""
+
+    received_within_days: int
+    counts: StateCounts
 
 
 class Breaches(View):

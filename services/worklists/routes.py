@@ -11,20 +11,30 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlmodel import Session
 
 from schemas.enums import Service
-from schemas.lifecycle import RequestStatus
-from schemas.views.worklists import ActionDone, Breaches, HeldDecided, ListedRequest, OneRequest, ReleasedRequest
+from schemas.views.worklists import (
+    ActionDone,
+    Breaches,
+    HeldDecided,
+    ListCounts,
+    ListedRequest,
+    ListState,
+    OneRequest,
+    ReleasedRequest,
+)
 from services.common import answers
 from services.common.auth import Principal, authenticated, require
 from services.common.http import TypedText
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
-from services.worklists import handlers, views
+from services.common.workdays import WorkingCalendar
+from services.worklists import handlers, rules, views
 from services.worklists.tables import WorklistItem
 
 # Refusals before a use case are audited too; every route checks a token and a worker's role.
 router = APIRouter(route_class=AuditedRoute, responses=answers.SIGNED_IN)
 ACTION_ANSWERS = answers.of(404, 409, 413, 422, d409="the request's status does not allow this action")
 Reason = Annotated[str, TypedText(3, 2000)]
+CALENDAR = WorkingCalendar()  # England's working days: those a request's clock is told in
 
 
 class Form(BaseModel):
@@ -77,22 +87,51 @@ Worker = Annotated[Principal, Depends(service_worker)]
 Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 
 
+Window = Annotated[int, Query(ge=1, le=366, description="Finished requests received in the last this many days "
+                                                        "(open ones are shown however old)")]
+
+
 @router.get("/worklists/{service_name}", response_model=list[ListedRequest], response_model_exclude_unset=True,
             responses=answers.of(422))
 async def get_worklist(
     request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
-    status: Annotated[RequestStatus | None, Query()] = None, held: bool | None = None,
+    status: Annotated[list[ListState] | None, Query(description="Any of these: open (created or accepted), or a "
+                                                                "status; open when not given")] = None,
+    held: bool | None = None, received_within_days: Window = rules.DEFAULT_WINDOW,
 ) -> list[dict[str, Any]]:
-    return await in_transaction(
-        request, lambda s: views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held),
-        by=by, action="worklist.list", about=children_of(WorklistItem, "service_request_id"))
+    def listed(s: Session) -> list[dict[str, Any]]:
+        return views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held,
+                              days=received_within_days)
+
+    return await in_transaction(request, listed, by=by, action="worklist.list",
+                                about=children_of(WorklistItem, "service_request_id"))
+
+
+@router.get("/worklists/{service_name}/counts", response_model=ListCounts, responses=answers.of(422))
+async def get_counts(request: Request, service_name: ServicePath, by: Worker,
+                     received_within_days: Window = rules.DEFAULT_WINDOW) -> dict[str, Any]:
+    """How many requests each state of the worklist shows: open ones, and finished ones received in the window."""
+    return await in_transaction(request, lambda s: views.counts(s, service_name.value, utcnow(),
+                                                                days=received_within_days),
+                                by=by, action="worklist.counts")
 
 
 @router.get("/worklists/{service_name}/requests/{request_id}", response_model=OneRequest,
             response_model_exclude_unset=True, responses=answers.of(404, 422))
 async def get_request(request: Request, service_name: ServicePath, request_id: uuid.UUID, by: Worker) -> dict[str, Any]:
-    return await in_transaction(request, lambda s: views.view(s, service_name.value, request_id, utcnow()),
+    return await in_transaction(request, lambda s: views.view(s, service_name.value, request_id, utcnow(), CALENDAR),
                                 by=by, action="worklist.read", about=Subject(record_id=request_id))
+
+
+@router.get("/worklists/{service_name}/children/{child_id}", response_model=list[OneRequest],
+            response_model_exclude_unset=True, responses=answers.of(
+                404, 422, d404="no request of this service about this child, or only requests held for MASH"))
+async def get_child(request: Request, service_name: ServicePath, child_id: uuid.UUID,
+                    by: Worker) -> list[dict[str, Any]]:
+    """The service's own requests about one child (for the child's page), newest first: what its sharing list gave it,
+    nothing of a request held for MASH."""
+    return await in_transaction(request, lambda s: views.child_requests(s, service_name.value, child_id, utcnow()),
+                                by=by, action="worklist.child", about=Subject(child_id=child_id))
 
 
 async def act(request: Request, service_name: Service, request_id: uuid.UUID, action: str, by: Principal,

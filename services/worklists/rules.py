@@ -6,10 +6,11 @@ a redirect goes to another service, never the same one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from schemas.lifecycle import NOT_YET_ACCEPTED, RESULT, TRANSITIONS, Action, RequestStatus
+from schemas.lifecycle import NOT_YET_ACCEPTED, OPEN, RESULT, TRANSITIONS, Action, RequestStatus
 from services.common.errors import ConflictError
 
 PRIORITY_RANK = {"emergency": 0, "urgent": 1, "soon": 2, "routine": 3}
@@ -67,3 +68,46 @@ def time_left(due_by: datetime, now: datetime) -> TimeLeft:
 def is_breached(*, status: str, due_by: datetime, now: datetime) -> bool:
     """Not accepted by its due date (held requests count: the clock runs while MASH decides)."""
     return status in NOT_YET_ACCEPTED and due_by < now
+
+
+# What a worker's list can show: the open requests (created or accepted), or those finished each way.
+OPEN_STATE = "open"
+FINISHED: tuple[RequestStatus, ...] = (RequestStatus.completed, RequestStatus.declined, RequestStatus.redirected,
+                                       RequestStatus.withdrawn)
+LIST_STATES: tuple[str, ...] = (OPEN_STATE, *FINISHED)
+WINDOWS = (30, 90, 365)  # "received in the last N days": the choices a page offers
+DEFAULT_WINDOW = 90
+
+
+def statuses_of(states: Iterable[str]) -> set[str]:
+    """The request statuses that the list states stand for ("open": created and accepted)."""
+    return {s.value for state in states for s in (OPEN if state == OPEN_STATE else (RequestStatus(state),))}
+
+
+def window_start(now: datetime, days: int) -> datetime:
+    """The start of "received in the last `days` days"."""
+    return now - timedelta(days=days)
+
+
+def in_list(status: str, received_at: datetime, *, states: Iterable[str], days: int, now: datetime) -> bool:
+    """Whether a list of `states` received in the last `days` shows a request. An open request is shown however long
+    ago it came (work still to do is never hidden by the window); a finished one only when received in it."""
+    if status not in statuses_of(states):
+        return False
+    return status in OPEN or received_at >= window_start(now, days)
+
+
+def state_counts(rows: Iterable[tuple[str, datetime]], *, days: int, now: datetime) -> dict[str, int]:
+    """How many requests (status, received_at) each list state shows, in the window of `days`."""
+    rows = list(rows)
+    return {state: sum(in_list(status, received, states=(state,), days=days, now=now) for status, received in rows)
+            for state in LIST_STATES}
+
+
+def list_order_key(status: str, priority: str, due_by: datetime, updated_at: datetime,
+                   request_id: str) -> tuple[int, tuple[int, float, str]]:
+    """Open requests first, most urgent first (queue order); then finished ones, the latest finished first."""
+    if status in OPEN:
+        rank, due, _ = queue_order_key(priority, due_by, request_id)
+        return 0, (rank, due.timestamp(), request_id)
+    return 1, (0, -updated_at.timestamp(), request_id)

@@ -4,16 +4,21 @@ and breach counts: the JSON the API answers, each checked against its model in s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from schemas.enums import Service
 from schemas.lifecycle import OPEN, RequestStatus
+from schemas.referral import london_day
 from schemas.views import shown
-from schemas.views.worklists import ListedRequest, OneRequest, ReleasedRequest
+from schemas.views.worklists import ListCounts, ListedRequest, OneRequest, ReleasedRequest
+from services.common.workdays import WorkingCalendar
 from services.worklists import rules
+from services.worklists.domain import child_age, clock_words
 from services.worklists.handlers import NOT_RECEIVED, RequestNotFoundError, held_items, item_of
 from services.worklists.tables import WorklistItem
 
@@ -31,32 +36,57 @@ def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = No
         "service_request_id": str(item.id), "service": item.service, "priority": item.priority,
         "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue, "held": item.held,
         "status": item.status, "breached": item.breached_at is not None,
+        "received_at": item.received_at.isoformat(), "updated_at": item.updated_at.isoformat(),
     }
     if item.held if need_to_know is None else need_to_know:
         return seen | {"mash_decides_first": True, "notice": MASH_DECIDES_FIRST}
     return seen | {
         "referral_id": str(item.referral_id), "pathway": item.pathway,
         "child": {k: item.details.get(k) for k in CHILD_FIELDS if k in item.details},
+        "age": child_age(item.details.get("date_of_birth"), london_day(now)),
     }
 
 
-def worklist(session: Session, service: str, now: datetime, *, pathway: str | None = None, status: str | None = None,
-             held: bool | None = None) -> list[dict[str, Any]]:
-    """The service's open requests (or those with `status`), most urgent first. A withdrawal whose request has not
-    arrived yet (it overtook it) is no request to show: it is listed once the request fills it in."""
-    query = select(WorklistItem).where(WorklistItem.service == service, WorklistItem.priority != NOT_RECEIVED)
-    query = query.where(WorklistItem.status == status) if status else query.where(col(WorklistItem.status).in_(OPEN))
+def worklist(session: Session, service: str, now: datetime, *, pathway: str | None = None,
+             status: str | Iterable[str] | None = None, held: bool | None = None,
+             days: int = rules.DEFAULT_WINDOW) -> list[dict[str, Any]]:
+    """The service's open requests, or those in the list states `status` ("open", "completed", ...: any of them),
+    finished ones only when received in the last `days`; open ones first, most urgent first, then the latest
+    finished. A withdrawal whose request has not arrived yet (it overtook it) is no request to show: it is listed
+    once the request fills it in."""
+    query = _in_window(select(WorklistItem).where(WorklistItem.service == service), now, days)
+    states = (status,) if isinstance(status, str) else status or (rules.OPEN_STATE,)
+    query = query.where(col(WorklistItem.status).in_(rules.statuses_of(states)))
     if pathway:  # a held request's pathway is not shown until MASH releases it, so it is not found by it either
         query = query.where(WorklistItem.pathway == pathway, WorklistItem.held == False)  # noqa: E712
     if held is not None:
         query = query.where(WorklistItem.held == held)
-    items = sorted(session.exec(query).all(), key=lambda i: rules.queue_order_key(i.priority, i.due_by, str(i.id)))
+    items = sorted(session.exec(query).all(), key=lambda i: rules.list_order_key(
+        i.status, i.priority, i.due_by, i.updated_at, str(i.id)))
     return [shown(ListedRequest, summary(i, now)) for i in items]
 
 
-def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -> dict[str, Any]:
-    """One request of the service, with why it came and what became of it (a withdrawn one: who and why); a
-    request held for MASH, only what `summary` shows until MASH releases it."""
+def _in_window(query: Any, now: datetime, days: int) -> Any:
+    """Received requests only (not a withdrawal that overtook its request), open or received in the last `days`
+    (rules.in_list)."""
+    recent = col(WorklistItem.received_at) >= rules.window_start(now, days)
+    return query.where(WorklistItem.priority != NOT_RECEIVED, or_(col(WorklistItem.status).in_(OPEN), recent))
+
+
+def counts(session: Session, service: str, now: datetime, *, days: int = rules.DEFAULT_WINDOW) -> dict[str, Any]:
+    """How many requests each list state shows (rules.state_counts): every open one, the finished ones received in
+    the last `days`."""
+    query = _in_window(select(WorklistItem.status, WorklistItem.received_at).where(WorklistItem.service == service),
+                       now, days)
+    return shown(ListCounts, {"received_within_days": days,
+                              "counts": rules.state_counts(session.exec(query).all(), days=days, now=now)})
+
+
+def view(session: Session, service: str, request_id: uuid.UUID, now: datetime,
+         calendar: WorkingCalendar | None = None) -> dict[str, Any]:
+    """One request of the service, with why it came, the clock it runs on (on `calendar`'s working days) and what
+    became of it (a withdrawn one: who and why); a request held for MASH, only what `summary` shows until MASH
+    releases it."""
     item = item_of(session, service, request_id)
     if item.priority == NOT_RECEIVED:
         raise RequestNotFoundError  # only its withdrawal has come: nothing of the request to show yet
@@ -65,7 +95,24 @@ def view(session: Session, service: str, request_id: uuid.UUID, now: datetime) -
     return shown(OneRequest, summary(item, now) | {
         "reasons": item.reasons, "details": item.details, "outcome_reason": item.outcome_reason,
         "signpost": item.signpost, "redirect_to": item.redirect_to, "withdrawn": withdrawal(item),
+        "clock": clock_words(item.received_at, item.due_by, item.priority, calendar or WorkingCalendar()),
     })
+
+
+class NoRequestAboutChildError(RequestNotFoundError):
+    message = "This service has no request about this child that it may see"
+
+
+def child_requests(session: Session, service: str, child_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
+    """The service's own requests about one child, newest first, each as `view` shows it (only the details its
+    `sharing` list gave it). A request held for MASH is not shown at all: until MASH releases it, its workers may not
+    know who the child is. None to show: NoRequestAboutChildError."""
+    items = session.exec(select(WorklistItem).where(
+        WorklistItem.service == service, WorklistItem.child_id == child_id, WorklistItem.held == False,  # noqa: E712
+        WorklistItem.priority != NOT_RECEIVED).order_by(col(WorklistItem.received_at).desc())).all()
+    if not items:
+        raise NoRequestAboutChildError
+    return [view(session, service, item.id, now) for item in items]
 
 
 def withdrawal(item: WorklistItem) -> dict[str, str | None] | None:

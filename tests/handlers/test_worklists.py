@@ -241,8 +241,9 @@ def test_the_worklist_is_open_requests_most_urgent_first(session: Session) -> No
         "service_request_id": None, "service": "salt", "referral_id": str(a.referral_id), "pathway": "community",
         "priority": "routine",
         "due_by": a.due_by.isoformat(), "time_left": "24 hours left", "overdue": False, "held": False,
-        "status": "created", "breached": False,
-        "child": {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01"},
+        "status": "created", "breached": False, "received_at": a.received_at.isoformat(),
+        "updated_at": a.updated_at.isoformat(),
+        "child": {"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01"}, "age": "11 years",
     }
 
 
@@ -283,7 +284,7 @@ def test_mash_sees_the_referrals_held_requests_with_their_service(session: Sessi
 
 DISCLOSURE = {"rule_id": "safeguarding.mash", "because": "A disclosure of harm or abuse goes to MASH first."}
 HELD_SHOWS = {"service_request_id", "service", "priority", "due_by", "time_left", "overdue", "held", "status",
-              "breached", "mash_decides_first", "notice"}
+              "breached", "mash_decides_first", "notice", "received_at", "updated_at"}
 
 
 def held_for_mash(session: Session, **changes: Any) -> WorklistItem:
