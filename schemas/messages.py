@@ -249,6 +249,11 @@ FORMS: dict[str, dict[str, Words]] = {
     "replay": {"topic": _words("which events to process again", "Select"),
                "ids": _words("the events to process again", "Select",
                              string_pattern_mismatch="Select each event from the list")},
+    # An event that can never succeed, discarded by an administrator (services/intake/dead_letters: DiscardForm).
+    "discard": {"event_id": _words("the event to discard", "Choose"),
+                "reason": _words("why you are discarding this event",
+                                 string_too_short="Say why you are discarding this event in {min_length} characters "
+                                                  "or more")},
 }
 
 # Each pydantic error type's sentence, from the field's words: {noun} mid-sentence, {Noun} at the start, {verb}.

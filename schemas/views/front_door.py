@@ -31,14 +31,31 @@ class LastChase(View):
     how: Literal["phone", "email"]
 
 
-class DeadLetterShown(View):
-    """A record on a dead-letter topic: where it is and why, never its content."""
+class DiscardShown(View):
+    """An administrator's decision that the event will never be offered again (it stays in the log)."""
 
-    id: str = Field(description="partition:offset on the dead-letter topic")
+    by_name: str | None = Field(description="Who discarded it (null: their name was not known)")
+    at: str = Field(description=ISO)
+    reason: str
+
+
+class DeadLetterShown(View):
+    """An event on a dead-letter topic, once however many times it was dead-lettered: where it is, what it is and
+    why it failed, never its content."""
+
+    id: str = Field(description="partition:offset of its newest copy on the dead-letter topic (what a replay "
+                                "sends; empty when the log no longer holds it)")
+    event_id: uuid.UUID = Field(description="Its event-id header (a record without one: an id from the first copy)")
     topic: str = Field(description="The dead-letter topic")
     original_topic: str
-    error: str = Field(description="Why it could not be processed (empty: no reason given)")
-    attempts: str = Field(description="How many times it was tried, as its header says ('?': not known)")
+    event_type: str = Field(description="Its event-type header (empty: not known)")
+    what: str = Field(description="What the event is, in words")
+    error: str = Field(description="Why it last could not be processed, as its header says (empty: no reason)")
+    error_words: str = Field(description="Why it last could not be processed, in words")
+    failures: int = Field(description="How many times it was dead-lettered (its copies on the topic)")
+    first_failed_at: str | None = Field(description=ISO + "; null: not known")
+    last_failed_at: str | None = Field(description=ISO + "; null: not known")
+    discarded: DiscardShown | None = Field(description="null: waiting for an administrator")
 
 
 class AdviceShown(View):
@@ -161,8 +178,15 @@ class DecisionRequested(View):
     status: Literal["requested"]
 
 
+class DeadLetterCounts(View):
+    waiting: int = Field(description="Events waiting for an administrator")
+    discarded: int = Field(description="Events discarded (they stay in the log, never offered again)")
+
+
 class DeadLetters(View):
-    dead_letters: list[DeadLetterShown]
+    dead_letters: list[DeadLetterShown] = Field(description="One per event: those waiting, or those discarded")
+    showing: Literal["waiting", "discarded"]
+    counts: DeadLetterCounts
     readable: bool = Field(description="False: the message broker did not answer (the list is empty)")
     notes: list[str] = Field(description=UNREADABLE)
 
@@ -171,3 +195,13 @@ class Replayed(View):
     topic: Literal["frontdoor.referrals.submitted.dlq", "frontdoor.triage.decisions.dlq"]
     asked: int = Field(description="How many dead letters were chosen")
     replayed: int = Field(description="How many were published to their original topic again")
+
+
+class Discarded(View):
+    """An event discarded: it stays in the dead-letter log but is never offered for replay again."""
+
+    event_id: uuid.UUID
+    topic: str = Field(description="The dead-letter topic")
+    by_name: str | None
+    at: str = Field(description=ISO)
+    reason: str

@@ -25,6 +25,7 @@ from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake.advice import routes as advice_routes
 from services.intake.children.routes import router as duplicate_children_routes
+from services.intake.dead_letters import routes as dead_letter_routes
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door import routes as front_door_routes
 from services.intake.referrals import handlers, routes, safety_net
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(report_routes.router)
     app.include_router(front_door_routes.router)
+    app.include_router(dead_letter_routes.router)
     app.include_router(duplicate_children_routes)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app

@@ -4,6 +4,7 @@ order, counts and filters; recording emergency contact and a chase; the emergenc
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -11,12 +12,13 @@ import pytest
 from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DECISIONS, EmergencyUnanswered
+from services.common.dlq_tools import DeadLetter
 from services.common.ids import derived_id
-from services.common.tables import OutboxMessage
+from services.common.tables import DeadLetterDiscard, OutboxMessage
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door.domain import NoSuchReferralError
 from services.intake.front_door.handlers import NotAnEmergencyError, NotWaitingForInformationError
-from services.intake.front_door.views import DeadLetterRow, Filters, queue
+from services.intake.front_door.views import Filters, queue
 from services.intake.referrals import handlers
 from services.intake.tables import (
     ChildMerge,
@@ -30,9 +32,10 @@ from tests.handlers.conftest import NOW
 from tests.handlers.intake_support import DAY, decided, route, submit, timeline
 
 HOUR = timedelta(hours=1)
-LETTER = DeadLetterRow(id="0:7", topic="frontdoor.referrals.submitted.dlq",
-                       original_topic="frontdoor.referrals.submitted", error="referral.submitted.event_id: missing",
-                       attempts="1")
+LETTER_ID = uuid.UUID(int=7)
+LETTER = DeadLetter("frontdoor.referrals.submitted.dlq", 0, 7, "frontdoor.referrals.submitted", "2", "41",
+                    "ValidationError: referral.child.postcode: value_error", "1", 30, "abcd1234",
+                    event_id=str(LETTER_ID), event_type="referral.submitted", at=NOW)
 
 
 def decide(session: Session, outcome: str, *routes: dict[str, Any], at: datetime = NOW,
@@ -51,7 +54,7 @@ def decide(session: Session, outcome: str, *routes: dict[str, Any], at: datetime
     return record
 
 
-def listed(session: Session, now: datetime = NOW, *, letters: list[DeadLetterRow] | None = None,
+def listed(session: Session, now: datetime = NOW, *, letters: list[DeadLetter] | None = None,
            **filters: Any) -> dict[str, Any]:
     return queue(session, now, chase_after_working_days=5, chase_again_working_days=3,
                  dead_letters=letters if letters is not None else [],
@@ -99,9 +102,14 @@ def test_each_reason_is_listed_most_urgent_first_with_counts_before_filtering(se
     assert answer["items"][4]["clock"] == {"due_at": "2026-03-13T17:00:00+00:00", "overdue": False,
                                            "text": "A person to decide by 13 March 2026, 5pm"}
     letter = answer["items"][5]
-    assert letter["dead_letter"] == {"id": "0:7", "topic": "frontdoor.referrals.submitted.dlq",
-                                     "original_topic": "frontdoor.referrals.submitted",
-                                     "error": "referral.submitted.event_id: missing", "attempts": "1"}
+    assert letter["dead_letter"] == {
+        "id": "0:7", "event_id": str(LETTER_ID), "topic": "frontdoor.referrals.submitted.dlq",
+        "original_topic": "frontdoor.referrals.submitted", "event_type": "referral.submitted",
+        "what": "A new referral", "error": "ValidationError: referral.child.postcode: value_error",
+        "error_words": "It does not match its contract: referral.child.postcode is not valid", "failures": 1,
+        "first_failed_at": NOW.isoformat(), "last_failed_at": NOW.isoformat(), "discarded": None}
+    assert letter["summary"] == ("A new referral could not be processed, failed once (it does not match its "
+                                 "contract: referral.child.postcode is not valid)")
     assert "Quillon" not in str(letter)
     filtered = listed(session, now, letters=[LETTER], reason="emergency")
     assert reasons(filtered) == reasons(answer)[:2] and filtered["counts"] == answer["counts"]
@@ -285,3 +293,19 @@ def test_the_emergency_clock_claims_a_referral_only_while_its_row_is_unclaimed(s
     session.commit()
     assert front_door.mark_unanswered_emergencies(session, NOW + 6 * HOUR) == 0
     assert unanswered(session) == []
+
+
+def test_a_dead_lettered_event_is_one_item_however_often_it_failed_and_leaves_the_queue_once_discarded(
+        session: Session) -> None:
+    again = replace(LETTER, offset=9, error="PermanentError: the schema version of the event is not known",
+                    at=NOW + HOUR, replayed_from="frontdoor.referrals.submitted.dlq:0:7")
+    [item] = listed(session, letters=[LETTER, again])["items"]
+    assert (item["dead_letter"]["id"], item["dead_letter"]["failures"]) == ("0:9", 2)
+    assert item["summary"] == ("A new referral could not be processed, failed 2 times (it was refused: the schema "
+                               "version of the event is not known)")
+    session.add(DeadLetterDiscard(event_id=LETTER_ID, dlq_topic=LETTER.dlq_topic, event_type="referral.submitted",
+                                  reason="Sent by a test harness by mistake", by="admin-1", by_name="Ada Admin",
+                                  at=NOW))
+    session.commit()
+    answer = listed(session, letters=[LETTER, again])
+    assert answer["items"] == [] and answer["counts"]["dead_letter"] == 0

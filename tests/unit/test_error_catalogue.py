@@ -28,8 +28,9 @@ from services.dsr.direct_routes import DirectForm
 from services.dsr.routes import CloseForm, ConsentForm, ReviewForm
 from services.intake.advice.domain import AnswerForm
 from services.intake.children.routes import DifferentBody, MergeBody
+from services.intake.dead_letters.routes import DiscardForm, ReplayForm
 from services.intake.front_door.domain import PersonsDecision
-from services.intake.front_door.routes import ChaseForm, ContactForm, ReplayForm
+from services.intake.front_door.routes import ChaseForm, ContactForm
 from services.worklists.routes import DeclineForm, HeldDecisionForm, NoteForm, RedirectForm
 
 UUID = "8c1f1d0e-2f7b-4c83-9d8e-3a1c2b4d5e6f"
@@ -83,7 +84,9 @@ FORMS: list[tuple[str, type[BaseModel], dict[str, Any], str]] = [
     ("different", DifferentBody, {"child_a": UUID, "child_b": UUID},
      "mark two records as different children (routes/front_door.py, intake POST /front-door/duplicates/different)"),
     ("replay", ReplayForm, {"topic": "frontdoor.referrals.submitted.dlq", "ids": ["0:1"]},
-     "process dead letters again (routes/front_door.py, intake POST /front-door/dead-letters/replay)"),
+     "process dead letters again (routes/dead_letters.py, intake POST /front-door/dead-letters/replay)"),
+    ("discard", DiscardForm, {"event_id": UUID, "reason": REASON},
+     "discard a dead letter (routes/dead_letters.py, intake POST /front-door/dead-letters/discard)"),
 ]
 
 BAD: list[Any] = [

@@ -1,40 +1,36 @@
 """The front-door team over HTTP (role `front_door`): the queue, recording emergency contact,
-chasing missing information; the dead letters of referral events (front door and admin read them,
-only an administrator replays them). HTTP only: every route runs one use case or view."""
+chasing missing information; the queue lists the dead letters of referral events waiting for an
+administrator (services/intake/dead_letters). HTTP only: every route runs one use case or view."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from sqlmodel import Session
 
-from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
 from schemas.views.front_door import (
     ChaseRecorded,
     ContactRecorded,
-    DeadLetters,
     DecisionRequested,
     Queue,
-    Replayed,
 )
 from schemas.views.referrals import ReferralView
-from services.common import answers, dlq_tools
+from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
-from services.common.transactions import NOBODY, AuditedRoute, Subject, in_transaction
+from services.common.transactions import AuditedRoute, Subject, in_transaction
+from services.intake.dead_letters.routes import read_dead_letters
 from services.intake.front_door import domain as overrides
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door import views
-from services.intake.front_door.views import AgeBand, DeadLetterRow, Filters, Reason
+from services.intake.front_door.views import AgeBand, Filters, Reason
 from services.intake.referrals import handlers as referral_handlers
 from services.intake.referrals import views as intake_views
 from services.intake.tables import ReferralRecord
@@ -42,12 +38,7 @@ from services.intake.tables import ReferralRecord
 log = get_logger("frontdoor.intake.front_door")
 router = APIRouter(prefix="/front-door", tags=["front door"], route_class=AuditedRoute, responses=answers.SIGNED_IN)
 FrontDoor = Annotated[Principal, Depends(require("front_door"))]
-DeadLetterReader = Annotated[Principal, Depends(require("front_door", "admin"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-DLQ_TOPICS = (dlq_topic(TOPIC_SUBMITTED), dlq_topic(TOPIC_DECISIONS))  # where referral events go when they fail
-DLQ_READ_SECONDS = 10.0
 CLOCK_SKEW = timedelta(minutes=2)  # a device clock a little ahead is not "in the future"
-DeadLetterId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}:[0-9]{1,18}$")]  # partition:offset
 Note = Annotated[str, TypedText(1, 2000)]
 
 
@@ -72,11 +63,6 @@ class ContactForm(Form):
 class ChaseForm(Form):
     how: Literal["phone", "email"]
     note: Note | None = None
-
-
-class ReplayForm(Form):
-    topic: Literal["frontdoor.referrals.submitted.dlq", "frontdoor.triage.decisions.dlq"]
-    ids: Annotated[list[DeadLetterId], Field(min_length=1, max_length=500)]
 
 
 def settings_of(request: Request) -> Settings:
@@ -159,44 +145,6 @@ async def post_chase(referral_id: uuid.UUID, form: ChaseForm, request: Request, 
     again = overrides.next_chase(chase.at, settings_of(request).chase_again_working_days)
     return {"referral_id": str(record.id), "chase_id": chase.id, "how": chase.how, "at": chase.at.isoformat(),
             "next_action_at": again.isoformat()}
-
-
-@router.get("/dead-letters", response_model=DeadLetters)
-async def get_dead_letters(request: Request, by: DeadLetterReader) -> dict[str, Any]:
-    """Referral events on the dead-letter topics: ids, topic and error only, never their content."""
-    letters = await read_dead_letters(settings_of(request).kafka_bootstrap_servers)
-    await in_transaction(request, lambda s: None, by=by, action="front_door.dead_letters", about=NOBODY)
-    if letters is None:
-        return {"dead_letters": [], "readable": False,
-                "notes": ["Dead letters could not be read: the message broker did not answer"]}
-    return {"dead_letters": [vars(letter) for letter in letters], "readable": True, "notes": []}
-
-
-@router.post("/dead-letters/replay", response_model=Replayed, responses=answers.of(413, 422, 503))
-async def post_replay(form: ReplayForm, request: Request, by: Admin) -> dict[str, Any]:
-    """Publish the chosen dead letters to their original topic again (consumers deduplicate on event id)."""
-    bootstrap = settings_of(request).kafka_bootstrap_servers
-    try:
-        async with asyncio.timeout(DLQ_READ_SECONDS * 3):
-            sent = await dlq_tools.replay(bootstrap, form.topic, set(form.ids))
-    except (TimeoutError, KafkaError, OSError) as exc:
-        log.warning("dead letters could not be replayed", error_type=type(exc).__name__)
-        raise HTTPException(503, "The message broker did not answer; nothing was replayed") from None
-    await in_transaction(request, lambda s: None, by=by, action="front_door.dead_letters.replay", about=NOBODY)
-    log.info("dead letters replayed", topic=form.topic, asked=len(form.ids), replayed=sent)
-    return {"topic": form.topic, "asked": len(form.ids), "replayed": sent}
-
-
-async def read_dead_letters(bootstrap: str) -> list[DeadLetterRow] | None:
-    """The dead letters of referral events, or None when the broker cannot be read in time."""
-    try:
-        async with asyncio.timeout(DLQ_READ_SECONDS):
-            found = [letter for topic in DLQ_TOPICS for letter in await dlq_tools.list_dead_letters(bootstrap, topic)]
-    except (TimeoutError, KafkaError, OSError) as exc:
-        log.warning("dead letters could not be read", error_type=type(exc).__name__)
-        return None
-    return [DeadLetterRow(id=d.id, topic=d.dlq_topic, original_topic=d.original_topic, error=d.error,
-                          attempts=d.attempts) for d in found]
 
 
 DECISION_ANSWERS = answers.of(

@@ -26,8 +26,11 @@ from schemas.views import shown
 from schemas.views.front_door import Queue
 from schemas.views.front_door import QueueAgeBand as AgeBand
 from schemas.views.front_door import QueueReason as Reason
+from services.common.dead_letters import DeadEvent, error_words, what
+from services.common.dead_letters import Letter as DeadLetterRow
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import views as advice_views
+from services.intake.dead_letters import views as dead_letter_views
 from services.intake.front_door.domain import chase_clock
 from services.intake.front_door.handlers import CHASE_WORDS, EMERGENCY
 from services.intake.referrals.domain import NEEDS_INFORMATION
@@ -50,17 +53,6 @@ DECIDE_BY = time(17, 0)
 WORDS = {"manual_review": "needs a person to decide",
          "out_of_scope": "is outside this front door's services, by the rules"}
 CALENDAR = WorkingCalendar()
-
-
-@dataclass(frozen=True)
-class DeadLetterRow:
-    """A record on a dead-letter topic, as the queue may show it: where it is and why, never its content."""
-
-    id: str  # partition:offset on the dead-letter topic
-    topic: str
-    original_topic: str
-    error: str
-    attempts: str
 
 
 @dataclass(frozen=True)
@@ -89,7 +81,8 @@ def queue(session: Session, now: datetime, *, chase_after_working_days: int, cha
         *_possible_duplicates(session, now),
     ]
     _add_services(session, items)
-    items += [_dead_letter_item(d) for d in dead_letters or ()] + advice_views.queue_items(session, now)
+    items += [_dead_letter_item(e) for e in dead_letter_views.waiting(session, dead_letters or ())]
+    items += advice_views.queue_items(session, now)
     items.sort(key=_urgency)
     for item in items:
         del item["_due"]
@@ -228,14 +221,16 @@ def _add_services(session: Session, items: list[dict[str, Any]]) -> None:
         item["services"] = sorted(services.get(item["referral_id"], ()))
 
 
-def _dead_letter_item(letter: DeadLetterRow) -> dict[str, Any]:
+def _dead_letter_item(event: DeadEvent) -> dict[str, Any]:
+    times = "once" if event.failures == 1 else f"{event.failures} times"
+    why = error_words(event.last_error)
     return {
         "reason": "dead_letter", "referral_id": None, "child_id": None, "submitted_at": None,
         "clock": {"due_at": None, "overdue": False, "text": "Could not be processed; waiting for an administrator"},
         "outcome": None, "services": [], "school": None, "school_urn": None, "age_band": None,
-        "summary": f"A referral event could not be processed ({letter.error or 'no reason given'})",
-        "dead_letter": {"id": letter.id, "topic": letter.topic, "original_topic": letter.original_topic,
-                        "error": letter.error, "attempts": letter.attempts},
+        "summary": f"{what(event.event_type)} could not be processed, failed {times} "
+                   f"({why[:1].lower()}{why[1:]})",
+        "dead_letter": dead_letter_views.letter_view(event),
         "_due": None,
     }
 

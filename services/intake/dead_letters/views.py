@@ -1,0 +1,45 @@
+"""The dead letters of referral events as the front door and an administrator read them: one row per event
+(services/common/dead_letters.py groups the copies), the events waiting or those discarded. Reads only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from services.common.dead_letters import DeadEvent, Letter, error_words, group, shown, what
+from services.common.dlq_tools import discards
+
+UNREADABLE = "Dead letters could not be read: the message broker did not answer"
+
+
+def events(session: Session, letters: Sequence[Letter] | None) -> list[DeadEvent]:
+    """Every event the letters are copies of, with the discards the database holds (letters None: the broker
+    could not be read, so only the discarded events are known)."""
+    return group(letters or (), discards(session))
+
+
+def waiting(session: Session, letters: Sequence[Letter] | None) -> list[DeadEvent]:
+    return shown(events(session, letters))
+
+
+def listed(session: Session, letters: Sequence[Letter] | None, *, discarded: bool) -> dict[str, Any]:
+    """The DeadLetters view: the events waiting (or those discarded), with how many of each."""
+    found = events(session, letters)
+    chosen = shown(found, discarded=discarded)
+    return {"dead_letters": [letter_view(e) for e in chosen], "showing": "discarded" if discarded else "waiting",
+            "counts": {"waiting": len(shown(found)), "discarded": len(shown(found, discarded=True))},
+            "readable": letters is not None, "notes": [] if letters is not None else [UNREADABLE]}
+
+
+def letter_view(event: DeadEvent) -> dict[str, Any]:
+    """One event as DeadLetterShown: where, what, why and how often, never its content."""
+    gone = event.discarded
+    return {"id": event.latest, "event_id": str(event.event_id), "topic": event.dlq_topic,
+            "original_topic": event.original_topic, "event_type": event.event_type, "what": what(event.event_type),
+            "error": event.last_error, "error_words": error_words(event.last_error), "failures": event.failures,
+            "first_failed_at": event.first_at.isoformat() if event.first_at else None,
+            "last_failed_at": event.last_at.isoformat() if event.last_at else None,
+            "discarded": None if gone is None else {"by_name": gone.by_name, "at": gone.at.isoformat(),
+                                                    "reason": gone.reason}}
