@@ -123,7 +123,8 @@ def install_common(app: FastAPI, *, ready: Any, settings: Settings | None = None
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
             return invalid_body(NOT_UTF8)  # FastAPI's 400 for a JSON body it cannot decode: a body problem, 422
         headers = getattr(exc, "headers", None)
-        return JSONResponse({"title": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+        body = exc.detail if isinstance(exc.detail, dict) else {"title": str(exc.detail)}  # a title, or one and more
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def on_error(_: Request, exc: Exception) -> JSONResponse:

@@ -107,3 +107,32 @@ class DeadLetterDiscard(SQLModel, table=True):
     by: str = Field(max_length=200)  # the login id, for the audit's sake
     by_name: str | None = Field(default=None, max_length=200)  # the person, as people read it
     at: datetime = Timestamp()
+
+
+class WorkAssignment(SQLModel, table=True):
+    """One change of who holds a piece of work (append-only history): a front-door queue item (`item_id`: the
+    referral) or a service request, picked up, taken over, given, handed over or released. Its id is the id of the
+    event announcing it (`referral.assigned`, `service_request.assigned`), queued in the same transaction."""
+
+    __tablename__ = "work_assignments"
+    id: uuid.UUID = Field(primary_key=True)  # the event_id
+    item_id: uuid.UUID = Field(index=True)
+    team: str = Field(max_length=40)  # front_door, or the service whose request it is
+    change: str = Field(max_length=20)  # schemas.events.ASSIGNMENT_CHANGES
+    assigned_to: str | None = Field(default=None, max_length=200)  # login id; None: nobody
+    assigned_to_name: str | None = Field(default=None, max_length=200)
+    previously_assigned_to: str | None = Field(default=None, max_length=200)
+    by: str = Field(max_length=200)
+    by_name: str | None = Field(default=None, max_length=200)
+    at: datetime = Timestamp(index=True)
+
+
+class TeamMember(SQLModel, table=True):
+    """A person of a team as the service learned them from their tokens (login id, name, team, last seen): the
+    colleagues a piece of work can be given to. Someone who never used the service is not known here yet."""
+
+    __tablename__ = "team_members"
+    team: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(primary_key=True, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    last_seen: datetime = Timestamp()

@@ -195,7 +195,7 @@ async def in_transaction(request: Request, use_case: Callable[[Session], T], *, 
                                          status=status, client=client, refused_about=path_subject(request),
                                          audited=lambda: setattr(request.state, "audited", True))
     except DomainError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+        raise HTTPException(exc.status, {"title": str(exc), **exc.extra} if exc.extra else str(exc)) from None
     wake_relay(request.app)
     return result
 

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.tables import Timestamp
 from services.intake.advice.tables import AdviceRequest  # noqa: F401 - registered with intake's tables
+from services.intake.search.tables import ChildSearch  # noqa: F401 - registered with intake's tables
 
 
 class Child(SQLModel, table=True):
@@ -47,6 +48,9 @@ class ReferralRecord(SQLModel, table=True):
     emergency_unanswered_at: datetime | None = Timestamp(nullable=True)  # the clock passed with no contact
     last_chased_at: datetime | None = Timestamp(nullable=True)  # the front door chased missing information
     advice_request_id: uuid.UUID | None = Field(default=None, foreign_key="advice_requests.id", index=True)  # advice
+    assigned_to: str | None = Field(default=None, max_length=200, index=True)  # who on the front door has it (login id)
+    assigned_to_name: str | None = Field(default=None, max_length=200)  # their name, as people read it
+    assigned_at: datetime | None = Timestamp(nullable=True)  # since when
 
 
 class ServiceRequestRecord(SQLModel, table=True):
@@ -161,3 +165,18 @@ class DistinctChildren(SQLModel, table=True):
     by_name: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = Timestamp()
+
+
+class ServiceRequestHolder(SQLModel, table=True):
+    """Who in the service holds a request, as its `service_request.assigned` events say (the worklists own it; the
+    front door reads it beside the request). The latest change wins (`changed_at`: its event's time)."""
+
+    __tablename__ = "service_request_holders"
+    id: uuid.UUID = Field(primary_key=True)  # the service_request_id
+    referral_id: uuid.UUID = Field(index=True)
+    child_id: uuid.UUID = Field(index=True)
+    service: str = Field(max_length=30)
+    assigned_to: str | None = Field(default=None, max_length=200)
+    assigned_to_name: str | None = Field(default=None, max_length=200)
+    changed_at: datetime = Timestamp()
+    event_id: uuid.UUID  # the change in force

@@ -34,3 +34,6 @@ class WorklistItem(SQLModel, table=True):
     redirect_to: str | None = Field(default=None, max_length=30)
     actor: str | None = Field(default=None, max_length=200)
     actor_name: str | None = Field(default=None, max_length=200)  # the actor's display name (the token's name)
+    assigned_to: str | None = Field(default=None, max_length=200, index=True)  # who in the service has it (login id)
+    assigned_to_name: str | None = Field(default=None, max_length=200)  # their name, as people read it
+    assigned_at: datetime | None = Timestamp(nullable=True)  # since when
