@@ -191,3 +191,47 @@ class Noted(View):
 
 
 Addition = Added | Noted
+
+
+# The whole register (the panel's view beside the agenda): its filters' choices, the API's query values.
+RegisterRating = Literal["red", "amber", "green", "blue", "unrated"]
+RegisterAgeBand = Literal["0-13", "14-17", "18-25", "26+", "unknown"]
+RegisterTrack = Literal["CETR", "CTR", "unknown"]
+NextReview = Literal["overdue", "due_14_days", "later", "not_set"]
+
+
+class RegisterEntry(View):
+    """An open entry in the whole register."""
+
+    entry_id: uuid.UUID
+    name: str
+    age: int | None
+    age_band: RegisterAgeBand = Field(description="The register view's bands: 0-13, 14-17, 18-25, 26+")
+    source: DsrSource
+    review_track: ReviewTrack | None
+    status: EntryStatus
+    rating: DsrRating | None
+    suggested_rating: DsrRating | None
+    escalation_suggested: bool
+    next_review_due: date | None
+    next_review: NextReview = Field(description="When the next review falls: overdue, due in the next 14 days, "
+                                                "later, or not set")
+    overdue: bool
+
+
+class RegisterCounts(View):
+    """How many open entries each choice of each filter shows, with the other filters as chosen."""
+
+    rating: dict[RegisterRating, int]
+    source: dict[DsrSource, int]
+    track: dict[RegisterTrack, int]
+    age_band: dict[RegisterAgeBand, int]
+    next_review: dict[NextReview, int]
+
+
+class Register(View):
+    """Every open entry the filters keep, in next-review order, with the counts beside each filter's choices."""
+
+    entries: list[RegisterEntry]
+    counts: RegisterCounts
+    total: int = Field(description="Open entries on the register, before any filter")

@@ -14,7 +14,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from schemas.views.dsr import AgendaEntry, EntryStatusNow, EntryView, ReviewRecorded, WeekCounts
+from schemas.enums import DsrSource
+from schemas.views.dsr import (
+    AgendaEntry,
+    EntryStatusNow,
+    EntryView,
+    NextReview,
+    Register,
+    RegisterAgeBand,
+    RegisterRating,
+    RegisterTrack,
+    ReviewRecorded,
+    WeekCounts,
+)
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -103,6 +115,29 @@ async def get_agenda(request: Request, by: Panel, now: Now, horizon_days: Annota
     return await in_transaction(
         request, lambda s: views.agenda(s, now, horizon_days=horizon_days, age_band=age_band, track=track),
         by=by, action="dsr.agenda", about=children_of(DsrEntry, "entry_id"))
+
+
+# The whole register's filters: any of a filter's choices (none: no filter).
+Ratings = Annotated[list[RegisterRating] | None, Query()]
+Sources = Annotated[list[DsrSource] | None, Query()]
+Tracks = Annotated[list[RegisterTrack] | None, Query()]
+AgeBands = Annotated[list[RegisterAgeBand] | None, Query()]
+NextReviews = Annotated[list[NextReview] | None, Query()]
+
+
+@router.get("/dsr/register", response_model=Register, responses=answers.of(422))
+async def get_register(request: Request, by: Panel, now: Now, rating: Ratings = None, source: Sources = None,
+                       track: Tracks = None, age_band: AgeBands = None, next_review: NextReviews = None,
+                       order: Literal["soonest", "latest"] = "soonest") -> dict[str, Any]:
+    """Every open entry (not only the agenda's) the filters keep, by next review (`order`: soonest or latest first),
+    with how many entries each filter's choices show given the other filters."""
+    chosen = {k: [str(v) for v in values or []] for k, values in (
+        ("rating", rating), ("source", source), ("track", track), ("age_band", age_band),
+        ("next_review", next_review))}
+    return await in_transaction(
+        request, lambda s: views.register(s, now, chosen, latest_first=order == "latest"), by=by,
+        action="dsr.register", about=Shown(lambda s, answer: children_of(DsrEntry, "entry_id").children(
+            s, answer["entries"])))
 
 
 @router.get("/dsr/entries/{entry_id}", response_model=EntryView, response_model_exclude_unset=True,

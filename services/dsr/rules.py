@@ -182,3 +182,66 @@ def agenda_order(items: list[AgendaItem]) -> list[AgendaItem]:
             i.entry_id,
         ),
     )
+
+
+# --- the whole-register view: its age bands, when the next review falls, filters, counts and order ----------------
+
+# Finer than the return's bands: 14 is when planning for adulthood starts (Year 9), 18 the adult track, 25 the
+# keyworker age.
+REGISTER_AGE_BANDS = ("0-13", "14-17", "18-25", "26+")
+REVIEW_WHEN = ("overdue", "due_14_days", "later", "not_set")
+SOON_DAYS = 14
+
+
+def register_band(born: date | None, on: date) -> str:
+    """The person's band in the register view on `on` ("unknown" without a date of birth)."""
+    if born is None:
+        return UNKNOWN_AGE
+    age = age_on(born, on)
+    return next(band for band, below in zip(REGISTER_AGE_BANDS, (14, 18, 26, None), strict=True)
+                if below is None or age < below)
+
+
+def review_when(next_review_due: date | None, today: date) -> str:
+    """When the next review falls: overdue (before today), due in the next 14 days (today included), later, or not
+    set (an entry waiting for its first review)."""
+    if next_review_due is None:
+        return "not_set"
+    if next_review_due < today:
+        return "overdue"
+    return "due_14_days" if next_review_due <= today + timedelta(days=SOON_DAYS) else "later"
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """An open entry as the register view filters it: its value for each filter ("rating": "red" or "unrated",
+    "source", "age_band", "next_review", "track") and its next review date."""
+
+    key: str
+    facets: dict[str, str]
+    next_review_due: date | None
+
+
+def kept(row: RegisterRow, chosen: dict[str, list[str]], *, leave_out: str | None = None) -> bool:
+    """Whether the filters keep `row`: it matches every filter with a choice (any one of its choices); a filter with
+    nothing chosen keeps everything. `leave_out`: that filter is not applied (to count its own choices)."""
+    return all(not values or row.facets.get(name) in values
+               for name, values in chosen.items() if name != leave_out)
+
+
+def facet_counts(rows: list[RegisterRow], chosen: dict[str, list[str]],
+                 choices: dict[str, tuple[str, ...]]) -> dict[str, dict[str, int]]:
+    """How many entries each choice of each filter would show, with the other filters as chosen (so a count beside
+    a choice is what ticking it, and only it, in that filter shows)."""
+    counts = {}
+    for name, values in choices.items():
+        others = [r for r in rows if kept(r, chosen, leave_out=name)]
+        counts[name] = {v: sum(r.facets.get(name) == v for r in others) for v in values}
+    return counts
+
+
+def register_order(rows: list[RegisterRow], *, latest_first: bool = False) -> list[RegisterRow]:
+    """By next review, soonest (or latest) first; entries without one last, in the order given."""
+    dated = sorted((r for r in rows if r.next_review_due is not None),
+                   key=lambda r: (r.next_review_due, r.key), reverse=latest_first)
+    return dated + [r for r in rows if r.next_review_due is None]

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from schemas.enums import DsrSource
 from schemas.referral import age_on
 from schemas.views import shown
-from schemas.views.dsr import AgendaEntry, EntryView, ListedEntry, WeekCounts
+from schemas.views.dsr import AgendaEntry, EntryView, ListedEntry, Register, WeekCounts
 from services.common import csvfile
 from services.dsr import rules
 from services.dsr.domain import OPEN, Clock, EntryNotFoundError, Rating, Status
@@ -245,3 +245,37 @@ def _weekly(session: Session, clock: Clock, weeks: int) -> list[tuple[date, dict
             band[rating_at.get(entry_id, "unrated")] += 1
         out.append((week_end, by_band))
     return out
+
+
+REGISTER_CHOICES: dict[str, tuple[str, ...]] = {  # each filter of the whole register and its choices
+    "rating": (*(r.value for r in Rating), "unrated"),
+    "source": tuple(s.value for s in DsrSource),
+    "track": (*(t.value for t in rules.Track), rules.UNKNOWN_AGE),
+    "age_band": (*rules.REGISTER_AGE_BANDS, rules.UNKNOWN_AGE),
+    "next_review": rules.REVIEW_WHEN,
+}
+
+
+def register(session: Session, clock: Clock, chosen: dict[str, list[str]], *,
+             latest_first: bool = False) -> dict[str, Any]:
+    """Every open entry the filters keep (`chosen`: each filter's ticked choices, any of them; rules.kept), by next
+    review soonest (or latest) first, with the counts of each filter's choices given the others (rules.facet_counts)."""
+    today = clock.today
+    shown_as: dict[str, dict[str, Any]] = {}
+    rows = []
+    for e in session.exec(select(DsrEntry).where(col(DsrEntry.status).in_(OPEN))).all():
+        person = _person(e, today)
+        out = shown_as[str(e.id)] = {
+            "entry_id": str(e.id), "name": person["name"], "age": person["age"],
+            "age_band": rules.register_band(None if e.suppressed else e.date_of_birth, today), "source": e.source,
+            "review_track": person["review_track"], "status": e.status, "rating": e.rating,
+            "suggested_rating": e.suggested_rating, "escalation_suggested": e.escalation_suggested,
+            "next_review_due": e.next_review_due.isoformat() if e.next_review_due else None,
+            "next_review": rules.review_when(e.next_review_due, today),
+            "overdue": rules.is_overdue(e.next_review_due, today)}
+        rows.append(rules.RegisterRow(str(e.id), {
+            "rating": e.rating or "unrated", "source": e.source, "track": out["review_track"] or rules.UNKNOWN_AGE,
+            "age_band": out["age_band"], "next_review": out["next_review"]}, e.next_review_due))
+    kept = rules.register_order([r for r in rows if rules.kept(r, chosen)], latest_first=latest_first)
+    return shown(Register, {"entries": [shown_as[r.key] for r in kept], "total": len(rows),
+                            "counts": rules.facet_counts(rows, chosen, REGISTER_CHOICES)})
