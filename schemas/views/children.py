@@ -22,8 +22,25 @@ class ChildReferral(View):
     outcome: Outcome | None
 
 
+class PairedReferrer(View):
+    name: str
+    role: str = Field(description="Their role, a code (schemas.enums.ReferrerRole)")
+    organisation: str | None
+
+
+class PairedRequest(View):
+    """One of the child's service requests and where it stands."""
+
+    service: str
+    pathway: str
+    status: str = Field(description="created, accepted, declined, redirected, completed or withdrawn")
+    held: bool = Field(description="Waiting for MASH to decide")
+
+
 class PairedChild(View):
-    """One child of a pair (its surviving record), with its details as its latest referral gave them."""
+    """One child of a pair (its surviving record), with its details as its latest referral gave them and what a
+    person needs to decide whether two records are one child: school, postcode district, who referred, the concerns,
+    its referrals and its requests with their state."""
 
     child_id: uuid.UUID
     nhs_number: str | None
@@ -31,7 +48,12 @@ class PairedChild(View):
     family_name: str | None
     date_of_birth: str | None
     postcode: str | None
+    postcode_district: str | None = Field(description="The postcode's first half (its outward code), e.g. SS2")
+    school: str | None = Field(description="The education setting its latest referral names")
+    referrers: list[PairedReferrer] = Field(description="Who referred it, once each, oldest first")
+    concerns: list[str] = Field(description="Every concern its referrals gave, once each (codes)")
     referrals: list[ChildReferral] = Field(description="Its referrals, oldest first")
+    requests: list[PairedRequest] = Field(description="Its service requests, oldest first")
 
 
 class FlaggedPair(View):
@@ -79,3 +101,37 @@ class Different(View):
     child_b: uuid.UUID
     by: str
     at: str = Field(description=ISO)
+
+
+class MergedChild(View):
+    """One side of a merge, named as people know it (its referrals' latest name and date of birth)."""
+
+    child_id: uuid.UUID
+    name: str
+    date_of_birth: str | None
+
+
+class UndoPossible(View):
+    possible: bool
+    why_not: str | None = Field(description="Why it cannot be undone, in words (null when it can)")
+
+
+class MovedCount(View):
+    referrals: int
+    service_requests: int
+
+
+class MergeHistoryItem(View):
+    """A merge as the front door's merge history shows it: who (a name), why, when, and whether it can still be
+    undone (and why not)."""
+
+    merge_id: uuid.UUID
+    at: str = Field(description=ISO)
+    by_name: str = Field(description="Who merged the records, by name")
+    reason: str
+    survivor: MergedChild = Field(description="The record kept")
+    merged: MergedChild = Field(description="The record merged into it")
+    moved: MovedCount
+    undone_at: str | None = Field(description=ISO)
+    undone_by_name: str | None
+    undo: UndoPossible

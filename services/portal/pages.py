@@ -108,6 +108,7 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role == "front_door":
         return [{"href": "/front-door", "text": "Front-door queue"},
                 {"href": "/front-door/duplicates", "text": "Possible duplicates"},
+                {"href": "/front-door/merges", "text": "Merge history"},
                 {"href": "/advice", "text": "Advice requests"},
                 {"href": "/reports/disagreement", "text": "Overrides by rule"}]
     return []

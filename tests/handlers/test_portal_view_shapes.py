@@ -49,9 +49,12 @@ QUEUE = {"items": [QUEUED], "counts": COUNTS, "total": 1, "notes": []}
 
 def paired(child_id: str, given: str) -> dict[str, Any]:
     return {"child_id": child_id, "nhs_number": None, "given_name": given, "family_name": FAMILY,
-            "date_of_birth": "2014-02-27", "postcode": "SS1 2AB",
+            "date_of_birth": "2014-02-27", "postcode": "SS1 2AB", "postcode_district": "SS1",
+            "school": "Example Academy", "referrers": [{"name": "A Referrer", "role": "school_senco",
+                                                        "organisation": "Example Academy"}], "concerns": ["anxiety"],
             "referrals": [{"referral_id": str(REFERRAL_ID), "submitted_at": "2026-12-01T09:00:00+00:00",
-                           "status": "decided", "outcome": "routed"}]}
+                           "status": "decided", "outcome": "routed"}],
+            "requests": [{"service": "salt", "pathway": "community", "status": "accepted", "held": False}]}
 
 
 PAIR = {"child_a": paired(CHILD, GIVEN), "child_b": paired(ENTRY, "Ottilie"), "matched": ["the same date of birth"],

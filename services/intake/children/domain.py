@@ -1,13 +1,17 @@
 """Duplicate children, the pure part: pairs in their stored order, which record a merged child lives on,
 an identity resolution with people's decisions applied, whether a merge may happen, what two records have in
-common in words, and the possible-duplicate flags a merge clears and its undo restores."""
+common in words, the possible-duplicate flags a merge clears and its undo restores, and whether a merge can still
+be undone (and why not, in words)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
 
+from schemas.labels import day
 from services.common.errors import ConflictError
 from services.intake.children.identity import Identity, Resolution, date_slip, names_alike
 
@@ -77,3 +81,31 @@ def restored(before: list[str], cleared: list[str], now: list[str]) -> list[str]
 def without(flags: list[str], drop: set[uuid.UUID], merged_into: Mapping[uuid.UUID, uuid.UUID]) -> list[str]:
     """Possible duplicates minus any that are (or were merged into) one of `drop`."""
     return [f for f in flags if survivor_of(uuid.UUID(f), merged_into) not in drop and uuid.UUID(f) not in drop]
+
+
+UNDO_REFUSALS = {"undone": "This merge was already undone",
+                 "merged_since": "The surviving record was merged into another since: undo that merge first"}
+
+
+@dataclass(frozen=True)
+class UndoState:
+    """Whether a merge can still be undone; if not, why (`blocked`, a refusal of UNDO_REFUSALS) in people's words."""
+
+    possible: bool
+    blocked: Literal["undone", "merged_since"] | None
+    why_not: str | None
+
+
+def undo_state(*, undone_at: datetime | None, undone_by_name: str | None,
+               survivor_merged_into: str | None) -> UndoState:
+    """A merge can be undone once, and only while the record it was merged into is not itself merged into another
+    (`survivor_merged_into`: that record's child's name; its undo would otherwise split a record that no longer
+    stands alone). Referrals made since the merge do not stop it: they stay on the record they were made about."""
+    if undone_at is not None:
+        who = undone_by_name or "a member of the front-door team"
+        return UndoState(False, "undone", f"It was undone on {day(undone_at)} by {who}.")
+    if survivor_merged_into is not None:
+        return UndoState(False, "merged_since", f"The record it was merged into has since been merged into "
+                                                f"{survivor_merged_into}'s record. Undo that later merge first, "
+                                                f"then this one.")
+    return UndoState(True, None, None)

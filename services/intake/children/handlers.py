@@ -22,7 +22,17 @@ from services.common.ids import derived_id
 from services.common.outbox import enqueue
 from services.common.transactions import Subject, audit
 from services.intake import tables
-from services.intake.children.domain import Pair, check_merge, pair, restored, settle, survivor_of, without
+from services.intake.children.domain import (
+    UNDO_REFUSALS,
+    Pair,
+    check_merge,
+    pair,
+    restored,
+    settle,
+    survivor_of,
+    undo_state,
+    without,
+)
 from services.intake.children.identity import Resolution
 from services.intake.tables import Child, ChildMerge, DistinctChildren, ReferralRecord
 from services.policy.ruleset.in_force import in_force
@@ -100,10 +110,10 @@ def undo(session: Session, merge_id: uuid.UUID, *, by: Principal, now: datetime)
     record = session.get(ChildMerge, merge_id)
     if record is None:
         raise NotFoundError("No such merge")
-    if record.undone_at is not None:
-        raise ConflictError("This merge was already undone")
-    if record.survivor_id in merged_into(session):
-        raise ConflictError("The surviving record was merged into another since: undo that merge first")
+    state = undo_state(undone_at=record.undone_at, undone_by_name=record.undone_by_name,
+                       survivor_merged_into="another" if record.survivor_id in merged_into(session) else None)
+    if state.blocked is not None:
+        raise ConflictError(UNDO_REFUSALS[state.blocked])
     for name, (table, id_type) in LINKED.items():
         ids = [id_type(i) for i in record.links.get(name, [])]
         for row in session.exec(select(table).where(col(table.id).in_(ids))).all() if ids else []:

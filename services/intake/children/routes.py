@@ -1,5 +1,6 @@
-"""The front door's duplicate children over HTTP: the flagged pairs, "same child" (a merge, undoable)
-and "different children". Role front_door only; each use case writes its audit rows (one per child)."""
+"""The front door's duplicate children over HTTP: the flagged pairs, "same child" (a merge, undoable),
+"different children" and the merge history. Role front_door only; each use case writes its audit rows (one per
+child)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from schemas.events import Rationale
 from schemas.referral import TolerantInput
 from schemas.views import shown
-from schemas.views.children import Different, FlaggedPair, Merge
+from schemas.views.children import Different, FlaggedPair, Merge, MergeHistoryItem
 from services.common import answers
 from services.common.auth import Principal, require
+from services.common.errors import NotFoundError
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, in_transaction
 from services.intake.children import handlers as children
@@ -52,6 +54,25 @@ async def get_duplicates(request: Request, by: FrontDoor) -> list[dict[str, Any]
     """Possible duplicate children not yet decided, oldest flag first, with what matched in words."""
     return await in_transaction(request, lambda s: views.flagged_pairs(s, by), by=by, action="front_door.duplicates",
                                 about=audited_inside)
+
+
+@router.get("/merges", response_model=list[MergeHistoryItem])
+async def get_merges(request: Request, by: FrontDoor) -> list[dict[str, Any]]:
+    """Every merge, newest first: who (by name), why, when, and whether it can still be undone (and why not)."""
+    return await in_transaction(request, lambda s: views.merge_history(s, by), by=by, action="front_door.merges",
+                                about=audited_inside)
+
+
+@router.get("/merges/{merge_id}", response_model=MergeHistoryItem, responses=answers.of(404, 422, d404="no such merge"))
+async def get_merge(merge_id: uuid.UUID, request: Request, by: FrontDoor) -> dict[str, Any]:
+    """One merge as the history shows it (to confirm its undo)."""
+    def read(session: Any) -> dict[str, Any]:
+        found = views.merge_record(session, merge_id, by)
+        if found is None:
+            raise NotFoundError("No such merge")
+        return found
+
+    return await in_transaction(request, read, by=by, action="front_door.merges", about=audited_inside)
 
 
 @router.post("/merge", status_code=201, response_model=Merge, responses=answers.of(

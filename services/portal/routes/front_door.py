@@ -12,14 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.labels import LONDON, day
 from schemas.messages import sentence, too_short
-from schemas.views.children import FlaggedPair, Merge
+from schemas.views.children import FlaggedPair, Merge, MergeHistoryItem
 from schemas.views.front_door import ChaseRecorded, DeadLetters, Queue, Replayed
 from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
+from services.portal import stash
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Admin, FrontDoor, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
+from services.portal.users import User
 
 router = APIRouter()
 
@@ -34,6 +36,8 @@ DONE = {"decision": "Your decision was sent. The referral shows it once it has b
         "chase": "Chase recorded. The referrer sees that the front door contacted them.",
         "different": "Recorded as different children. This pair will not be flagged again.",
         "undone": "The merge was undone. Every record is back where it was."}
+MERGE_FORM = "merge"  # the merge's answers, kept between the pair list and its check page
+PAIR_GONE = "These records are no longer waiting for a decision: someone has decided about them"
 
 
 def clock_words(due_at: str | None, now: datetime) -> str:
@@ -240,12 +244,15 @@ async def record(request: Request, referral_id: uuid.UUID, form_name: str, user:
 async def duplicates(request: Request, user: FrontDoor) -> Response:
     pairs = await client(request, user).read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
     params = request.query_params
+    form = stash.load(request, user, MERGE_FORM)[0] if params.get("back") else {}  # Back from the check page
     return render(request, "front_door_duplicates.html", pairs=pairs, errors=[], merged=params.get("merged"),
-                  done=DONE.get(params.get("done", "")), form={})
+                  done=DONE.get(params.get("done", "")), form=form)
 
 
 @router.post("/front-door/duplicates/{action}", response_class=HTMLResponse)
 async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Response:
+    """"Same child" asks to confirm on a page with both records side by side (the merge is sent only with
+    `confirmed`); "different children" is sent at once."""
     if action not in ("merge", "different"):
         return not_found(request)
     form = filled(await form_data(request))
@@ -274,8 +281,11 @@ async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Re
 
     if errors:
         return await again(None)
+    if action == "merge" and form.get("confirmed") != "yes":
+        return await confirm_merge(request, user, form)
 
     def merged(answer: dict[str, Any]) -> Response:
+        stash.discard(request, user, MERGE_FORM)
         return RedirectResponse(f"/front-door/duplicates?merged={answer['merge_id']}", status_code=303)
 
     path = f"/front-door/duplicates/{action}"
@@ -288,18 +298,62 @@ async def duplicate_action(request: Request, action: str, user: FrontDoor) -> Re
                                     again=again, refusals=(404, 409, 422))
 
 
+async def confirm_merge(request: Request, user: User, form: dict[str, str]) -> Response:
+    """The check page: the record kept and the one merged into it side by side, the reason, and the button that
+    merges. The answers are kept (never in the address) so that Back shows them again."""
+    pairs = await client(request, user).read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
+    found = next((p for p in pairs if f"{p['child_a']['child_id']}:{p['child_b']['child_id']}" == form["pair"]), None)
+    if found is None:  # someone decided about the pair meanwhile
+        return render(request, "front_door_duplicates.html", 409, pairs=pairs, merged=None, done=None, form={},
+                      errors=[{"text": PAIR_GONE, "href": "#pairs"}])
+    a, b = found["child_a"], found["child_b"]
+    keep, merged = (a, b) if form["survivor"] == a["child_id"] else (b, a)
+    stash.save(request, user, MERGE_FORM, {k: form[k] for k in ("pair", "survivor", "reason")},
+               action="front_door.merge.draft")
+    return render(request, "front_door_merge_confirm.html", keep=keep, merged=merged, form=form,
+                  back_query="back=1", errors=[])
+
+
+@router.get("/front-door/merges", response_class=HTMLResponse)
+async def merge_history(request: Request, user: FrontDoor) -> Response:
+    """Every merge with who, why and when, and "Undo" while it is possible (or why not)."""
+    merges = await client(request, user).read(list[MergeHistoryItem], "intake", "GET", "/front-door/duplicates/merges")
+    return render(request, "front_door_merges.html", merges=merges, errors=[],
+                  done=DONE.get(request.query_params.get("done", "")))
+
+
+async def merge_of(api: Client, merge_id: uuid.UUID) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = await api.read(MergeHistoryItem, "intake", "GET",
+                                               f"/front-door/duplicates/merges/{merge_id}")
+    except BackendError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return found
+
+
+@router.get("/front-door/duplicates/merges/{merge_id}/undo", response_class=HTMLResponse)
+async def undo_merge_page(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> Response:
+    """Undo asks to confirm, showing the merge; a merge that cannot be undone says why."""
+    merge = await merge_of(client(request, user), merge_id)
+    if merge is None:
+        return not_found(request, "Merge not found", "There is no merge with this reference.")
+    return render(request, "front_door_undo_merge.html", merge=merge, errors=[])
+
+
 @router.post("/front-door/duplicates/merges/{merge_id}/undo", response_class=HTMLResponse)
 async def undo_merge(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> Response:
     api = client(request, user)
 
     async def again(exc: BackendError) -> Response:
-        pairs = await api.read(list[FlaggedPair], "intake", "GET", "/front-door/duplicates")
-        errors = errors_from(exc, form="merge", href="#pairs", otherwise="#pairs")
-        return render(request, "front_door_duplicates.html", exc.status, pairs=pairs, errors=errors, merged=None,
-                      done=None, form={})
+        merge = await merge_of(api, merge_id)
+        if merge is None:
+            return not_found(request, "Merge not found", "There is no merge with this reference.")
+        return render(request, "front_door_undo_merge.html", exc.status, merge=merge, errors=[])
 
     return await call_or_show_again(api.call("intake", "POST", f"/front-door/duplicates/merges/{merge_id}/undo"),
-                                    done="/front-door/duplicates?done=undone", again=again, refusals=(404, 409))
+                                    done="/front-door/merges?done=undone", again=again, refusals=(404, 409))
 
 
 def pair_id(pair: str) -> str:
