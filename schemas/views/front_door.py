@@ -12,6 +12,7 @@ from pydantic import Field
 
 from schemas.enums import Outcome, Service
 from schemas.views import View
+from schemas.views.assignments import HolderShown
 
 QueueReason = Literal["emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
                       "dead_letter", "advice"]
@@ -84,6 +85,7 @@ class OnAReferral(Queued):
     referral_id: uuid.UUID
     child_id: uuid.UUID
     submitted_at: str = Field(description=ISO)
+    assigned: HolderShown | None = Field(None, description="Who on the front door is working on it (null: nobody)")
 
 
 class ReferralQueued(OnAReferral):

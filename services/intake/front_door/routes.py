@@ -26,6 +26,7 @@ from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.common.transactions import AuditedRoute, Subject, in_transaction
+from services.intake.assignments.routes import Member  # a person using the queue is one of the team's people
 from services.intake.dead_letters.routes import read_dead_letters
 from services.intake.front_door import domain as overrides
 from services.intake.front_door import handlers as front_door
@@ -73,13 +74,17 @@ def settings_of(request: Request) -> Settings:
 
 @router.get("/queue", response_model=Queue, response_model_exclude_unset=True, responses=answers.of(422))
 async def get_queue(
-    request: Request, by: FrontDoor, reason: Reason | None = None, service: str | None = None,
+    request: Request, by: Member, reason: Reason | None = None, service: str | None = None,
     school: str | None = None, age_band: Annotated[AgeBand | None, Query()] = None,
+    assigned: Annotated[Literal["me", "nobody"] | None, Query(
+        description="me: only what the caller is working on; nobody: only what nobody has picked up")] = None,
 ) -> dict[str, Any]:
-    """Everything that needs a person, most urgent first, with the count per reason (before filtering)."""
+    """Everything that needs a person, most urgent first, with the count per reason (before filtering), each with
+    who is working on it."""
     settings = settings_of(request)
     letters = await read_dead_letters(settings.kafka_bootstrap_servers)
-    filters = Filters(reason=reason, service=service, school=school, age_band=age_band)
+    filters = Filters(reason=reason, service=service, school=school, age_band=age_band,
+                      held_by=by.subject if assigned == "me" else None, unassigned=assigned == "nobody")
 
     def read(session: Session) -> dict[str, Any]:
         return views.queue(session, utcnow(), chase_after_working_days=settings.chase_after_working_days,

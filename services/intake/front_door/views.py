@@ -28,6 +28,7 @@ from schemas.views.front_door import QueueAgeBand as AgeBand
 from schemas.views.front_door import QueueReason as Reason
 from services.common.dead_letters import DeadEvent, error_words, what
 from services.common.dead_letters import Letter as DeadLetterRow
+from services.common.teams import holder_shown
 from services.common.workdays import WorkingCalendar
 from services.intake.advice import views as advice_views
 from services.intake.dead_letters import views as dead_letter_views
@@ -61,10 +62,14 @@ class Filters:
     service: str | None = None
     school: str | None = None
     age_band: AgeBand | None = None
+    held_by: str | None = None  # only the items this person (login id) holds
+    unassigned: bool = False  # only the items nobody holds
 
     def keep(self, item: dict[str, Any]) -> bool:
         school = (self.school or "").strip().casefold()
+        holder = (item.get("assigned") or {}).get("subject")
         return ((self.reason is None or item["reason"] == self.reason)
+                and (self.held_by is None or holder == self.held_by) and (not self.unassigned or holder is None)
                 and (self.service is None or self.service in item["services"])
                 and (not school or school in {(item["school"] or "").casefold(), item["school_urn"] or ""})
                 and (self.age_band is None or item["age_band"] == self.age_band))
@@ -203,6 +208,7 @@ def _item(reason: Reason, record: ReferralRecord, now: datetime, due: datetime |
         "school_urn": setting.get("urn"),
         "age_band": _age_band(child.get("date_of_birth"), now),
         "summary": _summary(reason, record),
+        "assigned": holder_shown(record),
         "_due": due,
     }
 
