@@ -5,6 +5,7 @@ from services.portal.routes import (
     advice,
     dsr,
     front_door,
+    printing,
     public,
     referrer,
     register,
@@ -14,6 +15,7 @@ from services.portal.routes import (
     worker,
 )
 
-# advice before worker and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add) come first
-ROUTERS = [sign_in.router, referrer.router, advice.router, worker.router, register.router, dsr.router, whatif.router,
-           reports.router, admin.router, front_door.router, public.router]
+# advice before worker, printing and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add,
+# /dsr/meeting-pack) come first
+ROUTERS = [sign_in.router, referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
+           whatif.router, reports.router, admin.router, front_door.router, public.router]
