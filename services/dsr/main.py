@@ -36,7 +36,6 @@ from services.common.workdays import WorkingCalendar
 from services.dsr import children, handlers
 from services.dsr.direct_routes import router as direct_router
 from services.dsr.pack_routes import router as pack_router
-from services.dsr.pack_routes import router as pack_router
 from services.dsr.routes import router
 from services.policy.ruleset.in_force import ruleset_in_force
 
@@ -84,7 +83,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                       background=lambda: [witness_job(app, settings, engine)])
     app.state.calendar = WorkingCalendar()
     app.state.ruleset = ruleset_in_force(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
-    app.include_router(pack_router)  # a fixed path under /dsr/, before any /dsr/{...}
     app.include_router(pack_router)  # a fixed path under /dsr/, before any /dsr/{...}
     app.include_router(router)
     app.include_router(direct_router)

@@ -31,7 +31,6 @@ from services.intake.front_door import routes as front_door_routes
 from services.intake.referrals import handlers, routes, safety_net
 from services.intake.reports import routes as report_routes
 from services.intake.summaries import routes as summary_routes
-from services.intake.summaries import routes as summary_routes
 from services.intake.whatif import routes as whatif_routes
 
 log = get_logger("frontdoor.intake")
@@ -60,7 +59,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(whatif_routes.router)
     app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
     app.include_router(routes.router)
-    app.include_router(summary_routes.router)
     app.include_router(summary_routes.router)
     app.include_router(report_routes.router)
     app.include_router(front_door_routes.router)
