@@ -30,6 +30,7 @@ from services.intake.front_door import handlers as front_door
 from services.intake.front_door import routes as front_door_routes
 from services.intake.referrals import handlers, routes, safety_net
 from services.intake.reports import routes as report_routes
+from services.intake.search import routes as search_routes
 from services.intake.summaries import routes as summary_routes
 from services.intake.whatif import routes as whatif_routes
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                       background=lambda: [redrive_job(app, settings, engine),
                                           emergency_job(app, settings, engine),
                                           witness_job(app, settings, engine)])
+    app.include_router(search_routes.router)  # before /children/{child_id}: /children/search is its own route
     app.include_router(whatif_routes.router)
     app.include_router(advice_routes.router)  # before /reports/{name}: /reports/advice is its own route
     app.include_router(routes.router)

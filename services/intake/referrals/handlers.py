@@ -27,6 +27,7 @@ from services.intake.children.identity import Identity, KnownChild, Resolution, 
 from services.intake.front_door import domain as overrides
 from services.intake.referrals import domain
 from services.intake.referrals.domain import ReferralNotFoundError, ReferralStatus
+from services.intake.search.handlers import index as search_index
 from services.intake.tables import Child, FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
 
 NEAR_MATCH_CANDIDATES = 1000  # others born the same day, looked at for near-match hints
@@ -62,6 +63,7 @@ def submit(session: Session, referral: Referral, *, by: Principal, now: datetime
         possible_duplicates=[str(c) for c in resolution.possible_duplicates],
     )
     session.add(record)
+    search_index(session, record)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(child_id))
     note(session, record, now, "submitted", domain.submitted_text(referral))
     return Submitted(record, created=True)
@@ -96,6 +98,7 @@ def complete_missing(session: Session, referral_id: uuid.UUID, patch: dict[str, 
     record.referral, record.status, record.outcome = merged.model_dump(mode="json"), ReferralStatus.submitted, None
     record.event_id = event.event_id
     session.add(record)
+    search_index(session, record)
     enqueue(session, event, topic=TOPIC_SUBMITTED, key=str(record.child_id))
     note(session, record, now, "completed_information", domain.COMPLETED_TEXT)
     return record
