@@ -14,6 +14,7 @@ from schemas.enums import Priority, Service
 from schemas.events import ServiceDetails
 from schemas.lifecycle import RequestStatus
 from schemas.views import View
+from schemas.views.assignments import HolderShown
 
 
 class ChildShown(View):
@@ -39,6 +40,7 @@ class RequestSummary(View):
     received_at: str | None = Field(None, description="When the service received it (ISO 8601, as stored)")
     updated_at: str | None = Field(None, description="When it last changed: for a finished request, when it finished "
                                                      "(ISO 8601, as stored)")
+    assigned: HolderShown | None = Field(None, description="Who in the service is working on it (null: nobody)")
 
 
 class HeldRequest(RequestSummary):

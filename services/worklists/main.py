@@ -26,6 +26,7 @@ from services.common.db import make_engine, session_scope
 from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
+from services.worklists.assignments.routes import router as assignment_router
 from services.worklists.handlers import follow_merge, follow_unmerge, ignore, mark_breaches, receive, withdraw
 from services.worklists.routes import router
 
@@ -72,4 +73,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         background=lambda: [breach_job, witness_job(app, settings, engine)], version="1",
     )
     app.include_router(router)
+    app.include_router(assignment_router)
     return app

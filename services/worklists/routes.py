@@ -25,6 +25,7 @@ from services.common import answers
 from services.common.auth import Principal, authenticated, require
 from services.common.http import TypedText
 from services.common.tables import utcnow
+from services.common.teams import note_member
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.common.workdays import WorkingCalendar
 from services.worklists import handlers, rules, views
@@ -84,6 +85,15 @@ def service_worker(service_name: ServicePath, principal: Annotated[Principal, De
 
 
 Worker = Annotated[Principal, Depends(service_worker)]
+
+
+async def service_member(request: Request, service_name: ServicePath,
+                         principal: Annotated[Principal, Depends(service_worker)]) -> Principal:
+    """A worker of the path's service, noted in its people as they use it (whom requests can be given to)."""
+    return await note_member(request, principal, service_name.value)
+
+
+Member = Annotated[Principal, Depends(service_member)]
 Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 
 
@@ -94,14 +104,17 @@ Window = Annotated[int, Query(ge=1, le=366, description="Finished requests recei
 @router.get("/worklists/{service_name}", response_model=list[ListedRequest], response_model_exclude_unset=True,
             responses=answers.of(422))
 async def get_worklist(
-    request: Request, service_name: ServicePath, by: Worker, pathway: str | None = None,
+    request: Request, service_name: ServicePath, by: Member, pathway: str | None = None,
     status: Annotated[list[ListState] | None, Query(description="Any of these: open (created or accepted), or a "
                                                                 "status; open when not given")] = None,
     held: bool | None = None, received_within_days: Window = rules.DEFAULT_WINDOW,
+    assigned: Annotated[Literal["me", "nobody"] | None, Query(
+        description="me: only what the caller is working on; nobody: only what nobody has picked up")] = None,
 ) -> list[dict[str, Any]]:
     def listed(s: Session) -> list[dict[str, Any]]:
         return views.worklist(s, service_name.value, utcnow(), pathway=pathway, status=status, held=held,
-                              days=received_within_days)
+                              days=received_within_days, held_by=by.subject if assigned == "me" else None,
+                              unassigned=assigned == "nobody")
 
     return await in_transaction(request, listed, by=by, action="worklist.list",
                                 about=children_of(WorklistItem, "service_request_id"))

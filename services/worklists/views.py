@@ -16,6 +16,7 @@ from schemas.lifecycle import OPEN, RequestStatus
 from schemas.referral import london_day
 from schemas.views import shown
 from schemas.views.worklists import ListCounts, ListedRequest, OneRequest, ReleasedRequest
+from services.common.teams import holder_shown
 from services.common.workdays import WorkingCalendar
 from services.worklists import rules
 from services.worklists.domain import child_age, clock_words
@@ -37,6 +38,7 @@ def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = No
         "due_by": item.due_by.isoformat(), "time_left": left.text, "overdue": left.overdue, "held": item.held,
         "status": item.status, "breached": item.breached_at is not None,
         "received_at": item.received_at.isoformat(), "updated_at": item.updated_at.isoformat(),
+        **({"assigned": holder} if (holder := holder_shown(item)) else {}),  # left out: nobody has picked it up
     }
     if item.held if need_to_know is None else need_to_know:
         return seen | {"mash_decides_first": True, "notice": MASH_DECIDES_FIRST}
@@ -49,7 +51,8 @@ def summary(item: WorklistItem, now: datetime, *, need_to_know: bool | None = No
 
 def worklist(session: Session, service: str, now: datetime, *, pathway: str | None = None,
              status: str | Iterable[str] | None = None, held: bool | None = None,
-             days: int = rules.DEFAULT_WINDOW) -> list[dict[str, Any]]:
+             days: int = rules.DEFAULT_WINDOW, held_by: str | None = None,
+             unassigned: bool = False) -> list[dict[str, Any]]:
     """The service's open requests, or those in the list states `status` ("open", "completed", ...: any of them),
     finished ones only when received in the last `days`; open ones first, most urgent first, then the latest
     finished. A withdrawal whose request has not arrived yet (it overtook it) is no request to show: it is listed
@@ -61,6 +64,10 @@ def worklist(session: Session, service: str, now: datetime, *, pathway: str | No
         query = query.where(WorklistItem.pathway == pathway, WorklistItem.held == False)  # noqa: E712
     if held is not None:
         query = query.where(WorklistItem.held == held)
+    if held_by is not None:  # only the requests this person (login id) holds
+        query = query.where(WorklistItem.assigned_to == held_by)
+    if unassigned:  # only the requests nobody holds
+        query = query.where(col(WorklistItem.assigned_to).is_(None))
     items = sorted(session.exec(query).all(), key=lambda i: rules.list_order_key(
         i.status, i.priority, i.due_by, i.updated_at, str(i.id)))
     return [shown(ListedRequest, summary(i, now)) for i in items]

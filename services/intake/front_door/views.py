@@ -208,7 +208,7 @@ def _item(reason: Reason, record: ReferralRecord, now: datetime, due: datetime |
         "school_urn": setting.get("urn"),
         "age_band": _age_band(child.get("date_of_birth"), now),
         "summary": _summary(reason, record),
-        "assigned": holder_shown(record),
+        **({"assigned": holder} if (holder := holder_shown(record)) else {}),  # left out: nobody has picked it up
         "_due": due,
     }
 
