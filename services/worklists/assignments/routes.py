@@ -64,7 +64,8 @@ async def post_assignment(request: Request, service_name: ServicePath, request_i
     `service_request.assigned` on the outcomes topic."""
     def use_case(session: Session) -> tuple[WorklistItem, dict[str, Any]]:
         now = utcnow()
-        item = handlers.assign(session, service_name.value, request_id, form.action, by=by, now=now, to=form.to, confirm=form.confirm, expected=form.expected_holder)
+        item = handlers.assign(session, service_name.value, request_id, form.action, by=by, now=now, to=form.to,
+                               confirm=form.confirm, expected=form.expected_holder)
         return item, views.holding(session, service_name.value, request_id, caller=by.subject, now=now)
 
     _, view = await in_transaction(request, use_case, by=by, action=f"worklist.assignment.{form.action}",
