@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.referral import MAX_AGE_YEARS
+from schemas.views.notes import NOTE_MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,9 @@ FORMS: dict[str, dict[str, Words]] = {
               "reason": _words("the reason these are the same child")},
     "different": {"child_a": _words("the first record", "Select"), "child_b": _words("the second record", "Select"),
                   "reason": _words("the reason these are different children")},
+    # A case note on a front-door referral, a service request or a register entry (services/common/notes.py).
+    "case_note": {"text": _words("the note",
+                                 string_too_long=f"The note must be {NOTE_MAX_LENGTH:,} characters or fewer")},
     "replay": {"topic": _words("which events to process again", "Select"),
                "ids": _words("the events to process again", "Select",
                              string_pattern_mismatch="Select each event from the list")},

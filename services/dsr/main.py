@@ -35,6 +35,7 @@ from services.common.tables import utcnow
 from services.common.workdays import WorkingCalendar
 from services.dsr import children, handlers
 from services.dsr.direct_routes import router as direct_router
+from services.dsr.notes_routes import router as notes_router
 from services.dsr.pack_routes import router as pack_router
 from services.dsr.routes import router
 from services.policy.ruleset.in_force import ruleset_in_force
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.ruleset = ruleset_in_force(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(pack_router)  # a fixed path under /dsr/, before any /dsr/{...}
     app.include_router(router)
+    app.include_router(notes_router)
     app.include_router(direct_router)
     app.include_router(who_saw_routes.router)
     return app

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.common.notes import NoteRecord
 from services.common.tables import Timestamp
 
 
@@ -116,3 +117,12 @@ class DsrTimelineItem(SQLModel, table=True):
     kind: str = Field(max_length=40)
     summary: str = Field(max_length=300)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DsrNote(NoteRecord, table=True):
+    """A case note on a register entry, written by the DSR panel (services/common/notes.py): never changed or
+    deleted."""
+
+    __tablename__ = "dsr_notes"
+    __table_args__ = (UniqueConstraint("by", "client_key", name="uq_dsr_notes_by_client_key"),)
+    entry_id: uuid.UUID = Field(foreign_key="dsr_entries.id", index=True)

@@ -28,6 +28,7 @@ from services.intake.children.routes import router as duplicate_children_routes
 from services.intake.dead_letters import routes as dead_letter_routes
 from services.intake.front_door import handlers as front_door
 from services.intake.front_door import routes as front_door_routes
+from services.intake.notes import routes as note_routes
 from services.intake.referrals import handlers, routes, safety_net
 from services.intake.reports import routes as report_routes
 from services.intake.search import routes as search_routes
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(summary_routes.router)
     app.include_router(report_routes.router)
     app.include_router(front_door_routes.router)
+    app.include_router(note_routes.router)
     app.include_router(dead_letter_routes.router)
     app.include_router(duplicate_children_routes)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]

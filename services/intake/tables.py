@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.common.notes import NoteRecord
 from services.common.tables import Timestamp
 from services.intake.advice.tables import AdviceRequest  # noqa: F401 - registered with intake's tables
 from services.intake.search.tables import ChildSearch  # noqa: F401 - registered with intake's tables
@@ -180,3 +181,11 @@ class ServiceRequestHolder(SQLModel, table=True):
     assigned_to_name: str | None = Field(default=None, max_length=200)
     changed_at: datetime = Timestamp()
     event_id: uuid.UUID  # the change in force
+
+
+class ReferralNote(NoteRecord, table=True):
+    """A case note on a referral, written by the front door (services/common/notes.py): never changed or deleted."""
+
+    __tablename__ = "referral_notes"
+    __table_args__ = (UniqueConstraint("by", "client_key", name="uq_referral_notes_by_client_key"),)
+    referral_id: uuid.UUID = Field(foreign_key="referrals.id", index=True)

@@ -28,6 +28,7 @@ from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.worklists.assignments.routes import router as assignment_router
 from services.worklists.handlers import follow_merge, follow_unmerge, ignore, mark_breaches, receive, withdraw
+from services.worklists.notes_routes import router as notes_router
 from services.worklists.routes import router
 
 OUTCOME_HANDLERS: dict[str, Handler] = {"service_request.withdrawn": withdraw, "service_request.*": ignore}
@@ -73,5 +74,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         background=lambda: [breach_job, witness_job(app, settings, engine)], version="1",
     )
     app.include_router(router)
+    app.include_router(notes_router)
     app.include_router(assignment_router)
     return app

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.common.notes import NoteRecord
 from services.common.tables import Timestamp
 
 
@@ -37,3 +38,12 @@ class WorklistItem(SQLModel, table=True):
     assigned_to: str | None = Field(default=None, max_length=200, index=True)  # who in the service has it (login id)
     assigned_to_name: str | None = Field(default=None, max_length=200)  # their name, as people read it
     assigned_at: datetime | None = Timestamp(nullable=True)  # since when
+
+
+class ServiceRequestNote(NoteRecord, table=True):
+    """A case note on a service request, written by its service's workers (services/common/notes.py): never changed
+    or deleted."""
+
+    __tablename__ = "service_request_notes"
+    __table_args__ = (UniqueConstraint("by", "client_key", name="uq_service_request_notes_by_client_key"),)
+    service_request_id: uuid.UUID = Field(foreign_key="worklist_items.id", index=True)
