@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 
+from schemas.enums import Service
 from services.common.settings import Settings
 from services.dsr.main import create_app as dsr_app
 from services.intake.main import create_app as intake_app
@@ -78,6 +79,8 @@ def reads_as(route: APIRoute | None, method: str, path: str, *, csv: bool = Fals
 NO_COUNTS = dict.fromkeys(("emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate",
                            "dead_letter", "advice"), 0)  # the front door's queue's counts, none of each reason
 EMPTY_QUEUE = {"items": [], "counts": NO_COUNTS, "total": 0, "notes": []}
+NO_REQUESTS = {"received_within_days": 90, "counts": dict.fromkeys(
+    ("open", "completed", "declined", "redirected", "withdrawn"), 0)}  # a worklist's counts, none of each state
 
 
 class CsvText(str):
@@ -88,6 +91,8 @@ class StandIn:
     def __init__(self) -> None:
         self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
         self.on("GET", "/front-door/queue", 200, EMPTY_QUEUE)  # the front door's home page
+        for service in Service:  # a worklist's counts per state, beside its filter: none of each
+            self.on("GET", f"/worklists/{service.value}/counts", 200, NO_REQUESTS)
         self.calls: list[tuple[str, str, Any, dict[str, str]]] = []
 
     def on(self, method: str, path: str, status: int, body: Any) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from schemas.labels import day
-from schemas.views.dsr import AgendaEntry, EntryView, WeekCounts
+from schemas.labels import day, label
+from schemas.views.dsr import AgendaEntry, EntryView, Register, WeekCounts
 from services.portal import charts, dates
 from services.portal.backend import BackendError
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
@@ -33,6 +33,39 @@ async def agenda(request: Request, user: Panel) -> Response:
     items = await api.read(list[AgendaEntry], "dsr", "GET", "/dsr/agenda", params=chosen)
     return render(request, "agenda.html", items=items, counts=counts, counts_chart=chart, chosen=chosen,
                   filters=FILTERS)
+
+
+# The whole register's filters: each one's choices in the page's order, with their words (the API's query values).
+REGISTER_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
+    "rating": ("Rating", {r: label(r) for r in RATINGS} | {"unrated": "Not rated yet"}),
+    "next_review": ("Next review", {"overdue": "Overdue", "due_14_days": "Due in the next 14 days",
+                                    "later": "Later", "not_set": "Not set yet"}),
+    "source": ("How they came to the register", {"triage": label("triage"), "direct": label("direct")}),
+    "track": ("Review track", {"CETR": "CETR (children and young people)", "CTR": "CTR (adults)",
+                               "unknown": "Not known (no date of birth)"}),
+    "age_band": ("Age", {"0-13": "0 to 13", "14-17": "14 to 17", "18-25": "18 to 25", "26+": "26 and over",
+                         "unknown": "Not known"}),
+}
+ORDERS = {"soonest": "Next review, soonest first", "latest": "Next review, latest first"}
+
+
+def register_filter(query: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The choices ticked in each filter of the address (any the page does not offer are left out), and the order."""
+    chosen: dict[str, list[str]] = {name: [] for name in REGISTER_FILTERS}
+    for key, value in query:
+        if key in REGISTER_FILTERS and value in REGISTER_FILTERS[key][1] and value not in chosen[key]:
+            chosen[key].append(value)
+    orders = [v for k, v in query if k == "order" and v in ORDERS]
+    return chosen | {"order": orders[:1] or ["soonest"]}
+
+
+@router.get("/dsr/register", response_class=HTMLResponse)
+async def whole_register(request: Request, user: Panel) -> Response:
+    """Every open entry on the register (the agenda has only those due for the meeting), filtered and counted."""
+    chosen = register_filter(request.query_params.multi_items())
+    found = await client(request, user).read(Register, "dsr", "GET", "/dsr/register", params=chosen)
+    return render(request, "register.html", register=found, chosen=chosen, filters=REGISTER_FILTERS, orders=ORDERS,
+                  filtered=any(v for k, v in chosen.items() if k != "order"))
 
 
 @router.get("/dsr/{entry_id}", response_class=HTMLResponse)

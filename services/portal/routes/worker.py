@@ -2,15 +2,18 @@
 holds for the referral, released or declined from the safeguarding request's page."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.enums import Service
-from schemas.views.worklists import HeldDecided, ListedRequest, OneRequest, ReleasedRequest
+from schemas.labels import LONDON, day
+from schemas.views.worklists import HeldDecided, ListCounts, ListedRequest, OneRequest, ReleasedRequest
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Worker, client, filled, form_data, needs, not_found, render
+from services.portal.emergency import due_when
 from services.portal.pages import call_or_show_again, errors_from
 from services.portal.users import User
 
@@ -24,10 +27,47 @@ ALREADY_DECIDED = ("Someone else has decided on it since you opened the page. Go
 Mash = needs(lambda u: u.role == "worker:safeguarding")
 
 
+# The worklist's filter: which requests (open, or finished each way) and how far back finished ones go.
+STATES = {"open": "Open", "completed": "Completed", "declined": "Declined", "redirected": "Redirected",
+          "withdrawn": "Withdrawn"}
+WINDOWS = ("30", "90", "365")
+DEFAULT_WINDOW = "90"
+
+
+def list_filter(query: dict[str, list[str]]) -> tuple[list[str], str]:
+    """The states ticked (in the page's order; none or only unknown ones: open) and the window in days (anything
+    but a choice the page offers: 90)."""
+    ticked = set(query.get("status", []))
+    states = [s for s in STATES if s in ticked] or ["open"]
+    days = next(iter(query.get("days", [])), DEFAULT_WINDOW)
+    return states, days if days in WINDOWS else DEFAULT_WINDOW
+
+
+def list_caption(states: list[str], days: str) -> str:
+    """What the table shows, in words: "Open requests, most urgent first", "Completed and declined requests received
+    in the last 90 days", "Open requests, then withdrawn ones received in the last 30 days"."""
+    finished = [STATES[s].lower() for s in states if s != "open"]
+    said = finished[0] if len(finished) == 1 else ", ".join(finished[:-1]) + " and " + finished[-1] if finished else ""
+    if not finished:
+        return "Open requests, most urgent first"
+    window = f"received in the last {days} days"
+    if "open" in states:
+        return f"Open requests, most urgent first, then {said} ones {window}"
+    return f"{said.capitalize()} requests {window}, the latest first"
+
+
 @router.get("/work/{service}", response_class=HTMLResponse)
 async def worklist(request: Request, service: Service, user: Worker) -> Response:
-    items = await client(request, user).read(list[ListedRequest], "worklists", "GET", f"/worklists/{service.value}")
-    return render(request, "worklist.html", service=service.value, items=items)
+    query: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        query.setdefault(key, []).append(value)
+    states, days = list_filter(query)
+    api, path = client(request, user), f"/worklists/{service.value}"
+    items = await api.read(list[ListedRequest], "worklists", "GET", path,
+                           params={"status": states, "received_within_days": days})
+    counts = await api.read(ListCounts, "worklists", "GET", f"{path}/counts", params={"received_within_days": days})
+    return render(request, "worklist.html", service=service.value, items=items, states=states, days=days,
+                  counts=counts["counts"], choices=STATES, windows=WINDOWS, caption=list_caption(states, days))
 
 
 async def held_for(api: Client, service: Service, item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,6 +143,55 @@ async def held_decision(request: Request, request_id: uuid.UUID, user: User = Ma
                   held=await held_for(api, Service.safeguarding, item), held_done=None, done=None,
                   held_form={"decision": decision, "chosen": body["request_ids"], "reason": body.get("reason", ""),
                              "errors": {e["href"]: e["text"] for e in errors}})
+
+
+def due_by_words(due_by: str, priority: str) -> str:
+    """A request's due date as the accept page says it: an emergency's time ("3:40pm today"), any other's day with
+    its weekday ("Tuesday 15 December 2026")."""
+    if priority == "emergency":
+        return due_when(due_by, None)
+    try:
+        when = datetime.fromisoformat(due_by)
+    except ValueError:
+        return due_by
+    return f"{when.astimezone(LONDON):%A} {day(when)}"
+
+
+async def accept_page(request: Request, service: Service, request_id: uuid.UUID, user: Any,
+                      status: int = 200) -> Response:
+    """Accepting, confirmed first: what it commits to (the due date and its clock). A request that can no longer be
+    accepted (accepted already, finished, or held for MASH) says so instead, with no button: Back to this page after
+    accepting, or a second tab, cannot accept twice."""
+    item = await client(request, user).read(OneRequest, "worklists", "GET",
+                                            f"/worklists/{service.value}/requests/{request_id}")
+    can_accept = item["status"] == "created" and not item["held"]
+    return render(request, "accept.html", status, service=service.value, item=item, can_accept=can_accept,
+                  due_words=due_by_words(item["due_by"], item["priority"]))
+
+
+@router.get("/work/{service}/{request_id}/accept", response_class=HTMLResponse)
+async def accept_confirm(request: Request, service: Service, request_id: uuid.UUID, user: Worker) -> Response:
+    try:
+        return await accept_page(request, service, request_id, user)
+    except BackendError as exc:
+        if exc.status == 404:
+            return not_found(request, "Request not found", "This service has no request with this reference.")
+        raise
+
+
+@router.post("/work/{service}/{request_id}/accept", response_class=HTMLResponse)
+async def accept(request: Request, service: Service, request_id: uuid.UUID, user: Worker) -> Response:
+    """Accepted: on to the request, whose banner says so (refreshing it accepts nothing). Refused because it was
+    accepted already (a second click, Back and send again) or finished meanwhile: the accept page saying so (409)."""
+    form = filled(await form_data(request))
+    path = f"/worklists/{service.value}/requests/{request_id}"
+    try:
+        await client(request, user).call("worklists", "POST", f"{path}/accept", json=form)
+    except BackendError as exc:
+        if exc.status != 409:
+            raise
+        return await accept_page(request, service, request_id, user, 409)
+    return RedirectResponse(f"/work/{service.value}/{request_id}?done=accept", status_code=303)
 
 
 @router.post("/work/{service}/{request_id}/{action}", response_class=HTMLResponse)
