@@ -1,8 +1,8 @@
-"""Operating Front Door: migrations, topics, dead-letter topics and the exported contracts."""
+"""Operating Front Door: migrations, topics, dead-letter topics (list, replay, discard) and the exported contracts."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -35,25 +35,60 @@ def topics_create() -> None:
     typer.echo(f"{len(wanted)} topics present on {settings.kafka_bootstrap_servers}")
 
 
+def _dlq_session() -> Any:
+    """A session on DATABASE_URL, where the discards are kept."""
+    from sqlmodel import Session
+
+    from services.common.db import make_engine
+    from services.common.settings import get_settings
+
+    return Session(make_engine(get_settings().database_url))
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 @dlq_app.command("list")
 def dlq_list(
     topic: Annotated[Optional[str], typer.Option(help="One dead-letter topic (default: every *.dlq topic).")] = None,
+    discarded: Annotated[bool, typer.Option(
+        "--discarded", help="List the discarded events (who, when, why) instead of those waiting.")] = False,
 ) -> None:
-    """What is in the dead-letter topics: where each record came from and why (never its content)."""
+    """What is in the dead-letter topics: one line per event, however many times it failed.
+
+    Each line: its id (partition:offset of its newest copy, for `dlq replay --ids`), event id, type, where it came from,
+    how many times it failed and its last error (never its content). Discarded events are left out unless
+    --discarded. Reads the broker and, for the discards, DATABASE_URL."""
     import asyncio
 
-    from services.common.dlq_tools import dlq_topics, list_dead_letters
+    from services.common.dlq_tools import dlq_topics, events, list_dead_letters
     from services.common.settings import get_settings
 
     bootstrap = get_settings().kafka_bootstrap_servers
 
     async def run() -> None:
         for name in [topic] if topic else await dlq_topics(bootstrap):
-            letters = await list_dead_letters(bootstrap, name)
-            typer.echo(f"{name}: {len(letters)} record(s)")
-            for d in letters:
-                typer.echo(f"  id {d.id}  from {d.original_topic} [{d.original_partition}:{d.original_offset}]  "
-                           f"{d.size} bytes  key#{d.key_hash}  attempts {d.attempts}  {d.error}")
+            letters = {f"{d.partition}:{d.offset}": d for d in await list_dead_letters(bootstrap, name)}
+            found = await events(bootstrap, name, _dlq_session)
+            gone = [e for e in found if e.discarded is not None]
+            waiting = [e for e in found if e.discarded is None]
+            typer.echo(f"{name}: {len(letters)} record(s), {len(waiting)} event(s) waiting, {len(gone)} discarded")
+            for e in gone if discarded else waiting:
+                last = letters.get(e.latest)
+                where = f" [{last.original_partition}:{last.original_offset}]" if last else ""
+                line = (f"  id {e.latest or '-'}  event {e.event_id}  {e.event_type or '?'}  from "
+                        f"{e.original_topic or '?'}{where}  failed {_times(e.failures)}")
+                if e.last_at:
+                    line += f", last {e.last_at:%Y-%m-%d %H:%M} UTC"
+                if last:
+                    line += f"  {last.size} bytes  key#{last.key_hash}"
+                if e.discarded is not None:
+                    d = e.discarded
+                    line += f"  discarded by {d.by_name or '?'} at {d.at:%Y-%m-%d %H:%M} UTC: {d.reason}"
+                else:
+                    line += f"  {e.last_error}"
+                typer.echo(line)
 
     asyncio.run(run())
 
@@ -61,19 +96,81 @@ def dlq_list(
 @dlq_app.command("replay")
 def dlq_replay(
     topic: Annotated[str, typer.Option(help="The dead-letter topic, e.g. frontdoor.referrals.submitted.dlq.")],
-    ids: Annotated[
-        Optional[str], typer.Option(help="Comma-separated ids from `dlq list` (partition:offset); default: all.")
-    ] = None,
+    ids: Annotated[Optional[str], typer.Option(
+        help="Comma-separated ids from `dlq list` (partition:offset); default: every event waiting.")] = None,
 ) -> None:
-    """Send dead-lettered records back to their original topic after a fix (consumers deduplicate)."""
+    """Send dead-lettered events back to their original topic after a fix (never a discarded one).
+
+    The newest copy of each event is sent once (consumers deduplicate). A discarded event is never sent: choosing one
+    refuses the whole replay (exit 1)."""
     import asyncio
 
-    from services.common.dlq_tools import replay
+    from services.common.dlq_tools import replay_events
     from services.common.settings import get_settings
 
     chosen = {i.strip() for i in ids.split(",") if i.strip()} if ids else None
-    sent = asyncio.run(replay(get_settings().kafka_bootstrap_servers, topic, chosen))
+    sent, refused = asyncio.run(replay_events(get_settings().kafka_bootstrap_servers, topic, chosen, _dlq_session))
+    if refused:
+        fail("nothing replayed: discarded (it stays in the log but will not be offered again): "
+             + ", ".join(f"event {e.event_id} (id {e.latest})" for e in refused), 1)
     typer.echo(f"replayed {sent} record(s) from {topic}")
+
+
+@dlq_app.command("discard")
+def dlq_discard(
+    event_id: Annotated[str, typer.Option("--event-id", help="The event's id, as `dlq list` shows it (event ...).")],
+    reason: Annotated[str, typer.Option(help="Why it can never succeed (at least 10 characters); shown to every "
+                                             "administrator, so no child's or family's details.")],
+    by: Annotated[str, typer.Option(help="Your name, as people read it (kept with the discard and shown).")],
+    topic: Annotated[Optional[str], typer.Option(
+        help="The dead-letter topic it is on (default: look in every *.dlq topic).")] = None,
+) -> None:
+    """Discard a dead-lettered event that can never succeed, with the reason.
+
+    It stays in the log (a topic is append-only) but is never listed as waiting or replayed again. Who, when and why are
+    kept in DATABASE_URL (dead_letter_discards) and the access audit records it (action dlq.discard)."""
+    import asyncio
+    import getpass
+    import uuid
+
+    from services.common.auth import Principal
+    from services.common.db import make_engine
+    from services.common.dlq_tools import discard, dlq_topics, events
+    from services.common.errors import DomainError
+    from services.common.settings import get_settings
+    from services.common.tables import utcnow
+    from services.common.transactions import Subject, run_audited
+
+    try:
+        wanted = uuid.UUID(event_id)
+    except ValueError:
+        fail("--event-id must be an event id as `frontdoor dlq list` shows it, like 3f2b6c1e-...")
+        return
+    if len(reason.strip()) < 10:  # noqa: PLR2004 - the API's shortest reason (services/intake/dead_letters)
+        fail("--reason: say why you are discarding this event in 10 characters or more")
+    if not by.strip():
+        fail("--by: give your name")
+    settings = get_settings()
+
+    async def find() -> Any:
+        for name in [topic] if topic else await dlq_topics(settings.kafka_bootstrap_servers):
+            for event in await events(settings.kafka_bootstrap_servers, name, _dlq_session):
+                if event.event_id == wanted and event.copies:
+                    return event
+        return None
+
+    event = asyncio.run(find())
+    if event is None:
+        fail(f"no event {wanted} on {topic or 'the dead-letter topics'}", 1)
+    who = Principal(subject=f"cli:{getpass.getuser()}", roles=frozenset({"admin"}), name=by.strip())
+    try:
+        run_audited(make_engine(settings.database_url),
+                    lambda s: discard(s, event, reason=reason.strip(), by=who.subject, by_name=who.name, now=utcnow()),
+                    by=who, action="dlq.discard", about=Subject(record_id=wanted))
+    except DomainError as exc:
+        fail(str(exc), 1)
+    typer.echo(f"discarded event {wanted} ({event.event_type or 'type not known'}, failed {_times(event.failures)}) "
+               f"from {event.dlq_topic}: it stays in the log but will not be offered again")
 
 
 @schemas_app.command("export")

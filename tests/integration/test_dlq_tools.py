@@ -1,43 +1,104 @@
-"""`frontdoor dlq list` shows where dead letters came from and why, never their content;
-`frontdoor dlq replay` sends chosen ones back to their original topic."""
+"""`frontdoor dlq list` shows where dead letters came from and why, never their content, one line per event however
+many times it was dead-lettered; `frontdoor dlq replay` sends chosen ones back to their original topic (the newest
+copy of each event, once); `frontdoor dlq discard` sets aside an event that can never succeed, with who and why:
+it stays in the log but is no longer listed as waiting, and a replay refuses it. Real (embedded) broker and
+database."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
+from sqlmodel import Session, col, select
 
+from services.common.db import make_engine
+from services.common.tables import AuditEntry, DeadLetterDiscard
 from tests.cases import ROOT
 from tests.kafka_tools import produce_raw, read_topic
 
 pytestmark = pytest.mark.integration
 SECRET = b'{"given_name": "Canary-Zebedee"}'
+REASON = "Sent by the supplier's test harness; no such referral exists"
 
 
-def frontdoor(bootstrap: str, *args: str) -> subprocess.CompletedProcess[str]:
+def frontdoor(bootstrap: str, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "services.cli", "dlq", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env=os.environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap})
+                          text=True, timeout=120, env=os.environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                                                                    "DATABASE_URL": database_url})
 
 
-async def test_list_and_replay(broker_bootstrap: str, topics: dict[str, int]) -> None:
+def headers(original: str, offset: int, event_id: uuid.UUID | None = None,
+            replayed_from: str | None = None) -> list[tuple[str, bytes]]:
+    found = [("x-original-topic", original.encode()), ("x-original-partition", b"0"),
+             ("x-original-offset", str(offset).encode()),
+             ("x-error", b"ValidationError: referral.child.postcode: value_error"), ("x-attempts", b"1")]
+    found += [("event-id", str(event_id).encode()), ("event-type", b"referral.submitted")] if event_id else []
+    return found + ([("x-replayed-from", replayed_from.encode())] if replayed_from else [])
+
+
+async def test_list_and_replay(broker_bootstrap: str, topics: dict[str, int], database_url: str) -> None:
     original, dlq = "tools.original", "tools.original.dlq"
     for offset in range(2):
-        headers = [("x-original-topic", original.encode()), ("x-original-partition", b"0"),
-                   ("x-original-offset", str(offset).encode()),
-                   ("x-error", b"ValidationError: referral.child.postcode: value_error"), ("x-attempts", b"1")]
-        await produce_raw(broker_bootstrap, dlq, [(b"child-key", SECRET)], headers=headers)
+        await produce_raw(broker_bootstrap, dlq, [(b"child-key", SECRET)], headers=headers(original, offset))
 
-    listed = frontdoor(broker_bootstrap, "list", "--topic", dlq)
+    listed = frontdoor(broker_bootstrap, database_url, "list", "--topic", dlq)
     assert listed.returncode == 0, listed.stderr
-    assert f"{dlq}: 2 record(s)" in listed.stdout
+    assert f"{dlq}: 2 record(s), 2 event(s) waiting, 0 discarded" in listed.stdout
     assert "from tools.original [0:0]" in listed.stdout and "referral.child.postcode: value_error" in listed.stdout
     assert "Canary-Zebedee" not in listed.stdout + listed.stderr
     first_id = listed.stdout.split("id ", 1)[1].split()[0]
 
-    replayed = frontdoor(broker_bootstrap, "replay", "--topic", dlq, "--ids", first_id)
+    replayed = frontdoor(broker_bootstrap, database_url, "replay", "--topic", dlq, "--ids", first_id)
     assert replayed.returncode == 0 and "replayed 1 record(s)" in replayed.stdout
     back = await read_topic(broker_bootstrap, original)
     assert [r.value for r in back] == [SECRET] and back[0].key == b"child-key"
     assert dict(back[0].headers)["x-replayed-from"].decode() == f"{dlq}:{first_id}"
+
+
+async def test_an_event_dead_lettered_again_is_one_line_and_once_discarded_is_never_replayed(
+        broker_bootstrap: str, topics: dict[str, int], database_url: str) -> None:
+    original, dlq, event = "tools.discard", "tools.discard.dlq", uuid.uuid4()
+    await produce_raw(broker_bootstrap, original, [(b"k", b"{}")])  # the original topic: one record, not ours
+    await produce_raw(broker_bootstrap, dlq, [(b"k", SECRET)], headers=headers(original, 0, event))
+    [first] = await read_topic(broker_bootstrap, dlq)
+    # replayed, failed again: a second copy of the same event on the dead-letter topic
+    await produce_raw(broker_bootstrap, dlq, [(b"k", SECRET)],
+                      headers=headers(original, 5, event, f"{dlq}:{first.partition}:{first.offset}"))
+    newest = f"{first.partition}:{first.offset + 1}"
+    listed = frontdoor(broker_bootstrap, database_url, "list", "--topic", dlq)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{dlq}: 2 record(s), 1 event(s) waiting, 0 discarded" in listed.stdout
+    [line] = [x for x in listed.stdout.splitlines() if x.startswith("  id ")]
+    assert line.startswith(f"  id {newest} ") and f"event {event}" in line and "failed 2 times" in line
+
+    short = frontdoor(broker_bootstrap, database_url, "discard", "--event-id", str(event), "--reason", "no",
+                      "--by", "Chris Lee")
+    assert short.returncode == 2 and "10 characters or more" in short.stderr
+    done = frontdoor(broker_bootstrap, database_url, "discard", "--event-id", str(event), "--reason", REASON,
+                     "--by", "Chris Lee")
+    assert done.returncode == 0, done.stderr
+    assert "it stays in the log but will not be offered again" in done.stdout
+    with Session(make_engine(database_url)) as s:
+        row = s.get(DeadLetterDiscard, event)
+        assert row is not None and (row.by_name, row.reason, row.dlq_topic) == ("Chris Lee", REASON, dlq)
+        audited = s.exec(select(AuditEntry).where(AuditEntry.record_id == event)
+                         .order_by(col(AuditEntry.id))).all()
+        assert [(a.action, a.outcome) for a in audited] == [("dlq.discard", "allowed")]
+
+    after = frontdoor(broker_bootstrap, database_url, "list", "--topic", dlq)
+    assert f"{dlq}: 2 record(s), 0 event(s) waiting, 1 discarded" in after.stdout
+    assert not [x for x in after.stdout.splitlines() if x.startswith("  id ")]
+    gone = frontdoor(broker_bootstrap, database_url, "list", "--topic", dlq, "--discarded")
+    assert "discarded by Chris Lee" in gone.stdout and REASON in gone.stdout
+
+    refused = frontdoor(broker_bootstrap, database_url, "replay", "--topic", dlq, "--ids", newest)
+    assert refused.returncode == 1 and "will not be offered again" in refused.stderr
+    everything = frontdoor(broker_bootstrap, database_url, "replay", "--topic", dlq)
+    assert everything.returncode == 0 and "replayed 0 record(s)" in everything.stdout
+    assert [r.value for r in await read_topic(broker_bootstrap, original)] == [b"{}"]  # nothing was sent
+    again = frontdoor(broker_bootstrap, database_url, "discard", "--event-id", str(event), "--reason", REASON,
+                      "--by", "Chris Lee")
+    assert again.returncode == 1 and "discarded already" in again.stderr

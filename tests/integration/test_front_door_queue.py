@@ -199,8 +199,9 @@ async def test_dead_letters_are_listed_without_content_and_replayed_by_an_admini
         listed = await client.get("/front-door/dead-letters", headers=as_role(own, "front_door"))
         assert listed.status_code == 200 and listed.json()["readable"] is True
         [letter] = listed.json()["dead_letters"]
-        assert letter == {"id": "0:0", "topic": SUBMITTED_DLQ, "original_topic": TOPIC_SUBMITTED,
-                          "error": "referral.submitted.event_id: missing", "attempts": "1"}
+        assert {k: letter[k] for k in ("id", "topic", "original_topic", "error", "failures", "discarded")} == {
+            "id": "0:0", "topic": SUBMITTED_DLQ, "original_topic": TOPIC_SUBMITTED,
+            "error": "referral.submitted.event_id: missing", "failures": 1, "discarded": None}
         answer = (await client.get("/front-door/queue", headers=as_role(own, "front_door"))).json()
         [item] = [i for i in answer["items"] if i["reason"] == "dead_letter"]
         assert item["dead_letter"]["id"] == "0:0" and answer["counts"]["dead_letter"] == 1
@@ -215,9 +216,26 @@ async def test_dead_letters_are_listed_without_content_and_replayed_by_an_admini
         assert bad.status_code == 422
         done = await client.post("/front-door/dead-letters/replay", json=replay, headers=as_role(own, "admin"))
         assert done.status_code == 200 and done.json() == {"topic": SUBMITTED_DLQ, "asked": 1, "replayed": 1}
+        # it fails again: a second copy on the dead-letter topic, still one event, then discarded for good
+        await produce_raw(private_broker, SUBMITTED_DLQ, [(b"child-key", b'{"secret": "Quillon kestrel"}')],
+                          [*headers, ("x-replayed-from", f"{SUBMITTED_DLQ}:0:0".encode())])
+        [again] = (await client.get("/front-door/dead-letters", headers=as_role(own, "admin"))).json()["dead_letters"]
+        assert (again["event_id"], again["id"], again["failures"]) == (letter["event_id"], "0:1", 2)
+        discard = {"event_id": letter["event_id"], "reason": "Written by hand in a test: never a referral"}
+        assert (await client.post("/front-door/dead-letters/discard", json=discard,
+                                  headers=as_role(own, "front_door"))).status_code == 403
+        gone = await client.post("/front-door/dead-letters/discard", json=discard, headers=as_role(own, "admin"))
+        assert gone.status_code == 201, gone.text
+        after = (await client.get("/front-door/dead-letters", headers=as_role(own, "admin"))).json()
+        assert after["dead_letters"] == [] and after["counts"] == {"waiting": 0, "discarded": 1}
+        refused = await client.post("/front-door/dead-letters/replay", headers=as_role(own, "admin"),
+                                    json={"topic": SUBMITTED_DLQ, "ids": ["0:1"]})
+        assert refused.status_code == 409 and "will not be offered again" in refused.json()["title"]
+        answer = (await client.get("/front-door/queue", headers=as_role(own, "front_door"))).json()
+        assert answer["counts"]["dead_letter"] == 0
     replayed = [r for r in await read_topic(private_broker, TOPIC_SUBMITTED)
-                if dict(r.headers or ()).get("x-replayed-from") == f"{SUBMITTED_DLQ}:0:0".encode()]
-    assert [(r.key, r.value) for r in replayed] == [(b"child-key", b'{"secret": "Quillon kestrel"}')]
+                if dict(r.headers or ()).get("x-replayed-from")]
+    assert [(r.key, r.value) for r in replayed] == [(b"child-key", b'{"secret": "Quillon kestrel"}')]  # once only
 
 
 async def test_without_the_broker_the_queue_still_answers_with_a_note(settings: Settings) -> None:

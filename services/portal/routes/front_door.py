@@ -1,6 +1,6 @@
 """The front-door team's pages (role front_door): the queue of everything that needs a person, a
 referral's decision with a person's decision or override, recording emergency contact and a chase,
-and the possible duplicate children. An administrator's page lists the dead letters and replays them."""
+and the possible duplicate children. (An administrator's dead letters: routes/admin.py.)"""
 
 import uuid
 from datetime import date, datetime
@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.labels import LONDON, day
 from schemas.messages import sentence, too_short
 from schemas.views.children import FlaggedPair, Merge, MergeHistoryItem
-from schemas.views.front_door import ChaseRecorded, DeadLetters, Queue, Replayed
+from schemas.views.front_door import ChaseRecorded, Queue
 from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
 from services.portal import stash
 from services.portal.backend import BackendError, Client
-from services.portal.deps import Admin, FrontDoor, client, filled, form_data, not_found, render
+from services.portal.deps import FrontDoor, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
 from services.portal.users import User
 
@@ -358,31 +358,3 @@ async def undo_merge(request: Request, merge_id: uuid.UUID, user: FrontDoor) -> 
 
 def pair_id(pair: str) -> str:
     return pair.replace(":", "-")
-
-
-@router.get("/admin/dead-letters", response_class=HTMLResponse)
-async def dead_letters(request: Request, user: Admin) -> Response:
-    answer = await client(request, user).read(DeadLetters, "intake", "GET", "/front-door/dead-letters")
-    return render(request, "front_door_dead_letters.html", answer=answer, errors=[], replayed=None)
-
-
-@router.post("/admin/dead-letters/replay", response_class=HTMLResponse)
-async def replay(request: Request, user: Admin) -> Response:
-    raw = await form_data(request)
-    ids, topic = [v for v in raw.get("id", []) if v], raw.get("topic", [""])[0]
-    api = client(request, user)
-    errors: list[dict[str, str]] = []
-    replayed = None
-    if not ids:
-        errors.append({"text": "Choose at least one dead letter to replay", "href": "#letters"})
-    else:
-        try:
-            replayed = await api.read(Replayed, "intake", "POST", "/front-door/dead-letters/replay",
-                                      json={"topic": topic, "ids": ids})
-        except BackendError as exc:
-            if exc.status not in (422, 503):
-                raise
-            errors = errors_from(exc, form="replay", href="#letters", otherwise="#letters")
-    answer = await api.read(DeadLetters, "intake", "GET", "/front-door/dead-letters")
-    return render(request, "front_door_dead_letters.html", 422 if errors else 200, answer=answer, errors=errors,
-                  replayed=replayed)
