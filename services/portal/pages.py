@@ -97,7 +97,8 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role.startswith("worker:"):
         return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"}]
     if user.role == "dsr_panel":
-        return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/add", "text": "Add a person"}]
+        return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/register", "text": "The register"},
+                {"href": "/dsr/add", "text": "Add a person"}]
     if user.role == "dsr_referrer":
         return [{"href": "/dsr/entries", "text": "People I have added"}, {"href": "/dsr/add", "text": "Add a person"}]
     if user.role == "manager":
