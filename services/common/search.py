@@ -16,10 +16,15 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
 
 from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
 from schemas.names import name_key
 
+QueryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A query as the APIs take it: 1 to 200 characters once trimmed."""
 NAME_THRESHOLD = 0.3  # pg_trgm's own default: a name at least this similar to the query is found
 LIMIT = 50  # results shown; more than that: the person is asked to say more
 
@@ -271,3 +276,41 @@ def rank(query: Query, records: Iterable[Record], *, limit: int = LIMIT) -> list
     hits.sort(key=lambda h: (-h.score, ascii_key(h.record.family_name or ""), ascii_key(h.record.given_name or ""),
                              h.record.date_of_birth or date.min, h.child_id))
     return hits[:limit]
+
+
+def shown(hit: Hit) -> dict[str, Any]:
+    """A result as every search answers it (schemas.views.search.FoundChild): enough to tell children apart (name,
+    date of birth, school, postcode district) and what matched; a register entry's id where the record is one."""
+    record = hit.record
+    return {"child_id": hit.child_id, "given_name": record.given_name, "family_name": record.family_name,
+            "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None,
+            "school": record.school, "postcode_district": district_of(record.postcode), "matched": hit.matched,
+            **({"entry_id": record.link} if record.link else {})}
+
+
+def answer(query: Query, records: Iterable[Record], *, limit: int = LIMIT) -> dict[str, Any]:
+    """A search's answer (schemas.views.search.Found): the children found, best first, at most `limit`, and
+    whether there were more."""
+    hits = rank(query, records, limit=limit + 1)
+    return {"looked_for": list(query.kinds), "results": [shown(h) for h in hits[:limit]], "more": len(hits) > limit}
+
+
+def action_of(query: Query, prefix: str = "search") -> str:
+    """The audit's action for a search: the kind of query it was ("search.date_of_birth+reference"), never the query
+    (the audit has no place for what a person typed, and it is personal data)."""
+    return f"{prefix}." + ("+".join(query.kinds) or "nothing")
+
+
+def born(value: object) -> date | None:
+    """A date of birth as a record stores it (a date, or ISO 8601 text); None for none or anything else."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def child_ids(found: dict[str, Any]) -> tuple[uuid.UUID, ...]:
+    """Every child an answer shows (for its audit row)."""
+    return tuple(uuid.UUID(str(r["child_id"])) for r in found["results"])

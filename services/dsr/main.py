@@ -38,6 +38,7 @@ from services.dsr.direct_routes import router as direct_router
 from services.dsr.notes_routes import router as notes_router
 from services.dsr.pack_routes import router as pack_router
 from services.dsr.routes import router
+from services.dsr.search_routes import router as search_router
 from services.policy.ruleset.in_force import ruleset_in_force
 
 CONSUMER = "dsr.register"  # the processed-event consumer name (kept from before the handling kit)
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.calendar = WorkingCalendar()
     app.state.ruleset = ruleset_in_force(settings.ruleset_path)  # its dsr.ratings suggest a direct addition's rating
     app.include_router(pack_router)  # a fixed path under /dsr/, before any /dsr/{...}
+    app.include_router(search_router)  # a fixed path under /dsr/
     app.include_router(router)
     app.include_router(notes_router)
     app.include_router(direct_router)

@@ -30,6 +30,7 @@ from services.worklists.assignments.routes import router as assignment_router
 from services.worklists.handlers import follow_merge, follow_unmerge, ignore, mark_breaches, receive, withdraw
 from services.worklists.notes_routes import router as notes_router
 from services.worklists.routes import router
+from services.worklists.search_routes import router as search_router
 
 OUTCOME_HANDLERS: dict[str, Handler] = {"service_request.withdrawn": withdraw, "service_request.*": ignore}
 CHILDREN_HANDLERS: dict[str, Handler] = {"child.merged": follow_merge, "child.unmerged": follow_unmerge}
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         background=lambda: [breach_job, witness_job(app, settings, engine)], version="1",
     )
     app.include_router(router)
+    app.include_router(search_router)
     app.include_router(notes_router)
     app.include_router(assignment_router)
     return app

@@ -35,12 +35,3 @@ def record_of(row: Any, child_id: uuid.UUID, submitted_at: datetime) -> search.R
         child_id=str(child_id), given_name=row.given_name, family_name=row.family_name,
         date_of_birth=row.date_of_birth, at=submitted_at, nhs_number=row.nhs_number, upn=row.upn,
         postcode=row.postcode, school=row.school, references=(uuid.UUID(str(row.referral_id)).hex.upper(),))
-
-
-def shown(hit: search.Hit) -> dict[str, Any]:
-    """A result: enough to tell children apart (name, date of birth, school, postcode district), nothing more."""
-    record = hit.record
-    return {"child_id": hit.child_id, "given_name": record.given_name, "family_name": record.family_name,
-            "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None,
-            "school": record.school, "postcode_district": search.district_of(record.postcode),
-            "matched": hit.matched}

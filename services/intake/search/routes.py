@@ -5,11 +5,9 @@ is personal data (it is not logged either: the request line is logged by its rou
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import StringConstraints
 
 from schemas.views.search import Found
 from services.common import answers
@@ -20,24 +18,14 @@ from services.intake.search import views
 
 router = APIRouter(prefix="/children", tags=["children"], route_class=AuditedRoute, responses=answers.SIGNED_IN)
 Searcher = Annotated[Principal, Depends(require("front_door", "worker:safeguarding", "dsr_panel"))]
-Typed = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-def action_of(query: core.Query) -> str:
-    """The audit's action for a search: what kind of query it was ("search.date_of_birth+reference")."""
-    return "search." + ("+".join(query.kinds) or "nothing")
-
-
-def children_shown(found: dict[str, Any]) -> Subject:
-    return Subject(child_ids=tuple(uuid.UUID(str(r["child_id"])) for r in found["results"]))
 
 
 @router.get("/search", response_model=Found, response_model_exclude_unset=True, responses=answers.of(422))
 async def get_search(request: Request, by: Searcher,
-                     q: Annotated[Typed, Query(description="A name, date of birth, NHS number, UPN, postcode, "
+                     q: Annotated[core.QueryText, Query(description="A name, date of birth, NHS number, UPN, postcode, "
                                                            "postcode district or reference")]) -> dict[str, Any]:
     """The children whose name (fuzzily), date of birth (day and month swapped too), NHS number, UPN, postcode
     district or referral reference answer `q`, best first, as their latest referral shows them."""
     query = core.parse(q)
-    return await in_transaction(request, lambda s: views.search_children(s, query), by=by, action=action_of(query),
-                                about=children_shown)
+    return await in_transaction(request, lambda s: views.search_children(s, query), by=by, action=core.action_of(query),
+                                about=lambda found: Subject(child_ids=core.child_ids(found)))

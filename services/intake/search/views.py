@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, or_, text
 from sqlmodel import Session, col, select
 
 from services.common import search
-from services.intake.search.domain import record_of, shown
+from services.intake.search.domain import record_of
 from services.intake.search.tables import ChildSearch
 from services.intake.tables import ReferralRecord
 
@@ -29,8 +29,7 @@ def search_children(session: Session, query: search.Query, *, limit: int = searc
     when there were more)."""
     children = _pre_selected(session, query)
     records = [record_of(row, child_id, at) for row, child_id, at in _rows_of(session, sorted(children))]
-    hits = search.rank(query, records, limit=limit + 1)
-    return {"looked_for": list(query.kinds), "results": [shown(h) for h in hits[:limit]], "more": len(hits) > limit}
+    return search.answer(query, records, limit=limit)
 
 
 def find(session: Session, typed: str) -> dict[str, Any]:
