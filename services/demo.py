@@ -206,3 +206,59 @@ def seed_advice(intake: str, headers: Callable[[str, str], dict[str, str]]) -> s
                           headers=headers("worker-salt", "worker:salt")) if first else None
     return (f"advice asked ({', '.join(str(r.status_code) for r in asked)}), "
             f"one answered by SALT ({answered.status_code if answered else '-'})")
+
+
+def merge_referrals(today: date) -> dict[str, dict[str, Any]]:
+    """Two pairs of records the front door found to be one child (the merge history's demo): Amir's, merged and
+    in force; Ruby's, merged, found wrong, undone and recorded as different children. The second of each pair has no
+    NHS number and a name spelt differently: a possible duplicate of the first, never matched silently."""
+    pairs = {"amir": ("Amir", "Demo-Rahman", "Demo-Rahmann", 5, "SS3 9LE"),
+             "ruby": ("Ruby", "Demo-Lewis", "Demo-Lewes", 9, "SS0 7QP")}
+    referrals = {}
+    for n, (key, (given, family, again, years, postcode)) in enumerate(pairs.items()):
+        child = {"date_of_birth": _born(today, years, months=4), "postcode": postcode}
+        referrals[key] = _referral(21 + 2 * n, today, given=given, family=family, years=years,
+                                   concerns=["parenting"], impact="mild", child=dict(child),
+                                   reason=f"{given}'s family asked the school for help with routines at home.")
+        referrals[f"{key}_again"] = _referral(22 + 2 * n, today, given=given, family=again, years=years,
+                                              concerns=["parenting"], impact="mild", child=dict(child),
+                                              reason=f"{given}'s parent asked the health visitor for parenting "
+                                                     f"support.")
+        del referrals[f"{key}_again"]["child"]["nhs_number"]
+    return referrals
+
+
+MERGE_REASONS = {"amir": "The school confirmed the family name was misspelt on the health visitor's referral.",
+                 "ruby": "Same surname, date of birth and street: the school thought they were one child.",
+                 "ruby_undone": "Ruby and her cousin share a date of birth; the school confirmed they are two "
+                                "children."}
+
+
+def seed_merges(intake: str, headers: Callable[[str, str], dict[str, str]], today: date) -> str:
+    """`make run DEMO=1`: the merge history is not empty. The health visitor refers both pairs; Dana Wright on the
+    front door merges Amir's records, and merges Ruby's, undoes it and records them as different children."""
+    import httpx
+
+    sender, front_door = headers("hv-east", "referrer"), headers("front-door-hub", "front_door")
+    for body in merge_referrals(today).values():
+        httpx.post(f"{intake}/referrals", json=body, headers=sender, timeout=10)
+    pairs = httpx.get(f"{intake}/front-door/duplicates", headers=front_door, timeout=10).json()
+    done = []
+    for key, family in (("amir", "Demo-Rahman"), ("ruby", "Demo-Lewis")):
+        pair = next((p for p in pairs if family in (p["child_a"]["family_name"], p["child_b"]["family_name"])), None)
+        if pair is None:
+            done.append(f"{key}: not flagged")
+            continue
+        keep, other = ((pair["child_a"], pair["child_b"]) if pair["child_a"]["family_name"] == family
+                       else (pair["child_b"], pair["child_a"]))
+        merged = httpx.post(f"{intake}/front-door/duplicates/merge", headers=front_door, timeout=10, json={
+            "survivor_id": keep["child_id"], "merged_id": other["child_id"], "reason": MERGE_REASONS[key]})
+        done.append(f"{key} merged ({merged.status_code})")
+        if key == "ruby" and merged.status_code == 201:
+            undo = httpx.post(f"{intake}/front-door/duplicates/merges/{merged.json()['merge_id']}/undo",
+                              headers=front_door, timeout=10)
+            different = httpx.post(f"{intake}/front-door/duplicates/different", headers=front_door, timeout=10,
+                                   json={"child_a": keep["child_id"], "child_b": other["child_id"],
+                                         "reason": MERGE_REASONS["ruby_undone"]})
+            done.append(f"undone ({undo.status_code}), different ({different.status_code})")
+    return "merge history: " + ", ".join(done)

@@ -267,6 +267,9 @@ def seed_front_door(settings: Settings, intake: str) -> None:
         if counts and all(counts.values()):
             break
         time.sleep(1)
+    from services.demo import seed_merges
+    say(seed_merges(intake, lambda who, role: {"Authorization": f"Bearer {person_token(settings, who, role)}"},
+                    date.today()))
     say("front-door queue: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
         + "   (sign in as Dana Wright, the front-door practitioner)")
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_portal import Visit
+from tests.cases import ROOT
 
 pytestmark = pytest.mark.integration
 REASONS = ("emergency", "manual_review", "out_of_scope", "needs_information", "possible_duplicate", "dead_letter")
@@ -151,49 +152,123 @@ def test_a_person_records_emergency_contact_then_overrides_its_priority(
     assert "Seen by the crisis team" in page.inner_text("#people")
 
 
-def test_a_person_records_a_chase(browser: Any, portal: str, shots: Path) -> None:
-    v = hub(browser, portal, shots, "chase")
+@pytest.fixture(scope="module")
+def evidence() -> Path:
+    """Where issue 23's chase and merge screenshots go (var/screenshots/chase-*.png, merge-*.png)."""
+    folder = ROOT / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_person_records_a_chase(browser: Any, portal: str, evidence: Path) -> None:
+    v = hub(browser, portal, evidence, "chase")
     page = v.page
-    page.locator("#queue tbody tr", has_text="Waiting for information").first.locator(
-        "a:has-text('Record a chase')").click()
-    v.check("chase-form")
+    row = page.locator("#queue tbody tr", has_text="Waiting for information").first
+    assert re.search(r"Overdue by \d+ days?", row.inner_text())  # the demo's waits two weeks
+    row.locator("a:has-text('Record a chase')").click()
+    v.check("form")
+    referrer = page.inner_text("#referrer-contact")
+    assert "Demo Referrer" in referrer and "01702 000000" in referrer and "senco@example.sch.uk" in referrer
+    assert page.locator("#referrer-contact a[href='tel:01702000000']").count() == 1
+    assert "Who to contact about the child" in page.inner_text("#family-contact")
+    assert "chase again by" in page.inner_text("#next-action")
     page.click("button:has-text('Record chase')")
-    v.check("chase-errors")
+    v.check("errors")
     assert "Choose how the referrer was contacted" in page.locator(".govuk-error-summary").inner_text()
     page.check("input[name='how'][value='email']")
     page.fill("#note", "Asked the family's consent by email.")
     page.click("button:has-text('Record chase')")
-    v.check("chase-recorded")
-    assert "Chase recorded" in page.inner_text("main")
-    row = page.locator("#queue tbody tr", has_text="Waiting for information").first.inner_text()
-    assert "last chased by email" in row, row
+    v.check("recorded")
+    banner = page.inner_text(".govuk-notification-banner")
+    assert "Chase recorded" in banner and "chase them again by" in banner, banner
+    chased = page.locator("#queue tbody tr", has_text="last chased by email").first.inner_text()
+    assert re.search(r"Chase again by \d{1,2} [A-Z][a-z]+ \d{4}", chased) and "Overdue" not in chased, chased
 
 
-def test_a_person_reviews_a_possible_duplicate(browser: Any, portal: str, shots: Path) -> None:
-    v = hub(browser, portal, shots, "duplicates")
+def pair_section(page: Any, name: str) -> Any:
+    return page.locator("#pairs section", has_text=name).first
+
+
+def test_a_person_reviews_a_possible_duplicate(browser: Any, portal: str, evidence: Path) -> None:
+    v = hub(browser, portal, evidence, "merge")
     page = v.page
     page.locator("#queue tbody tr", has_text="Possible duplicate child").first.locator("a:has-text('Review')").click()
     v.check("pairs")
-    assert "Grace Demo-Wilson" in page.inner_text("main") and "Gracie Demo-Wilson" in page.inner_text("main")
-    assert "a similar name" in page.inner_text("main")
-    page.click("button:has-text('Same child: merge the records')")  # no choice, no reason
-    v.check("merge-errors")
+    grace = pair_section(page, "Gracie Demo-Wilson")
+    compared = grace.locator("table").inner_text()
+    for words in ("Grace Demo-Wilson", "Gracie Demo-Wilson", "School", "Postcode district", "SS2", "Referred by",
+                  "Concerns", "Stammering", "Requests"):
+        assert words in compared, words
+    assert "a similar name" in grace.inner_text()
+    grace.locator("button:has-text('Same child: merge the records')").click()  # no choice, no reason
+    v.check("errors")
     assert "Choose which record to keep" in page.locator(".govuk-error-summary").inner_text()
-    page.locator("input[name='survivor']").first.check()
-    page.locator("textarea[name='reason']").first.fill("The school confirmed Gracie is Grace's usual name.")
-    page.click("button:has-text('Same child: merge the records')")
+    grace = pair_section(page, "Gracie Demo-Wilson")
+    grace.locator("input[name='survivor']").first.check()
+    grace.locator("textarea[name='reason']").first.fill("The school confirmed Gracie is Grace's usual name.")
+    grace.locator("button:has-text('Same child: merge the records')").click()
+    v.check("confirm")
+    assert "Check before you merge these records" in page.inner_text("h1")
+    table = page.inner_text("#compare")
+    assert "Record you keep" in table and "Record merged into it" in table and "Gracie Demo-Wilson" in table
+    page.click(".govuk-back-link")  # Back: the choice and the reason are still there; nothing was merged
+    v.check("back")
+    grace = pair_section(page, "Gracie Demo-Wilson")
+    assert "Grace's usual name" in grace.locator("textarea[name='reason']").first.input_value()
+    assert grace.locator("input[name='survivor']").first.is_checked()
+    grace.locator("button:has-text('Same child: merge the records')").click()
+    page.click("button:has-text('Confirm: merge the records')")
     v.check("merged")
     assert "The two records are now one child" in page.inner_text("main")
-    assert "No possible duplicates are waiting" in page.inner_text("main")
-    page.click("button:has-text('Undo this merge')")
-    v.check("unmerged")
-    assert "The merge was undone" in page.inner_text("main") and "Gracie Demo-Wilson" in page.inner_text("main")
-    page.click("button:has-text('Different children')")
+    assert "Gracie Demo-Wilson" not in page.inner_text("#pairs")
+    page.click("a:has-text('undo this merge')")
+    v.check("undo-confirm")
+    assert "Are you sure you want to undo this merge?" in page.inner_text("h1")
+    page.click("button:has-text('Yes, undo the merge')")
+    v.check("undone")
+    assert "The merge was undone" in page.inner_text("main")
+    page = v.go("/front-door/duplicates")
+    grace = pair_section(page, "Gracie Demo-Wilson")
+    grace.locator("button:has-text('Different children')").click()
     v.check("different")
     assert "Recorded as different children" in page.inner_text("main")
-    assert "No possible duplicates are waiting" in page.inner_text("main")
+    assert "Gracie Demo-Wilson" not in page.inner_text("#pairs")
     v.go("/front-door")
     assert count(page, "possible_duplicate") == 0
+
+
+def test_the_merge_history_names_who_why_when_and_undo(browser: Any, portal: str, evidence: Path) -> None:
+    v = hub(browser, portal, evidence, "merge")
+    page = v.go("/front-door/merges")
+    v.check("history")
+    amir = page.locator("#merges tbody tr", has_text="Amir Demo-Rahmann").first.inner_text()
+    assert "Dana Wright" in amir and "misspelt" in amir and "Undo" in amir, amir
+    ruby = page.locator("#merges tbody tr", has_text="Ruby Demo-Lewes").first.inner_text()
+    assert re.search(r"Cannot be undone\. It was undone on \d+ [A-Z][a-z]+ \d{4} by Dana Wright\.", ruby), ruby
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", page.inner_text("main"))  # names, never ids
+    for name, width in (("history-zoom-200", 640), ("history-phone", 375)):  # 200% of 1280 px, and a phone
+        page.set_viewport_size({"width": width, "height": 900})
+        v.check(name)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#merges tbody tr", has_text="Amir Demo-Rahmann").first.locator("a:has-text('Undo')").click()
+    v.check("history-undo-confirm")
+    page.click("a:has-text('No, keep it')")  # changing one's mind changes nothing
+    assert "Undo" in page.locator("#merges tbody tr", has_text="Amir Demo-Rahmann").first.inner_text()
+    page.locator("#merges tbody tr", has_text="Amir Demo-Rahmann").first.locator("a:has-text('Undo')").click()
+    page.click("button:has-text('Yes, undo the merge')")
+    v.check("history-undone")
+    amir = page.locator("#merges tbody tr", has_text="Amir Demo-Rahmann").first.inner_text()
+    assert "It was undone on" in amir, amir
+    page = v.go("/front-door/duplicates")  # the pair is waiting again: merge it back, as the demo had it
+    amir_pair = pair_section(page, "Amir Demo-Rahmann")
+    amir_pair.locator("input[name='survivor']").first.check()
+    amir_pair.locator("textarea[name='reason']").first.fill("Undone by mistake: the school confirmed the spelling.")
+    amir_pair.locator("button:has-text('Same child: merge the records')").click()
+    page.click("button:has-text('Confirm: merge the records')")
+    v.check("remerged")
+    history = v.go("/front-door/merges").inner_text("#merges")
+    assert "Undone by mistake" in history
 
 
 def test_an_administrator_sees_the_dead_letters_without_their_content(
