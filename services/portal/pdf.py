@@ -5,6 +5,7 @@ served to it from disk by `OwnFiles`, which refuses every other address (a link,
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from services.portal.pages import HERE
 APP_ASSETS = (HERE / "static").resolve()
 BASE = "https://portal.invalid/"  # the documents' base address: never fetched, only mapped onto APP_ASSETS
 OWN = BASE + "app-assets/"
+QUIET = ("weasyprint", "fontTools")
 
 
 def own_file(url: str) -> Path | None:
@@ -43,6 +45,8 @@ def render_pdf(html: str) -> bytes:
     """`html` (a whole document whose stylesheets are /app-assets/ files) as a PDF (blocking: CPU-bound)."""
     from weasyprint import HTML  # noqa: PLC0415 - pango is loaded only by a portal that prints
 
+    for name in QUIET:  # their warnings may quote the document (a child's details): only errors, never its words
+        logging.getLogger(name).setLevel(logging.ERROR)
     pdf: bytes = HTML(string=html, base_url=BASE, url_fetcher=_fetcher()).write_pdf()
     return pdf
 
