@@ -253,6 +253,9 @@ FORMS: dict[str, dict[str, Words]] = {
     "replay": {"topic": _words("which events to process again", "Select"),
                "ids": _words("the events to process again", "Select",
                              string_pattern_mismatch="Select each event from the list")},
+    # Find a child (services/portal/routes/search.py): one box, whatever it holds.
+    "search": {"q": _words("a name, date of birth, NHS number, UPN, postcode or reference",
+                           string_too_long="Enter {max_length} characters or fewer")},
     # An event that can never succeed, discarded by an administrator (services/intake/dead_letters: DiscardForm).
     "discard": {"event_id": _words("the event to discard", "Choose"),
                 "reason": _words("why you are discarding this event",

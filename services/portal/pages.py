@@ -87,6 +87,9 @@ def link(href: str, text: str) -> Markup:
     return Markup('<a class="govuk-link" href="{}">{}</a>').format(href, text)
 
 
+FIND_A_CHILD = {"href": "/find-a-child", "text": "Find a child"}  # the front door, every worker, the DSR panel
+
+
 def navigation(user: User | None) -> list[dict[str, str]]:
     if user is None:
         return []
@@ -95,9 +98,10 @@ def navigation(user: User | None) -> list[dict[str, str]]:
                 {"href": "/referrals/new", "text": "Make a referral"},
                 {"href": "/advice/new", "text": "Ask for advice"}]
     if user.role.startswith("worker:"):
-        return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"}]
+        return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"},
+                FIND_A_CHILD]
     if user.role == "dsr_panel":
-        return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/register", "text": "The register"},
+        return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/register", "text": "The register"}, FIND_A_CHILD,
                 {"href": "/dsr/add", "text": "Add a person"}]
     if user.role == "dsr_referrer":
         return [{"href": "/dsr/entries", "text": "People I have added"}, {"href": "/dsr/add", "text": "Add a person"}]
@@ -107,7 +111,7 @@ def navigation(user: User | None) -> list[dict[str, str]]:
         return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"},
                 {"href": "/admin/dead-letters", "text": "Events not processed"}]
     if user.role == "front_door":
-        return [{"href": "/front-door", "text": "Front-door queue"},
+        return [{"href": "/front-door", "text": "Front-door queue"}, FIND_A_CHILD,
                 {"href": "/front-door/duplicates", "text": "Possible duplicates"},
                 {"href": "/front-door/merges", "text": "Merge history"},
                 {"href": "/advice", "text": "Advice requests"},

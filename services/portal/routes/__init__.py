@@ -9,6 +9,7 @@ from services.portal.routes import (
     public,
     referrer,
     register,
+    search,
     reports,
     sign_in,
     whatif,
@@ -18,4 +19,4 @@ from services.portal.routes import (
 # advice before worker, printing and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add,
 # /dsr/meeting-pack) come first
 ROUTERS = [sign_in.router, referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
-           whatif.router, reports.router, admin.router, front_door.router, public.router]
+           whatif.router, search.router, reports.router, admin.router, front_door.router, public.router]
