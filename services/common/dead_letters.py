@@ -153,7 +153,8 @@ WHAT = {
     "triage.decided": "A triage decision",
     "triage.overridden": "A person's decision on a referral",
 }
-PROBLEMS = {"missing": "is missing", "extra_forbidden": "is not expected"}
+PROBLEMS = {"missing": ("is missing", "are missing"), "extra_forbidden": ("is not expected", "are not expected")}
+NOT_VALID = ("is not valid", "are not valid")
 
 
 def what(event_type: str) -> str:
@@ -163,8 +164,9 @@ def what(event_type: str) -> str:
     return WHAT.get(event_type) or event_type.replace(".", " ").replace("_", " ").capitalize()
 
 
-def error_words(error: str) -> str:
-    """Why an event failed, in words, from its error header (field names and problem kinds only: no values)."""
+def error_words(error: str, event_type: str = "") -> str:
+    """Why an event failed, in words, from its error header (field names and problem kinds only: no values). A
+    field is named by its path in words ("referral child postcode"), without the event type it starts with."""
     kind, _, rest = error.partition(": ")
     if not error:
         return "No reason was recorded"
@@ -173,12 +175,31 @@ def error_words(error: str) -> str:
     if kind == "UnicodeDecodeError":
         return "It could not be read: it is not text"
     if kind == "ValidationError":
-        parts = [p.rpartition(": ") for p in rest.split("; ") if p]
-        said = [f"{'the event' if where == '(body)' else where} {PROBLEMS.get(problem, 'is not valid')}"
-                for where, _, problem in parts]
-        return "It does not match its contract: " + "; ".join(said)
+        return "It does not match its contract: " + _contract_problems(rest, event_type)
     if kind == "PermanentError":
         return f"It was refused: {rest}"
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", error):
         return f"Processing it failed with an unexpected error ({error})"
     return f"It was refused: {error}"
+
+
+def _field(where: str, event_type: str) -> str:
+    if where == "(body)":
+        return "the event"
+    for prefix in {event_type, *WHAT} - {""}:
+        where = where.removeprefix(prefix + ".")
+    return where.replace(".", " ").replace("_", " ")
+
+
+def _contract_problems(summary: str, event_type: str) -> str:
+    """"referral.child.postcode: value_error; event_id: missing" as "referral child postcode is not valid; event
+    id is missing", the fields of one problem together ("a, b and c are missing")."""
+    by_problem: dict[tuple[str, str], list[str]] = {}
+    for part in (p for p in summary.split("; ") if p):
+        where, _, problem = part.rpartition(": ")
+        by_problem.setdefault(PROBLEMS.get(problem, NOT_VALID), []).append(_field(where, event_type))
+    said = []
+    for (one, many), fields in by_problem.items():
+        names = fields[0] if len(fields) == 1 else f"{', '.join(fields[:-1])} and {fields[-1]}"
+        said.append(f"{names} {one if len(fields) == 1 else many}")
+    return "; ".join(said)

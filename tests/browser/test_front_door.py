@@ -280,7 +280,7 @@ def test_an_administrator_sees_the_dead_letters_without_their_content(
     assert "frontdoor.referrals.submitted" in letters and "malformed" not in letters  # where and why, not content
     page.click("button:has-text('Send the chosen events again')")  # nothing chosen
     v.check("replay-errors")
-    assert "Choose at least one" in page.locator(".govuk-error-summary").inner_text()
+    assert "Select the events to process again" in page.locator(".govuk-error-summary").inner_text()
 
 
 @pytest.mark.parametrize(

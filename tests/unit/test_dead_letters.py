@@ -87,7 +87,10 @@ def test_a_replay_sends_the_newest_copy_of_each_chosen_event_once_and_never_a_di
     ("JSONDecodeError: line 1 column 1", "It could not be read: it is not JSON"),
     ("UnicodeDecodeError: invalid start byte at byte 0", "It could not be read: it is not text"),
     ("ValidationError: referral.child.postcode: value_error; event_id: missing",
-     "It does not match its contract: referral.child.postcode is not valid; event_id is missing"),
+     "It does not match its contract: referral child postcode is not valid; event id is missing"),
+    ("ValidationError: referral.submitted.event_id: missing; referral.submitted.referral: missing; "
+     "referral.submitted.demo: extra_forbidden",
+     "It does not match its contract: event id and referral are missing; demo is not expected"),
     ("ValidationError: (body): extra_forbidden", "It does not match its contract: the event is not expected"),
     ("PermanentError: the schema version of the event is not known",
      "It was refused: the schema version of the event is not known"),

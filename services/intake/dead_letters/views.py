@@ -38,7 +38,8 @@ def letter_view(event: DeadEvent) -> dict[str, Any]:
     gone = event.discarded
     return {"id": event.latest, "event_id": str(event.event_id), "topic": event.dlq_topic,
             "original_topic": event.original_topic, "event_type": event.event_type, "what": what(event.event_type),
-            "error": event.last_error, "error_words": error_words(event.last_error), "failures": event.failures,
+            "error": event.last_error, "error_words": error_words(event.last_error, event.event_type),
+            "failures": event.failures,
             "first_failed_at": event.first_at.isoformat() if event.first_at else None,
             "last_failed_at": event.last_at.isoformat() if event.last_at else None,
             "discarded": None if gone is None else {"by_name": gone.by_name, "at": gone.at.isoformat(),

@@ -229,7 +229,7 @@ def _add_services(session: Session, items: list[dict[str, Any]]) -> None:
 
 def _dead_letter_item(event: DeadEvent) -> dict[str, Any]:
     times = "once" if event.failures == 1 else f"{event.failures} times"
-    why = error_words(event.last_error)
+    why = error_words(event.last_error, event.event_type)
     return {
         "reason": "dead_letter", "referral_id": None, "child_id": None, "submitted_at": None,
         "clock": {"due_at": None, "overdue": False, "text": "Could not be processed; waiting for an administrator"},
