@@ -5,6 +5,7 @@ from services.portal.routes import (
     advice,
     dsr,
     front_door,
+    notes,
     printing,
     public,
     referrer,
@@ -18,5 +19,6 @@ from services.portal.routes import (
 
 # advice before worker, printing and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add,
 # /dsr/meeting-pack) come first
-ROUTERS = [sign_in.router, referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
+ROUTERS = [sign_in.router, notes.router,  # notes before the pages whose /{action} paths would take their /notes
+           referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
            whatif.router, search.router, reports.router, admin.router, front_door.router, public.router]

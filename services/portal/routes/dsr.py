@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from schemas.labels import day, label
 from schemas.views.dsr import AgendaEntry, EntryView, Register, WeekCounts
-from services.portal import charts, dates
+from services.portal import charts, dates, notes
 from services.portal.backend import BackendError
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
@@ -70,8 +70,11 @@ async def whole_register(request: Request, user: Panel) -> Response:
 
 @router.get("/dsr/{entry_id}", response_class=HTMLResponse)
 async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
-    view = await client(request, user).read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
-    return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"))
+    api = client(request, user)
+    view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
+    found = await notes.shown(api, "dsr", f"/dsr/entries/{entry_id}/notes", f"/dsr/{entry_id}/notes")
+    return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"),
+                  notes=found)
 
 
 def review_body(form: dict[str, str]) -> dict[str, Any]:

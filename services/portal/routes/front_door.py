@@ -17,6 +17,7 @@ from schemas.views.front_door import ChaseRecorded, Queue
 from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
+from services.portal import notes as case_notes
 from services.portal import stash
 from services.portal.backend import BackendError, Client
 from services.portal.deps import FrontDoor, client, filled, form_data, not_found, render
@@ -35,7 +36,8 @@ DONE = {"decision": "Your decision was sent. The referral shows it once it has b
         "contact": "Emergency contact recorded. The referral has left the queue.",
         "chase": "Chase recorded. The referrer sees that the front door contacted them.",
         "different": "Recorded as different children. This pair will not be flagged again.",
-        "undone": "The merge was undone. Every record is back where it was."}
+        "undone": "The merge was undone. Every record is back where it was.",
+        "note": case_notes.ADDED}
 MERGE_FORM = "merge"  # the merge's answers, kept between the pair list and its check page
 PAIR_GONE = "These records are no longer waiting for a decision: someone has decided about them"
 
@@ -99,18 +101,22 @@ async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | N
 
 
 def decision_page(request: Request, view: dict[str, Any], *, status: int = 200,
-                  errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None) -> Response:
+                  errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None,
+                  notes: dict[str, Any] | None = None) -> Response:
+    """`notes`: the case notes section (services/portal/notes.py), when the page shows it."""
     routes = pathways(ruleset_in_force(request.app.state.settings.ruleset_path))  # the policy's, never a list here
     return render(request, "front_door_referral.html", status, referral=view, errors=errors or [], form=form or {},
-                  routes=routes, done=DONE.get(request.query_params.get("done", "")))
+                  routes=routes, done=DONE.get(request.query_params.get("done", "")), notes=notes)
 
 
 @router.get("/front-door/referrals/{referral_id}", response_class=HTMLResponse)
 async def referral(request: Request, referral_id: uuid.UUID, user: FrontDoor) -> Response:
-    view = await referral_of(client(request, user), referral_id)
+    api = client(request, user)
+    view = await referral_of(api, referral_id)
     if view is None:
         return not_found(request, "Referral not found", "There is no referral with this reference.")
-    return decision_page(request, view)
+    path = f"/front-door/referrals/{referral_id}/notes"
+    return decision_page(request, view, notes=await case_notes.shown(api, "intake", path, path))
 
 
 def change_of(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:

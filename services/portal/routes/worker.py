@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.enums import Service
 from schemas.labels import LONDON, day
 from schemas.views.worklists import HeldDecided, ListCounts, ListedRequest, OneRequest, ReleasedRequest
+from services.portal import notes
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Worker, client, filled, form_data, needs, not_found, render
 from services.portal.emergency import due_when
@@ -96,9 +97,12 @@ async def work_item(request: Request, service: Service, request_id: uuid.UUID, u
         if exc.status == 404:
             return not_found(request, "Request not found", "This service has no request with this reference.")
         raise
+    page = f"/work/{service.value}/{request_id}"  # a request held for MASH: no notes (its service may not see them)
+    found = None if item.get("mash_decides_first") else await notes.shown(
+        api, "worklists", f"/worklists/{service.value}/requests/{request_id}/notes", f"{page}/notes")
     return render(request, "request.html", service=service.value, item=item, errors=[],
                   held=await held_for(api, service, item), held_done=held_banner(dict(request.query_params)),
-                  done=request.query_params.get("done"), held_form={})
+                  done=request.query_params.get("done"), held_form={}, notes=found)
 
 
 def held_choice(form: dict[str, list[str]]) -> tuple[str | None, dict[str, Any], list[dict[str, str]]]:

@@ -1,0 +1,89 @@
+"""Case notes on a portal page (issue 23, item 4): the "Notes" section of the front-door referral page, a worker's
+request page and a register entry's page (templates/_notes.html), and sending the "Add a note" form.
+
+Each form carries a key of its own, made when the page is shown: sent twice (a refresh, Back then send) the service
+adds one note. After a note is added the page is shown again by its address (303), so a refresh sends nothing. The
+words are checked here first (required, at most 5,000 characters as the page's count counts them) in the catalogue's
+sentences, then by the service; on a problem the page comes back with the words as typed and a new key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi.responses import RedirectResponse, Response
+
+from schemas.messages import sentence
+from schemas.views.notes import NOTE_MAX_LENGTH, Note, written_by
+from services.common.notes import one_line_break
+from services.portal.backend import BackendError, Client
+from services.portal.pages import errors_from
+
+FIELD = "#note-text"
+FORM = "case_note"
+ADDED = "Note added"
+
+
+async def notes_on(api: Client, service: str, path: str) -> list[dict[str, Any]] | None:
+    """The notes the service shows this person on the thing at `path` (its `/notes`), newest first; None when it
+    shows them none (a request held for MASH, 409; nothing there for them, 404)."""
+    try:
+        found: list[dict[str, Any]] = await api.read(list[Note], service, "GET", path)
+    except BackendError as exc:
+        if exc.status in (404, 409):
+            return None
+        raise
+    return found
+
+
+def section(notes: list[dict[str, Any]] | None, action: str, *, text: str = "",
+            error: str | None = None) -> dict[str, Any] | None:
+    """What templates/_notes.html shows: the notes, each with who wrote it in words, and the form (posting to
+    `action`, with a new key, the words as typed and its problem). None: no section at all."""
+    if notes is None:
+        return None
+    return {"notes": [n | {"written_by": written_by(n.get("by_name"), n["team"])} for n in notes], "action": action,
+            "text": text, "key": str(uuid.uuid4()), "error": error, "max_length": NOTE_MAX_LENGTH}
+
+
+async def shown(api: Client, service: str, path: str, action: str) -> dict[str, Any] | None:
+    """The section for a page: the thing's notes (at `path`) and an empty form posting to `action`."""
+    return section(await notes_on(api, service, path), action)
+
+
+def problem_with(text: str) -> str | None:
+    """The page's own check of a note's words, in the catalogue's sentence (None: fine to send)."""
+    words = one_line_break(text).strip()
+    if not words:
+        return sentence("text", "missing", form=FORM)
+    if len(words) > NOTE_MAX_LENGTH:
+        return sentence("text", "string_too_long", {"max_length": NOTE_MAX_LENGTH}, form=FORM)
+    return None
+
+
+Again = Callable[[int, list[dict[str, str]]], Awaitable[Response]]
+
+
+async def send(api: Client, service: str, path: str, form: dict[str, list[str]], *, done: str,
+               again: Again) -> Response:
+    """Send the "Add a note" form to the service's `path`; added (or added already by this very form): to `done`.
+    A problem: `again(status, errors)`, the page with its error summary (the form keeps the words)."""
+    text = next(iter(form.get("text", [])), "")
+    key = next(iter(form.get("key", [])), "").strip() or str(uuid.uuid4())
+    if problem := problem_with(text):
+        return await again(422, [{"text": problem, "href": FIELD}])
+    try:
+        await api.call(service, "POST", path, json={"text": text, "key": key})
+    except BackendError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return await again(exc.status, errors_from(exc, form=FORM, href=FIELD, otherwise=FIELD))
+    return RedirectResponse(done, status_code=303)
+
+
+def kept(notes: list[dict[str, Any]] | None, action: str, form: dict[str, list[str]],
+         errors: list[dict[str, str]]) -> dict[str, Any] | None:
+    """The section shown again after a problem: the words as typed, the first problem by the field."""
+    text = next(iter(form.get("text", [])), "")
+    return section(notes, action, text=text, error=errors[0]["text"] if errors else None)
