@@ -18,7 +18,12 @@ and each service's tables — and check, independently of the code under test:
   register consumes them (per child, by offset): one entry per candidate child, created by the
   first candidate decision, its suggested rating the highest suggested, escalation marked when a
   later suggestion was higher, one timeline note per candidate decision;
-- every consumer recorded each event once; nothing is left unpublished in any outbox.
+- every consumer recorded each event once; nothing is left unpublished in any outbox;
+- work on the referrals (`WORK`: who holds a queue item or a service request, each change a row its service stores
+  and one event on the topic of the thing): every stored change published exactly once (its row's id is its event's
+  id: none stored and never published, none published and never stored), none dead-lettered, each change a real one
+  (it names the holder before it as the previous change left it), and every table that keeps the holder (the owning
+  service's, and intake's copy of who holds each request) agrees with the last change per item.
 
 `lost` counts what should exist and does not; `duplicated` what exists more than once or should
 not exist at all. Both must be zero."""
@@ -28,6 +33,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +42,18 @@ from sqlmodel import Session, col, select
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
+from schemas.events import dlq_topic
 from services.common.db import make_engine
 from services.common.ids import derived_id
-from services.common.tables import OutboxMessage
+from services.common.tables import OutboxMessage, WorkAssignment
 from services.dsr.tables import DsrEntry, DsrTimelineItem
-from services.intake.tables import FrontDoorDecision, ReferralRecord, ServiceRequestRecord, TimelineItem
+from services.intake.tables import (
+    FrontDoorDecision,
+    ReferralRecord,
+    ServiceRequestHolder,
+    ServiceRequestRecord,
+    TimelineItem,
+)
 from services.worklists.tables import WorklistItem
 from tests.kafka_tools import read_topic
 
@@ -57,6 +70,7 @@ class Report:
     service_requests: int = 0
     withdrawn: int = 0
     dsr_entries: int = 0
+    work: Counter[str] = field(default_factory=Counter)  # changes of each kind of work checked (WORK), by kind
     wire_records: int = 0  # records read on the checked topics, redeliveries included
     redelivered: int = 0  # records whose event id was already seen on that topic
     lost: list[str] = field(default_factory=list)
@@ -69,7 +83,9 @@ class Report:
     def summary(self) -> str:
         return (f"{self.referrals} referrals, {self.decisions} decisions (and {self.overrides} by a person), "
                 f"{self.service_requests} service requests ({self.withdrawn} withdrawn), "
-                f"{self.dsr_entries} DSR entries; {self.wire_records} records read, {self.redelivered} redelivered; "
+                f"{self.dsr_entries} DSR entries"
+                + "".join(f", {n} {kind}" for kind, n in sorted(self.work.items()))
+                + f"; {self.wire_records} records read, {self.redelivered} redelivered; "
                 f"lost {len(self.lost)}, duplicated {len(self.duplicated)}")
 
     def explain(self) -> str:
@@ -111,8 +127,8 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
     report.lost += [f"referral {r} never published" for r in wanted - set(submitted)]
     report.duplicated += [f"referral {r} published as {n} events" for r, n in submitted.items() if n > 1]
 
-    decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report)  # a person's too, in consumption order
-                 if e.get("referral_id") in wanted and e["event_type"] in (DECIDED, OVERRIDDEN)]
+    on_decisions = [e for e in await events_on(bootstrap, TOPIC_DECISIONS, report) if e.get("referral_id") in wanted]
+    decisions = [e for e in on_decisions if e["event_type"] in (DECIDED, OVERRIDDEN)]  # a person's too, in order
     firsts = Counter(e["referral_id"] for e in decisions if e["event_type"] == DECIDED and e.get("redirect_of") is None)
     report.decisions = sum(firsts.values())
     report.lost += [f"referral {r} never decided (submitted at partition {at[r][0]}, offset {at[r][1]})" if r in at
@@ -128,8 +144,8 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
             expected[route["service"]][route["service_request_id"]] = decision["referral_id"]
     report.service_requests = sum(len(v) for v in expected.values())
     all_expected = {rid for reqs in expected.values() for rid in reqs}
-    withdrawn = Counter(e["service_request_id"] for e in await events_on(bootstrap, TOPIC_OUTCOMES, report)
-                        if e["event_type"] == WITHDRAWN and e["referral_id"] in wanted)
+    on_outcomes = [e for e in await events_on(bootstrap, TOPIC_OUTCOMES, report) if e.get("referral_id") in wanted]
+    withdrawn = Counter(e["service_request_id"] for e in on_outcomes if e["event_type"] == WITHDRAWN)
     report.withdrawn = len(withdrawn)
     report.duplicated += [f"request {r} withdrawn but in no decision" for r in set(withdrawn) - all_expected]
     report.duplicated += [f"request {r} withdrawn {n} times" for r, n in withdrawn.items() if n > 1]
@@ -140,11 +156,15 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
                          if e["referral_id"] in wanted)
         _compare(report, f"{service.value} queue", set(expected[service.value]), queued)
 
+    dead = {e["event_id"] for t in (TOPIC_DECISIONS, TOPIC_OUTCOMES) for e in await events_on(
+        bootstrap, dlq_topic(t), Report())}  # dead-lettered ids (redeliveries of these are not this check's records)
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
             _check_tables(session, report, wanted, expected, decisions, set(withdrawn))
             _check_front_door(session, report, wanted, requested)
+            for work in WORK:
+                _check_work(session, report, work, wanted, [*on_decisions, *on_outcomes], dead)
     finally:
         engine.dispose()
     return report
@@ -311,3 +331,97 @@ def _check_register(session: Session, report: Report, decisions: list[dict[str, 
         if got != exp:
             (report.duplicated if got["notes"] > exp["notes"] else report.lost).append(
                 f"DSR entry for child {child}: {got} != fold {exp}")
+
+
+# --- work on the referrals: stored changes, each announced by one event ---------------------------------------------
+
+Change = dict[str, Any]  # one change as stored or as announced: its event id, the item, and what the event says
+
+
+@dataclass(frozen=True)
+class Work:
+    """A kind of work a service stores a row for and announces with one event each (the row's id is the event's):
+    `event_types` (event type -> the field naming the item), `stored` (every stored change about the wanted
+    referrals, as the event would say it), `chained` (each change names what the one before left, so a change
+    applied twice, or one lost, shows), and `keepers`: each table keeping the item's state from the last change, as
+    (what it is, the event type it keeps, item id -> what it keeps, the last change -> what it should keep)."""
+
+    kind: str
+    event_types: dict[str, str]
+    stored: Callable[[Session, set[str]], list[Change]]
+    chained: Callable[[Change | None, Change], str | None] | None = None
+    keepers: tuple[tuple[str, str, Callable[[Session, set[str]], dict[str, Any]], Callable[[Change], Any]], ...] = ()
+
+
+def _stored_assignments(session: Session, wanted: set[str]) -> list[Change]:
+    """Every stored change of who holds a queue item (the referral) or one of its service requests."""
+    referrals = _uuids(wanted)
+    requests = session.exec(select(ServiceRequestRecord.id).where(col(ServiceRequestRecord.referral_id).in_(referrals))
+                            ).all() if referrals else []
+    items = [*referrals, *requests]
+    rows = session.exec(select(WorkAssignment).where(col(WorkAssignment.item_id).in_(items))).all() if items else []
+    return [{"event_id": str(r.id), "item": str(r.item_id), "at": r.at.isoformat(), "change": r.change,
+             "assigned_to": r.assigned_to, "previously_assigned_to": r.previously_assigned_to} for r in rows]
+
+
+def _after(before: Change | None, change: Change) -> str | None:
+    """A change of holder names the holder the change before it left (nobody before the first), and changes it."""
+    was = before["assigned_to"] if before else None
+    if change.get("previously_assigned_to") != was:
+        return f"says it was held by {change.get('previously_assigned_to')!r}, but {was!r} held it"
+    if change.get("assigned_to") == was:
+        return f"changes nothing: {was!r} held it already"
+    return None
+
+
+def _holder(change: Change) -> Any:
+    return change.get("assigned_to")
+
+
+def _holders_on(table: Any, holder: str = "assigned_to") -> Callable[[Session, set[str]], dict[str, Any]]:
+    def kept(session: Session, items: set[str]) -> dict[str, Any]:
+        ids = _uuids(items)
+        rows = session.exec(select(table.id, getattr(table, holder)).where(col(table.id).in_(ids))).all() if ids else []
+        return {str(i): h for i, h in rows}
+
+    return kept
+
+
+ASSIGNMENTS = Work(
+    kind="assignment changes",
+    event_types={"referral.assigned": "referral_id", "service_request.assigned": "service_request_id"},
+    stored=_stored_assignments, chained=_after,
+    keepers=(("front door's queue (intake referrals)", "referral.assigned", _holders_on(ReferralRecord), _holder),
+             ("worklist", "service_request.assigned", _holders_on(WorklistItem), _holder),
+             ("intake's copy of who holds a request", "service_request.assigned", _holders_on(ServiceRequestHolder),
+              _holder)),
+)
+WORK: list[Work] = [ASSIGNMENTS]  # case notes join here
+
+
+def _check_work(session: Session, report: Report, work: Work, wanted: set[str], wire: list[dict[str, Any]],
+                dead: set[str]) -> None:
+    announced = {e["event_id"]: {"event_id": e["event_id"], "item": e[work.event_types[e["event_type"]]],
+                                 "at": e["occurred_at"], **e}
+                 for e in wire if e["event_type"] in work.event_types}
+    stored = {c["event_id"]: c for c in work.stored(session, wanted)}
+    report.work[work.kind] += len(stored)
+    report.lost += [f"{work.kind}: {c['change'] if 'change' in c else 'change'} {i} of {c['item']} stored, never "
+                    "published" for i, c in stored.items() if i not in announced]
+    report.duplicated += [f"{work.kind}: {i} of {c['item']} published, never stored (or stored twice)"
+                          for i, c in announced.items() if i not in stored]
+    report.lost += [f"{work.kind}: {i} dead-lettered" for i in set(announced) & dead]
+    last: dict[str, Change] = {}
+    for change in sorted(announced.values(), key=lambda c: (c["item"], c["at"], c["event_id"])):
+        if work.chained is not None and (wrong := work.chained(last.get(change["item"]), change)):
+            report.duplicated.append(f"{work.kind}: {change['event_id']} of {change['item']} {wrong}")
+        last[change["item"]] = change
+    for where, event_type, kept_by, expected in work.keepers:
+        items = {item: change for item, change in last.items() if change["event_type"] == event_type}
+        kept = kept_by(session, set(items))
+        for item, change in items.items():
+            if item not in kept:
+                report.lost.append(f"{work.kind}: {where} has no row for {item}")
+            elif kept[item] != expected(change):
+                report.lost.append(f"{work.kind}: {where} keeps {kept[item]!r} for {item}, the last change says "
+                                   f"{expected(change)!r}")
