@@ -155,7 +155,9 @@ def test_a_salt_worker_accepts_the_referral(browser: Any, portal: str, shots: Pa
     for code in ("school_senco", "parent_with_pr", "over_6_months", "Nhs number", "Sen status", "Consent basis"):
         assert code not in shown, code  # words, not codes
     assert "A parent with parental responsibility" in shown and "More than 6 months" in shown
-    page.click("button:has-text('Accept')")
+    page.click("a.govuk-button:has-text('Accept')")  # asks first (issue 23, item 9)
+    v.check("accept-confirm")
+    page.click("button:has-text('Yes, accept this request')")
     v.check("accepted")
     assert "Request accepted" in page.content()
 

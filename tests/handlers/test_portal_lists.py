@@ -87,7 +87,7 @@ async def test_a_worker_filters_to_closed_requests_in_a_window(portal: httpx.Asy
     await sign_in(portal, "worker-semh")
     page = (await portal.get("/work/semh")).text
     assert [r.split(" | ")[0] for r in cells(page)[1:]] == ["Olive Lee"]
-    for words in ("Open (1)", "Completed (1)", "Declined (0)", "Redirected (1)", "Withdrawn (0)", "Last 90 days"):
+    for words in ("Open (1)", "Completed (1)", "Declined (0)", "Redirected (1)", "Withdrawn (0)", "In the last 90 days"):
         assert words in text_of(page)
     assert 'value="90" checked' in page
     closed = (await portal.get("/work/semh?status=completed&status=declined&status=redirected")).text
