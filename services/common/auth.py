@@ -1,6 +1,9 @@
 """Bearer-token roles for every HTTP endpoint but health.
 
-Roles: `referrer`, `worker:<service>`, `dsr_panel`, `dsr_referrer`, `front_door`, `manager`, `admin`.
+Roles: `referrer`, `worker:<service>`, `dsr_panel`, `dsr_referrer`, `front_door`, `manager`, `admin`, and the two team
+leads: `front_door_manager` (a front-door team manager) and `dsr_chair` (the DSR meeting's chair). A lead carries the
+role of the team it leads (`LEADS`), so every guard admitting that team admits its lead; only the leads read the audit
+trail of a child (`AUDIT_READERS`).
 In dev, tokens are HS256 JWTs signed with a local secret and minted by `frontdoor token`; in production the
 same check validates OIDC JWTs (RS256/ES256) against the issuer's JWKS.
 Either way a request gets a Principal or a 401/403.
@@ -22,7 +25,9 @@ from schemas.lifecycle import FRONT_DOOR_TEAM
 from services.common.settings import Settings
 
 DEV_ISSUER = "frontdoor-dev"
-FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "dsr_referrer", "admin", "manager"})
+LEADS = {"front_door_manager": "front_door", "dsr_chair": "dsr_panel"}  # a lead's role -> the team role it carries
+AUDIT_READERS = frozenset(LEADS)  # who may read "who saw this child"
+FIXED_ROLES = frozenset({"referrer", "front_door", "dsr_panel", "dsr_referrer", "admin", "manager", *LEADS})
 REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
 
 
@@ -43,6 +48,9 @@ class Principal:
     roles: frozenset[str]
     name: str | None = field(default=None, repr=False)  # personal data: kept out of any repr, so out of logs
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", with_led_roles(self.roles))
+
     def has(self, role: str) -> bool:
         return role in self.roles
 
@@ -56,7 +64,15 @@ class Principal:
 
     @property
     def primary_role(self) -> str:
-        return sorted(self.roles)[0] if self.roles else ""
+        """The role the person holds (a lead's own role, not the one it carries): the one the audit records."""
+        carried = {LEADS[r] for r in self.roles if r in LEADS}
+        held = sorted(self.roles - carried) or sorted(self.roles)
+        return held[0] if held else ""
+
+
+def with_led_roles(roles: frozenset[str]) -> frozenset[str]:
+    """The roles, with the team role each lead among them carries."""
+    return frozenset(roles) | {LEADS[r] for r in roles if r in LEADS}
 
 
 def mint_dev_token(settings: Settings, *, subject: str, roles: list[str], name: str | None = None,

@@ -167,7 +167,7 @@ def client_of(request: Request) -> str | None:
 
 
 def path_subject(request: Request) -> Subject:
-    """What a refused request was about, from its path: a referral id, or another record's id."""
+    """What a refused request was about, from its path: a referral id, a child id, or another record's id."""
     ids: dict[str, uuid.UUID] = {}
     for name, value in request.path_params.items():
         if name.endswith("_id"):
@@ -175,8 +175,8 @@ def path_subject(request: Request) -> Subject:
                 ids[name] = uuid.UUID(str(value))
             except ValueError:
                 continue
-    record = next((v for k, v in ids.items() if k != "referral_id"), None)
-    return Subject(referral_id=ids.get("referral_id"), record_id=record)
+    record = next((v for k, v in ids.items() if k not in ("referral_id", "child_id")), None)
+    return Subject(referral_id=ids.get("referral_id"), child_id=ids.get("child_id"), record_id=record)
 
 
 async def in_transaction(request: Request, use_case: Callable[[Session], T], *, by: Principal, action: str,

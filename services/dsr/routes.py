@@ -1,4 +1,5 @@
-"""The DSR meeting's API (role `dsr_panel` only): agenda, entry, review, consent, close, exports.
+"""The DSR meeting's API (role `dsr_panel` only): agenda, entry, review, consent, close, exports; and a child's
+entries for the child's page (the panel, the front door and MASH).
 HTTP only: each route reads its form and runs one use case or view with `in_transaction` (audited)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from schemas.enums import DsrSource
+from schemas.views.child_record import ChildEntry
 from schemas.views.dsr import (
     AgendaEntry,
     EntryStatusNow,
@@ -48,6 +50,7 @@ def clock(request: Request) -> Clock:
 
 Panel = Annotated[Principal, Depends(require("dsr_panel"))]
 PanelOrAdder = Annotated[Principal, Depends(require("dsr_panel", "dsr_referrer"))]
+ChildReader = Annotated[Principal, Depends(require("dsr_panel", "front_door", "worker:safeguarding"))]
 Now = Annotated[Clock, Depends(clock)]
 Text = Annotated[str, TypedText(1, 200)]
 
@@ -147,6 +150,13 @@ async def get_entry(request: Request, entry_id: uuid.UUID, by: PanelOrAdder, now
     added_by = None if by.has("dsr_panel") else by.subject
     return await in_transaction(request, lambda s: views.entry_view(s, entry_id, now, added_by=added_by),
                                 by=by, action="dsr.read", about=entry(entry_id))
+
+
+@router.get("/dsr/children/{child_id}/entries", response_model=list[ChildEntry], responses=answers.of(422))
+async def get_child_entries(request: Request, child_id: uuid.UUID, by: ChildReader) -> list[dict[str, Any]]:
+    """The child's register entries (for the child's page: the panel, the front door and MASH), newest first."""
+    return await in_transaction(request, lambda s: views.child_entries(s, child_id), by=by, action="dsr.child",
+                                about=Subject(child_id=child_id))
 
 
 @router.post("/dsr/entries/{entry_id}/reviews", status_code=201, response_model=ReviewRecorded,

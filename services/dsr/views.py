@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from schemas.enums import DsrSource
 from schemas.referral import age_on
 from schemas.views import shown
+from schemas.views.child_record import ChildEntry
 from schemas.views.dsr import AgendaEntry, EntryView, ListedEntry, Register, WeekCounts
 from services.common import csvfile
 from services.dsr import rules
@@ -159,6 +160,15 @@ EXPORT_COLUMNS = [
     "suggested_rating", "escalation_suggested", "next_review_due", "review_overdue", "keyworker_allocated",
     "open_tasks", "consent_reconfirm_due", "age_band", "source",
 ]
+
+
+def child_entries(session: Session, child_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The child's register entries, newest first, for the child's page: status, rating and next review only."""
+    rows = session.exec(select(DsrEntry).where(DsrEntry.child_id == child_id)
+                        .order_by(col(DsrEntry.created_at).desc())).all()
+    return [shown(ChildEntry, {"entry_id": str(e.id), "status": e.status, "rating": e.rating,
+                               "next_review_due": e.next_review_due, "created_at": e.created_at.isoformat(),
+                               "closed_reason": e.closed_reason}) for e in rows]
 
 
 def export_csv(session: Session, clock: Clock) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, Referral, ServiceOutcome, TriageDecided
 from schemas.events import WORK_ON_DECISIONS, WORK_ON_OUTCOMES, EmergencyUnanswered, TriageOverridden
+from services.common import who_saw_routes
 from services.common.audit_witness import witness_job
 from services.common.broker import group_lag, make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -24,6 +25,7 @@ from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake.advice import routes as advice_routes
+from services.intake.child_record import routes as child_record_routes
 from services.intake.children.routes import router as duplicate_children_routes
 from services.intake.dead_letters import routes as dead_letter_routes
 from services.intake.front_door import handlers as front_door
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(note_routes.router)
     app.include_router(dead_letter_routes.router)
     app.include_router(duplicate_children_routes)
+    app.include_router(child_record_routes.router)
+    app.include_router(who_saw_routes.router)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 

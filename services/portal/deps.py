@@ -91,15 +91,16 @@ def service_worker(request: Request, service: Service) -> User:
 
 SignedIn = Annotated[User, needs(lambda u: True)]
 Referrer = Annotated[User, needs(lambda u: u.role == "referrer")]
-Panel = Annotated[User, needs(lambda u: u.role == "dsr_panel")]
+Panel = Annotated[User, needs(lambda u: u.acts_as("dsr_panel"))]
 Manager = Annotated[User, needs(lambda u: u.role in ("manager", "admin"))]
 Admin = Annotated[User, needs(lambda u: u.role == "admin")]
 Worker = Annotated[User, Depends(service_worker)]
-FrontDoor = Annotated[User, needs(lambda u: u.role == "front_door")]
-DsrAdder = Annotated[User, needs(lambda u: u.role in ("dsr_panel", "dsr_referrer"))]
+FrontDoor = Annotated[User, needs(lambda u: u.acts_as("front_door"))]
+DsrAdder = Annotated[User, needs(lambda u: u.acts_as("dsr_panel") or u.role == "dsr_referrer")]
 DsrReferrer = Annotated[User, needs(lambda u: u.role == "dsr_referrer")]
-Answerer = Annotated[User, needs(lambda u: u.role == "front_door" or u.role.startswith("worker:"))]
-AdviceReader = Annotated[User, needs(lambda u: u.role in ("referrer", "front_door") or u.role.startswith("worker:"))]
+Answerer = Annotated[User, needs(lambda u: u.acts_as("front_door") or u.role.startswith("worker:"))]
+AdviceReader = Annotated[User, needs(lambda u: u.role == "referrer" or u.acts_as("front_door")
+                                           or u.role.startswith("worker:"))]
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:

@@ -100,7 +100,7 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role.startswith("worker:"):
         return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"},
                 FIND_A_CHILD]
-    if user.role == "dsr_panel":
+    if user.acts_as("dsr_panel"):
         return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/register", "text": "The register"}, FIND_A_CHILD,
                 {"href": "/dsr/add", "text": "Add a person"}]
     if user.role == "dsr_referrer":
@@ -110,7 +110,7 @@ def navigation(user: User | None) -> list[dict[str, str]]:
     if user.role == "admin":
         return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"},
                 {"href": "/admin/dead-letters", "text": "Events not processed"}]
-    if user.role == "front_door":
+    if user.acts_as("front_door"):
         return [{"href": "/front-door", "text": "Front-door queue"}, FIND_A_CHILD,
                 {"href": "/front-door/duplicates", "text": "Possible duplicates"},
                 {"href": "/front-door/merges", "text": "Merge history"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.enums import Service
+from services.common.auth import AUDIT_READERS, LEADS
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,22 @@ class User:
     organisation: str = ""
     job_role: str = ""  # a ReferrerRole value, when the person has one
 
+    def acts_as(self, role: str) -> bool:
+        """The person holds `role`, or leads the team that holds it (a front-door manager acts as the front door)."""
+        return role in (self.role, LEADS.get(self.role))
+
+    @property
+    def may_read_audit(self) -> bool:
+        """A team lead: may open "who saw this child"."""
+        return self.role in AUDIT_READERS
+
     @property
     def home(self) -> str:
         if self.role == "referrer":
             return "/referrals"
         if self.role.startswith("worker:"):
             return f"/work/{self.role.removeprefix('worker:')}"
-        if self.role == "dsr_panel":
+        if self.acts_as("dsr_panel"):
             return "/dsr"
         if self.role == "dsr_referrer":
             return "/dsr/entries"
@@ -33,7 +43,7 @@ class User:
             return "/reports"
         if self.role == "admin":
             return "/admin/import"
-        if self.role == "front_door":
+        if self.acts_as("front_door"):
             return "/front-door"
         return "/sign-in"
 
@@ -42,6 +52,7 @@ SERVICE_NAMES = {"safeguarding": "Safeguarding (MASH)", "semh": "Emotional wellb
                  "counselling": "Counselling", "salt": "Speech and language therapy", "early_help": "Early help"}
 
 ROLE_WORDS = {"referrer": "Referrer", "front_door": "Front door", "dsr_panel": "DSR meeting",
+              "front_door_manager": "Front-door manager", "dsr_chair": "Chair of the DSR meeting",
               "dsr_referrer": "Adds people to the DSR", "manager": "Manager", "admin": "Administrator"}
 
 
@@ -66,10 +77,12 @@ USERS = {
              job_role="health_visitor"),
         *(User(f"worker-{s.value}", WORKER_NAMES[s.value], f"worker:{s.value}", SERVICE_NAMES[s.value])
           for s in Service),
-        User("dsr-chair", "Alex Morgan", "dsr_panel", "Chair of the multi-agency DSR meeting"),
+        User("dsr-chair", "Alex Morgan", "dsr_chair", "Chair of the multi-agency DSR meeting"),
+        User("dsr-member", "Ruth Adeyemi", "dsr_panel", "Member of the DSR meeting, learning disability team"),
         User("asc-practitioner", "Robin Hughes", "dsr_referrer", "Practitioner, adult social care"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
         User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
         User("front-door-hub", "Dana Wright", "front_door", "Practitioner, front door (children's hub)"),
+        User("front-door-manager", "Jordan Price", "front_door_manager", "Manager, front door (children's hub)"),
     ]
 }

@@ -19,6 +19,7 @@ from schemas import (
 )
 from schemas.enums import Service
 from schemas.events import WORK_ON_OUTCOMES
+from services.common import who_saw_routes
 from services.common.audit_witness import witness_job
 from services.common.broker import make_broker
 from services.common.consuming import Handler, consumer_router, event_consumer
@@ -78,4 +79,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(notes_router)
     app.include_router(assignment_router)
+    app.include_router(who_saw_routes.router)
     return app

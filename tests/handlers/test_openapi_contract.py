@@ -44,6 +44,8 @@ CONFLICTS = {
 # Path ids that are not looked up, so never 404, with why.
 NOT_LOOKED_UP = {
     "GET /worklists/safeguarding/referrals/{referral_id}/held": "a referral with nothing held shows an empty list",
+    "GET /children/{child_id}/who-saw": "a child nobody saw has an empty trail (each service answers its part)",
+    "GET /dsr/children/{child_id}/entries": "a child not on the register has no entries",
 }
 
 

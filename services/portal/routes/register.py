@@ -137,7 +137,7 @@ async def add_submit(request: Request, user: DsrAdder) -> Response:
         """The confirmation, told the outcome (an entry's id only when it is the caller's to see: nothing personal)."""
         shown = {"outcome": answer.get("outcome", "created"), "track": answer.get("review_track", ""),
                  "status": answer.get("status", "")}
-        if shown["outcome"] == "created" or user.role == "dsr_panel":
+        if shown["outcome"] == "created" or user.acts_as("dsr_panel"):
             shown["entry"] = answer.get("entry_id", "")
         return "/dsr/add/done?" + urlencode({k: v for k, v in shown.items() if v})
 
@@ -153,7 +153,7 @@ async def add_submit(request: Request, user: DsrAdder) -> Response:
 async def add_done(request: Request, user: DsrAdder) -> Response:
     q = request.query_params
     entry = q.get("entry", "")
-    href = (f"/dsr/{entry}" if user.role == "dsr_panel" else f"/dsr/entries/{entry}") if entry else None
+    href = (f"/dsr/{entry}" if user.acts_as("dsr_panel") else f"/dsr/entries/{entry}") if entry else None
     return render(request, "dsr_add_done.html", outcome=q.get("outcome", "created"), track=q.get("track", ""),
                   entry_status=q.get("status", ""), href=href)
 
