@@ -23,7 +23,9 @@ and each service's tables — and check, independently of the code under test:
   and one event on the topic of the thing): every stored change published exactly once (its row's id is its event's
   id: none stored and never published, none published and never stored), none dead-lettered, each change a real one
   (it names the holder before it as the previous change left it), and every table that keeps the holder (the owning
-  service's, and intake's copy of who holds each request) agrees with the last change per item.
+  service's, and intake's copy of who holds each request) agrees with the last change per item;
+- case notes (`NOTES`: on a front-door referral, a service request, a register entry): each note its service stored
+  published exactly once (its event's id derived from the note's), none published that no service stored.
 
 `lost` counts what should exist and does not; `duplicated` what exists more than once or should
 not exist at all. Both must be zero."""
@@ -40,21 +42,22 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from schemas import TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
+from schemas import TOPIC_DECISIONS, TOPIC_DSR_CHANGES, TOPIC_OUTCOMES, TOPIC_SUBMITTED, queue_topic
 from schemas.enums import Service
 from schemas.events import dlq_topic
 from services.common.db import make_engine
 from services.common.ids import derived_id
 from services.common.tables import OutboxMessage, WorkAssignment
-from services.dsr.tables import DsrEntry, DsrTimelineItem
+from services.dsr.tables import DsrEntry, DsrNote, DsrTimelineItem
 from services.intake.tables import (
     FrontDoorDecision,
+    ReferralNote,
     ReferralRecord,
     ServiceRequestHolder,
     ServiceRequestRecord,
     TimelineItem,
 )
-from services.worklists.tables import WorklistItem
+from services.worklists.tables import ServiceRequestNote, WorklistItem
 from tests.kafka_tools import read_topic
 
 SEVERITY = {None: 0, "green": 1, "amber": 2, "red": 3, "blue": 4}
@@ -158,13 +161,15 @@ async def check(bootstrap: str, database_url: str, referral_ids: set[str] | list
 
     dead = {e["event_id"] for t in (TOPIC_DECISIONS, TOPIC_OUTCOMES) for e in await events_on(
         bootstrap, dlq_topic(t), Report())}  # dead-lettered ids (redeliveries of these are not this check's records)
+    children = {d["child_id"] for d in decisions}  # the register's notes are on their entries (dsr.note_added)
+    on_register = [e for e in await events_on(bootstrap, TOPIC_DSR_CHANGES, report) if e.get("child_id") in children]
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
             _check_tables(session, report, wanted, expected, decisions, set(withdrawn))
             _check_front_door(session, report, wanted, requested)
             for work in WORK:
-                _check_work(session, report, work, wanted, [*on_decisions, *on_outcomes], dead)
+                _check_work(session, report, work, wanted, [*on_decisions, *on_outcomes, *on_register], dead)
     finally:
         engine.dispose()
     return report
@@ -396,7 +401,29 @@ ASSIGNMENTS = Work(
              ("intake's copy of who holds a request", "service_request.assigned", _holders_on(ServiceRequestHolder),
               _holder)),
 )
-WORK: list[Work] = [ASSIGNMENTS]  # case notes join here
+
+
+def _stored_notes(session: Session, wanted: set[str]) -> list[Change]:
+    """Every case note on the wanted referrals, their service requests and their children's register entries."""
+    referrals = _uuids(wanted)
+    if not referrals:
+        return []
+    requests = session.exec(select(WorklistItem.id).where(col(WorklistItem.referral_id).in_(referrals))).all()
+    children = session.exec(select(ReferralRecord.child_id).where(col(ReferralRecord.id).in_(referrals))).all()
+    entries = session.exec(select(DsrEntry.id).where(col(DsrEntry.child_id).in_(children))).all()
+    found: list[Change] = []
+    for table, column, ids in ((ReferralNote, "referral_id", referrals),
+                               (ServiceRequestNote, "service_request_id", requests), (DsrNote, "entry_id", entries)):
+        notes = session.exec(select(table).where(col(getattr(table, column)).in_(ids))).all() if ids else []
+        found += [{"event_id": str(derived_id(n.id, "note_added")), "item": str(getattr(n, column)),
+                   "at": n.at.isoformat(), "change": "note"} for n in notes]
+    return found
+
+
+NOTES = Work(kind="case notes", stored=_stored_notes, event_types={
+    "referral.note_added": "referral_id", "service_request.note_added": "service_request_id",
+    "dsr.note_added": "entry_id"})
+WORK: list[Work] = [ASSIGNMENTS, NOTES]
 
 
 def _check_work(session: Session, report: Report, work: Work, wanted: set[str], wire: list[dict[str, Any]],
