@@ -3,6 +3,7 @@
 from services.portal.routes import (
     admin,
     advice,
+    children,
     dsr,
     front_door,
     notes,
@@ -21,4 +22,5 @@ from services.portal.routes import (
 # /dsr/meeting-pack) come first
 ROUTERS = [sign_in.router, notes.router,  # notes before the pages whose /{action} paths would take their /notes
            referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
-           whatif.router, search.router, reports.router, admin.router, front_door.router, public.router]
+           whatif.router, search.router, children.router, reports.router, admin.router, front_door.router,
+           public.router]
