@@ -98,7 +98,8 @@ def navigation(user: User | None) -> list[dict[str, str]]:
                 {"href": "/referrals/new", "text": "Make a referral"},
                 {"href": "/advice/new", "text": "Ask for advice"}]
     if user.role.startswith("worker:"):
-        return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/advice", "text": "Advice requests"},
+        return [{"href": user.home, "text": "Worklist"}, {"href": f"{user.home}/my-work", "text": "My work"},
+                {"href": f"{user.home}/advice", "text": "Advice requests"},
                 FIND_A_CHILD]
     if user.acts_as("dsr_panel"):
         return [{"href": "/dsr", "text": "DSR agenda"}, {"href": "/dsr/register", "text": "The register"}, FIND_A_CHILD,
@@ -111,7 +112,8 @@ def navigation(user: User | None) -> list[dict[str, str]]:
         return [{"href": "/admin/import", "text": "Import referrals"}, {"href": "/reports", "text": "Reports"},
                 {"href": "/admin/dead-letters", "text": "Events not processed"}]
     if user.acts_as("front_door"):
-        return [{"href": "/front-door", "text": "Front-door queue"}, FIND_A_CHILD,
+        return [{"href": "/front-door", "text": "Front-door queue"}, {"href": "/front-door/my-work", "text": "My work"},
+                FIND_A_CHILD,
                 {"href": "/front-door/duplicates", "text": "Possible duplicates"},
                 {"href": "/front-door/merges", "text": "Merge history"},
                 {"href": "/advice", "text": "Advice requests"},

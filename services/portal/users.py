@@ -77,12 +77,14 @@ USERS = {
              job_role="health_visitor"),
         *(User(f"worker-{s.value}", WORKER_NAMES[s.value], f"worker:{s.value}", SERVICE_NAMES[s.value])
           for s in Service),
+        User("worker-semh-2", "Ben Carter", "worker:semh", SERVICE_NAMES["semh"]),  # a colleague to give work to
         User("dsr-chair", "Alex Morgan", "dsr_chair", "Chair of the multi-agency DSR meeting"),
         User("dsr-member", "Ruth Adeyemi", "dsr_panel", "Member of the DSR meeting, learning disability team"),
         User("asc-practitioner", "Robin Hughes", "dsr_referrer", "Practitioner, adult social care"),
         User("commissioning", "Priya Shah", "manager", "Commissioning manager"),
         User("fd-admin", "Chris Lee", "admin", "Front door administrator"),
         User("front-door-hub", "Dana Wright", "front_door", "Practitioner, front door (children's hub)"),
+        User("front-door-sol", "Sol Ahmed", "front_door", "Practitioner, front door (children's hub)"),
         User("front-door-manager", "Jordan Price", "front_door_manager", "Manager, front door (children's hub)"),
     ]
 }

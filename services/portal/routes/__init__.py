@@ -3,6 +3,7 @@
 from services.portal.routes import (
     admin,
     advice,
+    assignments,
     children,
     dsr,
     front_door,
@@ -11,8 +12,8 @@ from services.portal.routes import (
     public,
     referrer,
     register,
-    search,
     reports,
+    search,
     sign_in,
     whatif,
     worker,
@@ -20,7 +21,9 @@ from services.portal.routes import (
 
 # advice before worker, printing and register before dsr: their fixed paths (/work/{service}/advice, /dsr/add,
 # /dsr/meeting-pack) come first
-ROUTERS = [sign_in.router, notes.router,  # notes before the pages whose /{action} paths would take their /notes
+# assignments first: its fixed paths (/work/{service}/my-work, .../give, .../take-over) before the pages' {id}/{action}
+ROUTERS = [sign_in.router, assignments.router,
+           notes.router,  # notes before the pages whose /{action} paths would take their /notes
            referrer.router, advice.router, worker.router, printing.router, register.router, dsr.router,
            whatif.router, search.router, children.router, reports.router, admin.router, front_door.router,
            public.router]

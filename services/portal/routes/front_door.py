@@ -17,8 +17,8 @@ from schemas.views.front_door import ChaseRecorded, Queue
 from schemas.views.referrals import ReferralView
 from services.policy.people import pathways
 from services.policy.ruleset.in_force import ruleset_in_force
+from services.portal import holders, stash
 from services.portal import notes as case_notes
-from services.portal import stash
 from services.portal.backend import BackendError, Client
 from services.portal.deps import FrontDoor, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
@@ -61,7 +61,7 @@ def clock_words(due_at: str | None, now: datetime) -> str:
 @router.get("/front-door", response_class=HTMLResponse)
 async def queue(request: Request, user: FrontDoor) -> Response:
     params = request.query_params
-    wanted = {k: v for k in ("reason", "service", "school", "age_band") if (v := params.get(k, "").strip())}
+    wanted = {k: v for k in ("reason", "service", "school", "age_band", "assigned") if (v := params.get(k, "").strip())}
     answer = await client(request, user).read(Queue, "intake", "GET", "/front-door/queue", params=wanted)
     now = datetime.now(LONDON)
     for item in answer["items"]:
@@ -102,11 +102,14 @@ async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | N
 
 def decision_page(request: Request, view: dict[str, Any], *, status: int = 200,
                   errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None,
-                  notes: dict[str, Any] | None = None) -> Response:
-    """`notes`: the case notes section (services/portal/notes.py), when the page shows it."""
+                  notes: dict[str, Any] | None = None, holding: dict[str, Any] | None = None) -> Response:
+    """`notes`: the case notes section (services/portal/notes.py), when the page shows it; `holding`: who is working
+    on it (services/portal/holders.py), when the page shows it."""
     routes = pathways(ruleset_in_force(request.app.state.settings.ruleset_path))  # the policy's, never a list here
     return render(request, "front_door_referral.html", status, referral=view, errors=errors or [], form=form or {},
-                  routes=routes, done=DONE.get(request.query_params.get("done", "")), notes=notes)
+                  routes=routes, done=DONE.get(request.query_params.get("done", "")), notes=notes, holding=holding,
+                  place=holders.referral_place(uuid.UUID(view["referral_id"])),
+                  assigned_done=holders.done_words(request.query_params))
 
 
 @router.get("/front-door/referrals/{referral_id}", response_class=HTMLResponse)
@@ -116,7 +119,8 @@ async def referral(request: Request, referral_id: uuid.UUID, user: FrontDoor) ->
     if view is None:
         return not_found(request, "Referral not found", "There is no referral with this reference.")
     path = f"/front-door/referrals/{referral_id}/notes"
-    return decision_page(request, view, notes=await case_notes.shown(api, "intake", path, path))
+    return decision_page(request, view, notes=await case_notes.shown(api, "intake", path, path),
+                         holding=await holders.holding_of(api, holders.referral_place(referral_id)))
 
 
 def change_of(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:

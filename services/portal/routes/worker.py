@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from schemas.enums import Service
 from schemas.labels import LONDON, day
 from schemas.views.worklists import HeldDecided, ListCounts, ListedRequest, OneRequest, ReleasedRequest
-from services.portal import notes
+from services.portal import holders, notes
 from services.portal.backend import BackendError, Client
 from services.portal.deps import Worker, client, filled, form_data, needs, not_found, render
 from services.portal.emergency import due_when
@@ -26,6 +26,7 @@ NONE_CHOSEN = {"release": "Select the requests you are releasing", "decline": "S
 ALREADY_DECIDED = ("Someone else has decided on it since you opened the page. Go back to the safeguarding request and "
                    "reload it to see the requests still held.")
 Mash = needs(lambda u: u.role == "worker:safeguarding")
+ASSIGNED = {"": "All", "me": "Assigned to me", "nobody": "Unassigned"}  # the worklist's "who is working on it" filter
 
 
 # The worklist's filter: which requests (open, or finished each way) and how far back finished ones go.
@@ -63,12 +64,16 @@ async def worklist(request: Request, service: Service, user: Worker) -> Response
     for key, value in request.query_params.multi_items():
         query.setdefault(key, []).append(value)
     states, days = list_filter(query)
+    assigned = request.query_params.get("assigned", "")
+    assigned = assigned if assigned in ASSIGNED else ""  # all, or only mine, or only those nobody has picked up
     api, path = client(request, user), f"/worklists/{service.value}"
     items = await api.read(list[ListedRequest], "worklists", "GET", path,
-                           params={"status": states, "received_within_days": days})
+                           params={"status": states, "received_within_days": days} | (
+                               {"assigned": assigned} if assigned else {}))
     counts = await api.read(ListCounts, "worklists", "GET", f"{path}/counts", params={"received_within_days": days})
     return render(request, "worklist.html", service=service.value, items=items, states=states, days=days,
-                  counts=counts["counts"], choices=STATES, windows=WINDOWS, caption=list_caption(states, days))
+                  counts=counts["counts"], choices=STATES, windows=WINDOWS, caption=list_caption(states, days),
+                  assigned=assigned, assigned_choices=ASSIGNED)
 
 
 async def held_for(api: Client, service: Service, item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,9 +105,12 @@ async def work_item(request: Request, service: Service, request_id: uuid.UUID, u
     page = f"/work/{service.value}/{request_id}"  # a request held for MASH: no notes (its service may not see them)
     found = None if item.get("mash_decides_first") else await notes.shown(
         api, "worklists", f"/worklists/{service.value}/requests/{request_id}/notes", f"{page}/notes")
+    place = holders.request_place(service, request_id)
     return render(request, "request.html", service=service.value, item=item, errors=[],
                   held=await held_for(api, service, item), held_done=held_banner(dict(request.query_params)),
-                  done=request.query_params.get("done"), held_form={}, notes=found)
+                  done=request.query_params.get("done"), held_form={}, notes=found,
+                  holding=await holders.holding_of(api, place), place=place,
+                  assigned_done=holders.done_words(request.query_params))
 
 
 def held_choice(form: dict[str, list[str]]) -> tuple[str | None, dict[str, Any], list[dict[str, str]]]:
