@@ -262,3 +262,37 @@ def seed_merges(intake: str, headers: Callable[[str, str], dict[str, str]], toda
                                          "reason": MERGE_REASONS["ruby_undone"]})
             done.append(f"undone ({undo.status_code}), different ({different.status_code})")
     return "merge history: " + ", ".join(done)
+
+
+def seed_holders(intake: str, worklists: str, headers: Callable[[str, str], dict[str, str]]) -> str:
+    """`make run DEMO=1`: who is working on what. On the front-door queue Dana Wright picks up the first item waiting
+    for a person to decide and Sol Ahmed the emergency, the rest stay unassigned; on SEMH's worklist Aisha Khan picks
+    up one request and gives another to Ben Carter, the rest stay unassigned. Each person first uses the service, so
+    it knows them as colleagues. A second run changes nothing (what is so already is not done again)."""
+    import httpx
+
+    dana, sol = ("front-door-hub", "front_door"), ("front-door-sol", "front_door")
+    aisha, ben = ("worker-semh", "worker:semh"), ("worker-semh-2", "worker:semh")
+    queue: dict[str, Any] = {}
+    for who in (sol, dana):  # Sol first: Dana's answer is the queue read below
+        queue = httpx.get(f"{intake}/front-door/queue", headers=headers(*who), timeout=30).json()
+    requests: list[dict[str, Any]] = []
+    for who in (ben, aisha):
+        requests = httpx.get(f"{worklists}/worklists/semh", headers=headers(*who), timeout=10).json()
+    items = queue.get("items", []) if isinstance(queue, dict) else []
+    chosen = [(dana, next((i["referral_id"] for i in items if i["reason"] == "manual_review"), None)),
+              (sol, next((i["referral_id"] for i in items if i["reason"] == "emergency"), None))]
+    done = []
+    for who, referral_id in chosen:
+        if referral_id:
+            answer = httpx.post(f"{intake}/front-door/referrals/{referral_id}/assignment", headers=headers(*who),
+                                timeout=10, json={"action": "pick_up"})
+            done.append(f"queue item picked up ({answer.status_code})")
+    open_requests = [r["service_request_id"] for r in requests if isinstance(r, dict) and not r.get("held")
+                     and r.get("status") in ("created", "accepted")]
+    for n, request_id in enumerate(open_requests[:2]):
+        path = f"{worklists}/worklists/semh/requests/{request_id}/assignment"
+        body = {"action": "pick_up"} if n == 0 else {"action": "give", "to": ben[0]}
+        answer = httpx.post(path, headers=headers(*aisha), timeout=10, json=body)
+        done.append(f"SEMH request {body['action'].replace('_', ' ')} ({answer.status_code})")
+    return "who is working on what: " + (", ".join(done) or "nothing to pick up")

@@ -87,6 +87,7 @@ def run_dev(*, demo: bool) -> int:
             show_worklists(settings)
             work_the_demo(settings)
             seed_front_door(settings, intake)
+            seed_assignments(settings)
         say("running; press Ctrl-C to stop everything")
         while not stopping:
             if any(p.poll() is not None for p in procs):
@@ -176,7 +177,7 @@ def show_worklists(settings: Settings) -> None:
     base = f"http://127.0.0.1:{settings.worklists_port}"
     counts = []
     for service in Service:
-        token = mint_dev_token(settings, subject=f"demo-{service.value}", roles=[f"worker:{service.value}"])
+        token = person_token(settings, f"demo-{service.value}", f"worker:{service.value}")
         deadline = time.monotonic() + 20
         items: list[Any] = []
         while time.monotonic() < deadline:
@@ -191,12 +192,16 @@ def show_worklists(settings: Settings) -> None:
 
 
 def person_token(settings: Settings, subject: str, role: str) -> str:
-    """A dev token for the demo's work, carrying the name of the seeded person of `role` (the portal's sign-in list),
-    so what the demo does is recorded by a person's name, as a real sign-in would be (people, not login ids)."""
+    """A dev token for the demo's work as a seeded person (the portal's sign-in list): the one whose login id is
+    `subject`, else the first of `role`; their login id and name, so what the demo does is recorded by a person's
+    name, as a real sign-in would be (people, not login ids), and the services learn each team's people as they are
+    (no second "Dana Wright" under another login id). `subject` as it is for a role nobody is seeded with."""
     from services.portal.users import USERS
 
-    person = next((u for u in USERS.values() if u.role == role), None)
-    return mint_dev_token(settings, subject=subject, roles=[role], name=person.name if person else None)
+    named = USERS.get(subject)
+    person = named if named and named.role == role else next((u for u in USERS.values() if u.role == role), None)
+    return mint_dev_token(settings, subject=person.key if person else subject, roles=[role],
+                          name=person.name if person else None)
 
 
 def work_the_demo(settings: Settings) -> None:
@@ -237,6 +242,14 @@ def work_the_demo(settings: Settings) -> None:
     done.append(seed_advice(f"http://127.0.0.1:{settings.intake_port}", lambda who, role: {
         "Authorization": f"Bearer {person_token(settings, who, role)}"}))
     say("demo work done: " + ", ".join(done))
+
+
+def seed_assignments(settings: Settings) -> None:
+    """Who is working on what: some front-door queue items and SEMH requests picked up or given, others unassigned."""
+    from services.demo import seed_holders
+
+    say(seed_holders(f"http://127.0.0.1:{settings.intake_port}", f"http://127.0.0.1:{settings.worklists_port}",
+                     lambda who, role: {"Authorization": f"Bearer {person_token(settings, who, role)}"}))
 
 
 def seed_front_door(settings: Settings, intake: str) -> None:
