@@ -35,7 +35,7 @@ def child_found(v: StrictVisit, typed: str) -> str:
         if link.count():
             href = link.first.get_attribute("href")
             assert href and href.startswith("/children/")
-            return href
+            return str(href)
         time.sleep(1)
     raise AssertionError(f"nobody found for {typed!r}")
 
