@@ -40,6 +40,13 @@ class DiscardShown(View):
     reason: str
 
 
+class ReplayShown(View):
+    """The last time an administrator sent the event again (a replay)."""
+
+    by_name: str | None = Field(description="Who sent it again (null: their name was not known)")
+    at: str = Field(description=ISO)
+
+
 class DeadLetterShown(View):
     """An event on a dead-letter topic, once however many times it was dead-lettered: where it is, what it is and
     why it failed, never its content."""
@@ -56,7 +63,12 @@ class DeadLetterShown(View):
     failures: int = Field(description="How many times it was dead-lettered (its copies on the topic)")
     first_failed_at: str | None = Field(description=ISO + "; null: not known")
     last_failed_at: str | None = Field(description=ISO + "; null: not known")
-    discarded: DiscardShown | None = Field(description="null: waiting for an administrator")
+    state: Literal["waiting", "sent_again", "discarded"] = Field(
+        description="waiting: failed and never sent again, or failed again after its last replay; sent_again: "
+                    "replayed and not failed since; discarded: never offered again")
+    sent_again: ReplayShown | None = Field(description="Its last replay (null: never sent again); when it failed "
+                                                       "again after it, the event is waiting again")
+    discarded: DiscardShown | None = Field(description="null: not discarded")
 
 
 class AdviceShown(View):
@@ -182,12 +194,13 @@ class DecisionRequested(View):
 
 class DeadLetterCounts(View):
     waiting: int = Field(description="Events waiting for an administrator")
+    sent_again: int = Field(description="Events sent again and not failed since")
     discarded: int = Field(description="Events discarded (they stay in the log, never offered again)")
 
 
 class DeadLetters(View):
-    dead_letters: list[DeadLetterShown] = Field(description="One per event: those waiting, or those discarded")
-    showing: Literal["waiting", "discarded"]
+    dead_letters: list[DeadLetterShown] = Field(description="One per event in the state shown")
+    showing: Literal["waiting", "sent_again", "discarded"]
     counts: DeadLetterCounts
     readable: bool = Field(description="False: the message broker did not answer (the list is empty)")
     notes: list[str] = Field(description=UNREADABLE)

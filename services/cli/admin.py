@@ -36,7 +36,7 @@ def topics_create() -> None:
 
 
 def _dlq_session() -> Any:
-    """A session on DATABASE_URL, where the discards are kept."""
+    """A session on DATABASE_URL, where the discards and replays are kept."""
     from sqlmodel import Session
 
     from services.common.db import make_engine
@@ -52,29 +52,36 @@ def _times(n: int) -> str:
 @dlq_app.command("list")
 def dlq_list(
     topic: Annotated[Optional[str], typer.Option(help="One dead-letter topic (default: every *.dlq topic).")] = None,
+    sent_again: Annotated[bool, typer.Option(
+        "--sent-again", help="List the events sent again and not failed since (who, when) instead.")] = False,
     discarded: Annotated[bool, typer.Option(
         "--discarded", help="List the discarded events (who, when, why) instead of those waiting.")] = False,
 ) -> None:
     """What is in the dead-letter topics: one line per event, however many times it failed.
 
     Each line: its id (partition:offset of its newest copy, for `dlq replay --ids`), event id, type, where it came from,
-    how many times it failed and its last error (never its content). Discarded events are left out unless
-    --discarded. Reads the broker and, for the discards, DATABASE_URL."""
+    how many times it failed and its last error (never its content). Only the events waiting are listed (never sent
+    again, or failed again after their last replay) unless --sent-again (replayed and not failed since) or
+    --discarded; the first line of each topic counts each. Reads the broker and, for discards and replays,
+    DATABASE_URL."""
     import asyncio
 
+    from services.common.dead_letters import State, shown
     from services.common.dlq_tools import dlq_topics, events, list_dead_letters
     from services.common.settings import get_settings
 
+    if sent_again and discarded:
+        fail("--sent-again or --discarded: one of them")
     bootstrap = get_settings().kafka_bootstrap_servers
+    state: State = "sent_again" if sent_again else "discarded" if discarded else "waiting"
 
     async def run() -> None:
         for name in [topic] if topic else await dlq_topics(bootstrap):
             letters = {f"{d.partition}:{d.offset}": d for d in await list_dead_letters(bootstrap, name)}
             found = await events(bootstrap, name, _dlq_session)
-            gone = [e for e in found if e.discarded is not None]
-            waiting = [e for e in found if e.discarded is None]
-            typer.echo(f"{name}: {len(letters)} record(s), {len(waiting)} event(s) waiting, {len(gone)} discarded")
-            for e in gone if discarded else waiting:
+            typer.echo(f"{name}: {len(letters)} record(s), {len(shown(found))} event(s) waiting, "
+                       f"{len(shown(found, 'sent_again'))} sent again, {len(shown(found, 'discarded'))} discarded")
+            for e in shown(found, state):
                 last = letters.get(e.latest)
                 where = f" [{last.original_partition}:{last.original_offset}]" if last else ""
                 line = (f"  id {e.latest or '-'}  event {e.event_id}  {e.event_type or '?'}  from "
@@ -88,6 +95,10 @@ def dlq_list(
                     line += f"  discarded by {d.by_name or '?'} at {d.at:%Y-%m-%d %H:%M} UTC: {d.reason}"
                 else:
                     line += f"  {e.last_error}"
+                if e.replayed is not None and e.discarded is None:
+                    r = e.replayed
+                    line += f"  {'sent again' if e.state == 'sent_again' else 'last sent again'} on " \
+                            f"{r.at:%Y-%m-%d %H:%M} UTC by {r.by_name or '?'}"
                 typer.echo(line)
 
     asyncio.run(run())
@@ -96,23 +107,47 @@ def dlq_list(
 @dlq_app.command("replay")
 def dlq_replay(
     topic: Annotated[str, typer.Option(help="The dead-letter topic, e.g. frontdoor.referrals.submitted.dlq.")],
+    by: Annotated[str, typer.Option(help="Your name, as people read it (kept with the replay and shown).")],
     ids: Annotated[Optional[str], typer.Option(
-        help="Comma-separated ids from `dlq list` (partition:offset); default: every event waiting.")] = None,
+        help="Comma-separated ids from `dlq list` (partition:offset); default: every event waiting (not those "
+             "sent again: choose one by its id to send it again).")] = None,
 ) -> None:
     """Send dead-lettered events back to their original topic after a fix (never a discarded one).
 
-    The newest copy of each event is sent once (consumers deduplicate). A discarded event is never sent: choosing one
-    refuses the whole replay (exit 1)."""
+    The newest copy of each event is sent once (consumers deduplicate). Each event sent is recorded in DATABASE_URL
+    (dead_letter_replays: who, when, which copy) and the access audit records the replay (action dlq.replay, its
+    record id the replay's); the event is then listed as sent again until it fails again. A discarded event is never
+    sent: choosing one refuses the whole replay (exit 1)."""
     import asyncio
+    import getpass
+    import uuid
 
-    from services.common.dlq_tools import replay_events
+    from services.common.auth import Principal
+    from services.common.db import make_engine
+    from services.common.dlq_tools import DiscardedChosenError, events, replay, replay_recorded
     from services.common.settings import get_settings
+    from services.common.tables import utcnow
+    from services.common.transactions import NOBODY, Subject, run_audited
 
+    if not by.strip():
+        fail("--by: give your name")
+    settings = get_settings()
+    bootstrap = settings.kafka_bootstrap_servers
     chosen = {i.strip() for i in ids.split(",") if i.strip()} if ids else None
-    sent, refused = asyncio.run(replay_events(get_settings().kafka_bootstrap_servers, topic, chosen, _dlq_session))
-    if refused:
+    found = asyncio.run(events(bootstrap, topic, _dlq_session))
+    who = Principal(subject=f"cli:{getpass.getuser()}", roles=frozenset({"admin"}), name=by.strip())
+    replay_id = uuid.uuid4()
+    try:
+        _, sent = run_audited(
+            make_engine(settings.database_url),
+            lambda s: replay_recorded(s, found, chosen, topic=topic, send=lambda copies: asyncio.run(
+                replay(bootstrap, topic, copies)), replay_id=replay_id, by=who.subject, by_name=who.name, now=utcnow,
+                refused=lambda e: f"event {e.event_id} (id {e.latest})"),
+            by=who, action="dlq.replay", about=lambda done: Subject(record_id=replay_id) if done[0].events else NOBODY)
+    except DiscardedChosenError as exc:
         fail("nothing replayed: discarded (it stays in the log but will not be offered again): "
-             + ", ".join(f"event {e.event_id} (id {e.latest})" for e in refused), 1)
+             + ", ".join(f"event {e.event_id} (id {e.latest})" for e in exc.refused), 1)
+        return
     typer.echo(f"replayed {sent} record(s) from {topic}")
 
 

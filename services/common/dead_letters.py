@@ -3,11 +3,14 @@
 A dead-letter topic is append-only: an event that fails again after a replay is a second record there, with the
 same event id. `group` makes one row per event, however many copies the log holds: how many times it failed, its
 first and last failure, its last error, and, when an administrator discarded it (a row in the database, as the
-log cannot be changed), who, when and why. A record without an `event-id` header (bytes that were never an event)
-is known by the first record of the chain of replays it came from (`x-replayed-from`), as a stable UUID.
-`replay_plan` says which copy a replay sends (the newest of each chosen event, once) and which chosen events
-were discarded and must not be sent. `what` and `error_words` say what an event is and why it failed in words,
-from its type and its error header only (never its content)."""
+log cannot be changed), who, when and why; and, when it was sent again (a replay, also a row in the database), its
+last replay. An event is in one of three states (`DeadEvent.state`): discarded; sent again (replayed, and nothing
+failed since); or waiting (failed and never sent again, or failed again after its last replay). A record without
+an `event-id` header (bytes that were never an event) is known by the first record of the chain of replays it came
+from (`x-replayed-from`), as a stable UUID. `replay_plan` says which copy a replay sends (the newest of each chosen
+event, once; every event waiting when none is chosen, so not those sent again) and which chosen events were
+discarded and must not be sent. `what` and `error_words` say what an event is and why it failed in words, from its
+type and its error header only (never its content)."""
 
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "frontdoor:dead-letter")  # ids of records without an event id
+State = Literal["waiting", "sent_again", "discarded"]
+STATES: tuple[State, ...] = ("waiting", "sent_again", "discarded")
 
 
 class Letter(Protocol):
@@ -57,6 +62,36 @@ class Discard:
 
 
 @dataclass(frozen=True)
+class Replay:
+    """An administrator's sending of an event to its original topic again: who (their name), when (before it was
+    sent) and which copy was sent (partition:offset on `dlq_topic`)."""
+
+    event_id: uuid.UUID
+    at: datetime
+    by_name: str | None
+    sent: str = ""
+    dlq_topic: str = ""
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of an event on a dead-letter topic: where (partition:offset), when it was dead-lettered and, when
+    a replay sent the record it failed on, the copy that replay sent (dlq topic:partition:offset)."""
+
+    where: str
+    at: datetime | None
+    replayed_from: str | None
+
+
+def failed_since(copies: Iterable[Copy], replay: Replay) -> bool:
+    """Whether the event failed again after `replay`: a copy dead-lettered later, or one that came from the very copy
+    the replay sent (so the broker's clock need not agree with the database's). A copy without a time is not later."""
+    sent = f"{replay.dlq_topic}:{replay.sent}" if replay.sent else None
+    return any((c.at is not None and c.at > replay.at) or (sent is not None and c.replayed_from == sent)
+               for c in copies)
+
+
+@dataclass(frozen=True)
 class DeadEvent:
     """One event on a dead-letter topic: every copy of it (partition:offset, oldest first) and what is known."""
 
@@ -69,6 +104,17 @@ class DeadEvent:
     first_at: datetime | None
     last_at: datetime | None
     discarded: Discard | None = field(default=None)
+    replayed: Replay | None = field(default=None)  # its last replay, if it was ever sent again
+    chain: tuple[Copy, ...] = field(default=())  # its copies, as `copies`, with when and where each came from
+
+    @property
+    def state(self) -> State:
+        """Discarded; sent again (replayed, nothing failed since); or waiting for an administrator."""
+        if self.discarded is not None:
+            return "discarded"
+        if self.replayed is None or failed_since(self.chain, self.replayed):
+            return "waiting"
+        return "sent_again"
 
     @property
     def failures(self) -> int:
@@ -84,6 +130,7 @@ class DeadEvent:
 class ReplayPlan:
     send: set[str]  # partition:offset of each copy to send
     refused: tuple[DeadEvent, ...]  # chosen events that were discarded
+    events: tuple[DeadEvent, ...] = ()  # the events sent (their newest copies: `send`)
 
 
 def _where(letter: Letter) -> str:
@@ -111,8 +158,14 @@ def event_key(letter: Letter, by_place: Mapping[str, Letter]) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, root)
 
 
-def group(letters: Sequence[Letter], discards: Mapping[uuid.UUID, Discard]) -> list[DeadEvent]:
-    """One row per event, in the order each was first seen; then discarded events the log no longer holds."""
+def group(letters: Sequence[Letter], discards: Mapping[uuid.UUID, Discard],
+          replays: Iterable[Replay] = ()) -> list[DeadEvent]:
+    """One row per event, in the order each was first seen, with its discard and its last replay (of `replays`, in
+    any order); then discarded events the log no longer holds."""
+    last: dict[uuid.UUID, Replay] = {}
+    for r in replays:
+        if r.event_id not in last or r.at > last[r.event_id].at:
+            last[r.event_id] = r
     by_place = {_where(letter): letter for letter in letters}
     copies: dict[uuid.UUID, list[Letter]] = {}
     for letter in letters:
@@ -120,28 +173,30 @@ def group(letters: Sequence[Letter], discards: Mapping[uuid.UUID, Discard]) -> l
     events = []
     for event_id, found in copies.items():
         ordered = sorted(found, key=lambda c: (c.at is None, c.at or datetime.min, c.offset))
-        last = ordered[-1]
+        newest = ordered[-1]
         events.append(DeadEvent(
             event_id=event_id, event_type=next((c.event_type for c in reversed(ordered) if c.event_type), ""),
-            dlq_topic=last.dlq_topic, original_topic=last.original_topic,
-            copies=tuple(f"{c.partition}:{c.offset}" for c in ordered), last_error=last.error,
-            first_at=ordered[0].at, last_at=last.at, discarded=discards.get(event_id)))
+            dlq_topic=newest.dlq_topic, original_topic=newest.original_topic,
+            copies=tuple(f"{c.partition}:{c.offset}" for c in ordered), last_error=newest.error,
+            first_at=ordered[0].at, last_at=newest.at, discarded=discards.get(event_id), replayed=last.get(event_id),
+            chain=tuple(Copy(f"{c.partition}:{c.offset}", c.at, c.replayed_from) for c in ordered)))
     events += [DeadEvent(event_id=d.event_id, event_type=d.event_type, dlq_topic=d.dlq_topic, original_topic="",
                          copies=(), last_error="", first_at=None, last_at=None, discarded=d)
                for d in discards.values() if d.event_id not in copies]
     return events
 
 
-def shown(events: Iterable[DeadEvent], *, discarded: bool = False) -> list[DeadEvent]:
-    """The events waiting for an administrator (by default), or those discarded."""
-    return [e for e in events if (e.discarded is not None) == discarded]
+def shown(events: Iterable[DeadEvent], state: State = "waiting") -> list[DeadEvent]:
+    """The events in one state: waiting for an administrator (by default), sent again, or discarded."""
+    return [e for e in events if e.state == state]
 
 
 def replay_plan(events: Sequence[DeadEvent], chosen: set[str] | None) -> ReplayPlan:
-    """What a replay of the chosen copies (partition:offset; None: every event waiting) sends: the newest copy of
-    each chosen event, once; a chosen event that was discarded is refused, never sent."""
-    picked = [e for e in events if e.copies and (chosen is None or chosen & set(e.copies))]
-    return ReplayPlan(send={e.latest for e in picked if e.discarded is None},
+    """What a replay of the chosen copies (partition:offset; None: every event waiting, not those sent again) sends:
+    the newest copy of each chosen event, once; a chosen event that was discarded is refused, never sent."""
+    picked = [e for e in events if e.copies and (e.state == "waiting" if chosen is None else chosen & set(e.copies))]
+    sending = tuple(e for e in picked if e.discarded is None)
+    return ReplayPlan(send={e.latest for e in sending}, events=sending,
                       refused=tuple(e for e in picked if e.discarded is not None and chosen is not None))
 
 

@@ -2,22 +2,24 @@
 original topic once the cause is fixed, and discard an event that can never succeed. Consumers deduplicate
 on event_id, so replaying a record that was in fact processed later changes nothing. A topic is append-only:
 a discard is a row in the database (`dead_letter_discards`) that the list and every replay respect; the
-event stays in the log. services/common/dead_letters.py groups the records into events (pure)."""
+event stays in the log. Each event a replay sends is a row too (`dead_letter_replays`: who, when, which copy), so an
+event sent again and not failed since is not listed as waiting. services/common/dead_letters.py groups the records
+into events and says each one's state (pure)."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import Session, select
 
-from services.common.dead_letters import DeadEvent, Discard, group, replay_plan
+from services.common.dead_letters import DeadEvent, Discard, Replay, ReplayPlan, group, replay_plan
 from services.common.errors import ConflictError
-from services.common.tables import DeadLetterDiscard
+from services.common.tables import DeadLetterDiscard, DeadLetterReplay
 
 
 @dataclass(frozen=True)
@@ -113,21 +115,47 @@ async def replay(bootstrap: str, topic: str, ids: set[str] | None = None) -> int
 
 
 async def events(bootstrap: str, topic: str, session_factory: Callable[[], Session]) -> list[DeadEvent]:
-    """The events on one dead-letter topic, one per event id, with the discards the database holds for it."""
+    """The events on one dead-letter topic, one per event id, with the discards and replays the database holds."""
     letters = await list_dead_letters(bootstrap, topic)
     with session_factory() as session:
-        return group(letters, discards(session, topic=topic))
+        return group(letters, discards(session, topic=topic), replays(session, topic=topic))
 
 
-async def replay_events(bootstrap: str, topic: str, chosen: set[str] | None,
-                        session_factory: Callable[[], Session]) -> tuple[int, tuple[DeadEvent, ...]]:
-    """Replay the chosen records (partition:offset; None: every event waiting) as `replay_plan` says: the newest
-    copy of each event once, nothing discarded. Returns how many were sent and the discarded events refused;
-    when any chosen event was discarded nothing is sent."""
-    plan = replay_plan(await events(bootstrap, topic, session_factory), chosen)
+class DiscardedChosenError(ConflictError):
+    """A replay that chose a discarded event: nothing is sent."""
+
+    def __init__(self, refused: tuple[DeadEvent, ...], message: str) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+def replay_recorded(session: Session, found: Sequence[DeadEvent], chosen: set[str] | None, *, topic: str,
+                    send: Callable[[set[str]], int], replay_id: uuid.UUID, by: str, by_name: str | None,
+                    now: Callable[[], datetime], refused: Callable[[DeadEvent], str]) -> tuple[ReplayPlan, int]:
+    """A replay as one use case: the plan (`replay_plan`: the newest copy of each chosen event once; None: every
+    event waiting), refused whole when a chosen event was discarded (`refused` says so in words); else a row per event
+    sent (`dead_letter_replays`, one `replay_id`, the time taken before sending), then `send` (blocking; it raises
+    when the broker fails, and the rows go with the caller's transaction). Returns the plan and how many were sent."""
+    plan = replay_plan(found, chosen)
     if plan.refused:
-        return 0, plan.refused
-    return (await replay(bootstrap, topic, plan.send) if plan.send else 0), ()
+        raise DiscardedChosenError(plan.refused, refused(plan.refused[0]))
+    if not plan.send:
+        return plan, 0
+    at = now()
+    for event in plan.events:
+        session.add(DeadLetterReplay(replay_id=replay_id, event_id=event.event_id, dlq_topic=topic, sent=event.latest,
+                                     by=by[:200], by_name=by_name, at=at))
+    session.flush()
+    return plan, send(plan.send)
+
+
+def replays(session: Session, *, topic: str | None = None) -> list[Replay]:
+    """Every event sent again, each replay of it (of one dead-letter topic, when given)."""
+    query = select(DeadLetterReplay)
+    if topic is not None:
+        query = query.where(DeadLetterReplay.dlq_topic == topic)
+    return [Replay(row.event_id, row.at, row.by_name, sent=row.sent, dlq_topic=row.dlq_topic)
+            for row in session.exec(query).all()]
 
 
 def discards(session: Session, *, topic: str | None = None) -> dict[uuid.UUID, Discard]:

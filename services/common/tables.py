@@ -109,6 +109,21 @@ class DeadLetterDiscard(SQLModel, table=True):
     at: datetime = Timestamp()
 
 
+class DeadLetterReplay(SQLModel, table=True):
+    """One event sent again by one replay (append-only): who, when and which copy. A replay of several events is
+    several rows with one `replay_id` (the audit row's record id). The event is "sent again" until a copy newer
+    than its last replay reaches the dead-letter topic (services/common/dead_letters.py)."""
+
+    __tablename__ = "dead_letter_replays"
+    replay_id: uuid.UUID = Field(primary_key=True)
+    event_id: uuid.UUID = Field(primary_key=True, index=True)  # as in dead_letter_discards
+    dlq_topic: str = Field(max_length=200)
+    sent: str = Field(max_length=40)  # partition:offset of the copy sent
+    by: str = Field(max_length=200)  # the login id, for the audit's sake
+    by_name: str | None = Field(default=None, max_length=200)  # the person, as people read it
+    at: datetime = Timestamp()  # taken before the copy was sent
+
+
 class WorkAssignment(SQLModel, table=True):
     """One change of who holds a piece of work (append-only history): a front-door queue item (`item_id`: the
     referral) or a service request, picked up, taken over, given, handed over or released. Its id is the id of the

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -20,7 +21,7 @@ from services.common import dlq_tools
 from services.common.auth import mint_dev_token
 from services.common.dlq_tools import DeadLetter
 from services.common.settings import Settings
-from services.common.tables import AuditEntry, DeadLetterDiscard
+from services.common.tables import AuditEntry, DeadLetterDiscard, DeadLetterReplay
 from services.intake.main import create_app
 
 DLQ = "frontdoor.referrals.submitted.dlq"
@@ -76,7 +77,7 @@ async def test_one_row_per_event_with_how_many_times_it_failed(api: Any) -> None
     first = answer["dead_letters"][0]
     assert first["error_words"] == "It was refused: the schema version of the event is not known"
     assert (first["what"], first["first_failed_at"], first["discarded"]) == ("A new referral", T0.isoformat(), None)
-    assert answer["counts"] == {"waiting": 2, "discarded": 0} and answer["showing"] == "waiting"
+    assert answer["counts"] == {"waiting": 2, "sent_again": 0, "discarded": 0} and answer["showing"] == "waiting"
 
 
 async def test_discarding_needs_a_reason(api: Any, engine: Engine) -> None:
@@ -103,7 +104,7 @@ async def test_a_discard_is_kept_with_who_when_and_why_audited_and_hidden_from_t
 
     waiting = (await api("GET", "/front-door/dead-letters")).json()
     assert [d["event_id"] for d in waiting["dead_letters"]] == [str(OTHER)]
-    assert waiting["counts"] == {"waiting": 1, "discarded": 1}
+    assert waiting["counts"] == {"waiting": 1, "sent_again": 0, "discarded": 1}
     gone = (await api("GET", "/front-door/dead-letters", params={"show": "discarded"})).json()
     [shown] = gone["dead_letters"]
     assert (shown["event_id"], shown["failures"], shown["discarded"]["by_name"], shown["discarded"]["reason"]) == (
@@ -141,3 +142,70 @@ async def test_a_replay_sends_the_newest_copy_once_and_a_discarded_event_never(a
     assert refused.json()["title"] == ("This event was discarded on 7 December 2026: it stays in the log but will "
                                        "not be offered again")
     assert sent == [(DLQ, {"0:1"})]  # nothing more was sent, not even the other event
+
+
+# --- a replay is recorded: the event reads as "sent again" until it fails again -------------------------------------
+
+def replays_of(engine: Engine) -> list[DeadLetterReplay]:
+    with Session(engine) as s:
+        return list(s.exec(select(DeadLetterReplay).order_by(col(DeadLetterReplay.at))).all())
+
+
+async def test_a_replay_is_recorded_audited_and_the_event_reads_as_sent_again(api: Any, engine: Engine) -> None:
+    done = await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1"]})
+    assert done.status_code == 200 and done.json()["replayed"] == 1
+    [row] = replays_of(engine)
+    assert (row.event_id, row.sent, row.dlq_topic, row.by, row.by_name) == (EVENT, "0:1", DLQ, "admin-1", "Ada Admin")
+    [audited] = audit_rows(engine, "front_door.dead_letters.replay")
+    assert (audited.actor, audited.outcome, audited.record_id) == ("admin-1", "allowed", row.replay_id)
+
+    waiting = (await api("GET", "/front-door/dead-letters")).json()
+    assert [d["event_id"] for d in waiting["dead_letters"]] == [str(OTHER)]
+    assert waiting["counts"] == {"waiting": 1, "sent_again": 1, "discarded": 0}
+    again = (await api("GET", "/front-door/dead-letters", params={"show": "sent_again"})).json()
+    [shown] = again["dead_letters"]
+    assert (shown["event_id"], shown["state"], shown["failures"], again["showing"]) == (
+        str(EVENT), "sent_again", 2, "sent_again")
+    assert shown["sent_again"] == {"by_name": "Ada Admin", "at": row.at.isoformat()}
+    queue = (await api("GET", "/front-door/queue", "fd-1", "front_door")).json()
+    assert [i["dead_letter"]["event_id"] for i in queue["items"] if i["reason"] == "dead_letter"] == [str(OTHER)]
+
+
+async def test_an_event_that_fails_again_after_its_replay_is_waiting_again(api: Any, engine: Engine,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1"]})
+    failed_again = replace(AGAIN, offset=3, replayed_from=f"{DLQ}:0:1")  # dead-lettered from the copy sent
+
+    async def listed(bootstrap: str, topic: str) -> list[DeadLetter]:
+        return [FIRST, AGAIN, OTHER_LETTER, failed_again] if topic == DLQ else []
+
+    monkeypatch.setattr(dlq_tools, "list_dead_letters", listed)
+    waiting = (await api("GET", "/front-door/dead-letters")).json()
+    assert [(d["event_id"], d["state"], d["failures"], d["id"]) for d in waiting["dead_letters"]] == [
+        (str(EVENT), "waiting", 3, "0:3"), (str(OTHER), "waiting", 1, "0:2")]
+    assert waiting["dead_letters"][0]["sent_again"]["by_name"] == "Ada Admin"  # the last replay, still said
+    assert waiting["counts"] == {"waiting": 2, "sent_again": 0, "discarded": 0}
+
+
+async def test_each_replay_is_a_row_and_one_chosen_again_is_sent_again(api: Any, engine: Engine,
+                                                                      sent: list[Any]) -> None:
+    await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1", "0:2"]})
+    first = replays_of(engine)
+    assert sorted(r.event_id for r in first) == [EVENT, OTHER] and len({r.replay_id for r in first}) == 1
+    chosen = await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1"]})
+    assert chosen.json()["replayed"] == 1 and sent[-1] == (DLQ, {"0:1"})
+    assert len({r.replay_id for r in replays_of(engine)}) == 2
+    assert len(audit_rows(engine, "front_door.dead_letters.replay")) == 2
+
+
+async def test_a_replay_the_broker_refuses_is_not_recorded(api: Any, engine: Engine,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(bootstrap: str, topic: str, ids: set[str] | None = None) -> int:
+        raise KafkaConnectionError()
+
+    monkeypatch.setattr(dlq_tools, "replay", broken)
+    failed = await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1"]})
+    assert failed.status_code == 503
+    assert replays_of(engine) == []
+    assert [(a.outcome, a.status) for a in audit_rows(engine, "front_door.dead_letters.replay")] == [("failed", 503)]
+    assert (await api("GET", "/front-door/dead-letters")).json()["counts"]["waiting"] == 2

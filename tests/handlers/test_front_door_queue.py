@@ -107,7 +107,8 @@ def test_each_reason_is_listed_most_urgent_first_with_counts_before_filtering(se
         "original_topic": "frontdoor.referrals.submitted", "event_type": "referral.submitted",
         "what": "A new referral", "error": "ValidationError: referral.child.postcode: value_error",
         "error_words": "It does not match its contract: referral child postcode is not valid", "failures": 1,
-        "first_failed_at": NOW.isoformat(), "last_failed_at": NOW.isoformat(), "discarded": None}
+        "first_failed_at": NOW.isoformat(), "last_failed_at": NOW.isoformat(), "state": "waiting",
+        "sent_again": None, "discarded": None}
     assert letter["summary"] == ("A new referral could not be processed, failed once (it does not match its "
                                  "contract: referral child postcode is not valid)")
     assert "Quillon" not in str(letter)

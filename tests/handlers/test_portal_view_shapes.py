@@ -60,13 +60,14 @@ def paired(child_id: str, given: str) -> dict[str, Any]:
 PAIR = {"child_a": paired(CHILD, GIVEN), "child_b": paired(ENTRY, "Ottilie"), "matched": ["the same date of birth"],
         "flagged_by": [str(REFERRAL_ID)], "flagged_at": "2026-12-01T09:00:05+00:00"}
 WHY = "the schema version of the event is not known"
-LETTERS = {"readable": True, "notes": [], "showing": "waiting", "counts": {"waiting": 1, "discarded": 0},
+LETTERS = {"readable": True, "notes": [], "showing": "waiting",
+           "counts": {"waiting": 1, "sent_again": 0, "discarded": 0},
            "dead_letters": [
     {"id": "0:7", "event_id": str(uuid.UUID(int=7)), "topic": "frontdoor.referrals.submitted.dlq",
      "original_topic": "frontdoor.referrals.submitted", "event_type": "referral.submitted", "what": "A new referral",
      "error": f"PermanentError: {WHY}", "error_words": f"It was refused: {WHY}", "failures": 3,
      "first_failed_at": "2026-12-01T09:00:00+00:00", "last_failed_at": "2026-12-01T10:00:00+00:00",
-     "discarded": None}]}
+     "state": "waiting", "sent_again": None, "discarded": None}]}
 SUMMARY = {"referral_id": str(REFERRAL_ID), "status": "decided", "outcome": "emergency",
            "submitted_at": "2026-12-01T09:00:00+00:00", "client_reference": "portal-1"}
 OVERVIEW = {"weeks": 12, "small_number_threshold": 7, "per_week": [], "per_service": [], "per_concern": [],

@@ -216,18 +216,25 @@ async def test_dead_letters_are_listed_without_content_and_replayed_by_an_admini
         assert bad.status_code == 422
         done = await client.post("/front-door/dead-letters/replay", json=replay, headers=as_role(own, "admin"))
         assert done.status_code == 200 and done.json() == {"topic": SUBMITTED_DLQ, "asked": 1, "replayed": 1}
+        sent_again = (await client.get("/front-door/dead-letters", params={"show": "sent_again"},
+                                       headers=as_role(own, "admin"))).json()
+        assert [(d["event_id"], d["state"]) for d in sent_again["dead_letters"]] == [(letter["event_id"], "sent_again")]
+        assert sent_again["counts"] == {"waiting": 0, "sent_again": 1, "discarded": 0}
+        answer = (await client.get("/front-door/queue", headers=as_role(own, "front_door"))).json()
+        assert answer["counts"]["dead_letter"] == 0  # sent again: no longer waiting for a person
         # it fails again: a second copy on the dead-letter topic, still one event, then discarded for good
         await produce_raw(private_broker, SUBMITTED_DLQ, [(b"child-key", b'{"secret": "Quillon kestrel"}')],
                           [*headers, ("x-replayed-from", f"{SUBMITTED_DLQ}:0:0".encode())])
         [again] = (await client.get("/front-door/dead-letters", headers=as_role(own, "admin"))).json()["dead_letters"]
-        assert (again["event_id"], again["id"], again["failures"]) == (letter["event_id"], "0:1", 2)
+        assert (again["event_id"], again["id"], again["failures"], again["state"]) == (
+            letter["event_id"], "0:1", 2, "waiting")
         discard = {"event_id": letter["event_id"], "reason": "Written by hand in a test: never a referral"}
         assert (await client.post("/front-door/dead-letters/discard", json=discard,
                                   headers=as_role(own, "front_door"))).status_code == 403
         gone = await client.post("/front-door/dead-letters/discard", json=discard, headers=as_role(own, "admin"))
         assert gone.status_code == 201, gone.text
         after = (await client.get("/front-door/dead-letters", headers=as_role(own, "admin"))).json()
-        assert after["dead_letters"] == [] and after["counts"] == {"waiting": 0, "discarded": 1}
+        assert after["dead_letters"] == [] and after["counts"] == {"waiting": 0, "sent_again": 0, "discarded": 1}
         refused = await client.post("/front-door/dead-letters/replay", headers=as_role(own, "admin"),
                                     json={"topic": SUBMITTED_DLQ, "ids": ["0:1"]})
         assert refused.status_code == 409 and "will not be offered again" in refused.json()["title"]

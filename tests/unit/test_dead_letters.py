@@ -5,16 +5,17 @@ from), how many times it failed and its last error, discarded events apart, and 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common.dead_letters import Discard, error_words, group, replay_plan, shown, what
+from services.common.dead_letters import STATES, Discard, Replay, error_words, group, replay_plan, shown, what
 from services.common.dlq_tools import DeadLetter
 
 DLQ = "frontdoor.referrals.submitted.dlq"
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
-EVENT_A, EVENT_B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
+EVENT_A, EVENT_B, EVENT_C = uuid.UUID(int=0xA), uuid.UUID(int=0xB), uuid.UUID(int=0xC)
 
 
 def letter(offset: int, *, event_id: uuid.UUID | None = None, error: str = "ValidationError: x: missing",
@@ -61,12 +62,12 @@ def test_discarded_events_are_hidden_unless_asked_for() -> None:
     gone = Discard(EVENT_B, "Test data sent by mistake", "Ada Admin", T0)
     events = group([letter(0, event_id=EVENT_A), letter(1, event_id=EVENT_B)], {EVENT_B: gone})
     assert [e.event_id for e in shown(events)] == [EVENT_A]
-    assert [(e.event_id, e.discarded) for e in shown(events, discarded=True)] == [(EVENT_B, gone)]
+    assert [(e.event_id, e.discarded) for e in shown(events, "discarded")] == [(EVENT_B, gone)]
 
 
 def test_a_discard_whose_records_are_gone_from_the_log_is_still_listed_as_discarded() -> None:
     gone = Discard(EVENT_B, "Test data", "Ada Admin", T0, dlq_topic=DLQ, event_type="triage.decided")
-    [event] = shown(group([], {EVENT_B: gone}), discarded=True)
+    [event] = shown(group([], {EVENT_B: gone}), "discarded")
     assert (event.event_id, event.failures, event.event_type, event.dlq_topic) == (EVENT_B, 0, "triage.decided", DLQ)
 
 
@@ -106,3 +107,60 @@ def test_an_error_in_words(error: str, words: str) -> None:
 ])
 def test_what_an_event_is_in_words(event_type: str, words: str) -> None:
     assert what(event_type) == words
+
+
+# --- sent again: a replay recorded, and what it makes of each event -----------------------------------------------
+# waiting: failed and never sent again, or failed again after the last replay (a copy newer than it, or a copy
+# whose x-replayed-from is the copy that replay sent: the broker's clock need not agree with the database's);
+# sent again: replayed, no failure since; discarded: whatever else happened.
+
+def replay(minutes: int, sent: str = "0:0", *, event_id: uuid.UUID = EVENT_A, by: str = "Chris Lee") -> Replay:
+    return Replay(event_id, T0 + timedelta(minutes=minutes), by, sent=sent, dlq_topic=DLQ)
+
+
+FAILED_AT_0 = [letter(0, event_id=EVENT_A)]
+FAILED_AGAIN_AT_10 = [*FAILED_AT_0, letter(1, event_id=EVENT_A, minutes=10, replayed_from=f"{DLQ}:0:0")]
+GONE = Discard(EVENT_A, "Never valid: a supplier's test", "Ada Admin", T0 + timedelta(minutes=30))
+
+
+@pytest.mark.parametrize(("letters", "replays", "discards", "state"), [
+    (FAILED_AT_0, [], {}, "waiting"),  # failed, never sent again
+    (FAILED_AT_0, [replay(5)], {}, "sent_again"),  # sent again, nothing failed since
+    (FAILED_AT_0, [replay(5, event_id=EVENT_B)], {}, "waiting"),  # another event's replay
+    (FAILED_AGAIN_AT_10, [replay(5)], {}, "waiting"),  # failed again after the replay: a newer copy
+    (FAILED_AGAIN_AT_10, [replay(5), replay(15, "0:1")], {}, "sent_again"),  # the last replay counts
+    (FAILED_AGAIN_AT_10, [replay(15, "0:1"), replay(5)], {}, "sent_again"),  # in whatever order they are read
+    # the broker's clock behind the database's: the copy is older by time, but came from what the replay sent
+    (FAILED_AGAIN_AT_10, [replay(11, "0:0")], {}, "waiting"),
+    (FAILED_AGAIN_AT_10, [replay(11, "0:1")], {}, "sent_again"),  # that copy sent again: no failure since
+    ([replace(FAILED_AT_0[0], at=None)], [replay(5)], {}, "sent_again"),  # a copy without a time: not newer
+    (FAILED_AT_0, [], {EVENT_A: GONE}, "discarded"),
+    (FAILED_AT_0, [replay(5)], {EVENT_A: GONE}, "discarded"),  # discarded wins
+    (FAILED_AGAIN_AT_10, [replay(5)], {EVENT_A: GONE}, "discarded"),
+])
+def test_the_state_of_an_event(letters: list[DeadLetter], replays: list[Replay], discards: dict[uuid.UUID, Discard],
+                               state: str) -> None:
+    [event] = group(letters, discards, replays)
+    assert event.state == state
+
+
+def test_an_event_sent_again_says_by_whom_and_when_its_last_replay_was() -> None:
+    [event] = group(FAILED_AGAIN_AT_10, {}, [replay(5), replay(15, "0:1", by="Sam Okafor")])
+    assert event.replayed == replay(15, "0:1", by="Sam Okafor")
+    [never] = group(FAILED_AT_0, {}, [])
+    assert never.replayed is None
+
+
+def test_each_state_is_listed_apart() -> None:
+    letters = [letter(0, event_id=EVENT_A), letter(1, event_id=EVENT_B), letter(2, event_id=EVENT_C)]
+    events = group(letters, {EVENT_C: replace(GONE, event_id=EVENT_C)}, [replay(5, "0:0")])
+    assert [[e.event_id for e in shown(events, state)] for state in STATES] == [[EVENT_B], [EVENT_A], [EVENT_C]]
+    assert [e.event_id for e in shown(events)] == [EVENT_B]  # waiting, by default
+
+
+def test_replaying_every_event_leaves_out_those_sent_again_but_a_chosen_one_is_sent() -> None:
+    events = group([letter(0, event_id=EVENT_A), letter(1, event_id=EVENT_B)], {}, [replay(5, "0:0")])
+    everything = replay_plan(events, None)
+    assert (everything.send, [e.event_id for e in everything.events]) == ({"0:1"}, [EVENT_B])
+    chosen = replay_plan(events, {"0:0"})
+    assert (chosen.send, [e.event_id for e in chosen.events]) == ({"0:0"}, [EVENT_A])

@@ -1,6 +1,7 @@
 """The dead letters of referral events over HTTP: the front door and an administrator read them (one row per
-event, however many times it failed); only an administrator replays one or discards one that can never succeed
-(with a reason: it stays in the log, append-only, but is never offered again). HTTP only."""
+event, however many times it failed): waiting, sent again or discarded; only an administrator replays one (each
+replay recorded and audited: who, when, which events) or discards one that can never succeed (with a reason: it
+stays in the log, append-only, but is never offered again). HTTP only."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from schemas.labels import day
 from schemas.views.front_door import DeadLetters, Discarded, Replayed
 from services.common import answers, dlq_tools
 from services.common.auth import Principal, require
-from services.common.dead_letters import DeadEvent, replay_plan
-from services.common.errors import ConflictError, NotFoundError
+from services.common.dead_letters import DeadEvent, ReplayPlan
+from services.common.errors import NotFoundError
 from services.common.http import TypedText
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -36,6 +37,7 @@ DLQ_READ_SECONDS = 10.0
 DeadLetterId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}:[0-9]{1,18}$")]  # partition:offset
 REASON_LENGTH = 10  # the shortest reason for discarding an event (trimmed)
 NO_BROKER = "The message broker did not answer; nothing was changed"
+NOT_REPLAYED = "The message broker did not answer; nothing was replayed"
 
 
 class Form(BaseModel):
@@ -59,13 +61,15 @@ def bootstrap_of(request: Request) -> str:
 
 @router.get("/dead-letters", response_model=DeadLetters)
 async def get_dead_letters(request: Request, by: DeadLetterReader,
-                           show: Literal["waiting", "discarded"] = "waiting") -> dict[str, Any]:
+                           show: Literal["waiting", "sent_again", "discarded"] = "waiting") -> dict[str, Any]:
     """Referral events on the dead-letter topics, one per event (how many times it failed, its last error): those
-    waiting for an administrator, or (`show=discarded`) those discarded, with who, when and why. Never content."""
+    waiting for an administrator (never sent again, or failed again after their last replay), those sent again and
+    not failed since (`show=sent_again`, with who and when), or those discarded (`show=discarded`, with who, when
+    and why); the count of each. Never content."""
     letters = await read_dead_letters(bootstrap_of(request))
 
     def read(session: Session) -> dict[str, Any]:
-        return views.listed(session, letters, discarded=show == "discarded")
+        return views.listed(session, letters, showing=show)
 
     return await in_transaction(request, read, by=by, action="front_door.dead_letters", about=NOBODY)
 
@@ -74,25 +78,34 @@ async def get_dead_letters(request: Request, by: DeadLetterReader,
              responses=answers.of(409, 413, 422, 503, d409="an event chosen was discarded: nothing was replayed"))
 async def post_replay(form: ReplayForm, request: Request, by: Admin) -> dict[str, Any]:
     """Publish the chosen dead letters to their original topic again: the newest copy of each event, once
-    (consumers deduplicate on event id). Refused (409, nothing sent) when an event chosen was discarded."""
+    (consumers deduplicate on event id). Each event sent is recorded (dead_letter_replays: who, when, which copy)
+    in the transaction of the replay's audit row (its record id: the replay's id); it then reads as sent again
+    until it fails again. Refused (409, nothing sent) when an event chosen was discarded; 503 when the broker
+    fails (nothing recorded)."""
     bootstrap = bootstrap_of(request)
     letters = await read_dead_letters(bootstrap, (form.topic,))
     if letters is None:
-        raise HTTPException(503, "The message broker did not answer; nothing was replayed")
+        raise HTTPException(503, NOT_REPLAYED)
+    replay_id = uuid.uuid4()
 
-    def plan(session: Session) -> set[str]:
-        chosen = replay_plan(views.events(session, letters), set(form.ids))
-        if chosen.refused:
-            raise ConflictError(discarded_already(chosen.refused[0]))
-        return chosen.send
+    def send(copies: set[str]) -> int:
+        """In the use case's worker thread (no event loop runs there): the rows commit only once it is sent."""
+        async def timed() -> int:
+            async with asyncio.timeout(DLQ_READ_SECONDS * 3):
+                return await dlq_tools.replay(bootstrap, form.topic, copies)
+        try:
+            return asyncio.run(timed())
+        except (TimeoutError, KafkaError, OSError) as exc:
+            log.warning("dead letters could not be replayed", error_type=type(exc).__name__)
+            raise HTTPException(503, NOT_REPLAYED) from None
 
-    send = await in_transaction(request, plan, by=by, action="front_door.dead_letters.replay", about=NOBODY)
-    try:
-        async with asyncio.timeout(DLQ_READ_SECONDS * 3):
-            sent = await dlq_tools.replay(bootstrap, form.topic, send) if send else 0
-    except (TimeoutError, KafkaError, OSError) as exc:
-        log.warning("dead letters could not be replayed", error_type=type(exc).__name__)
-        raise HTTPException(503, "The message broker did not answer; nothing was replayed") from None
+    def use_case(session: Session) -> tuple[ReplayPlan, int]:
+        return dlq_tools.replay_recorded(session, views.events(session, letters), set(form.ids), topic=form.topic,
+                                         send=send, replay_id=replay_id, by=by.subject, by_name=by.name, now=utcnow,
+                                         refused=discarded_already)
+
+    _, sent = await in_transaction(request, use_case, by=by, action="front_door.dead_letters.replay",
+                                   about=lambda done: Subject(record_id=replay_id) if done[0].events else NOBODY)
     log.info("dead letters replayed", topic=form.topic, asked=len(form.ids), replayed=sent)
     return {"topic": form.topic, "asked": len(form.ids), "replayed": sent}
 

@@ -1,4 +1,8 @@
-"""dead letters discarded with a reason (issue 23, item 10)
+"""dead letters discarded with a reason, and dead letters sent again (issue 23, item 10)
+
+dead_letter_discards: an event an administrator discarded (who, when, why); dead_letter_replays: each event a
+replay sent again (who, when, which copy; one replay_id per replay), so an event replayed with no failure since
+reads as "sent again", not waiting.
 
 Revision ID: 0017
 Revises: 0016
@@ -28,7 +32,21 @@ def upgrade() -> None:
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('event_id'),
     )
+    op.create_table(
+        'dead_letter_replays',
+        sa.Column('replay_id', sa.Uuid(), nullable=False),
+        sa.Column('event_id', sa.Uuid(), nullable=False),
+        sa.Column('dlq_topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('sent', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column('by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('by_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('replay_id', 'event_id'),
+    )
+    op.create_index(op.f('ix_dead_letter_replays_event_id'), 'dead_letter_replays', ['event_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_dead_letter_replays_event_id'), table_name='dead_letter_replays')
+    op.drop_table('dead_letter_replays')
     op.drop_table('dead_letter_discards')
