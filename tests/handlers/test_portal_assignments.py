@@ -97,6 +97,9 @@ async def test_give_release_and_hand_over(portal: httpx.AsyncClient, session: Se
                    action="pick_up")
     work = await dana.get("/front-door/my-work")
     assert work.status_code == 200 and "You are working on 2 items" in work.text
+    assert "govuk-error-message" not in work.text  # no error shown before one is made
+    unticked = await post(dana, "/front-door/my-work", "/front-door/my-work", to="front-door-sol")
+    assert unticked.status_code == 422 and "Select the work to hand over" in unticked.text
     nobody = await post(dana, "/front-door/my-work", "/front-door/my-work", item=[str(first.id)])
     assert nobody.status_code == 422 and "Select the colleague to give it to" in nobody.text
     handed = await post(dana, "/front-door/my-work", "/front-door/my-work", item=[str(first.id), str(second.id)],

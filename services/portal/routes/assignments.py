@@ -198,7 +198,7 @@ async def handover(request: Request, user: User, service: Service | None) -> Res
     form = await form_data(request)
     chosen = [i.strip() for i in form.get("item", []) if i.strip()]
     to = next((v.strip() for v in form.get("to", []) if v.strip()), "")
-    errors = ([] if chosen else [{"text": CHOOSE_ITEMS, "href": "#items"}]) + (
+    errors = ([] if chosen else [{"text": CHOOSE_ITEMS, "href": "#work-items"}]) + (
         [] if to else [{"text": CHOOSE_COLLEAGUE, "href": "#to"}])
     if errors:
         return await work_page(request, user, service, errors=errors, status=422, chosen=chosen, to=to)
@@ -213,7 +213,7 @@ async def handover(request: Request, user: User, service: Service | None) -> Res
             raise
         text = CHOOSE_COLLEAGUE if exc.status == 422 else NOTHING_HANDED
         return await work_page(request, user, service, errors=[{"text": text, "href": "#to" if exc.status == 422
-                                                                 else "#items"}], status=exc.status, chosen=chosen,
+                                                                 else "#work-items"}], status=exc.status, chosen=chosen,
                                to=to)
     home = "/front-door/my-work" if service is None else f"/work/{service.value}/my-work"
     banner = {"handed": done["handed_over"], "to": holder_name(done["to"])}
