@@ -174,8 +174,7 @@ class ServiceRequestHolder(SQLModel, table=True):
 
     __tablename__ = "service_request_holders"
     id: uuid.UUID = Field(primary_key=True)  # the service_request_id
-    referral_id: uuid.UUID = Field(index=True)
-    child_id: uuid.UUID = Field(index=True)
+    referral_id: uuid.UUID = Field(index=True)  # (not the child: a merge moves requests, read them by their id)
     service: str = Field(max_length=30)
     assigned_to: str | None = Field(default=None, max_length=200)
     assigned_to_name: str | None = Field(default=None, max_length=200)

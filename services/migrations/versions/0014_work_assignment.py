@@ -53,7 +53,6 @@ def upgrade() -> None:
         'service_request_holders',
         sa.Column('id', sa.Uuid(), nullable=False),
         sa.Column('referral_id', sa.Uuid(), nullable=False),
-        sa.Column('child_id', sa.Uuid(), nullable=False),
         sa.Column('service', _text(30), nullable=False),
         sa.Column('assigned_to', _text(200), nullable=True),
         sa.Column('assigned_to_name', _text(200), nullable=True),
@@ -62,8 +61,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index(op.f('ix_service_request_holders_referral_id'), 'service_request_holders', ['referral_id'],
-                    unique=False)
-    op.create_index(op.f('ix_service_request_holders_child_id'), 'service_request_holders', ['child_id'],
                     unique=False)
     op.create_table(
         'team_members',
@@ -77,7 +74,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('team_members')
-    op.drop_index(op.f('ix_service_request_holders_child_id'), table_name='service_request_holders')
     op.drop_index(op.f('ix_service_request_holders_referral_id'), table_name='service_request_holders')
     op.drop_table('service_request_holders')
     op.drop_index(op.f('ix_work_assignments_at'), table_name='work_assignments')
