@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from services.common.assignment import Action, Change, Holder, NotAColleagueError, plan, words
+from services.common.assignment import Action, Change, Holder, NotAColleagueError, NotHolderError, plan, words
 from services.common.auth import Principal
 from services.common.db import session_scope
 from services.common.logging import get_logger
@@ -43,6 +43,14 @@ class Held(Protocol):
 
 def holder_of(row: Held) -> Holder | None:
     return Holder(row.assigned_to, row.assigned_to_name) if row.assigned_to else None
+
+
+def all_held_by(rows: list[Any], holder: str) -> None:
+    """A handover's check before anything changes: every row is still `holder`'s (NotHolderError: one is not, with
+    who holds it now), so a handover is all or nothing."""
+    for row in rows:
+        if row.assigned_to != holder:
+            raise NotHolderError(holder_of(row))
 
 
 def remember(engine: Engine, principal: Principal, team: str, now: datetime) -> None:

@@ -25,6 +25,8 @@ from services.common.runtime import every, service_app, wake_relay
 from services.common.settings import Settings
 from services.common.tables import utcnow
 from services.intake.advice import routes as advice_routes
+from services.intake.assignments import handlers as assignments
+from services.intake.assignments import routes as assignment_routes
 from services.intake.child_record import routes as child_record_routes
 from services.intake.children.routes import router as duplicate_children_routes
 from services.intake.dead_letters import routes as dead_letter_routes
@@ -44,7 +46,8 @@ CONSUMES: dict[str, Handler] = {
     "service_request.*": handlers.apply_outcome,
     "referral.emergency_unanswered": handlers.ignore,  # the front-door queue's own clock; nothing to keep here
     "referral.assigned": handlers.ignore, "referral.note_added": handlers.ignore,  # intake's own: written already
-    "service_request.assigned": handlers.ignore, "service_request.note_added": handlers.ignore,
+    # who in a service holds a request: kept beside intake's copy of it, for the front door's view of the child
+    "service_request.assigned": assignments.apply_request_assignment, "service_request.note_added": handlers.ignore,
 }
 REDRIVEN = Counter("frontdoor_intake_redriven_referrals",
                    "Referrals still undecided long after publishing, whose event was published again")
@@ -67,6 +70,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(summary_routes.router)
     app.include_router(report_routes.router)
     app.include_router(front_door_routes.router)
+    app.include_router(assignment_routes.router)
     app.include_router(note_routes.router)
     app.include_router(dead_letter_routes.router)
     app.include_router(duplicate_children_routes)

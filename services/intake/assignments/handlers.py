@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from schemas import TOPIC_DECISIONS
 from schemas.events import ServiceRequestAssigned
 from schemas.lifecycle import FRONT_DOOR_TEAM
-from services.common.assignment import Action, NotHolderError
+from services.common.assignment import Action
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.tables import WorkAssignment
-from services.common.teams import change_holder, event_fields, holder_of
+from services.common.teams import all_held_by, change_holder, event_fields
 from services.intake.assignments.domain import is_newer, referral_assigned
 from services.intake.front_door.domain import NoSuchReferralError
 from services.intake.tables import ReferralRecord, ServiceRequestHolder
@@ -53,12 +53,8 @@ def hand_over(session: Session, referral_ids: list[uuid.UUID], *, holder: str, t
     """Give every one of `referral_ids`, each held by `holder`, to the colleague `to` (leave, a shift change): one
     change and one event per referral. One no longer held by `holder` refuses the lot (nothing half done). Handing
     over someone else's work (a manager covering their absence) is a confirmed take-over of each."""
-    records = []
-    for referral_id in sorted(dict.fromkeys(referral_ids)):  # locked in one order: two handovers cannot deadlock
-        record = _locked(session, referral_id)
-        if record.assigned_to != holder:
-            raise NotHolderError(holder_of(record))
-        records.append(record)
+    records = [_locked(session, r) for r in sorted(dict.fromkeys(referral_ids))]  # one order: no deadlock
+    all_held_by(records, holder)
     for record in records:
         _change(session, record, "hand_over", by=by, now=now, to=to, confirm=by.subject != holder, expected=holder)
     return records

@@ -13,11 +13,11 @@ from sqlmodel import Session
 from schemas import TOPIC_OUTCOMES
 from schemas.enums import Service
 from schemas.events import ServiceRequestAssigned
-from services.common.assignment import Action, NotHolderError
+from services.common.assignment import Action
 from services.common.auth import Principal
 from services.common.outbox import enqueue
 from services.common.tables import WorkAssignment
-from services.common.teams import change_holder, event_fields, holder_of
+from services.common.teams import all_held_by, change_holder, event_fields
 from services.worklists.handlers import NOT_RECEIVED, RequestNotFoundError
 from services.worklists.tables import WorklistItem
 
@@ -54,12 +54,8 @@ def hand_over(session: Session, service: str, request_ids: list[uuid.UUID], *, h
               now: datetime) -> list[WorklistItem]:
     """Give every one of `request_ids`, each held by `holder`, to the colleague `to`: one change and one event per
     request; one no longer held by `holder` refuses the lot (nothing half done)."""
-    items = []
-    for request_id in sorted(dict.fromkeys(request_ids)):  # locked in one order: two handovers cannot deadlock
-        item = _locked(session, service, request_id)
-        if item.assigned_to != holder:
-            raise NotHolderError(holder_of(item))
-        items.append(item)
+    items = [_locked(session, service, r) for r in sorted(dict.fromkeys(request_ids))]  # one order: no deadlock
+    all_held_by(items, holder)
     for item in items:
         _change(session, item, "hand_over", by=by, now=now, to=to, confirm=by.subject != holder, expected=holder)
     return items
