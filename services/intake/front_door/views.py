@@ -26,7 +26,7 @@ from schemas.views import shown
 from schemas.views.front_door import Queue
 from schemas.views.front_door import QueueAgeBand as AgeBand
 from schemas.views.front_door import QueueReason as Reason
-from services.common.dead_letters import DeadEvent, error_words, what
+from services.common.dead_letters import DeadEvent, error_words
 from services.common.dead_letters import Letter as DeadLetterRow
 from services.common.teams import holder_shown
 from services.common.workdays import WorkingCalendar
@@ -228,14 +228,12 @@ def _add_services(session: Session, items: list[dict[str, Any]]) -> None:
 
 
 def _dead_letter_item(event: DeadEvent) -> dict[str, Any]:
-    times = "once" if event.failures == 1 else f"{event.failures} times"
     why = error_words(event.last_error, event.event_type)
     return {
         "reason": "dead_letter", "referral_id": None, "child_id": None, "submitted_at": None,
         "clock": {"due_at": None, "overdue": False, "text": "Could not be processed; waiting for an administrator"},
         "outcome": None, "services": [], "school": None, "school_urn": None, "age_band": None,
-        "summary": f"{what(event.event_type)} could not be processed, failed {times} "
-                   f"({why[:1].lower()}{why[1:]})",
+        "summary": why,  # what it is and how often it failed: the portal says them from `dead_letter`
         "dead_letter": dead_letter_views.letter_view(event),
         "_due": None,
     }

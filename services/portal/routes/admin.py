@@ -47,11 +47,25 @@ async def sample_file(request: Request, user: Admin) -> Response:
 
 
 # --- events not processed (dead letters) -------------------------------------------------------------------------
-# One row per event however many times it failed; sent again (replayed), or discarded with a reason when it can
-# never succeed: it stays in the log (a topic is append-only) but is never offered again. Intake keeps the discards.
+# One row per event however many times it failed, in one of three lists: waiting (never sent again, or failed again
+# since), sent again (replayed, not failed since: who and when), or discarded with a reason when it can never
+# succeed: it stays in the log (a topic is append-only) but is never offered again. Intake keeps both records.
 
 REASON = 10  # the shortest reason intake takes for a discard (checked here first, in the catalogue's words)
 DONE = {"discarded": "Event discarded. It stays in the log but will not be offered again."}
+
+
+SHOWN = ("waiting", "sent_again", "discarded")
+
+
+def sent_words(sent: str) -> str:
+    """The banner after a replay, from its count (the redirect's query: a number, else none said)."""
+    n = int(sent) if sent.isdigit() else None
+    if n is None:
+        return "Sent again to be processed."
+    if n == 0:
+        return "Nothing was sent again: the chosen events are no longer waiting."
+    return f"{n} event{'' if n == 1 else 's'} sent again to be processed. Each is listed here until it fails again."
 
 
 async def letters(request: Request, user: User, show: str = "waiting") -> Any:
@@ -61,18 +75,18 @@ async def letters(request: Request, user: User, show: str = "waiting") -> Any:
 
 @router.get("/admin/dead-letters", response_class=HTMLResponse)
 async def dead_letters(request: Request, user: Admin) -> Response:
-    show = "discarded" if request.query_params.get("show") == "discarded" else "waiting"
-    done = DONE.get(request.query_params.get("done", ""))
+    show = request.query_params.get("show", "waiting")
+    show = show if show in SHOWN else "waiting"
+    asked = request.query_params.get("done", "")
+    done = sent_words(request.query_params.get("sent", "")) if asked == "replayed" else DONE.get(asked)
     return render(request, "front_door_dead_letters.html", answer=await letters(request, user, show), errors=[],
-                  replayed=None, done=done)
+                  done=done)
 
 
 @router.post("/admin/dead-letters/replay", response_class=HTMLResponse)
 async def replay(request: Request, user: Admin) -> Response:
     raw = await form_data(request)
     ids, topic = [v for v in raw.get("id", []) if v], raw.get("topic", [""])[0]
-    errors: list[dict[str, str]] = []
-    replayed, status = None, 200
     if not ids:
         errors, status = [{"text": sentence("ids", "missing", form="replay"), "href": "#letters"}], 422
     else:
@@ -83,8 +97,11 @@ async def replay(request: Request, user: Admin) -> Response:
             if exc.status not in (409, 422, 503):
                 raise
             errors, status = errors_from(exc, form="replay", href="#letters", otherwise="#letters"), exc.status
+        else:  # to the events sent again, by its address: a refresh or Back sends nothing more
+            return RedirectResponse(f"/admin/dead-letters?show=sent_again&done=replayed&sent={replayed['replayed']}",
+                                    status_code=303)
     return render(request, "front_door_dead_letters.html", status, answer=await letters(request, user),
-                  errors=errors, replayed=replayed, done=None)
+                  errors=errors, done=None)
 
 
 async def waiting_event(request: Request, user: User, event_id: uuid.UUID) -> Any | None:
