@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from schemas import TOPIC_DECISIONS
-from schemas.events import ReferralAssigned, ServiceRequestAssigned
 from schemas.enums import Service
+from schemas.events import ReferralAssigned, ServiceRequestAssigned
 from services.common.assignment import HeldByAnotherError, HolderChangedError, NotAColleagueError, NotHolderError
 from services.common.auth import Principal
 from services.common.tables import OutboxMessage, TeamMember, WorkAssignment
@@ -145,7 +145,8 @@ def test_the_team_is_who_the_service_has_seen(engine: Engine, session: Session, 
              NOW + timedelta(hours=1))
     people = colleagues(session, "front_door", NOW + timedelta(hours=1))
     assert [(p["subject"], p.get("name")) for p in people] == [
-        ("front-door-hub", "Dana Wright-Jones"), ("front-door-manager", "Jordan Price"), ("front-door-sol", "Sol Ahmed")]
+        ("front-door-hub", "Dana Wright-Jones"), ("front-door-manager", "Jordan Price"),
+        ("front-door-sol", "Sol Ahmed")]
     assert colleagues(session, "front_door", NOW + timedelta(days=91)) == []  # not seen for 90 days: not offered
     assert session.get(TeamMember, ("semh", "front-door-hub")) is None
 
