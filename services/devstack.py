@@ -272,6 +272,7 @@ def seed_front_door(settings: Settings, intake: str) -> None:
     if ids.get("needs_information") and "needs_information" in decided:
         _backdate(settings, ids["needs_information"], days=14)
     asyncio.run(_publish_malformed(settings.kafka_bootstrap_servers))
+    asyncio.run(_dead_letter_a_processed_decision(settings.kafka_bootstrap_servers))
     front_door = {"Authorization": f"Bearer {person_token(settings, 'demo-fd', 'front_door')}"}
     counts: dict[str, int] = {}
     deadline = time.monotonic() + 30
@@ -301,6 +302,31 @@ def _backdate(settings: Settings, referral_id: str, *, days: int) -> None:
             record.decided_at = (record.decided_at or record.submitted_at) - timedelta(days=days)
             record.submitted_at -= timedelta(days=days)
             session.add(record)
+
+
+async def _dead_letter_a_processed_decision(bootstrap: str) -> None:
+    """A copy of a triage decision intake has already processed, on the decisions' dead-letter topic as if a
+    database outage had set it aside: sending it again succeeds (intake recognises the event and ignores it), so
+    "Events not processed" shows it as waiting, failed once, and once sent again under "Events sent again"."""
+    from aiokafka import AIOKafkaProducer
+
+    from schemas import TOPIC_DECISIONS, dlq_topic
+    from services.common.dlq_tools import records
+
+    decided = next((r for r in await records(bootstrap, TOPIC_DECISIONS) if r[4].get("event-type") == "triage.decided"),
+                   None)
+    if decided is None:
+        return
+    partition, offset, key, value, headers, _ = decided
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        failure = {"x-error": "OperationalError", "x-original-topic": TOPIC_DECISIONS,
+                   "x-original-partition": str(partition), "x-original-offset": str(offset), "x-attempts": "3"}
+        await producer.send_and_wait(dlq_topic(TOPIC_DECISIONS), value, key=key,
+                                     headers=[(k, v.encode()) for k, v in (headers | failure).items()])
+    finally:
+        await producer.stop()
 
 
 async def _publish_malformed(bootstrap: str) -> None:

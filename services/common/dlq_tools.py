@@ -47,7 +47,8 @@ class DeadLetter:
 Record = tuple[int, int, bytes | None, bytes | None, dict[str, str], int | None]  # partition, offset, ..., timestamp
 
 
-async def _records(bootstrap: str, topic: str) -> list[Record]:
+async def records(bootstrap: str, topic: str) -> list[Record]:
+    """Every record on `topic`, oldest first in each partition (headers decoded as text)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -84,7 +85,7 @@ async def list_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
                    hashlib.sha256(key or b"").hexdigest()[:8], event_id=h.get("event-id") or h.get("event_id"),
                    event_type=h.get("event-type") or h.get("event_type") or "", at=_at(timestamp),
                    replayed_from=h.get("x-replayed-from"))
-        for partition, offset, key, value, h, timestamp in await _records(bootstrap, topic)
+        for partition, offset, key, value, h, timestamp in await records(bootstrap, topic)
     ]
 
 
@@ -99,7 +100,7 @@ async def replay(bootstrap: str, topic: str, ids: set[str] | None = None) -> int
     await producer.start()
     sent = 0
     try:
-        for partition, offset, key, value, headers, _ in await _records(bootstrap, topic):
+        for partition, offset, key, value, headers, _ in await records(bootstrap, topic):
             if ids is not None and f"{partition}:{offset}" not in ids:
                 continue
             original = headers.get("x-original-topic")

@@ -2,11 +2,15 @@
 twice is one row, "failed 2 times"; Discard opens a page saying what the event is in words (never its content) and
 that it stays in the log; an empty reason is refused in the catalogue's words; Back returns to the list with
 nothing changed; with a reason it is discarded, leaves the list and shows under "Show discarded events" with who,
-when and why. The demo's other dead letter (no event headers) stays, for the front door's queue test. Every page
-is scanned with axe-core; screenshots in var/screenshots/dlq-*.png."""
+when and why. The demo's triage decision set aside by a passing failure is sent again: it leaves the events waiting
+for "Events sent again", saying when and by whom, and a refresh sends nothing more; the front door's queue no longer
+lists it. The demo's other dead letter (no event headers) stays, for the front door's queue test. Every page is
+scanned with axe-core (nothing found at all); screenshots in var/screenshots/dlq-*.png."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from tests.cases import ROOT
 
 pytestmark = pytest.mark.integration
 ROW = "A new referral, failed 2 times"
+SENT = "A triage decision, failed once"  # the demo's: a copy of a decision intake had processed, so it succeeds
 REASON = "Schema version 99 was never released: a supplier's test event"
 
 
@@ -28,11 +33,11 @@ def shots() -> Path:
     return folder
 
 
-def listed(v: Visit) -> Any:
+def listed(v: Visit, row: str = ROW) -> Any:
     """The list, once triage has set the demo's event aside twice (it is dead-lettered while the demo seeds)."""
     page = v.go("/admin/dead-letters")
     for _ in range(40):
-        if ROW in page.inner_text("#letters"):
+        if row in page.inner_text("#letters"):
             break
         time.sleep(0.5)
         page.reload()
@@ -90,3 +95,46 @@ def test_the_list_reflows_at_200_percent_zoom(browser: Any, portal: str, shots: 
     page = v.go("/admin/dead-letters")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, overflow
+
+
+def nothing_found_by_axe(shots: Path, prefix: str) -> None:
+    """Not only nothing serious: axe found nothing at all on any page the test checked."""
+    found = {p.name: [v["id"] for v in json.loads(p.read_text())] for p in shots.glob(f"{prefix}-*.axe.json")}
+    assert found and not any(found.values()), found
+
+
+def test_an_administrator_sends_an_event_again_and_sees_it_sent_again(browser: Any, portal: str, shots: Path) -> None:
+    v = Visit(browser, portal, shots, "dlq-sent-again")
+    v.sign_in("fd-admin")
+    page = listed(v, SENT)
+    row = page.locator("#letters tr", has_text=SENT)
+    assert row.count() == 1 and "Processing it failed with an unexpected error" in row.inner_text()
+    assert "Show events sent again (0)" in page.inner_text("main")
+    row.locator("label").click()
+    form = page.locator("#letters form", has=page.locator("tr", has_text=SENT))
+    form.locator("button:has-text('Send the chosen events again')").click()
+    v.check("sent")
+    assert page.inner_text("h1") == "Events sent again"
+    assert "1 event sent again to be processed" in page.inner_text(".govuk-notification-banner")
+    sent = page.locator("#letters tr", has_text=SENT).inner_text()
+    assert re.search(r"Sent again on \d{1,2} [A-Z][a-z]+ \d{4} at \d{1,2}(:\d\d)?[ap]m by Chris Lee", sent), sent
+    assert page.locator("#letters input[type=checkbox]").count() == 0  # not offered again here
+
+    page.reload()  # a refresh is a GET: nothing is sent again
+    v.check("sent-refreshed")
+    assert page.locator("#letters tr", has_text=SENT).count() == 1
+    time.sleep(3)  # had it failed again, intake would have set it aside by now: it is still sent again
+    page.reload()
+    assert page.locator("#letters tr", has_text=SENT).count() == 1
+
+    page.click("a:has-text('Show events waiting')")
+    v.check("waiting-after")
+    assert SENT not in page.inner_text("#letters") and "Show events sent again (1)" in page.inner_text("main")
+    nothing_found_by_axe(shots, "dlq-sent-again")
+
+    fd = Visit(browser, portal, shots, "dlq-sent-again-queue")
+    fd.sign_in("front-door-hub")
+    queue = fd.go("/front-door?reason=dead_letter").inner_text("main")
+    assert "A triage decision that could not be processed" not in queue
+    assert "An event of unknown type that could not be processed (failed once)" in queue
+    assert not re.search(r"\b\d+:\d+\b|frontdoor\.", queue)  # no partition:offset, no topic names
