@@ -296,3 +296,50 @@ def seed_holders(intake: str, worklists: str, headers: Callable[[str, str], dict
         answer = httpx.post(path, headers=headers(*aisha), timeout=10, json=body)
         done.append(f"SEMH request {body['action'].replace('_', ' ')} ({answer.status_code})")
     return "who is working on what: " + (", ".join(done) or "nothing to pick up")
+
+
+DEMO_NOTES = {  # (who, role) -> the notes they write on: the front door's queue item, a SALT request, a register entry
+    "queue": [("front-door-hub", "front_door",
+               "Rang the school: the SENCO says the self-harm was two weeks ago and mum knows. Waiting for the GP's "
+               "letter before deciding."),
+              ("front-door-manager", "front_door_manager",
+               "Talked through at the morning huddle: decide by Friday. If the GP's letter has not come by then, "
+               "ring the surgery.")],
+    "request": [("worker-salt", "worker:salt", "First appointment offered for Tuesday at 9:30am; mum asked for a "
+                                                "morning slot so she can come before work."),
+                ("worker-salt", "worker:salt", "Mum confirmed by phone.\nNo interpreter needed.")],
+    "entry": [("dsr-member", "dsr_panel", "A bed was offered at the regional unit; the family would rather keep "
+                                           "support at home. The keyworker visits on Monday."),
+              ("dsr-chair", "dsr_chair", "Addendum: the visit moved to Tuesday (the keyworker is on leave Monday).")],
+}
+
+
+def seed_notes(intake: str, worklists: str, dsr: str, headers: Callable[[str, str], dict[str, str]]) -> str:
+    """`make run DEMO=1`: case notes on a front-door queue item (one waiting for a person to decide), on a SALT
+    request and on a register entry, by the seeded people. Each note's key is fixed, so a second run adds none."""
+    import uuid
+
+    import httpx
+
+    def first(url: str, who: tuple[str, str], found: Callable[[Any], Any]) -> Any:
+        answer = httpx.get(url, headers=headers(*who), timeout=10)
+        return found(answer.json()) if answer.status_code == 200 else None
+
+    queue = first(f"{intake}/front-door/queue", ("front-door-hub", "front_door"), lambda q: next(
+        (i["referral_id"] for i in q["items"] if i["reason"] == "manual_review" and i.get("referral_id")), None))
+    salt = first(f"{worklists}/worklists/salt", ("worker-salt", "worker:salt"), lambda items: next(
+        (i["service_request_id"] for i in sorted(items, key=lambda i: i["status"] != "accepted") if not i["held"]),
+        None))
+    entry = first(f"{dsr}/dsr/agenda", ("dsr-member", "dsr_panel"), lambda agenda: next(
+        (a["entry_id"] for a in sorted(agenda, key=lambda a: a.get("rating") != "red")), None))
+    paths = {"queue": queue and f"{intake}/front-door/referrals/{queue}/notes",
+             "request": salt and f"{worklists}/worklists/salt/requests/{salt}/notes",
+             "entry": entry and f"{dsr}/dsr/entries/{entry}/notes"}
+    done = []
+    for where, notes in DEMO_NOTES.items():
+        path = paths[where]
+        answers = [httpx.post(path, headers=headers(who, role), timeout=10, json={
+            "text": text, "key": str(uuid.uuid5(uuid.NAMESPACE_URL, f"frontdoor-demo-note/{where}/{n}"))}).status_code
+            for n, (who, role, text) in enumerate(notes)] if path else []
+        done.append(f"{where} ({', '.join(map(str, answers)) or 'nothing to note'})")
+    return "case notes: " + ", ".join(done)

@@ -87,6 +87,7 @@ def run_dev(*, demo: bool) -> int:
             show_worklists(settings)
             work_the_demo(settings)
             seed_front_door(settings, intake)
+            seed_case_notes(settings)
             seed_assignments(settings)
         say("running; press Ctrl-C to stop everything")
         while not stopping:
@@ -250,6 +251,17 @@ def seed_assignments(settings: Settings) -> None:
 
     say(seed_holders(f"http://127.0.0.1:{settings.intake_port}", f"http://127.0.0.1:{settings.worklists_port}",
                      lambda who, role: {"Authorization": f"Bearer {person_token(settings, who, role)}"}))
+
+
+def seed_case_notes(settings: Settings) -> None:
+    """Notes on a front-door queue item, a SALT request and a register entry, by the seeded people."""
+    from services.demo import seed_notes
+
+    def url(port: int) -> str:
+        return f"http://127.0.0.1:{port}"
+
+    say(seed_notes(url(settings.intake_port), url(settings.worklists_port), url(settings.dsr_port),
+                   lambda who, role: {"Authorization": f"Bearer {person_token(settings, who, role)}"}))
 
 
 def seed_front_door(settings: Settings, intake: str) -> None:

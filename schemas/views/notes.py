@@ -15,7 +15,7 @@ from schemas.views import View
 
 NOTE_MAX_LENGTH = 5000  # characters, as a person counts them (a line break is one)
 DSR_PANEL_TEAM = "dsr_panel"
-TEAM_WORDS = {FRONT_DOOR_TEAM: "front door", DSR_PANEL_TEAM: "DSR panel"}
+TEAM_WORDS = {FRONT_DOOR_TEAM: "front door", DSR_PANEL_TEAM: "DSR meeting"}
 
 
 class Note(View):

@@ -1,17 +1,23 @@
 """Case notes on a portal page (issue 23, item 4): the "Notes" section of the front-door referral page, a worker's
 request page and a register entry's page (templates/_notes.html), and sending the "Add a note" form.
 
-Each form carries a key of its own, made when the page is shown: sent twice (a refresh, Back then send) the service
-adds one note. After a note is added the page is shown again by its address (303), so a refresh sends nothing. The
-words are checked here first (required, at most 5,000 characters as the page's count counts them) in the catalogue's
-sentences, then by the service; on a problem the page comes back with the words as typed and a new key."""
+Each form carries a key of its own, made when the page is shown: sent twice (a double click) the service adds one
+note. After a note is added the page is shown again by its address (303), so a refresh sends nothing. Pages are not
+cached, so Back fetches the form again, with a new key, and the browser puts back the words typed: the person's
+session keeps the key of the last note they added on each thing (for RECENT), and a form with a new key is first
+sent with that one, so the very same words come back as the note already added (the service compares them) and
+only other words make a new note. The words are checked here first (required, at most 5,000 characters as the
+page's count counts them) in the catalogue's sentences, then by the service; on a problem the page comes back with
+the words as typed and a new key. The session keeps keys and times, never the words."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from schemas.messages import sentence
@@ -23,6 +29,9 @@ from services.portal.pages import errors_from
 FIELD = "#note-text"
 FORM = "case_note"
 ADDED = "Note added"
+RECENT = timedelta(minutes=30)  # how long the same words sent again on a thing are taken as the note already added
+LAST_KEYS = "note_keys"  # session: the thing's notes path -> [the key of the last note added there, when]
+KEPT_KEYS = 20
 
 
 async def notes_on(api: Client, service: str, path: str) -> list[dict[str, Any]] | None:
@@ -65,21 +74,52 @@ def problem_with(text: str) -> str | None:
 Again = Callable[[int, list[dict[str, str]]], Awaitable[Response]]
 
 
-async def send(api: Client, service: str, path: str, form: dict[str, list[str]], *, done: str,
+async def send(request: Request, api: Client, service: str, path: str, form: dict[str, list[str]], *, done: str,
                again: Again) -> Response:
-    """Send the "Add a note" form to the service's `path`; added (or added already by this very form): to `done`.
-    A problem: `again(status, errors)`, the page with its error summary (the form keeps the words)."""
+    """Send the "Add a note" form to the service's `path`; added (or added already by this very form, or by the last
+    one sent here with the same words): to `done`. A problem: `again(status, errors)`, the page with its error
+    summary (the form keeps the words)."""
     text = next(iter(form.get("text", [])), "")
     key = next(iter(form.get("key", [])), "").strip() or str(uuid.uuid4())
     if problem := problem_with(text):
         return await again(422, [{"text": problem, "href": FIELD}])
     try:
+        last = last_key(request, path)
+        if last not in (None, key) and await _sent_already(api, service, path, text, last):
+            return RedirectResponse(done, status_code=303)
         await api.call(service, "POST", path, json={"text": text, "key": key})
     except BackendError as exc:
         if exc.status not in (409, 422):
             raise
         return await again(exc.status, errors_from(exc, form=FORM, href=FIELD, otherwise=FIELD))
+    remember(request, path, key)
     return RedirectResponse(done, status_code=303)
+
+
+async def _sent_already(api: Client, service: str, path: str, text: str, last: str) -> bool:
+    """The words with the last note's key: the note already added (True), or other words (the service's 409)."""
+    try:
+        await api.call(service, "POST", path, json={"text": text, "key": last})
+    except BackendError as exc:
+        if exc.status == 409:
+            return False
+        raise
+    return True
+
+
+def last_key(request: Request, path: str, now: datetime | None = None) -> str | None:
+    """The key of the last note this person added on the thing at `path`, if that was within RECENT."""
+    kept = request.session.get(LAST_KEYS, {}).get(path)
+    if not kept:
+        return None
+    key, at = kept
+    return str(key) if (now or datetime.now(timezone.utc)) - datetime.fromisoformat(at) <= RECENT else None
+
+
+def remember(request: Request, path: str, key: str) -> None:
+    """Keep `key` as the last note's on the thing at `path` (the KEPT_KEYS latest things only)."""
+    kept = dict(request.session.get(LAST_KEYS, {})) | {path: [key, datetime.now(timezone.utc).isoformat()]}
+    request.session[LAST_KEYS] = dict(sorted(kept.items(), key=lambda item: item[1][1])[-KEPT_KEYS:])
 
 
 def kept(notes: list[dict[str, Any]] | None, action: str, form: dict[str, list[str]],

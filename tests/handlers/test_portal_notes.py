@@ -51,7 +51,7 @@ def pages(session: Session) -> dict[str, tuple[str, str]]:
 
 
 WHO = {"front door": "Dana Wright, front door", "request": "Aisha Khan, Mental health (SEMH)",
-       "entry": "Ruth Adeyemi, DSR panel"}
+       "entry": "Ruth Adeyemi, DSR meeting"}
 
 
 @pytest.mark.parametrize("which", ["front door", "request", "entry"])
@@ -128,3 +128,20 @@ async def test_a_request_held_for_mash_shows_no_notes_until_mash_releases_it(
     decide_held(session, event.referral_id, "release", by="mash-1", now=NOW, reason="Safe to go ahead")
     session.commit()
     assert 'id="notes"' in (await portal.get(f"/work/semh/{event.service_request_id}")).text
+
+
+@pytest.mark.parametrize("which", ["front door", "request", "entry"])
+async def test_back_then_send_again_adds_no_second_note_but_other_words_do(portal: httpx.AsyncClient,
+                                                                            session: Session, which: str) -> None:
+    """Pages are not cached: Back fetches the form again with a new key, and the browser puts the words back."""
+    page, user = pages(session)[which]
+    await sign_in(portal, user)
+
+    async def send(words: str) -> httpx.Response:
+        form = note_form((await portal.get(page)).text)  # each time a fresh page, so a fresh key
+        return await portal.post(form["action"], data={"csrf_token": form["csrf_token"], "key": form["key"],
+                                                       "text": words})
+
+    assert [(await send(w)).status_code for w in ("Rang mum.", "Rang mum.", "Rang dad.", "Rang mum.")] == [303] * 4
+    assert [n.rsplit("m ", 1)[-1] for n in notes_listed((await portal.get(page)).text)] == ["Rang mum.", "Rang dad.",
+                                                                                          "Rang mum."]

@@ -75,7 +75,7 @@ def test_a_double_submit_is_the_same_thing_and_the_same_words(existing: Submissi
 @pytest.mark.parametrize(("name", "team", "words"), [
     ("Dana Wright", "front_door", "Dana Wright, front door"),
     ("Aisha Khan", "semh", "Aisha Khan, Mental health (SEMH)"),
-    ("Ruth Adeyemi", "dsr_panel", "Ruth Adeyemi, DSR panel"),
+    ("Ruth Adeyemi", "dsr_panel", "Ruth Adeyemi, DSR meeting"),
     (None, "salt", "Name not recorded, Speech and language therapy"),
 ])
 def test_who_wrote_a_note_reads_as_a_name_and_a_team(name: str | None, team: str, words: str) -> None:

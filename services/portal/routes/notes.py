@@ -32,7 +32,7 @@ async def front_door_note(request: Request, referral_id: uuid.UUID, user: FrontD
         found = notes.kept(await notes.notes_on(api, "intake", path), path, form, errors)
         return decision_page(request, view, status=status, errors=errors, notes=found)
 
-    return await notes.send(api, "intake", path, form, done=f"{page}?done=note#notes", again=again)
+    return await notes.send(request, api, "intake", path, form, done=f"{page}?done=note#notes", again=again)
 
 
 @router.post("/work/{service}/{request_id}/notes", response_class=HTMLResponse)
@@ -46,7 +46,8 @@ async def request_note(request: Request, service: Service, request_id: uuid.UUID
         return render(request, "request.html", status, service=service.value, item=item, errors=errors, done=None,
                       held=await held_for(api, service, item), held_done=None, held_form={}, notes=found)
 
-    return await notes.send(api, "worklists", f"{path}/notes", form, done=f"{page}?done=note#notes", again=again)
+    return await notes.send(request, api, "worklists", f"{path}/notes", form, done=f"{page}?done=note#notes",
+                            again=again)
 
 
 @router.post("/dsr/{entry_id}/notes", response_class=HTMLResponse)
@@ -59,4 +60,5 @@ async def entry_note(request: Request, entry_id: uuid.UUID, user: Panel) -> Resp
         found = notes.kept(await notes.notes_on(api, "dsr", f"{path}/notes"), f"/dsr/{entry_id}/notes", form, errors)
         return render(request, "entry.html", status, entry=view, errors=errors, form={}, done=None, notes=found)
 
-    return await notes.send(api, "dsr", f"{path}/notes", form, done=f"/dsr/{entry_id}?done=note#notes", again=again)
+    return await notes.send(request, api, "dsr", f"{path}/notes", form, done=f"/dsr/{entry_id}?done=note#notes",
+                            again=again)
