@@ -83,12 +83,27 @@ class Copy:
     replayed_from: str | None
 
 
+def _place(where: str) -> tuple[int, int] | None:
+    partition, _, offset = where.partition(":")
+    return (int(partition), int(offset)) if partition.isdigit() and offset.isdigit() else None
+
+
 def failed_since(copies: Iterable[Copy], replay: Replay) -> bool:
-    """Whether the event failed again after `replay`: a copy dead-lettered later, or one that came from the very copy
-    the replay sent (so the broker's clock need not agree with the database's). A copy without a time is not later."""
-    sent = f"{replay.dlq_topic}:{replay.sent}" if replay.sent else None
-    return any((c.at is not None and c.at > replay.at) or (sent is not None and c.replayed_from == sent)
-               for c in copies)
+    """Whether the event failed again after `replay`: a copy after the one it sent in the log (the same partition, a
+    later offset), or one that came from that very copy (`x-replayed-from`); no clock is compared then, as the
+    broker's need not agree with the database's. Only when which copy was sent is not known (nor its partition) is
+    a copy dead-lettered after the replay's time taken as a failure since (a copy without a time is not)."""
+    sent = _place(replay.sent)
+    for c in copies:
+        here = _place(c.where)
+        if replay.sent and c.replayed_from == f"{replay.dlq_topic}:{replay.sent}":
+            return True
+        if sent is not None and here is not None and here[0] == sent[0]:
+            if here[1] > sent[1]:
+                return True
+        elif c.at is not None and c.at > replay.at:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

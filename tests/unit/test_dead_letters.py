@@ -110,8 +110,9 @@ def test_what_an_event_is_in_words(event_type: str, words: str) -> None:
 
 
 # --- sent again: a replay recorded, and what it makes of each event -----------------------------------------------
-# waiting: failed and never sent again, or failed again after the last replay (a copy newer than it, or a copy
-# whose x-replayed-from is the copy that replay sent: the broker's clock need not agree with the database's);
+# waiting: failed and never sent again, or failed again after the last replay (a copy after the one it sent in the
+# log, or whose x-replayed-from is that copy: the broker's clock need not agree with the database's; by time only
+# when which copy it sent is not known);
 # sent again: replayed, no failure since; discarded: whatever else happened.
 
 def replay(minutes: int, sent: str = "0:0", *, event_id: uuid.UUID = EVENT_A, by: str = "Chris Lee") -> Replay:
@@ -133,6 +134,9 @@ GONE = Discard(EVENT_A, "Never valid: a supplier's test", "Ada Admin", T0 + time
     # the broker's clock behind the database's: the copy is older by time, but came from what the replay sent
     (FAILED_AGAIN_AT_10, [replay(11, "0:0")], {}, "waiting"),
     (FAILED_AGAIN_AT_10, [replay(11, "0:1")], {}, "sent_again"),  # that copy sent again: no failure since
+    # the broker's clock ahead of the database's: the copy sent looks newer than the replay, yet nothing came after it
+    ([letter(0, event_id=EVENT_A, minutes=10)], [replay(5, "0:0")], {}, "sent_again"),
+    ([letter(0, event_id=EVENT_A, minutes=10)], [replay(5, "")], {}, "waiting"),  # which copy not known: by time
     ([replace(FAILED_AT_0[0], at=None)], [replay(5)], {}, "sent_again"),  # a copy without a time: not newer
     (FAILED_AT_0, [], {EVENT_A: GONE}, "discarded"),
     (FAILED_AT_0, [replay(5)], {EVENT_A: GONE}, "discarded"),  # discarded wins
