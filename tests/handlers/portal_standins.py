@@ -83,6 +83,13 @@ NO_REQUESTS = {"received_within_days": 90, "counts": dict.fromkeys(
     ("open", "completed", "declined", "redirected", "withdrawn"), 0)}  # a worklist's counts, none of each state
 
 
+# What a route answers when a test did not say, by the route's path: nobody holds the item (a page of a referral or a
+# request reads who holds it beside it); any other route answers an empty list where it answers a list.
+NOBODY_HOLDS = {"team": "front_door", "holder": None, "history": [], "colleagues": []}
+UNSET_ANSWERS = {"/front-door/referrals/{referral_id}/assignment": NOBODY_HOLDS,
+                 "/worklists/{service_name}/requests/{request_id}/assignment": NOBODY_HOLDS | {"team": "semh"}}
+
+
 class CsvText(str):
     """A stand-in's answer sent as text/csv (a file a service offers), not as JSON."""
 
@@ -119,8 +126,11 @@ class StandIn:
             return httpx.Response(204)
         if isinstance(answer, CsvText):
             return httpx.Response(status, text=answer, headers={"content-type": "text/csv; charset=utf-8"})
-        if answer is None:  # not set: an empty list, where the route answers a list
-            answer = as_the_service_answers(request.method, request.url.path, [])
+        if answer is None:  # not set: nobody holds it (UNSET_ANSWERS), or an empty list where the route answers a list
+            route = route_of(request.method, request.url.path)
+            unset = UNSET_ANSWERS.get(route.path) if route is not None else None
+            body = [] if unset is None else unset | {"item_id": request.url.path.split("/")[-2]}
+            answer = as_the_service_answers(request.method, request.url.path, body)
         return httpx.Response(status, json=answer)
 
 

@@ -86,9 +86,10 @@ def test_each_problem_of_the_advice_form_links_to_its_field() -> None:
 
 @pytest.mark.parametrize(("key", "links"), [
     ("senco-seaview", ["/referrals", "/referrals/new", "/advice/new"]),
-    ("worker-salt", ["/work/salt", "/work/salt/advice"]),
-    ("front-door-hub", ["/front-door", "/front-door/duplicates", "/advice", "/reports/disagreement"]),
-    ("dsr-chair", ["/dsr", "/dsr/add"]),
+    ("worker-salt", ["/work/salt", "/work/salt/my-work", "/work/salt/advice", "/find-a-child"]),
+    ("front-door-hub", ["/front-door", "/front-door/my-work", "/find-a-child", "/front-door/duplicates",
+                        "/front-door/merges", "/advice", "/reports/disagreement"]),
+    ("dsr-chair", ["/dsr", "/dsr/register", "/find-a-child", "/dsr/add"]),
     ("asc-practitioner", ["/dsr/entries", "/dsr/add"]),
 ])
 def test_each_role_s_menu_reaches_its_new_pages(key: str, links: list[str]) -> None:

@@ -80,12 +80,13 @@ FRONT_DOOR = Reader(everything=True)
 def referrer(ruleset_path: str | None = None) -> Reader:
     """What a referrer may see, by the triage policy at `ruleset_path` (None: the one triage is configured with,
     RULESET_PATH, else its reference ruleset)."""
-    known, history = policy(ruleset_path or _configured())
+    known, history = policy(ruleset_path or configured_ruleset())
     return Reader(everything=False, known=known, history=history)
 
 
 @cache
-def _configured() -> str | None:
+def configured_ruleset() -> str | None:
+    """The ruleset triage is configured with (RULESET_PATH), or None for its reference ruleset."""
     path = Settings().ruleset_path
     return str(path) if path else None
 

@@ -34,7 +34,7 @@ def summary_view(session: Session, referral_id: uuid.UUID, *, by: Principal, tod
         raise ReferralNotFoundError
     as_referrer = Principal(subject=record.submitted_by, roles=frozenset({"referrer"}))
     view = referral_view(session, referral_id, by=as_referrer, ruleset_path=ruleset_path)
-    guard, register_rules = _policy(ruleset_path or disclosure._configured())
+    guard, register_rules = _policy(ruleset_path or disclosure.configured_ruleset())
     summary = domain.family_summary(view, mash_rules=guard.rules, mash_routes=guard.routes, mash_codes=guard.codes,
                                     register_rules=register_rules, today=today)
     return shown(FamilySummary, summary), record.child_id
