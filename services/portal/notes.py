@@ -12,8 +12,9 @@ the words as typed and a new key. The session keeps keys and times, never the wo
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,7 +25,9 @@ from schemas.messages import sentence
 from schemas.views.notes import NOTE_MAX_LENGTH, Note, written_by
 from services.common.notes import one_line_break
 from services.portal.backend import BackendError, Client
+from services.portal.children import Entry, Links
 from services.portal.pages import errors_from
+from services.portal.users import User
 
 FIELD = "#note-text"
 FORM = "case_note"
@@ -32,6 +35,7 @@ ADDED = "Note added"
 RECENT = timedelta(minutes=30)  # how long the same words sent again on a thing are taken as the note already added
 LAST_KEYS = "note_keys"  # session: the thing's notes path -> [the key of the last note added there, when]
 KEPT_KEYS = 20
+IN_TIMELINE = 300  # characters of a note the child's timeline shows; its page shows the rest
 
 
 async def notes_on(api: Client, service: str, path: str) -> list[dict[str, Any]] | None:
@@ -127,3 +131,39 @@ def kept(notes: list[dict[str, Any]] | None, action: str, form: dict[str, list[s
     """The section shown again after a problem: the words as typed, the first problem by the field."""
     text = next(iter(form.get("text", [])), "")
     return section(notes, action, text=text, error=errors[0]["text"] if errors else None)
+
+
+# --- the child's page: notes in its timeline ------------------------------------------------------------------------
+
+def note_entries(notes: Iterable[Mapping[str, Any]], page_of: Callable[[Mapping[str, Any]], str | None]) -> list[Entry]:
+    """Notes as lines of the child's timeline: the first words (IN_TIMELINE characters), linked to the notes on the
+    page of the thing each is on (`page_of(note)`, None: this person has no page for it), and who wrote it."""
+    lines = []
+    for n in notes:
+        page = page_of(n)
+        lines.append(Entry(n["at"], "Note", shortened(n["text"]), f"{page}#notes" if page else None,
+                           written_by(n.get("by_name"), n["team"])))
+    return lines
+
+
+def shortened(text: str, limit: int = IN_TIMELINE) -> str:
+    """A note on one line, cut at a word to `limit` characters with an ellipsis when longer."""
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+async def on_child(api: Client, user: User, child_id: uuid.UUID, links: Links) -> list[Entry]:
+    """The notes this person may read about the child, as timeline lines: the front door's on the child's referrals,
+    the DSR panel's on its register entries, a service's on its own requests (none held for MASH)."""
+    sources: list[tuple[str, str, Callable[[Mapping[str, Any]], str | None]]] = []
+    if user.acts_as("front_door"):
+        sources.append(("intake", f"/children/{child_id}/notes", lambda n: links.referral(str(n["referral_id"]))))
+    if user.acts_as("dsr_panel"):
+        sources.append(("dsr", f"/dsr/children/{child_id}/notes", lambda n: links.entry(str(n["entry_id"]))))
+    if user.role.startswith("worker:"):
+        service = user.role.removeprefix("worker:")
+        sources.append(("worklists", f"/worklists/{service}/children/{child_id}/notes",
+                        lambda n: f"/work/{service}/{n['service_request_id']}"))
+    found = await asyncio.gather(*(api.read(list[Note], service, "GET", path) for service, path, _ in sources))
+    return [line for (_, _, page_of), notes in zip(sources, found, strict=True)
+            for line in note_entries(notes, page_of)]

@@ -71,10 +71,11 @@ def logs() -> io.StringIO:
     return buffer
 
 
-def request_for(session: Session, *, service: str = "semh", held: bool = False) -> ServiceRequestCreated:
+def request_for(session: Session, *, service: str = "semh", held: bool = False,
+                child_id: uuid.UUID | None = None) -> ServiceRequestCreated:
     event = ServiceRequestCreated(
         event_id=uuid.uuid4(), occurred_at=NOW, service_request_id=uuid.uuid4(), referral_id=uuid.uuid4(),
-        child_id=uuid.uuid4(), service=service, pathway="camhs", priority="urgent", due_by=NOW, held=held,
+        child_id=child_id or uuid.uuid4(), service=service, pathway="camhs", priority="urgent", due_by=NOW, held=held,
         reasons=[{"rule_id": "semh.urgent", "because": "Self-harm reported in the last month."}],
         details={"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-02-27"})
     assert receive(session, event, NOW)

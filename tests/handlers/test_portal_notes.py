@@ -145,3 +145,49 @@ async def test_back_then_send_again_adds_no_second_note_but_other_words_do(porta
     assert [(await send(w)).status_code for w in ("Rang mum.", "Rang mum.", "Rang dad.", "Rang mum.")] == [303] * 4
     assert [n.rsplit("m ", 1)[-1] for n in notes_listed((await portal.get(page)).text)] == ["Rang mum.", "Rang dad.",
                                                                                           "Rang mum."]
+
+
+# the child's page: notes in its timeline, each where its reader may read it
+
+def timeline(html: str) -> list[str]:
+    block = re.search(r'<ol class="govuk-list app-timeline".*?</ol>', html, flags=re.DOTALL)
+    return [text(li) for li in re.findall(r"<li[^>]*>(.*?)</li>", block.group(0), flags=re.DOTALL)] if block else []
+
+
+async def add(portal: httpx.AsyncClient, page: str, words: str) -> None:
+    form = note_form((await portal.get(page)).text)
+    sent = await portal.post(form["action"], data={"csrf_token": form["csrf_token"], "key": form["key"],
+                                                   "text": words})
+    assert sent.status_code == 303
+
+
+async def test_the_childs_page_shows_the_notes_each_reader_may_read_in_its_timeline(
+        portal: httpx.AsyncClient, session: Session) -> None:
+    record = submit(session)
+    entry = applied(session, decision(record.child_id))
+    long_words = "Spoke to the school nurse about the plan for lunchtimes. " * 10
+    await sign_in(portal, "front-door-hub")
+    await add(portal, f"/front-door/referrals/{record.id}", long_words)
+    page = await portal.get(f"/children/{record.child_id}")
+    [line] = [t for t in timeline(page.text) if t.startswith("Note")]
+    assert "By Dana Wright, front door" in line and line.count("school nurse") < 10 and "…" in line  # shortened
+    assert f'href="/front-door/referrals/{record.id}#notes"' in page.text
+
+    await sign_in(portal, "dsr-member")
+    await add(portal, f"/dsr/{entry.id}", "Panel: keyworker allocated.")
+    lines = [t for t in timeline((await portal.get(f"/children/{record.child_id}")).text) if t.startswith("Note")]
+    assert len(lines) == 1 and "Panel: keyworker allocated." in lines[0] and "Ruth Adeyemi, DSR meeting" in lines[0]
+
+
+async def test_a_workers_child_page_shows_its_own_requests_notes_only(portal: httpx.AsyncClient,
+                                                                      session: Session) -> None:
+    semh = request_for(session)
+    salt = request_for(session, service="salt", child_id=semh.child_id)  # the same child, another service
+    await sign_in(portal, "worker-salt")
+    await add(portal, f"/work/salt/{salt.service_request_id}", "SALT: assessment booked.")
+    await sign_in(portal, "worker-semh")
+    await add(portal, f"/work/semh/{semh.service_request_id}", "SEMH: first session done.")
+    shown = timeline((await portal.get(f"/children/{semh.child_id}")).text)
+    notes = [t for t in shown if t.startswith("Note")]
+    assert len(notes) == 1 and "SEMH: first session done." in notes[0] and "Aisha Khan" in notes[0]
+    assert not any("SALT" in t for t in shown)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from schemas.views.child_record import ChildEntry, ChildRecord, SeenBy
 from schemas.views.worklists import OneRequest
 from services.common.csvfile import write_dicts
-from services.portal import children
+from services.portal import children, notes
 from services.portal.backend import Client
 from services.portal.deps import client, needs, not_found, render
 from services.portal.pages import found
@@ -41,10 +41,11 @@ async def everything(api: Client, user: User, child_id: uuid.UUID) -> dict[str, 
     if record is None:
         return None
     links = children.links_for(user, record)
+    noted = await notes.on_child(api, user, child_id, links)
     return {"child": record["child"], "merged_into": record["merged_into"], "referrals": record["referrals"],
             "requests": record["service_requests"], "entries": entries, "links": links,
             "timeline": children.timeline(children.record_entries(record, links),
-                                          children.entry_entries(entries, links))}
+                                          children.entry_entries(entries, links), noted)}
 
 
 async def own_requests(api: Client, user: User, child_id: uuid.UUID) -> dict[str, Any] | None:
@@ -54,8 +55,10 @@ async def own_requests(api: Client, user: User, child_id: uuid.UUID) -> dict[str
     if not requests:
         return None
     links = children.links_for(user, None)
+    noted = await notes.on_child(api, user, child_id, links)
     return {"child": children.shared_details(requests), "merged_into": None, "referrals": [], "requests": requests,
-            "entries": [], "links": links, "timeline": children.timeline(children.request_entries(requests, links))}
+            "entries": [], "links": links,
+            "timeline": children.timeline(children.request_entries(requests, links), noted)}
 
 
 @router.get("/children/{child_id}", response_class=HTMLResponse)
