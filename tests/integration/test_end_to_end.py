@@ -177,13 +177,33 @@ async def test_poison_events_go_to_the_dlq_and_the_next_good_event_is_processed(
     assert errors[-1].startswith("OverflowError") or "Error" in errors[-1]
 
 
+NOTE_CANARY = "Canary-note: her aunt rang about Bramblewick, the dog that frightens her."
+
+
+async def test_a_case_notes_words_go_nowhere_but_its_table(stack: Stack, settings: Settings) -> None:
+    """A front-door note (issue 23, item 4) added, sent again, sent again with other words, and too long: its words
+    are in no answer but the note's own, and (the test below) in no log line."""
+    response = await stack.submit(referral_body(child__nhs_number=...))
+    rid = response.json()["referral_id"]
+    assert stack.client is not None
+    path, headers = f"/front-door/referrals/{rid}/notes", stack.headers("e2e-front-door", "front_door")
+    body = {"text": NOTE_CANARY, "key": str(uuid.uuid4())}
+    answers = [await stack.client.post(path, json=b, headers=headers) for b in (
+        body, body, body | {"text": NOTE_CANARY + " Again."}, body | {"text": NOTE_CANARY * 100})]
+    assert [a.status_code for a in answers] == [201, 200, 409, 422]
+    assert all("Bramblewick" not in a.text for a in answers[2:])
+    events = [e for e in await read_events(settings.kafka_bootstrap_servers, TOPIC_DECISIONS)
+              if e.get("event_type") == "referral.note_added" and e.get("referral_id") == rid]
+    assert len(events) <= 1 and "Bramblewick" not in json.dumps(events)
+
+
 async def test_no_personal_data_reaches_any_log_line(stack: Stack) -> None:
-    # Runs last in this module: the log holds everything above (submissions, decisions, the DLQ).
+    # Runs last in this module: the log holds everything above (submissions, decisions, the DLQ, a case note).
     text = LOGS.getvalue()
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
     assert len(lines) > 20
     events = {line.get("event") for line in lines}
     assert {"http request", "record sent to the dead-letter topic"} <= events
-    for canary in CANARIES:
+    for canary in [*CANARIES, "Bramblewick"]:
         assert canary not in text, canary
 
