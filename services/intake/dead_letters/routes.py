@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session
 
-from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
 from schemas.labels import day
 from schemas.views.front_door import DeadLetters, Discarded, Replayed
 from services.common import answers, dlq_tools
@@ -32,7 +31,6 @@ log = get_logger("frontdoor.intake.dead_letters")
 router = APIRouter(prefix="/front-door", tags=["front door"], route_class=AuditedRoute, responses=answers.SIGNED_IN)
 DeadLetterReader = Annotated[Principal, Depends(require("front_door", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
-DLQ_TOPICS = (dlq_topic(TOPIC_SUBMITTED), dlq_topic(TOPIC_DECISIONS))  # where referral events go when they fail
 DLQ_READ_SECONDS = 10.0
 DeadLetterId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}:[0-9]{1,18}$")]  # partition:offset
 REASON_LENGTH = 10  # the shortest reason for discarding an event (trimmed)
@@ -138,7 +136,8 @@ async def post_discard(form: DiscardForm, request: Request, by: Admin) -> dict[s
             "reason": row.reason}
 
 
-async def read_dead_letters(bootstrap: str, topics: tuple[str, ...] = DLQ_TOPICS) -> list[dlq_tools.DeadLetter] | None:
+async def read_dead_letters(bootstrap: str,
+                            topics: tuple[str, ...] = views.DLQ_TOPICS) -> list[dlq_tools.DeadLetter] | None:
     """The records on the dead-letter topics of referral events, or None when the broker cannot be read in time."""
     try:
         async with asyncio.timeout(DLQ_READ_SECONDS):

@@ -9,16 +9,20 @@ from typing import Any
 
 from sqlmodel import Session
 
+from schemas import TOPIC_DECISIONS, TOPIC_SUBMITTED, dlq_topic
 from services.common.dead_letters import STATES, DeadEvent, Letter, State, error_words, group, shown, what
 from services.common.dlq_tools import discards, replays
 
 UNREADABLE = "Dead letters could not be read: the message broker did not answer"
+DLQ_TOPICS = (dlq_topic(TOPIC_SUBMITTED), dlq_topic(TOPIC_DECISIONS))  # where referral events go when they fail
 
 
 def events(session: Session, letters: Sequence[Letter] | None) -> list[DeadEvent]:
     """Every event the letters are copies of, with the discards and replays the database holds (letters None: the
-    broker could not be read, so only the discarded events are known)."""
-    return group(letters or (), discards(session), replays(session))
+    broker could not be read, so only the discarded events are known). Only those of referral events' dead-letter
+    topics: the database may hold other topics' (`frontdoor dlq` works on any)."""
+    gone = {key: d for key, d in discards(session).items() if d.dlq_topic in DLQ_TOPICS}
+    return group(letters or (), gone, [r for r in replays(session) if r.dlq_topic in DLQ_TOPICS])
 
 
 def waiting(session: Session, letters: Sequence[Letter] | None) -> list[DeadEvent]:
