@@ -1,8 +1,9 @@
 """Case notes (issue 23, item 4): the kit each service that holds notes uses (intake on a front-door referral, the
 worklists on a service request, the register on an entry). Who, when, the text: stored in the service's own table
 (`NoteRecord`'s columns) and announced by an event through its outbox in the same transaction (ids only: the words
-stay here). Idempotent on the form's key, so a double submit (a refresh, Back then send) adds one note; a note is
-never changed or taken away (more to say is a new note), as a case record's entries are.
+stay here; each service queues its own event, `written`, so the contracts read who sends what off its code).
+Idempotent on the form's key, so a double submit adds one note; a note is never changed or taken away (more to say is
+a new note), as a case record's entries are.
 
 A note's text is personal data: it goes to no log line, metric or error message (a refusal names the field and
 the problem, never the words; the event carries only ids)."""
@@ -22,14 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel, col, select
 
-from schemas.events import Envelope
 from schemas.views import shown
 from schemas.views.notes import NOTE_MAX_LENGTH, Note
 from services.common.auth import Principal
 from services.common.errors import ConflictError
 from services.common.http import TypedText
 from services.common.ids import derived_id
-from services.common.outbox import enqueue
 from services.common.tables import UTCDateTime
 from services.common.transactions import About, in_transaction
 
@@ -96,40 +95,30 @@ class Writer:
     team: str
 
 
-@dataclass(frozen=True)
-class Thing:
-    """What a note is on: `column` of the notes table naming it, its id and its child's, and how a note on it is
-    announced (the event's type and topic, and the thing's ids as the event names them)."""
-
-    column: str
-    id: uuid.UUID
-    child_id: uuid.UUID
-    event: Callable[..., Envelope]
-    topic: str
-    ids: dict[str, Any]
-
-
-def add(session: Session, table: type[N], form: NoteForm, thing: Thing, writer: Writer,
+def add(session: Session, table: type[N], form: NoteForm, on: tuple[str, uuid.UUID], writer: Writer,
         now: datetime) -> tuple[N, bool]:
-    """Add a note to `thing` with its event queued on the thing's topic keyed by the child, in the caller's
-    transaction. (note, True) when added; (the note added before, False) when the writer sent this key and words
-    already; NoteKeyUsedError when they sent this key with anything else. Two sends racing both find none: the
-    loser's commit fails on the key's unique constraint and its caller runs the use case again (`added`), finding
-    the winner's note."""
+    """Add a note to the thing `on` names (the column of `table` naming it, and its id), in the caller's transaction:
+    (note, True) when added, and the caller queues its event (`written`) in the same transaction; (the note added
+    before, False) when the writer sent this key and words already; NoteKeyUsedError when they sent this key with
+    anything else. Two sends racing both find none: the loser's commit fails on the key's unique constraint and its
+    caller runs the use case again (`added`), finding the winner's note."""
+    column, thing_id = on
     found = session.exec(select(table).where(table.by == writer.by, table.client_key == form.key)).first()
     if found is not None:
-        sent = Submission(thing.id, form.text)
-        if not same_submission(Submission(getattr(found, thing.column), found.text), sent):
+        if not same_submission(Submission(getattr(found, column), found.text), Submission(thing_id, form.text)):
             raise NoteKeyUsedError
         return found, False
     note = table(id=uuid.uuid4(), client_key=form.key, by=writer.by, by_name=writer.by_name, team=writer.team, at=now,
-                 text=form.text, **{thing.column: thing.id})
+                 text=form.text, **{column: thing_id})
     session.add(note)
-    enqueue(session, thing.event(event_id=derived_id(note.id, "note_added"), occurred_at=now, note_id=note.id,
-                                 child_id=thing.child_id, team=writer.team, by=writer.by, by_name=writer.by_name,
-                                 **thing.ids),
-            topic=thing.topic, key=str(thing.child_id))
     return note, True
+
+
+def written(note: NoteRecord, child_id: uuid.UUID) -> dict[str, Any]:
+    """What every note_added event says (schemas.events.NoteWritten, and its envelope): ids only, never the words.
+    Its id is derived from the note's, so the event of a note is always the same event."""
+    return {"event_id": derived_id(note.id, "note_added"), "occurred_at": note.at, "note_id": note.id,
+            "child_id": child_id, "team": note.team, "by": note.by, "by_name": note.by_name}
 
 
 def listed(session: Session, table: type[N], column: str, thing_ids: Iterable[uuid.UUID]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from schemas.events import DsrNoteAdded
 from schemas.views.notes import DSR_PANEL_TEAM
 from services.common import notes
 from services.common.auth import Principal
+from services.common.outbox import enqueue
 from services.dsr.domain import EntryNotFoundError
 from services.dsr.tables import DsrEntry, DsrNote
 
@@ -30,8 +31,12 @@ def entry_of(session: Session, entry_id: uuid.UUID, *, added_by: str | None = No
 def add_note(session: Session, entry_id: uuid.UUID, form: notes.NoteForm, *, by: Principal,
              now: datetime) -> tuple[DsrNote, bool, DsrEntry]:
     entry = entry_of(session, entry_id)
-    on = notes.Thing("entry_id", entry.id, entry.child_id, DsrNoteAdded, TOPIC_DSR_CHANGES, {"entry_id": entry.id})
-    return (*notes.add(session, DsrNote, form, on, notes.Writer(by.subject, by.name, DSR_PANEL_TEAM), now), entry)
+    writer = notes.Writer(by.subject, by.name, DSR_PANEL_TEAM)
+    note, added = notes.add(session, DsrNote, form, ("entry_id", entry.id), writer, now)
+    if added:
+        enqueue(session, DsrNoteAdded(**notes.written(note, entry.child_id), entry_id=entry.id),
+                topic=TOPIC_DSR_CHANGES, key=str(entry.child_id))
+    return note, added, entry
 
 
 def entry_notes(session: Session, entry_id: uuid.UUID, *, added_by: str | None = None) -> list[dict[str, Any]]:

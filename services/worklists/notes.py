@@ -16,6 +16,7 @@ from schemas.events import ServiceRequestNoteAdded
 from services.common import notes
 from services.common.auth import Principal
 from services.common.errors import ConflictError
+from services.common.outbox import enqueue
 from services.worklists.handlers import NOT_RECEIVED, RequestNotFoundError, item_of
 from services.worklists.tables import ServiceRequestNote, WorklistItem
 
@@ -38,9 +39,13 @@ def seen_item(session: Session, service: str, request_id: uuid.UUID) -> Worklist
 def add_note(session: Session, service: str, request_id: uuid.UUID, form: notes.NoteForm, *, by: Principal,
              now: datetime) -> tuple[ServiceRequestNote, bool, WorklistItem]:
     item = seen_item(session, service, request_id)
-    on = notes.Thing("service_request_id", item.id, item.child_id, ServiceRequestNoteAdded, TOPIC_OUTCOMES,
-                     {"service_request_id": item.id, "referral_id": item.referral_id, "service": service})
-    return (*notes.add(session, ServiceRequestNote, form, on, notes.Writer(by.subject, by.name, service), now), item)
+    note, added = notes.add(session, ServiceRequestNote, form, ("service_request_id", item.id),
+                            notes.Writer(by.subject, by.name, service), now)
+    if added:
+        enqueue(session, ServiceRequestNoteAdded(**notes.written(note, item.child_id), service_request_id=item.id,
+                                                 referral_id=item.referral_id, service=service),
+                topic=TOPIC_OUTCOMES, key=str(item.child_id))
+    return note, added, item
 
 
 def request_notes(session: Session, service: str, request_id: uuid.UUID) -> list[dict[str, Any]]:

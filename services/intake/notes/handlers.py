@@ -13,6 +13,7 @@ from schemas.events import ReferralNoteAdded
 from schemas.lifecycle import FRONT_DOOR_TEAM
 from services.common import notes
 from services.common.auth import Principal
+from services.common.outbox import enqueue
 from services.intake.front_door.domain import NoSuchReferralError
 from services.intake.tables import ReferralNote, ReferralRecord
 
@@ -28,7 +29,9 @@ def add_note(session: Session, referral_id: uuid.UUID, form: notes.NoteForm, *, 
              now: datetime) -> tuple[ReferralNote, bool, ReferralRecord]:
     """A front-door note on any referral (the front door sees them all); (note, added, the referral)."""
     record = referral_of(session, referral_id)
-    on = notes.Thing("referral_id", record.id, record.child_id, ReferralNoteAdded, TOPIC_DECISIONS,
-                     {"referral_id": record.id})
-    return (*notes.add(session, ReferralNote, form, on, notes.Writer(by.subject, by.name, FRONT_DOOR_TEAM), now),
-            record)
+    writer = notes.Writer(by.subject, by.name, FRONT_DOOR_TEAM)
+    note, added = notes.add(session, ReferralNote, form, ("referral_id", record.id), writer, now)
+    if added:
+        enqueue(session, ReferralNoteAdded(**notes.written(note, record.child_id), referral_id=record.id),
+                topic=TOPIC_DECISIONS, key=str(record.child_id))
+    return note, added, record
