@@ -31,8 +31,8 @@ def entry_of(session: Session, entry_id: uuid.UUID, *, added_by: str | None = No
 def add_note(session: Session, entry_id: uuid.UUID, form: notes.NoteForm, *, by: Principal,
              now: datetime) -> tuple[DsrNote, bool, DsrEntry]:
     entry = entry_of(session, entry_id)
-    writer = notes.Writer(by.subject, by.name, DSR_PANEL_TEAM)
-    note, added = notes.add(session, DsrNote, form, ("entry_id", entry.id), writer, now)
+    note, added = notes.add(session, DsrNote, form, ("entry_id", entry.id),
+                            notes.Writer(by.subject, by.name, DSR_PANEL_TEAM), now)
     if added:
         enqueue(session, DsrNoteAdded(**notes.written(note, entry.child_id), entry_id=entry.id),
                 topic=TOPIC_DSR_CHANGES, key=str(entry.child_id))
