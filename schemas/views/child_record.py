@@ -106,12 +106,14 @@ class ChildEntry(View):
 
 
 class SeenBy(View):
-    """One audit row about the child: who (login id and role), what, when, allowed or refused, from where, and how it
-    was about the child (named, in a list, or through one of its records)."""
+    """One audit row about the child: who (login id, name where known, and role), what, when, allowed or refused, from
+    where, and how it was about the child (named, in a list, or through one of its records)."""
 
     audit_id: int
     at: str = Field(description="ISO 8601, UTC")
     actor: str = Field(description="The login id ('' when the token was missing or bad)")
+    name: str | None = Field(default=None, description="The person's name as this service knows it (from their "
+                             "sign-ins or what they did there); null: none known")
     role: str
     action: str
     outcome: Literal["allowed", "refused", "not_found", "failed"]

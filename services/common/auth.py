@@ -156,6 +156,9 @@ def authenticated(
     verifier: TokenVerifier = request.app.state.verifier
     principal = verifier.verify(creds.credentials)
     request.state.principal = principal  # who a refusal after this (a role check, the body) is audited as
+    noted = getattr(request.app.state, "signed_in", None)
+    if noted is not None:  # the service notes its people (teams.signed_in: at most once an hour each), by name
+        noted(principal)
     return principal
 
 

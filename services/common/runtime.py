@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
 
+from services.common import teams
 from services.common.auth import TokenVerifier
 from services.common.broker import start_broker
 from services.common.db import wait_for_database
@@ -21,7 +22,7 @@ from services.common.http import api_docs_options, install_common
 from services.common.logging import get_logger
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
-from services.common.tables import OutboxMessage
+from services.common.tables import OutboxMessage, utcnow
 from services.common.transient import TRANSIENT_ERRORS
 
 log = get_logger("frontdoor.runtime")
@@ -78,6 +79,8 @@ def service_app(
     app.state.relay = None
     app.state.engine = engine
     app.state.verifier = TokenVerifier(settings)
+    # every person a request authenticates, noted in the service's people (their name for who saw this child)
+    app.state.signed_in = (lambda principal: teams.signed_in(engine, principal, utcnow())) if engine else None
     install_common(app, ready=lambda: app.state.ready, settings=settings)
     return app
 

@@ -4,19 +4,24 @@ transaction — the holder on the thing's own row, the change in `work_assignmen
 the event through the outbox, so the three are one commit.
 
 The directory: with OIDC the identity provider knows every person but the services cannot list them; each service
-instead keeps who has used it (login id, name, team, when last seen). A colleague who has never signed in is not
-offered until they have; someone not seen for `KEPT_FOR` is no longer offered (they may have left)."""
+instead keeps who has used it (login id, name, team, when last seen): every request a service authenticates notes its
+person (`signed_in`, from the shared auth dependency: at most once an hour per person), the assignment routes every
+`SEEN_AGAIN_AFTER`. A colleague who has never signed in is not offered until they have; someone not seen for
+`KEPT_FOR` is no longer offered (they may have left). `names` answers the name a service knows for each login id (its
+people, or the names kept with what people did), for "who saw this child"."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from fastapi import Request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, String, column, inspect, table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,12 +29,16 @@ from services.common.assignment import Action, Change, Holder, NotAColleagueErro
 from services.common.auth import Principal
 from services.common.db import session_scope
 from services.common.logging import get_logger
-from services.common.tables import TeamMember, WorkAssignment, utcnow
+from services.common.tables import TeamMember, UTCDateTime, WorkAssignment, utcnow
 
 log = get_logger("frontdoor.teams")
-SEEN_AGAIN_AFTER = timedelta(minutes=10)  # a person's last_seen is written at most this often per process
+SEEN_AGAIN_AFTER = timedelta(minutes=10)  # the assignment routes: a person's last_seen written at most this often
+SIGNED_IN_AGAIN_AFTER = timedelta(hours=1)  # any authenticated request: at most this often
 KEPT_FOR = timedelta(days=90)  # not seen for this long: no longer offered as a colleague
-_seen: dict[tuple[str, str, str], tuple[datetime, str | None]] = {}  # this process's last write per database, person
+# This process's last note of each person (team, login id) -> (when, name), per database (engine)
+_seen: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], tuple[datetime, str | None]]] = \
+    weakref.WeakKeyDictionary()
+_noting = threading.Lock()  # one note at a time per process: a page's parallel calls write a person once
 
 
 class Held(Protocol):
@@ -53,27 +62,49 @@ def all_held_by(rows: list[Any], holder: str) -> None:
             raise NotHolderError(holder_of(row))
 
 
-def remember(engine: Engine, principal: Principal, team: str, now: datetime) -> None:
-    """Note that `principal` of `team` used the service (its own short transaction, at most every
-    SEEN_AGAIN_AFTER per person and process unless their name changed). Never fails the request it serves: a
-    clash with another replica's write, or any database trouble, is logged and passed by."""
-    key = (str(engine.url), team, principal.subject)
-    last = _seen.get(key)
-    if last is not None and now - last[0] < SEEN_AGAIN_AFTER and last[1] == principal.name:
-        return
-    try:
-        with session_scope(engine) as session:
-            member = session.get(TeamMember, (team, principal.subject))
-            if member is None:
-                session.add(TeamMember(team=team, subject=principal.subject, name=principal.name, last_seen=now))
-            else:
-                member.last_seen, member.name = now, principal.name or member.name
-                session.add(member)
-        _seen[key] = (now, principal.name)
-    except IntegrityError:
-        _seen[key] = (now, principal.name)  # another replica wrote the person first: known either way
-    except Exception as exc:  # noqa: BLE001 - the directory is a convenience; the request goes on
-        log.warning("team member not noted", error_type=type(exc).__name__)
+def remember(engine: Engine, principal: Principal, team: str, now: datetime, *,
+             every: timedelta = SEEN_AGAIN_AFTER) -> None:
+    """Note that `principal` of `team` used the service (its own short transaction): written when they are new, not
+    seen for `every` (by this process's memory or, failing that, the table: another replica may have just noted
+    them), or their token gives a new name (a token without one keeps the name known). Never fails the request it
+    serves: a clash with another replica's write, or any database trouble, is logged (no name) and passed by."""
+    with _noting:
+        seen = _seen.setdefault(engine, {})
+        key = (team, principal.subject)
+        last = seen.get(key)
+        if last is not None and now - last[0] < every and principal.name in (None, last[1]):
+            return
+        try:
+            with session_scope(engine) as session:
+                member = session.get(TeamMember, key)
+                if member is None:
+                    member = TeamMember(team=team, subject=principal.subject, name=principal.name, last_seen=now)
+                    session.add(member)
+                elif now - member.last_seen >= every or principal.name not in (None, member.name):
+                    member.last_seen, member.name = now, principal.name or member.name
+                    session.add(member)
+                noted = (member.last_seen, member.name)
+            seen[key] = noted
+        except IntegrityError:
+            seen[key] = (now, principal.name)  # another replica wrote the person first: known either way
+        except Exception as exc:  # noqa: BLE001 - the directory is a convenience; the request goes on
+            log.warning("team member not noted", error_type=type(exc).__name__)
+
+
+def team_of(principal: Principal) -> str | None:
+    """The team a person is noted in: a worker's service, the front door (its manager too), the DSR meeting (its
+    chair too), else their role (a referrer, an administrator); None: no role at all."""
+    if principal.team:
+        return principal.team
+    return "dsr_panel" if principal.has("dsr_panel") else principal.primary_role or None
+
+
+def signed_in(engine: Engine, principal: Principal, now: datetime) -> None:
+    """Note the person a service just authenticated (the shared auth dependency calls it): at most once per
+    SIGNED_IN_AGAIN_AFTER per person, so their name is known to the service's who-saw answer."""
+    team = team_of(principal)
+    if team is not None:
+        remember(engine, principal, team, now, every=SIGNED_IN_AGAIN_AFTER)
 
 
 async def note_member(request: Request, principal: Principal, team: str) -> Principal:
@@ -152,3 +183,38 @@ def holding(session: Session, row: Held, *, team: str, caller: str, now: datetim
                for r in history(session, row.id)]
     return {"item_id": str(row.id), "team": team, "holder": holder_shown(row), "history": changes,
             "colleagues": [c for c in colleagues(session, team, now) if c["subject"] != caller]}
+
+
+# --- names: who a login id is, as far as this service knows ---------------------------------------------------------
+
+# Where a service keeps people's names with what they did: table -> (login id column, name column, time column)
+NAMES_KEPT_WITH = (
+    ("team_members", "subject", "name", "last_seen"),
+    ("work_assignments", "by", "by_name", "at"), ("work_assignments", "assigned_to", "assigned_to_name", "at"),
+    ("referral_notes", "by", "by_name", "at"), ("service_request_notes", "by", "by_name", "at"),
+    ("dsr_notes", "by", "by_name", "at"), ("worklist_items", "actor", "actor_name", "updated_at"),
+    ("front_door_decisions", "decided_by", "decided_by_name", "decided_at"), ("child_merges", "by", "by_name", "at"),
+    ("information_chases", "by", "by_name", "at"), ("dsr_rating_history", "by", "by_name", "at"),
+    ("dsr_reviews", "by", "by_name", "recorded_at"),
+)
+
+
+def names(session: Session, subjects: Iterable[str]) -> dict[str, str]:
+    """Login id -> the name this service knows for it, the latest any of its tables holds (the person's sign-ins,
+    or what they did): a login id with no name anywhere is left out (never guessed)."""
+    wanted = sorted({s for s in subjects if s})
+    present = set(inspect(session.get_bind()).get_table_names())
+    latest: dict[str, tuple[datetime, str]] = {}
+    for name, who, called, when in NAMES_KEPT_WITH:
+        if name not in present:
+            continue
+        subject, person, at = column(who, String()), column(called, String()), column(when, UTCDateTime())
+        for start in range(0, len(wanted), 500):
+            query = (select(subject, person, at).select_from(table(name))
+                     .where(subject.in_(wanted[start:start + 500]), person.is_not(None)))
+            for login, known, seen_at in session.execute(query).all():
+                kept = latest.get(login)
+                if kept is None or seen_at > kept[0]:
+                    latest[login] = (seen_at, known)
+    return {login: known for login, (_, known) in latest.items()}
+

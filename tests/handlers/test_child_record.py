@@ -5,17 +5,22 @@ for MASH), and that every read is audited with the child."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from services.common.audit import who_saw
-from services.common.auth import mint_dev_token
+from services.common import teams
+from services.common.audit import append, who_saw
+from services.common.auth import Principal, mint_dev_token
+from services.common.db import make_engine
 from services.common.settings import Settings
+from services.common.tables import TeamMember, WorkAssignment
 from services.dsr.main import create_app as dsr_app
 from services.intake.children.handlers import merge
 from services.intake.main import create_app as intake_app
@@ -33,9 +38,9 @@ class Apps:
                                                 base_url=f"http://{name}")
                         for name, make in (("intake", intake_app), ("worklists", worklists_app), ("dsr", dsr_app))}
 
-    async def get(self, service: str, path: str, role: str, subject: str | None = None,
+    async def get(self, service: str, path: str, role: str, subject: str | None = None, *, name: str | None = None,
                   **params: str) -> httpx.Response:
-        token = mint_dev_token(self.settings, subject=subject or f"{role}-person", roles=[role])
+        token = mint_dev_token(self.settings, subject=subject or f"{role}-person", roles=[role], name=name)
         return await self.clients[service].get(path, headers={"Authorization": f"Bearer {token}"}, params=params)
 
 
@@ -157,3 +162,50 @@ async def test_who_saw_lists_a_view_a_refused_view_and_an_export_and_reading_it_
                                                                  for r in who_saw(s, c)]
     times = [r["at"] for r in again.json()]
     assert times == sorted(times)
+
+
+async def test_who_saw_names_each_person_as_the_service_learned_them(
+        apps: Apps, child: KnownChild, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """People the portal never seeded (signed in through the identity provider) by the name their token gave when
+    they used the service; a person whose name only a stored action carries by that; nobody's name guessed."""
+    caplog.set_level(logging.DEBUG)
+    c = child.child_id
+    assert (await apps.get("intake", f"/children/{c}", "front_door", "oidc|7f3a", name="Casey Nguyen")
+            ).status_code == 200
+    assert (await apps.get("intake", f"/children/{c}", "worker:salt", "oidc|5e1d", name="Lee Park")
+            ).status_code == 403  # refused, and still named
+    assert (await apps.get("intake", f"/children/{c}", "dsr_panel", "oidc|11b2")).status_code == 200  # no name
+    with Session(engine) as s:  # before the services noted people as they signed in: a name kept with what they did
+        append(s, actor="oidc|99c0", role="front_door", action="front_door.assign", outcome="allowed", child_id=c)
+        s.add(WorkAssignment(id=uuid.uuid4(), item_id=child.referral.id, team="front_door", change="picked_up",
+                             assigned_to="oidc|99c0", by="oidc|99c0", by_name="Sam Okafor", at=NOW))
+        s.commit()
+    answer = await apps.get("intake", f"/children/{c}/who-saw", "front_door_manager", "jordan")
+    names = {r["actor"]: r["name"] for r in answer.json()}
+    assert names == {"oidc|7f3a": "Casey Nguyen", "oidc|5e1d": "Lee Park", "oidc|11b2": None,
+                     "oidc|99c0": "Sam Okafor"}
+    assert all(name not in caplog.text for name in ("Casey Nguyen", "Lee Park", "Sam Okafor"))
+
+
+def test_a_person_is_noted_as_they_sign_in_at_most_once_an_hour_and_by_their_latest_name(engine: Engine) -> None:
+    casey = Principal("oidc|7f3a", frozenset({"dsr_chair"}), name="Casey Nguyen")
+
+    def noted() -> list[tuple[str, str | None, object]]:
+        with Session(engine) as s:
+            return [(m.team, m.name, m.last_seen) for m in s.exec(select(TeamMember)).all()]
+
+    teams.signed_in(engine, casey, NOW)
+    assert noted() == [("dsr_panel", "Casey Nguyen", NOW)]  # the team a lead leads
+    teams.signed_in(engine, casey, NOW + timedelta(minutes=50))
+    another_process = make_engine(str(engine.url))  # its own memory: the table says she was seen lately
+    teams.signed_in(another_process, casey, NOW + timedelta(minutes=55))
+    another_process.dispose()
+    assert noted() == [("dsr_panel", "Casey Nguyen", NOW)]
+    teams.signed_in(engine, casey, NOW + timedelta(minutes=61))
+    assert noted() == [("dsr_panel", "Casey Nguyen", NOW + timedelta(minutes=61))]
+    teams.signed_in(engine, Principal("oidc|7f3a", frozenset({"dsr_chair"}), name="Casey Ng"),
+                    NOW + timedelta(minutes=62))  # a new name is noted at once
+    teams.signed_in(engine, Principal("oidc|7f3a", frozenset({"dsr_chair"})), NOW + timedelta(hours=3))  # no name
+    assert noted() == [("dsr_panel", "Casey Ng", NOW + timedelta(hours=3))]
+    teams.signed_in(engine, Principal("oidc|0000", frozenset()), NOW)  # no role: no team to note them in
+    assert len(noted()) == 1
