@@ -179,11 +179,12 @@ READS = {"read", "list", "queue", "child", "agenda", "duplicates", "held", "entr
          "summary", "pack", "dead_letters", "counts"}
 
 
-def who_it_was(actor: str, role: str, names: Mapping[str, str]) -> str:
-    """A name where one is known (else the login id), never blank."""
+def who_it_was(actor: str, names: Mapping[str, str]) -> str:
+    """The person's name where any service or the portal knows one; else their login id, said to be one; never
+    blank."""
     if not actor:
         return "Not signed in (no valid sign-in)"
-    return names.get(actor, actor)
+    return names.get(actor) or f"Unknown person (login ID: {actor})"
 
 
 def known_names(reader: User) -> dict[str, str]:
@@ -192,24 +193,61 @@ def known_names(reader: User) -> dict[str, str]:
 
 
 def trail(parts: Mapping[str, list[dict[str, Any]]], names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Each service's audit rows about the child merged into one trail, newest first. Where the services share one
-    database (a laptop), each answers every row: a row answered twice is shown once."""
+    """Each service's audit rows about the child merged into one trail, newest first: every row, as recorded (the
+    download). People by the name a service knows for them (a service that knows a name names every row of that
+    person, the latest it gave winning), else the portal's `names`. Where the services share one database (a
+    laptop), each answers every row: a row answered twice is shown once."""
+    answered = sorted((row | {"service": service} for service, rows in parts.items() for row in rows),
+                      key=lambda r: _instant(r["at"]))
+    known = dict(names) | {row["actor"]: row["name"] for row in answered if row.get("name")}
     seen: set[tuple[Any, ...]] = set()
     rows = []
-    for service, answered in parts.items():
-        for row in answered:
-            key = (row["audit_id"], row["at"], row["actor"], row["action"], row["outcome"])
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append(row | {
-                "service": service, "who": who_it_was(row["actor"], row["role"], names),
-                "role_words": role_words(row["role"]) if row["role"] else "None",
-                "what": what_was_done(row["action"]),
-                "outcome_words": OUTCOMES.get(row["outcome"], row["outcome"])
-                + (f" ({row['status']})" if row["outcome"] != "allowed" and row["status"] else ""),
-                "how_words": HOW.get(row["how"], row["how"])})
+    for row in answered:
+        key = (row["audit_id"], row["at"], row["actor"], row["action"], row["outcome"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(row | {
+            "who": who_it_was(row["actor"], known),
+            "role_words": role_words(row["role"]) if row["role"] else "None",
+            "what": what_was_done(row["action"]),
+            "outcome_words": OUTCOMES.get(row["outcome"], row["outcome"])
+            + (f" ({row['status']})" if row["outcome"] != "allowed" and row["status"] else ""),
+            "how_words": HOW.get(row["how"], row["how"])})
     return sorted(rows, key=lambda r: _instant(r["at"]), reverse=True)
+
+
+LOOK_SECONDS = 5.0  # a look: one person's rows of one kind within this long of its first
+
+
+def looks(rows: Iterable[Mapping[str, Any]], within: float = LOOK_SECONDS) -> list[dict[str, Any]]:
+    """The trail (of one child) as people read it: one row per look. Opening one page reads from several services,
+    each read audited, so one person's rows of the same kind (viewed, searched, changed, exported...) and the same
+    outcome (allowed and refused kept apart) within `within` seconds of the first are one row, from when the first
+    was, with every address and way it was about the child, and how many rows it stands for (`records`). Newest
+    first."""
+    groups: list[list[Mapping[str, Any]]] = []
+    open_now: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (_instant(r["at"]), r["audit_id"])):
+        key = (row["actor"], row["role"], row["what"], row["outcome"])
+        group = open_now.get(key)
+        if group is None or _instant(row["at"]) - _instant(group[0]["at"]) > within:
+            group = open_now[key] = []
+            groups.append(group)
+        group.append(row)
+    return sorted((_one_look(g) for g in groups), key=lambda r: _instant(r["at"]), reverse=True)
+
+
+def _one_look(group: list[Mapping[str, Any]]) -> dict[str, Any]:
+    first = group[0]
+    outcomes = {r["outcome_words"] for r in group}
+    addresses = ", ".join(dict.fromkeys(r["client_address"] for r in group if r["client_address"]))
+    return dict(first) | {
+        "records": len(group),
+        "outcome_words": first["outcome_words"] if len(outcomes) == 1 else OUTCOMES.get(first["outcome"],
+                                                                                        first["outcome"]),
+        "client_address": addresses or None,
+        "how_words": "; ".join(dict.fromkeys(r["how_words"] for r in group))}
 
 
 TRAIL_COLUMNS = ("at", "who", "actor", "role", "what", "action", "outcome", "status", "client_address", "how",

@@ -8,16 +8,23 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from schemas.labels import nhs
-from services.portal.children import Entry, timeline, what_was_done
+from services.common.auth import mint_dev_token
+from services.common.settings import Settings
+from services.intake.main import create_app as intake_app
+from services.portal.children import Entry, looks, timeline, trail, what_was_done
 from tests.factories import CANARIES, CANARY_FAMILY, CANARY_GIVEN, CANARY_NHS
 from tests.handlers.child_support import KnownChild, known_child
-from tests.handlers.test_portal_need_to_know import portal, sign_in  # noqa: F401 - the portal fixture
+from tests.handlers.test_portal_need_to_know import BASE, portal, sign_in  # noqa: F401 - the portal fixture
 
 NAME = f"{CANARY_GIVEN} {CANARY_FAMILY}"
 
@@ -154,3 +161,86 @@ def test_the_timeline_merges_every_source_newest_first() -> None:
 ])
 def test_what_was_done_in_words(action: str, done: str) -> None:
     assert what_was_done(action) == done
+
+
+async def test_who_saw_names_people_the_portal_never_seeded_and_says_when_nobody_knows_a_name(
+        portal: httpx.AsyncClient, child: KnownChild, engine: Engine) -> None:  # noqa: F811
+    """With a real identity provider the portal seeds nobody: a person appears by the name their token gave the
+    service they used; a login id only when no service knows a name for it."""
+    settings = Settings(database_url=str(engine.url), portal_url=BASE)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_app(settings, engine=engine)),
+                                 base_url="http://intake") as intake:
+        for subject, role, name in (("oidc|7f3a", "front_door", "Casey Nguyen"), ("oidc|11b2", "dsr_panel", None)):
+            token = mint_dev_token(settings, subject=subject, roles=[role], name=name)
+            answer = await intake.get(f"/children/{child.child_id}", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200
+    await sign_in(portal, "front-door-manager")
+    page = (await portal.get(f"/children/{child.child_id}/who-saw")).text
+    assert "Casey Nguyen" in page and "oidc|7f3a" not in page
+    assert "Unknown person (login ID: oidc|11b2)" in page and "DSR meeting" in page
+
+
+def trail_rows(page: str) -> list[list[str]]:
+    """The trail table's rows as the cells' text."""
+    table = page.split('id="trail"', 1)[1].split("</table>", 1)[0]
+    return [[re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S)]
+
+
+async def test_one_look_at_the_childs_page_is_one_row_and_the_download_keeps_every_record(
+        portal: httpx.AsyncClient, child: KnownChild) -> None:  # noqa: F811
+    c = child.child_id
+    await sign_in(portal, "front-door-hub")
+    assert (await portal.get(f"/children/{c}")).status_code == 200  # reads intake, the register, notes...
+    await sign_in(portal, "front-door-manager")
+    page = (await portal.get(f"/children/{c}/who-saw")).text
+    danas = [row for row in trail_rows(page) if any("Dana Wright" in cell for cell in row)]
+    assert len(danas) == 1 and "Viewed" in danas[0] and "Allowed" in danas[0]
+    assert "The download has every recorded access" in page
+    every = list(csv.DictReader(io.StringIO((await portal.get(f"/children/{c}/who-saw.csv")).text)))
+    assert len([r for r in every if r["who"] == "Dana Wright" and r["what"] == "Viewed"]) >= 2
+
+
+T0 = datetime(2026, 3, 4, 10, 30, tzinfo=timezone.utc)
+
+
+def seen(actor: str, seconds: float, action: str = "child.read", outcome: str = "allowed", status: int = 200,
+         audit_id: int = 0) -> dict[str, Any]:
+    return {"audit_id": audit_id, "at": (T0 + timedelta(seconds=seconds)).isoformat(), "actor": actor,
+            "role": "front_door", "action": action, "outcome": outcome, "status": status, "client_address": "10.0.0.1",
+            "how": "named", "referral_id": None, "record_id": None, "name": None}
+
+
+@pytest.mark.parametrize(("rows", "shown"), [
+    pytest.param([seen("dana", 0), seen("dana", 0.4), seen("dana", 1.2)], [("dana", "Viewed", "Allowed", 3)],
+                 id="one look: three reads"),
+    pytest.param([seen("dana", 0), seen("dana", 40)], [("dana", "Viewed", "Allowed", 1)] * 2,
+                 id="two looks a while apart"),
+    pytest.param([seen("dana", 0), seen("dana", 1, outcome="refused", status=403)],
+                 [("dana", "Viewed", "Refused (403)", 1), ("dana", "Viewed", "Allowed", 1)],
+                 id="allowed and refused kept apart"),
+    pytest.param([seen("dana", 0), seen("sol", 0.5)],
+                 [("sol", "Viewed", "Allowed", 1), ("dana", "Viewed", "Allowed", 1)], id="two people"),
+    pytest.param([seen("dana", 0), seen("dana", 1, action="front_door.assign")],
+                 [("dana", "Changed", "Allowed", 1), ("dana", "Viewed", "Allowed", 1)], id="a view and a change"),
+    pytest.param([seen("dana", 0), seen("sol", 1), seen("dana", 2)],
+                 [("sol", "Viewed", "Allowed", 1), ("dana", "Viewed", "Allowed", 2)], id="another person between"),
+    pytest.param([seen("dana", 0), seen("dana", 3), seen("dana", 6), seen("dana", 9)],
+                 [("dana", "Viewed", "Allowed", 2)] * 2, id="a look lasts a few seconds, not as long as reads go on"),
+    pytest.param([seen("dana", 0, action="dsr.export"), seen("dana", 0.1, action="search.name")],
+                 [("dana", "Searched", "Allowed", 1), ("dana", "Exported", "Allowed", 1)], id="export and search"),
+    pytest.param([], [], id="nobody"),
+])
+def test_rows_of_one_look_are_one_row(rows: list[dict[str, Any]], shown: list[tuple[str, str, str, int]]) -> None:
+    grouped = looks(trail({"intake": rows}, {}))
+    assert [(r["actor"], r["what"], r["outcome_words"], r["records"]) for r in grouped] == shown
+    assert [r["at"] for r in grouped] == sorted((r["at"] for r in grouped), reverse=True)
+
+
+def test_a_look_starts_when_its_first_read_was_and_says_every_place_it_came_from() -> None:
+    rows = [seen("dana", 0, audit_id=1), seen("dana", 1, audit_id=2) | {"how": "in a list",
+                                                                        "client_address": "10.0.0.2"}]
+    [look] = looks(trail({"intake": rows[:1], "dsr": rows[1:]}, {}))
+    assert look["at"] == rows[0]["at"] and look["records"] == 2
+    assert look["client_address"] == "10.0.0.1, 10.0.0.2"
+    assert look["how_words"] == "The child's record; In a list"

@@ -4,7 +4,8 @@ The front door, MASH and the DSR panel (and their leads) see everything the serv
 service's worker only its own service's requests about the child and what its sharing list gave it (nothing of a
 request held for MASH). The services answer and audit each read with the child's id; the portal composes
 (services/portal/children.py). The front-door manager and the DSR chair open, from the page, the audit trail of the
-child from every service, as a table and as CSV; their reading is audited by each service too."""
+child from every service, as a table (one row per look: a page's several audited reads are one row) and as CSV
+(every recorded access); their reading is audited by each service too."""
 
 import asyncio
 import uuid
@@ -85,8 +86,8 @@ async def who_saw(request: Request, child_id: uuid.UUID, user: User = AuditReade
     api = client(request, user)
     record = await found(api.read(ChildRecord, "intake", "GET", f"/children/{child_id}"))
     rows = await trail_of(api, user, child_id, export=False)
-    return render(request, "child_who_saw.html", child_id=str(child_id), rows=rows,
-                  child=record["child"] if record else None)
+    return render(request, "child_who_saw.html", child_id=str(child_id), rows=children.looks(rows),
+                  recorded=len(rows), child=record["child"] if record else None)
 
 
 @router.get("/children/{child_id}/who-saw.csv")
