@@ -10,7 +10,10 @@ CORE := schemas services/contracts.py services/contract_sources.py services/dsr/
 	services/intake/advice/domain.py services/intake/advice/report.py \
 	services/policy/engine.py services/policy/facts.py services/policy/ruleset services/policy/ruleset_model.py services/policy/ruleset_conditions.py \
 	services/policy/state.py services/policy/golden.py services/triage/outputs.py services/policy/whatif.py \
-	services/policy/history.py services/policy/people.py services/policy/advice.py services/policy/ratings.py
+	services/policy/history.py services/policy/people.py services/policy/advice.py services/policy/ratings.py \
+	services/policy/safeguarding.py services/common/search.py services/common/assignment.py services/common/dead_letters.py \
+	services/common/notes.py services/intake/children/domain.py services/intake/summaries/domain.py \
+	services/worklists/domain.py services/worklists/rules.py
 
 .PHONY: install run test test-unit lint mutate bench soak schemas clean help
 
