@@ -68,27 +68,30 @@ def remember(engine: Engine, principal: Principal, team: str, now: datetime, *,
     seen for `every` (by this process's memory or, failing that, the table: another replica may have just noted
     them), or their token gives a new name (a token without one keeps the name known). Never fails the request it
     serves: a clash with another replica's write, or any database trouble, is logged (no name) and passed by."""
-    with _noting:
+    key = (team, principal.subject)
+    with _noting:  # only the check and the claim: a slow database holds up no other request's sign-in
         seen = _seen.setdefault(engine, {})
-        key = (team, principal.subject)
         last = seen.get(key)
         if last is not None and now - last[0] < every and principal.name in (None, last[1]):
             return
-        try:
-            with session_scope(engine) as session:
-                member = session.get(TeamMember, key)
-                if member is None:
-                    member = TeamMember(team=team, subject=principal.subject, name=principal.name, last_seen=now)
-                    session.add(member)
-                elif now - member.last_seen >= every or principal.name not in (None, member.name):
-                    member.last_seen, member.name = now, principal.name or member.name
-                    session.add(member)
-                noted = (member.last_seen, member.name)
-            seen[key] = noted
-        except IntegrityError:
-            seen[key] = (now, principal.name)  # another replica wrote the person first: known either way
-        except Exception as exc:  # noqa: BLE001 - the directory is a convenience; the request goes on
-            log.warning("team member not noted", error_type=type(exc).__name__)
+        claim = seen[key] = (now, principal.name or (last[1] if last else None))  # a parallel request skips
+    try:
+        with session_scope(engine) as session:
+            member = session.get(TeamMember, key)
+            if member is None:
+                member = TeamMember(team=team, subject=principal.subject, name=principal.name, last_seen=now)
+                session.add(member)
+            elif now - member.last_seen >= every or principal.name not in (None, member.name):
+                member.last_seen, member.name = now, principal.name or member.name
+                session.add(member)
+        seen[key] = (member.last_seen, member.name)  # as the table has them now
+    except IntegrityError:
+        pass  # another replica wrote the person first: known either way
+    except Exception as exc:  # noqa: BLE001 - the directory is a convenience; the request goes on
+        with _noting:
+            if seen.get(key) == claim:
+                del seen[key]  # not noted: the next request tries again
+        log.warning("team member not noted", error_type=type(exc).__name__)
 
 
 def team_of(principal: Principal) -> str | None:

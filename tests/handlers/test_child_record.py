@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -165,7 +166,8 @@ async def test_who_saw_lists_a_view_a_refused_view_and_an_export_and_reading_it_
 
 
 async def test_who_saw_names_each_person_as_the_service_learned_them(
-        apps: Apps, child: KnownChild, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+        apps: Apps, child: KnownChild, engine: Engine, caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """People the portal never seeded (signed in through the identity provider) by the name their token gave when
     they used the service; a person whose name only a stored action carries by that; nobody's name guessed."""
     caplog.set_level(logging.DEBUG)
@@ -184,7 +186,8 @@ async def test_who_saw_names_each_person_as_the_service_learned_them(
     names = {r["actor"]: r["name"] for r in answer.json()}
     assert names == {"oidc|7f3a": "Casey Nguyen", "oidc|5e1d": "Lee Park", "oidc|11b2": None,
                      "oidc|99c0": "Sam Okafor"}
-    assert all(name not in caplog.text for name in ("Casey Nguyen", "Lee Park", "Sam Okafor"))
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "/children/" in logged and all(name not in logged for name in ("Casey Nguyen", "Lee Park", "Sam Okafor"))
 
 
 def test_a_person_is_noted_as_they_sign_in_at_most_once_an_hour_and_by_their_latest_name(engine: Engine) -> None:
@@ -209,3 +212,17 @@ def test_a_person_is_noted_as_they_sign_in_at_most_once_an_hour_and_by_their_lat
     assert noted() == [("dsr_panel", "Casey Ng", NOW + timedelta(hours=3))]
     teams.signed_in(engine, Principal("oidc|0000", frozenset()), NOW)  # no role: no team to note them in
     assert len(noted()) == 1
+
+
+def test_noting_a_person_never_fails_their_request_nor_logs_their_name(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    unmigrated = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no team_members: every note fails
+    casey = Principal("oidc|7f3a", frozenset({"front_door"}), name="Casey Nguyen")
+    try:
+        teams.signed_in(unmigrated, casey, NOW)
+        teams.signed_in(unmigrated, casey, NOW + timedelta(seconds=1))  # not remembered as noted: tried again
+    finally:
+        unmigrated.dispose()
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert logged.count("team member not noted") == 2 and "Casey" not in logged
