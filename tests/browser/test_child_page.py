@@ -2,8 +2,8 @@
 items 2 and 8): the front door finds Ava Demo-Hart and opens her page (who she is, her referrals, requests and one
 timeline, newest first, with links); a speech and language therapist opens a child of their own requests and sees only
 their service's; the front-door manager opens who saw her from her page (the people by name, the front door's view of
-her among them) and downloads it as CSV. axe finds nothing at all on any page, at 200% zoom too; screenshots in
-var/screenshots/child-*.png."""
+her among them, one row per look) and downloads it as CSV (every recorded read). axe finds nothing at all on any page,
+at 200% zoom too; screenshots in var/screenshots/child-*.png."""
 
 from __future__ import annotations
 
@@ -65,17 +65,24 @@ def test_the_front_door_and_a_worker_open_a_childs_page_and_the_manager_who_saw_
     assert w.go(ava).locator("h1").inner_text() == "Child not found"  # not a child of their service's requests
     w.check("not-theirs")
 
-    m = StrictVisit(browser, portal, shots, "child-manager")
+    m = StrictVisit(browser, portal, shots, "child-who-saw")
     m.sign_in("front-door-manager")
     page = m.go(ava)
     page.click("#who-saw")
-    m.check("who-saw")
+    m.check("trail")
     trail = page.inner_text("#trail")
     assert "Dana Wright" in trail and "front-door-hub" not in trail and "Viewed" in trail
     assert "Kim Evans" in trail and "Refused" in trail  # the therapist's attempt at a child not theirs
+    assert "login ID" not in trail  # everyone here is known by name
+    assert "The download has every recorded access" in page.inner_text("main")
+    looks = [row for row in page.locator("#trail tbody tr").all_inner_texts()
+             if "Dana Wright" in row and "Viewed" in row]
     zoomed(m, "child-who-saw")
     csv = page.context.request.get(portal + page.locator("#who-saw-csv").get_attribute("href"))
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     assert '"Dana Wright"' in csv.text() and '"audit.who_saw"' in csv.text()  # its own opening, before the download
+    reads = [line for line in csv.text().splitlines() if '"Dana Wright"' in line and '"Viewed"' in line]
+    assert 1 <= len(looks) < len(reads)  # her look at the page: one row on the page, each of its reads in the CSV
     page.reload()
     assert "Downloaded who saw this child" in page.inner_text("#trail")
+    m.check("after-download")
