@@ -46,6 +46,9 @@ NOT_LOOKED_UP = {
     "GET /worklists/safeguarding/referrals/{referral_id}/held": "a referral with nothing held shows an empty list",
     "GET /children/{child_id}/who-saw": "a child nobody saw has an empty trail (each service answers its part)",
     "GET /dsr/children/{child_id}/entries": "a child not on the register has no entries",
+    "GET /children/{child_id}/notes": "a child with no notes has an empty list (each service answers its part)",
+    "GET /worklists/{service_name}/children/{child_id}/notes": "none of the service's notes: an empty list",
+    "GET /dsr/children/{child_id}/notes": "a child with no entry notes: an empty list",
 }
 
 
