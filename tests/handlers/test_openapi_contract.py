@@ -34,12 +34,21 @@ CONFLICTS = {
                "POST /front-door/referrals/{referral_id}/emergency-contact",
                "POST /front-door/referrals/{referral_id}/chase", "POST /front-door/duplicates/merge",
                "POST /front-door/duplicates/merges/{merge_id}/undo", "POST /front-door/duplicates/different",
-               "POST /advice/{advice_id}/answer"},
+               "POST /advice/{advice_id}/answer",
+               # issue 23: someone else holds it; a note's key with other words; discarded already
+               "POST /front-door/referrals/{referral_id}/assignment", "POST /front-door/handover",
+               "POST /front-door/referrals/{referral_id}/notes", "POST /front-door/dead-letters/discard",
+               "POST /front-door/dead-letters/replay"},
     "dsr": {"POST /dsr/entries/{entry_id}/reviews", "POST /dsr/entries/{entry_id}/consent",
-            "POST /dsr/entries/{entry_id}/consent/withdraw", "POST /dsr/entries/{entry_id}/close"},
+            "POST /dsr/entries/{entry_id}/consent/withdraw", "POST /dsr/entries/{entry_id}/close",
+            "POST /dsr/entries/{entry_id}/notes"},
     "worklists": {f"POST /worklists/{{service_name}}/requests/{{request_id}}/{action}"
                   for action in ("accept", "decline", "redirect", "complete")}
-    | {"POST /worklists/safeguarding/referrals/{referral_id}/held"},
+    | {"POST /worklists/safeguarding/referrals/{referral_id}/held", "POST /worklists/{service_name}/handover",
+       "POST /worklists/{service_name}/requests/{request_id}/assignment",
+       # a note's key with other words; a request still held for MASH has no notes to read or add
+       "POST /worklists/{service_name}/requests/{request_id}/notes",
+       "GET /worklists/{service_name}/requests/{request_id}/notes"},
 }
 # Path ids that are not looked up, so never 404, with why.
 NOT_LOOKED_UP = {
