@@ -57,7 +57,7 @@ def bootstrap_of(request: Request) -> str:
     return settings.kafka_bootstrap_servers
 
 
-@router.get("/dead-letters", response_model=DeadLetters)
+@router.get("/dead-letters", response_model=DeadLetters, responses=answers.of(422))
 async def get_dead_letters(request: Request, by: DeadLetterReader,
                            show: Literal["waiting", "sent_again", "discarded"] = "waiting") -> dict[str, Any]:
     """Referral events on the dead-letter topics, one per event (how many times it failed, its last error): those
