@@ -1,10 +1,10 @@
 """Duplicate children on SQLite: "same child" (a merge and its exact undo), "different children" (never
-flagged again), what identity matching makes of both for later referrals, and the pure parts."""
+flagged again), what identity matching makes of both for later referrals. The pure parts (pairs, survivors, settling a
+resolution, what two records have in common): tests/unit/test_duplicate_children.py."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from services.common.tables import AuditEntry, OutboxMessage
 from services.demo import sample_nhs_number
 from services.intake.children import domain, views
 from services.intake.children import handlers as children
-from services.intake.children.identity import Identity, Resolution
 from services.intake.referrals import handlers
 from services.intake.tables import (
     Child,
@@ -210,53 +209,3 @@ def test_a_pair_flagged_before_a_merge_is_shown_by_its_survivor_and_a_merged_pai
     assert [r["referral_id"] for p in shown for r in (p["child_a"]["referrals"] + p["child_b"]["referrals"])
             if r["referral_id"] != str(other.id)] == [str(s.id), str(m.id)]
 
-
-# --- the pure parts ---------------------------------------------------------------------------------
-
-A, B, C, D = (uuid.UUID(int=n) for n in (1, 2, 3, 4))
-
-
-def test_survivor_of_follows_merges_to_their_end() -> None:
-    assert [domain.survivor_of(x, {A: B, B: C}) for x in (A, B, C, D)] == [C, C, C, D]
-
-
-def test_settle_lands_a_merged_child_on_its_survivor_and_drops_decided_or_own_near_matches() -> None:
-    merged = {A: B}
-    assert domain.settle(Resolution(A, "demographics", (C, D)), merged, set()) == Resolution(
-        B, "demographics", (C, D))
-    assert domain.settle(Resolution(A, "demographics", (B, C)), merged, {(B, C)}) == Resolution(
-        B, "demographics", ())
-    assert domain.settle(Resolution(C, "nhs_number", (A, B)), merged, set()) == Resolution(C, "nhs_number", (B,))
-    assert domain.settle(Resolution(C, "nhs_number", (A, D)), merged, {(A, C)}) == Resolution(
-        C, "nhs_number", (D,))
-    assert domain.settle(Resolution(None, "new", (A, B, C)), merged, {(B, C)}) == Resolution(None, "new", (B, C))
-
-
-def test_pair_is_ordered_and_check_merge_refuses_itself_and_merged_records() -> None:
-    assert domain.pair(B, A) == domain.pair(A, B) == (A, B)
-    domain.check_merge(A, B, [C])
-    for survivor, merged in ((A, A), (A, C), (C, A)):
-        with pytest.raises(ConflictError):
-            domain.check_merge(survivor, merged, [C])
-
-
-def identity(given: str, family: str = "lee", born: date = date(2014, 5, 1), postcode: str = "SS73QZ",
-             nhs: str | None = None) -> Identity:
-    return Identity(given, family, born, postcode, nhs)
-
-
-@pytest.mark.parametrize(("other", "words"), [
-    (identity("sam"), ["the same name", "the same date of birth", "the same postcode"]),
-    (identity("sma", postcode="E11AA"), ["a similar name", "the same date of birth"]),
-    (identity("jo"), ["the same family name", "the same date of birth", "the same postcode"]),
-    (identity("sam", born=date(2014, 1, 5)), ["the same name", "a date of birth with the day and month swapped or one "
-                                                               "digit different", "the same postcode"]),
-    (identity("kim", "ng", date(2010, 1, 1), "E11AA", "9990000018"), ["different NHS numbers"]),
-])
-def test_what_matched_is_said_in_words(other: Identity, words: list[str]) -> None:
-    assert domain.matched_words(identity("sam", nhs="9990000026"), other) == words
-
-
-def test_restored_puts_cleared_flags_back_in_place_and_keeps_later_changes() -> None:
-    assert domain.restored(["a", "b", "c"], ["b"], ["a", "c"]) == ["a", "b", "c"]
-    assert domain.restored(["a", "b", "c"], ["b"], ["c", "d"]) == ["b", "c", "d"]  # a cleared since, d added
