@@ -10,7 +10,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common.dead_letters import STATES, Discard, Replay, error_words, group, replay_plan, shown, what
+from services.common.dead_letters import (
+    STATES,
+    Discard,
+    Replay,
+    error_words,
+    event_key,
+    group,
+    replay_plan,
+    shown,
+    what,
+)
 from services.common.dlq_tools import DeadLetter
 
 DLQ = "frontdoor.referrals.submitted.dlq"
@@ -20,8 +30,9 @@ EVENT_A, EVENT_B, EVENT_C = uuid.UUID(int=0xA), uuid.UUID(int=0xB), uuid.UUID(in
 
 def letter(offset: int, *, event_id: uuid.UUID | None = None, error: str = "ValidationError: x: missing",
            replayed_from: str | None = None, minutes: int = 0, event_type: str = "referral.submitted",
-           topic: str = DLQ) -> DeadLetter:
-    return DeadLetter(topic, 0, offset, topic.removesuffix(".dlq"), "0", str(offset), error, "1", 10, "abcd1234",
+           topic: str = DLQ, partition: int = 0) -> DeadLetter:
+    return DeadLetter(topic, partition, offset, topic.removesuffix(".dlq"), "0", str(offset), error, "1", 10,
+                      "abcd1234",
                       event_id=str(event_id) if event_id else None, event_type=event_type,
                       at=T0 + timedelta(minutes=minutes), replayed_from=replayed_from)
 
@@ -69,6 +80,52 @@ def test_a_discard_whose_records_are_gone_from_the_log_is_still_listed_as_discar
     gone = Discard(EVENT_B, "Test data", "Ada Admin", T0, dlq_topic=DLQ, event_type="triage.decided")
     [event] = shown(group([], {EVENT_B: gone}), "discarded")
     assert (event.event_id, event.failures, event.event_type, event.dlq_topic) == (EVENT_B, 0, "triage.decided", DLQ)
+    assert (event.original_topic, event.last_error, event.first_at, event.last_at, event.latest) == (
+        "", "", None, None, "")  # nothing the log held is known any more
+
+
+def test_an_event_is_where_and_what_its_newest_copy_says() -> None:
+    letters = [letter(0, event_id=EVENT_A, event_type="triage.decided", topic="frontdoor.triage.decided.dlq"),
+               letter(1, event_id=EVENT_A, event_type="", minutes=5, topic="frontdoor.triage.decided.dlq")]
+    [event] = group(letters, {})
+    assert (event.event_type, event.dlq_topic, event.original_topic) == (
+        "triage.decided", "frontdoor.triage.decided.dlq", "frontdoor.triage.decided")  # its type: the newest known
+    [untyped] = group([letter(0, event_id=EVENT_A, event_type="")], {})
+    assert untyped.event_type == ""
+
+
+@pytest.mark.parametrize(("letters", "copies"), [
+    # by when each was dead-lettered (offsets are per partition: they do not order copies on two partitions)
+    ([letter(5, event_id=EVENT_A, minutes=1), letter(0, event_id=EVENT_A, minutes=9, partition=1)], ("0:5", "1:0")),
+    ([letter(0, event_id=EVENT_A, minutes=9, partition=1), letter(5, event_id=EVENT_A, minutes=1)], ("0:5", "1:0")),
+    # a copy without a time: after those with one, by offset
+    ([replace(letter(0, event_id=EVENT_A), at=None), letter(3, event_id=EVENT_A, minutes=2)], ("0:3", "0:0")),
+])
+def test_the_copies_of_an_event_oldest_first(letters: list[DeadLetter], copies: tuple[str, ...]) -> None:
+    [event] = group(letters, {})
+    assert event.copies == copies
+
+
+class Lookups(dict[str, DeadLetter]):
+    """Records by place, counting lookups; more than its records' number in one walk is a walk that never ends."""
+
+    def __init__(self, letters: list[DeadLetter]) -> None:
+        super().__init__({f"{x.dlq_topic}:{x.partition}:{x.offset}": x for x in letters})
+        self.count = 0
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        self.count += 1
+        if self.count > len(self):
+            raise AssertionError("the walk along x-replayed-from does not end")
+        return super().get(key, default)
+
+
+def test_a_loop_of_replayed_from_headers_still_ends() -> None:
+    """Headers are data: two records without an event id each naming the other as the one it was replayed from."""
+    letters = [letter(0, replayed_from=f"{DLQ}:0:1"), letter(1, replayed_from=f"{DLQ}:0:0")]
+    for one in letters:
+        walked = Lookups(letters)
+        assert isinstance(event_key(one, walked), uuid.UUID) and walked.count <= len(letters)
 
 
 def test_a_replay_sends_the_newest_copy_of_each_chosen_event_once_and_never_a_discarded_one() -> None:
@@ -96,6 +153,10 @@ def test_a_replay_sends_the_newest_copy_of_each_chosen_event_once_and_never_a_di
     ("PermanentError: the schema version of the event is not known",
      "It was refused: the schema version of the event is not known"),
     ("KeyError", "Processing it failed with an unexpected error (KeyError)"),
+    ("ValidationError: event_id: missing; occurred_at: missing; referral: missing",
+     "It does not match its contract: event id, occurred at and referral are missing"),
+    ("ValidationError: referral.a: b: extra_forbidden",  # a field name (from the event) with ": " in it
+     "It does not match its contract: referral a: b is not expected"),
 ])
 def test_an_error_in_words(error: str, words: str) -> None:
     assert error_words(error) == words
@@ -134,9 +195,22 @@ GONE = Discard(EVENT_A, "Never valid: a supplier's test", "Ada Admin", T0 + time
     # the broker's clock behind the database's: the copy is older by time, but came from what the replay sent
     (FAILED_AGAIN_AT_10, [replay(11, "0:0")], {}, "waiting"),
     (FAILED_AGAIN_AT_10, [replay(11, "0:1")], {}, "sent_again"),  # that copy sent again: no failure since
+    # a later copy in the log on the partition of the one sent: failed again, whatever the clocks say
+    ([*FAILED_AT_0, letter(1, event_id=EVENT_A, minutes=3)], [replay(5, "0:0")], {}, "waiting"),
+    # a copy on another partition of the dead-letter topic: by time, unless it came from the copy sent
+    ([*FAILED_AT_0, letter(0, event_id=EVENT_A, minutes=10, partition=1)], [replay(5, "0:0")], {}, "waiting"),
+    ([*FAILED_AT_0, letter(0, event_id=EVENT_A, minutes=3, partition=1)], [replay(5, "0:0")], {}, "sent_again"),
+    ([letter(5, event_id=EVENT_A), letter(6, event_id=EVENT_A, minutes=10, partition=5)], [replay(15, "0:5")], {},
+     "sent_again"),  # offset 6 on partition 5 is not after offset 5 on partition 0
+    ([*FAILED_AT_0, letter(0, event_id=EVENT_A, minutes=3, partition=1, replayed_from=f"{DLQ}:0:0")],
+     [replay(5, "0:0")], {}, "waiting"),
     # the broker's clock ahead of the database's: the copy sent looks newer than the replay, yet nothing came after it
     ([letter(0, event_id=EVENT_A, minutes=10)], [replay(5, "0:0")], {}, "sent_again"),
     ([letter(0, event_id=EVENT_A, minutes=10)], [replay(5, "")], {}, "waiting"),  # which copy not known: by time
+    ([letter(0, event_id=EVENT_A, minutes=4)], [replay(5, "")], {}, "sent_again"),
+    ([letter(0, event_id=EVENT_A, minutes=5)], [replay(5, "")], {}, "sent_again"),  # at the replay's time: not after
+    ([letter(0, event_id=EVENT_A, minutes=10)], [replay(5, "7")], {}, "waiting"),  # not partition:offset: by time
+    ([replace(FAILED_AT_0[0], at=None)], [replay(5, "")], {}, "sent_again"),
     ([replace(FAILED_AT_0[0], at=None)], [replay(5)], {}, "sent_again"),  # a copy without a time: not newer
     (FAILED_AT_0, [], {EVENT_A: GONE}, "discarded"),
     (FAILED_AT_0, [replay(5)], {EVENT_A: GONE}, "discarded"),  # discarded wins
