@@ -76,6 +76,7 @@ DAY = timedelta(days=1)
     ("completed", 10, ("open",), 90, False),  # the default: open ones only
     ("completed", 10, ("completed",), 90, True),
     ("completed", 89, ("completed",), 90, True),
+    ("completed", 90, ("completed",), 90, True),  # received at the window's very start: in it
     ("completed", 91, ("completed",), 90, False),  # received before the window
     ("completed", 91, ("completed",), 365, True),
     ("declined", 31, ("declined", "redirected"), 30, False),
