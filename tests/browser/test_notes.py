@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -26,7 +27,11 @@ def notes(page: Any) -> list[str]:
 
 
 def with_demo_notes(v: Visit, listing: str, link: str, words: str) -> Any:
-    """The page among those `listing` links to (hrefs matching `link`) that holds the demo's note `words`."""
+    """The page among those `listing` links to (hrefs matching `link`) that holds the demo's note `words`;
+    `child:NAME` lists the links of that child's page, found as a person finds it (Find a child)."""
+    if listing.startswith("child:"):
+        found = v.go("/find-a-child?q=" + quote(listing.removeprefix("child:")))
+        listing = found.get_attribute("main a[href^='/children/']", "href")
     page = v.go(listing)
     hrefs = dict.fromkeys(h for h in page.eval_on_selector_all("main a", "as => as.map(a => a.getAttribute('href'))")
                           if h and re.fullmatch(link, h))
@@ -92,7 +97,8 @@ def add_notes(v: Visit, page: Any, where: str, *, demo: list[tuple[str, str]]) -
 
 
 PAGES = {  # where -> who signs in, the list that links to the page, its links, and the demo's notes, newest first
-    "front-door": ("front-door-hub", "/front-door", rf"/front-door/referrals/{UUID}",
+    # the child's page, not the queue: other tests may have decided the demo's referral, which leaves the queue
+    "front-door": ("front-door-hub", "child:Harry Demo-Singh", rf"/front-door/referrals/{UUID}",
                    [("Jordan Price, front door", "Talked through at the morning huddle"),
                     ("Dana Wright, front door", "Rang the school")]),
     "request": ("worker-salt", "/work/salt", rf"/work/salt/{UUID}",
