@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from schemas.labels import day, label
 from schemas.views.dsr import AgendaEntry, EntryView, Register, WeekCounts
 from services.portal import charts, dates, notes
-from services.portal.backend import BackendError
+from services.portal.backend import BackendError, Client
 from services.portal.deps import Panel, client, filled, form_data, not_found, render
 from services.portal.pages import call_or_show_again, errors_from
 
@@ -72,8 +72,18 @@ async def whole_register(request: Request, user: Panel) -> Response:
 async def entry(request: Request, entry_id: uuid.UUID, user: Panel) -> Response:
     api = client(request, user)
     view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
-    found = await notes.shown(api, "dsr", f"/dsr/entries/{entry_id}/notes", f"/dsr/{entry_id}/notes")
-    return render(request, "entry.html", entry=view, errors=[], form={}, done=request.query_params.get("done"),
+    return await entry_page(request, api, view, done=request.query_params.get("done"))
+
+
+async def entry_page(request: Request, api: Client, view: dict[str, Any], *, status: int = 200,
+                     errors: list[dict[str, str]] | None = None, form: dict[str, str] | None = None,
+                     done: str | None = None, found: dict[str, Any] | None = None) -> Response:
+    """An entry's page, however it is shown (read, or again with a refused form's errors): always with its case notes
+    (`found`: a section that keeps a refused note's words), read here."""
+    entry_id = view["entry_id"]
+    if found is None:
+        found = await notes.shown(api, "dsr", f"/dsr/entries/{entry_id}/notes", f"/dsr/{entry_id}/notes")
+    return render(request, "entry.html", status, entry=view, errors=errors or [], form=form or {}, done=done,
                   notes=found)
 
 
@@ -101,7 +111,7 @@ async def review(request: Request, entry_id: uuid.UUID, user: Panel) -> Response
         view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
         errors = errors_from(exc, form="dsr_review", href=lambda field: f"#review-{field.split('.')[0]}",
                              otherwise="#review")
-        return render(request, "entry.html", 422, entry=view, errors=errors, form=form, done=None)
+        return await entry_page(request, api, view, status=422, errors=errors, form=form)
 
     return await call_or_show_again(api.call("dsr", "POST", f"/dsr/entries/{entry_id}/reviews", json=review_body(form)),
                                     done=f"/dsr/{entry_id}?done=review", again=again)
@@ -119,7 +129,7 @@ async def dsr_action(request: Request, entry_id: uuid.UUID, action: str, user: P
     async def again(exc: BackendError) -> Response:
         view = await api.read(EntryView, "dsr", "GET", f"/dsr/entries/{entry_id}")
         errors = errors_from(exc, form=f"dsr_{action}", href=f"#{action}", otherwise=f"#{action}")
-        return render(request, "entry.html", 422, entry=view, errors=errors, form={}, done=None)
+        return await entry_page(request, api, view, status=422, errors=errors)
 
     return await call_or_show_again(api.call("dsr", "POST", paths[action], json=form if action != "withdraw" else None),
                                     done=f"/dsr/{entry_id}?done={action}", again=again)

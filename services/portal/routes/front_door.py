@@ -100,16 +100,21 @@ async def referral_of(api: Client, referral_id: uuid.UUID) -> dict[str, Any] | N
     return view
 
 
-def decision_page(request: Request, view: dict[str, Any], *, status: int = 200,
-                  errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None,
-                  notes: dict[str, Any] | None = None, holding: dict[str, Any] | None = None) -> Response:
-    """`notes`: the case notes section (services/portal/notes.py), when the page shows it; `holding`: who is working
-    on it (services/portal/holders.py), when the page shows it."""
+async def decision_page(request: Request, api: Client, view: dict[str, Any], *, status: int = 200,
+                        errors: list[dict[str, str]] | None = None, form: dict[str, Any] | None = None,
+                        notes: dict[str, Any] | None = None) -> Response:
+    """The referral page, however it is shown (read, or again with a refused form's errors): always with its case
+    notes section (services/portal/notes.py; `notes`: one that keeps a refused note's words) and who is working on it
+    (services/portal/holders.py), both read here."""
+    place = holders.referral_place(uuid.UUID(view["referral_id"]))
+    if notes is None:
+        path = f"{place.page}/notes"
+        notes = await case_notes.shown(api, "intake", path, path)
+    holding = await holders.holding_of(api, place)
     routes = pathways(ruleset_in_force(request.app.state.settings.ruleset_path))  # the policy's, never a list here
     return render(request, "front_door_referral.html", status, referral=view, errors=errors or [], form=form or {},
                   routes=routes, done=DONE.get(request.query_params.get("done", "")), notes=notes, holding=holding,
-                  place=holders.referral_place(uuid.UUID(view["referral_id"])),
-                  assigned_done=holders.done_words(request.query_params))
+                  place=place, assigned_done=holders.done_words(request.query_params))
 
 
 @router.get("/front-door/referrals/{referral_id}", response_class=HTMLResponse)
@@ -118,9 +123,7 @@ async def referral(request: Request, referral_id: uuid.UUID, user: FrontDoor) ->
     view = await referral_of(api, referral_id)
     if view is None:
         return not_found(request, "Referral not found", "There is no referral with this reference.")
-    path = f"/front-door/referrals/{referral_id}/notes"
-    return decision_page(request, view, notes=await case_notes.shown(api, "intake", path, path),
-                         holding=await holders.holding_of(api, holders.referral_place(referral_id)))
+    return await decision_page(request, api, view)
 
 
 def change_of(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
@@ -160,14 +163,14 @@ async def decide(request: Request, referral_id: uuid.UUID, user: FrontDoor) -> R
     if problem := too_short("rationale", form.get("rationale", ""), RATIONALE, form="override"):
         errors.append({"text": problem, "href": "#rationale"})
     if errors:
-        return decision_page(request, view, status=422, errors=errors, form=form)
+        return await decision_page(request, api, view, status=422, errors=errors, form=form)
     body = {"rationale": form["rationale"], "disagreed_with": form["disagreed_with"], "changes": [change]}
 
     async def again(exc: BackendError) -> Response:
         shown = await referral_of(api, referral_id) or view
         found = errors_from(exc, form="override", href=lambda f: "#rationale" if f == "rationale" else "#kind",
                             otherwise="#kind")
-        return decision_page(request, shown, status=exc.status, errors=found, form=form)
+        return await decision_page(request, api, shown, status=exc.status, errors=found, form=form)
 
     return await call_or_show_again(api.call("intake", "POST", f"/front-door/referrals/{referral_id}/decision",
                                              json=body),

@@ -13,9 +13,10 @@ from schemas.enums import Service
 from schemas.views.dsr import EntryView
 from schemas.views.worklists import OneRequest
 from services.portal import notes
-from services.portal.deps import FrontDoor, Panel, Worker, client, form_data, not_found, render
+from services.portal.deps import FrontDoor, Panel, Worker, client, form_data, not_found
+from services.portal.routes.dsr import entry_page
 from services.portal.routes.front_door import decision_page, referral_of
-from services.portal.routes.worker import held_for
+from services.portal.routes.worker import request_page
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ async def front_door_note(request: Request, referral_id: uuid.UUID, user: FrontD
         if view is None:
             return not_found(request, "Referral not found", "There is no referral with this reference.")
         found = notes.kept(await notes.notes_on(api, "intake", path), path, form, errors)
-        return decision_page(request, view, status=status, errors=errors, notes=found)
+        return await decision_page(request, api, view, status=status, errors=errors, notes=found)
 
     return await notes.send(request, api, "intake", path, form, done=f"{page}?done=note#notes", again=again)
 
@@ -43,8 +44,7 @@ async def request_note(request: Request, service: Service, request_id: uuid.UUID
     async def again(status: int, errors: list[dict[str, str]]) -> Response:
         item = await api.read(OneRequest, "worklists", "GET", path)
         found = notes.kept(await notes.notes_on(api, "worklists", f"{path}/notes"), f"{page}/notes", form, errors)
-        return render(request, "request.html", status, service=service.value, item=item, errors=errors, done=None,
-                      held=await held_for(api, service, item), held_done=None, held_form={}, notes=found)
+        return await request_page(request, api, service, item, status=status, errors=errors, found=found)
 
     return await notes.send(request, api, "worklists", f"{path}/notes", form, done=f"{page}?done=note#notes",
                             again=again)
@@ -58,7 +58,7 @@ async def entry_note(request: Request, entry_id: uuid.UUID, user: Panel) -> Resp
     async def again(status: int, errors: list[dict[str, str]]) -> Response:
         view = await api.read(EntryView, "dsr", "GET", path)
         found = notes.kept(await notes.notes_on(api, "dsr", f"{path}/notes"), f"/dsr/{entry_id}/notes", form, errors)
-        return render(request, "entry.html", status, entry=view, errors=errors, form={}, done=None, notes=found)
+        return await entry_page(request, api, view, status=status, errors=errors, found=found)
 
     return await notes.send(request, api, "dsr", f"{path}/notes", form, done=f"/dsr/{entry_id}?done=note#notes",
                             again=again)

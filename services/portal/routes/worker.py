@@ -102,14 +102,25 @@ async def work_item(request: Request, service: Service, request_id: uuid.UUID, u
         if exc.status == 404:
             return not_found(request, "Request not found", "This service has no request with this reference.")
         raise
-    page = f"/work/{service.value}/{request_id}"  # a request held for MASH: no notes (its service may not see them)
-    found = None if item.get("mash_decides_first") else await notes.shown(
-        api, "worklists", f"/worklists/{service.value}/requests/{request_id}/notes", f"{page}/notes")
+    return await request_page(request, api, service, item, held_done=held_banner(dict(request.query_params)),
+                              done=request.query_params.get("done"))
+
+
+async def request_page(request: Request, api: Client, service: Service, item: dict[str, Any], *, status: int = 200,
+                       errors: list[dict[str, str]] | None = None, done: str | None = None,
+                       held_done: str | None = None, held_form: dict[str, Any] | None = None,
+                       found: dict[str, Any] | None = None) -> Response:
+    """A request's page, however it is shown (read, or again with a refused form's errors): always with the requests
+    held for MASH's decision, its case notes (`found`: a section that keeps a refused note's words) and who is working
+    on it, read here. A request held for MASH: no notes (its service may not see them)."""
+    request_id = uuid.UUID(str(item["service_request_id"]))
     place = holders.request_place(service, request_id)
-    return render(request, "request.html", service=service.value, item=item, errors=[],
-                  held=await held_for(api, service, item), held_done=held_banner(dict(request.query_params)),
-                  done=request.query_params.get("done"), held_form={}, notes=found,
-                  holding=await holders.holding_of(api, place), place=place,
+    if found is None and not item.get("mash_decides_first"):
+        found = await notes.shown(api, "worklists", f"/worklists/{service.value}/requests/{request_id}/notes",
+                                  f"{place.page}/notes")
+    return render(request, "request.html", status, service=service.value, item=item, errors=errors or [],
+                  held=await held_for(api, service, item), held_done=held_done, done=done, held_form=held_form or {},
+                  notes=found, holding=await holders.holding_of(api, place), place=place,
                   assigned_done=holders.done_words(request.query_params))
 
 
@@ -151,10 +162,10 @@ async def held_decision(request: Request, request_id: uuid.UUID, user: User = Ma
         else:
             banner = f"held={HELD_DECISIONS[decision]}&n={done['requests']}"
             return RedirectResponse(f"/work/safeguarding/{request_id}?{banner}", status_code=303)
-    return render(request, "request.html", 422, service="safeguarding", item=item, errors=errors,
-                  held=await held_for(api, Service.safeguarding, item), held_done=None, done=None,
-                  held_form={"decision": decision, "chosen": body["request_ids"], "reason": body.get("reason", ""),
-                             "errors": {e["href"]: e["text"] for e in errors}})
+    held_form = {"decision": decision, "chosen": body["request_ids"], "reason": body.get("reason", ""),
+                 "errors": {e["href"]: e["text"] for e in errors}}
+    return await request_page(request, api, Service.safeguarding, item, status=422, errors=errors,
+                              held_form=held_form)
 
 
 def due_by_words(due_by: str, priority: str) -> str:
@@ -216,8 +227,7 @@ async def work_action(request: Request, service: Service, request_id: uuid.UUID,
     async def again(exc: BackendError) -> Response:
         item = await api.read(OneRequest, "worklists", "GET", path)
         errors = errors_from(exc, form=FORM_OF[action], href=lambda field: f"#{action}-{field}", otherwise="#actions")
-        return render(request, "request.html", 422, service=service.value, item=item, errors=errors, done=None,
-                      held=[], held_done=None, held_form={})
+        return await request_page(request, api, service, item, status=422, errors=errors)
 
     return await call_or_show_again(api.call("worklists", "POST", f"{path}/{action}", json=form),
                                     done=f"/work/{service.value}/{request_id}?done={action}", again=again)
