@@ -5,14 +5,13 @@ the event through the outbox, so the three are one commit.
 
 The directory: with OIDC the identity provider knows every person but the services cannot list them; each service
 instead keeps who has used it (login id, name, team, when last seen): every request a service authenticates notes its
-person (`signed_in`, from the shared auth dependency: at most once an hour per person), the assignment routes every
-`SEEN_AGAIN_AFTER`. A colleague who has never signed in is not offered until they have; someone not seen for
+person in each of their teams (`signed_in`, from the shared auth dependency: at most once an hour per person and
+team). A colleague who has never signed in is not offered until they have; someone not seen for
 `KEPT_FOR` is no longer offered (they may have left). `names` answers the name a service knows for each login id (its
 people, or the names kept with what people did), for "who saw this child"."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 import weakref
@@ -20,19 +19,18 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from fastapi import Request
 from sqlalchemy import Engine, String, column, inspect, table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from schemas.lifecycle import FRONT_DOOR_TEAM
 from services.common.assignment import Action, Change, Holder, NotAColleagueError, NotHolderError, plan, words
 from services.common.auth import Principal
 from services.common.db import session_scope
 from services.common.logging import get_logger
-from services.common.tables import TeamMember, UTCDateTime, WorkAssignment, utcnow
+from services.common.tables import TeamMember, UTCDateTime, WorkAssignment
 
 log = get_logger("frontdoor.teams")
-SEEN_AGAIN_AFTER = timedelta(minutes=10)  # the assignment routes: a person's last_seen written at most this often
 SIGNED_IN_AGAIN_AFTER = timedelta(hours=1)  # any authenticated request: at most this often
 KEPT_FOR = timedelta(days=90)  # not seen for this long: no longer offered as a colleague
 # This process's last note of each person (team, login id) -> (when, name), per database (engine)
@@ -63,7 +61,7 @@ def all_held_by(rows: list[Any], holder: str) -> None:
 
 
 def remember(engine: Engine, principal: Principal, team: str, now: datetime, *,
-             every: timedelta = SEEN_AGAIN_AFTER) -> None:
+             every: timedelta = SIGNED_IN_AGAIN_AFTER) -> None:
     """Note that `principal` of `team` used the service (its own short transaction): written when they are new, not
     seen for `every` (by this process's memory or, failing that, the table: another replica may have just noted
     them), or their token gives a new name (a token without one keeps the name known). Never fails the request it
@@ -94,26 +92,20 @@ def remember(engine: Engine, principal: Principal, team: str, now: datetime, *,
         log.warning("team member not noted", error_type=type(exc).__name__)
 
 
-def team_of(principal: Principal) -> str | None:
-    """The team a person is noted in: a worker's service, the front door (its manager too), the DSR meeting (its
-    chair too), else their role (a referrer, an administrator); None: no role at all."""
-    if principal.team:
-        return principal.team
-    return "dsr_panel" if principal.has("dsr_panel") else principal.primary_role or None
+def teams_of(principal: Principal) -> tuple[str, ...]:
+    """The teams a person is noted in: each service they work for, the front door (its manager too), the DSR meeting
+    (its chair too); else their role (a referrer, an administrator); none: no role at all."""
+    teams = [role.removeprefix("worker:") for role in sorted(principal.roles) if role.startswith("worker:")]
+    teams += [team for team in (FRONT_DOOR_TEAM, "dsr_panel") if principal.has(team)]
+    return tuple(teams) or ((principal.primary_role,) if principal.primary_role else ())
 
 
 def signed_in(engine: Engine, principal: Principal, now: datetime) -> None:
     """Note the person a service just authenticated (the shared auth dependency calls it): at most once per
-    SIGNED_IN_AGAIN_AFTER per person, so their name is known to the service's who-saw answer."""
-    team = team_of(principal)
-    if team is not None:
-        remember(engine, principal, team, now, every=SIGNED_IN_AGAIN_AFTER)
-
-
-async def note_member(request: Request, principal: Principal, team: str) -> Principal:
-    """`remember` the caller (off the event loop), for a route's dependency; gives the principal back."""
-    await asyncio.to_thread(remember, request.app.state.engine, principal, team, utcnow())
-    return principal
+    SIGNED_IN_AGAIN_AFTER per person and team, so they are offered as a colleague in each of their teams and their
+    name is known to the service's who-saw answer."""
+    for team in teams_of(principal):
+        remember(engine, principal, team, now)
 
 
 def colleagues(session: Session, team: str, now: datetime) -> list[dict[str, Any]]:

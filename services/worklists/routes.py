@@ -25,7 +25,6 @@ from services.common import answers
 from services.common.auth import Principal, authenticated, require
 from services.common.http import TypedText
 from services.common.tables import utcnow
-from services.common.teams import note_member
 from services.common.transactions import AuditedRoute, Subject, children_of, in_transaction
 from services.common.workdays import WorkingCalendar
 from services.worklists import handlers, rules, views
@@ -87,13 +86,7 @@ def service_worker(service_name: ServicePath, principal: Annotated[Principal, De
 Worker = Annotated[Principal, Depends(service_worker)]
 
 
-async def service_member(request: Request, service_name: ServicePath,
-                         principal: Annotated[Principal, Depends(service_worker)]) -> Principal:
-    """A worker of the path's service, noted in its people as they use it (whom requests can be given to)."""
-    return await note_member(request, principal, service_name.value)
-
-
-Member = Annotated[Principal, Depends(service_member)]
+Member = Worker  # noted in the service's people as they sign in (services.common.teams.signed_in)
 Mash = Annotated[Principal, Depends(require("worker:safeguarding"))]
 
 

@@ -18,7 +18,7 @@ from schemas.views.assignments import Colleague, HandedOver, Holding
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.tables import utcnow
-from services.common.teams import colleague, note_member
+from services.common.teams import colleague
 from services.common.transactions import AuditedRoute, Subject, in_transaction
 from services.intake.assignments import handlers, views
 from services.intake.tables import ReferralRecord
@@ -29,13 +29,7 @@ HOLDER_ANSWERS = answers.of(404, 409, 413, 422, d409=(
     "`held_by` and `held_by_name` say who holds it now"))
 
 
-async def front_door_member(request: Request, principal: Annotated[Principal, Depends(require("front_door"))],
-                            ) -> Principal:
-    """A person of the front door, noted in the team's people as they use it (whom work can be given to)."""
-    return await note_member(request, principal, FRONT_DOOR_TEAM)
-
-
-Member = Annotated[Principal, Depends(front_door_member)]
+Member = Annotated[Principal, Depends(require("front_door"))]  # noted in the team's people as they sign in (teams)
 
 
 class Form(BaseModel):
