@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
 # The functional core, held to mypy --strict.
-CORE := schemas services/contracts.py services/contract_sources.py services/dsr/rules.py services/common/workdays.py services/intake/children/identity.py \
+CORE := schemas services/contracts.py services/asyncapi_document.py services/contract_sources.py services/dsr/rules.py services/common/workdays.py services/intake/children/identity.py \
 	services/intake/advice/domain.py services/intake/advice/report.py \
 	services/policy/engine.py services/policy/facts.py services/policy/ruleset services/policy/ruleset_model.py services/policy/ruleset_conditions.py \
 	services/policy/state.py services/policy/golden.py services/triage/outputs.py services/policy/whatif.py \

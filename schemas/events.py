@@ -34,7 +34,10 @@ SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised o
 # 1.3: who holds a piece of work (referral.assigned on the decisions topic, service_request.assigned on the outcomes
 # topic) and that a case note was written (referral.note_added, service_request.note_added, dsr.note_added): new
 # event types on existing topics, so a reader that does not know them must pass them by (never dead-letter them)
-CONTRACT_VERSION = "1.3.0"
+# 1.4: the documents say what was always written and read (issue 24): every payload requires its event_type (a const)
+# and schema_version, a channel of several messages has a discriminator; the CloudEvents Kafka binding's ce_* headers
+# beside today's; servers, bindings and an example per message in the AsyncAPI document
+CONTRACT_VERSION = "1.4.0"
 TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"

@@ -1,5 +1,5 @@
 """Who sends and who receives on each topic, read off the services' own code for the AsyncAPI document
-(`services/contracts.py`): every subscriber of every service's brokers (topics and consumer group), triage's
+(`services/asyncapi_document.py`): every subscriber of every service's brokers (topics and consumer group), triage's
 publishers, and every `enqueue(session, event, topic=...)` call in services/ (read from the source, the event's
 model from its constructor, the function's return annotation or the parameter's annotation, so a new producer
 cannot be left out of the document)."""

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from schemas import ServiceOutcome, dlq_topic
+from services.asyncapi_document import DLQ_READER, NO_OPERATION
 from services.contract_sources import outbox_producers
-from services.contracts import ASYNCAPI, DLQ_READER, NO_OPERATION
+from services.contracts import ASYNCAPI
 from services.topics import MAIN_TOPICS, all_topics
 from tests.cases import ROOT
 
