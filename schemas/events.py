@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -26,6 +25,7 @@ from schemas.referral import (
     london_day,
     not_given,
 )
+from schemas.scalars import Day, Whole
 from schemas.wire import Instant, Pathway, RuleId, Text, Uuid
 
 SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised only by a change a reader must act on
@@ -58,13 +58,13 @@ class Envelope(Strict):
     """Carried by every event. `event_id` is the idempotency key for every consumer."""
 
     event_id: Uuid
-    schema_version: Annotated[int, Field(ge=1)] = SCHEMA_VERSION
+    schema_version: Annotated[Whole, Field(ge=1)] = SCHEMA_VERSION
     occurred_at: Instant
     correlation_id: Uuid | None = None
 
 
 class History(Strict):
-    prior_referrals_365d: Annotated[int, Field(ge=0)] = 0
+    prior_referrals_365d: Annotated[Whole, Field(ge=0)] = 0
     open_services: list[Service] = []
     safeguarding_pending: bool = Field(False, description=(
         "MASH has yet to decide about this child (its safeguarding request waits, or a request is still held "
@@ -135,7 +135,7 @@ class DsrPerson(Strict):
 
     given_name: PersonName
     family_name: PersonName
-    date_of_birth: date
+    date_of_birth: Day
     nhs_number: CanonicalNhsNumber | None = None
     has_ehcp: bool = False
 
@@ -293,7 +293,7 @@ class ServiceDetails(Strict):
     nhs_number: CanonicalNhsNumber | None = None
     postcode: CanonicalPostcode | None = None
     education_setting_name: Text | None = None
-    year_group: int | None = None
+    year_group: Whole | None = None
     diagnoses: list[Text] | None = None
     sen_status: Text | None = None
     social_care_status: Text | None = None
@@ -329,7 +329,7 @@ class DsrChanged(Envelope):
     rating: DsrRating | None = None
     suggested_rating: DsrRating | None = None
     escalation_suggested: bool = False
-    next_review_due: date | None = None
+    next_review_due: Day | None = None
     by: Annotated[str, Trimmed, StringConstraints(max_length=200)] | None = None
     by_name: Person | None = Field(None, description=PERSONS_NAME, exclude_if=not_given)
     source: DsrSource | None = Field(

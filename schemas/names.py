@@ -15,9 +15,13 @@ refused (a ValueError naming the problem, never the value) when it holds:
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from annotated_types import GroupedMetadata
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 JOINERS = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner and joiner: part of how some scripts are spelt
 # Letters and symbols that draw nothing: the Hangul fillers, the blank braille pattern, the combining grapheme
@@ -40,6 +44,46 @@ WHITE_SPACE_CLASS = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u20
 # A string without white space at either end (or empty: lengths are the other constraints' business).
 TRIMMED = rf"^(?:[^{WHITE_SPACE_CLASS}](?:[\s\S]*[^{WHITE_SPACE_CLASS}])?)?$"
 Trimmed = StringConstraints(pattern=TRIMMED)
+
+
+def too_long(limit: int) -> PydanticCustomError:
+    """pydantic's own error for a string over `limit` characters (the catalogue's "... must be N characters or
+    fewer")."""
+    return PydanticCustomError("string_too_long", "String should have at most {max_length} characters",
+                               {"max_length": limit})
+
+
+def at_most(limit: int) -> BeforeValidator:
+    """A before-validator refusing a string longer than `limit` as it was sent, before any trimming: the JSON
+    Schema's maxLength counts the raw string, so the server counts it too (issue 24, item 3)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise too_long(limit)
+        return value
+
+    return BeforeValidator(check)
+
+
+@dataclass(frozen=True)
+class TypedText(GroupedMetadata):
+    """A form's text as a person types it (`Annotated[str, TypedText(3, 500)]`), the one type of every request's
+    free text: refused when longer than `max_length` as sent (white space around it counted, as the schema's
+    maxLength counts it), then trimmed, then refused when shorter than `min_length`. The JSON Schema says both: a
+    `maxLength`, and a pattern that needs `min_length` characters from the first that is not white space to the
+    last (the length after trimming; the schema's own `minLength` counts white space and is weaker)."""
+
+    min_length: int = 0
+    max_length: int | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
+        if self.max_length is not None:
+            yield at_most(self.max_length)
+        ws, n = WHITE_SPACE_CLASS, self.min_length
+        if n:
+            middle = r"[\s\S]*$" if n == 1 else rf"[\s\S]{{{n - 2},}}[^{ws}][{ws}]*$"
+            yield Field(json_schema_extra={"pattern": rf"^[{ws}]*[^{ws}]" + middle})
 FORMAT_PROBLEM = "must not contain text-direction controls or invisible formatting characters"
 NO_VISIBLE = "must contain at least one visible letter"
 

@@ -10,6 +10,7 @@ Two boundaries read these models (README, "Strict on the wire, tolerant where a 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -42,6 +43,7 @@ from schemas.enums import (
 )
 from schemas.identifiers import NhsNumber, Postcode, Upn  # tolerant in lax mode, canonical on the wire
 from schemas.names import WHITE_SPACE, WHITE_SPACE_CLASS, PersonName, Trimmed
+from schemas.scalars import Day, Whole
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE_YEARS = 26
@@ -55,25 +57,61 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def trimmed(value: Any) -> Any:
-    """A person's input with the white space around every string (at any depth) taken away."""
+Nodes = list[dict[str, Any]]
+
+
+def _nodes(node: dict[str, Any] | None, defs: dict[str, Any]) -> Nodes:
+    """A JSON Schema node as the concrete nodes a value there may meet ($ref followed, anyOf/oneOf/allOf opened)."""
+    if node is None:
+        return []
+    if "$ref" in node:
+        return _nodes(defs.get(node["$ref"].rsplit("/", 1)[-1]), defs)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in node:
+            return [n for branch in node[key] for n in _nodes(branch, defs)]
+    return [node]
+
+
+def _too_long(value: str, nodes: Nodes) -> bool:
+    """Whether the schema's maxLength here (the most any string branch allows) is less than the string as sent."""
+    limits = [n.get("maxLength") for n in nodes if n.get("type") == "string"]
+    counted = [limit for limit in limits if isinstance(limit, int)]
+    return bool(limits) and len(counted) == len(limits) and len(value) > max(counted)
+
+
+def trimmed(value: Any, nodes: Nodes | None = None, defs: dict[str, Any] | None = None) -> Any:
+    """A person's input with the white space around every string (at any depth) taken away. Given where the value
+    stands in the model's JSON Schema (`nodes`, `defs`), a string longer than the schema's maxLength there is left
+    as it was sent, so its field refuses it as too long: the document counts the raw string, and so do we."""
+    defs = defs or {}
     if isinstance(value, str):
-        return value.strip(WHITE_SPACE)
+        return value if nodes and _too_long(value, nodes) else value.strip(WHITE_SPACE)
     if isinstance(value, dict):
-        return {k: trimmed(v) for k, v in value.items()}
+        return {k: trimmed(v, [m for n in nodes or [] for m in _nodes(n.get("properties", {}).get(k), defs)], defs)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [trimmed(v) for v in value]
+        items = [m for n in nodes or [] if isinstance(n.get("items"), dict) for m in _nodes(n["items"], defs)]
+        return [trimmed(v, items, defs) for v in value]
     return value
+
+
+@cache
+def _document(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
 
 
 class TolerantInput(Strict):
     """Tolerant input (what a person types, never an event): white space around strings is trimmed before
-    validation, which callers run in pydantic's lax mode. The result is a valid wire value."""
+    validation, which callers run in pydantic's lax mode. The result is a valid wire value. A string longer than
+    its schema's maxLength as sent is refused, not trimmed to fit (issue 24, item 3); a minimum length is counted
+    after trimming."""
 
     @model_validator(mode="before")
     @classmethod
     def _trim(cls, data: Any) -> Any:
-        return trimmed(data)
+        document = _document(cls)
+        defs = document.get("$defs", {})
+        return trimmed(data, _nodes(document, defs), defs)
 
 
 def no_duplicates(values: list[Any]) -> list[Any]:
@@ -121,13 +159,13 @@ class EducationSetting(Strict):
     urn: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
     name: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
     has_mhst: bool = False
-    year_group: Annotated[int, Field(ge=-2, le=14)] | None = None
+    year_group: Annotated[Whole, Field(ge=-2, le=14)] | None = None
 
 
 class Child(Strict):
     given_name: Name
     family_name: Name
-    date_of_birth: date
+    date_of_birth: Day
     nhs_number: NhsNumber | None = None
     upn: Upn | None = None
     postcode: Postcode

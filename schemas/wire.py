@@ -19,6 +19,7 @@ from pydantic import (
 
 from schemas.names import Trimmed
 from schemas.referral import london_day
+from schemas.scalars import not_a_number
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _UUID = re.compile(UUID_PATTERN)
@@ -46,8 +47,9 @@ _RFC3339 = re.compile(RFC3339_PATTERN)
 
 
 def _rfc3339(value: Any) -> Any:
-    """The time an RFC 3339 string means (read here: after a before-validator pydantic's strict mode takes no str)."""
-    if not isinstance(value, str):
+    """The time an RFC 3339 string means (read here: after a before-validator pydantic's strict mode takes no str).
+    Never a number or a boolean (lax mode would read one as a Unix time)."""
+    if not isinstance(not_a_number(value, "datetime", "datetime"), str):
         return value
     if not _RFC3339.fullmatch(value):
         raise ValueError("must be a date and time with its offset, like 2026-03-04T09:30:00Z (RFC 3339)")

@@ -5,21 +5,19 @@ data."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from annotated_types import GroupedMetadata
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from schemas.errors import problem, problems
-from schemas.names import WHITE_SPACE_CLASS
+from schemas.names import TypedText as TypedText  # a form's text: the one type, kept where routes import it
 from services.common.http_guards import (
     AllowedMethods,
     BodyLimits,
@@ -55,24 +53,6 @@ def invalid(exc: ValidationError | RequestValidationError, title: str = REQUEST_
 def invalid_body(problem: str) -> JSONResponse:
     body = {"title": REQUEST_PROBLEMS, "errors": [{"field": "(body)", "problem": problem}]}
     return JSONResponse(body, status_code=422)
-
-
-@dataclass(frozen=True)
-class TypedText(GroupedMetadata):
-    """A form's text as a person types it (`Annotated[str, TypedText(3, 500)]`): white space around it is trimmed,
-    then its length is checked. The JSON Schema says so: a pattern that needs `min_length` characters from the
-    first that is not white space to the last (the length after trimming), and `maxLength` (counted before
-    trimming: never looser than the check)."""
-
-    min_length: int = 0
-    max_length: int | None = None
-
-    def __iter__(self) -> Iterator[Any]:
-        yield StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
-        ws, n = WHITE_SPACE_CLASS, self.min_length
-        if n:
-            middle = r"[\s\S]*$" if n == 1 else rf"[\s\S]{{{n - 2},}}[^{ws}][{ws}]*$"
-            yield Field(json_schema_extra={"pattern": rf"^[{ws}]*[^{ws}]" + middle})
 
 
 def api_docs_on(settings: Settings) -> bool:

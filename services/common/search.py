@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
-
 from schemas.identifiers import normalise_nhs_number, normalise_postcode, normalise_upn
-from schemas.names import name_key
+from schemas.names import TypedText, name_key
 
 QUERY_MAX_LENGTH = 200
-QueryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=QUERY_MAX_LENGTH)]
-"""A query as the APIs take it: 1 to 200 characters once trimmed."""
+QueryText = Annotated[str, TypedText(1, QUERY_MAX_LENGTH)]
+"""A query as the APIs take it: at most 200 characters as sent, at least 1 once trimmed."""
 NAME_THRESHOLD = 0.3  # pg_trgm's own default: a name at least this similar to the query is found
 LIMIT = 50  # results shown; more than that: the person is asked to say more
 

@@ -21,6 +21,7 @@ from schemas.enums import DsrRisk, DsrSource
 from schemas.identifiers import NhsNumber
 from schemas.names import PersonName
 from schemas.referral import LONDON, TolerantInput, Unique, age_on, no_duplicates
+from schemas.scalars import Day
 from schemas.views import shown
 from schemas.views.dsr import Addition, ListedEntry
 from services.common import answers
@@ -48,7 +49,7 @@ class DirectForm(TolerantInput):
     nhs_number: NhsNumber | None = Field(None, description="Required for a person aged 18 or over")
     given_name: PersonName
     family_name: PersonName
-    date_of_birth: date = Field(description="Not in the future; an age of at most 120")
+    date_of_birth: Day = Field(description="Not in the future; an age of at most 120")
     diagnoses: Annotated[list[DiagnosisCode], AfterValidator(no_duplicates), Unique] = Field(
         min_length=1, description="Autism, learning disability, both (the two), or awaiting an autism assessment")
     risks: Annotated[list[DsrRisk], AfterValidator(no_duplicates), Unique] = Field(min_length=1)

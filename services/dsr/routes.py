@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from schemas.enums import DsrSource
+from schemas.scalars import Day
 from schemas.views.child_record import ChildEntry
 from schemas.views.dsr import (
     AgendaEntry,
@@ -67,7 +67,7 @@ class Attendee(Form):
 class ActionForm(Form):
     what: Annotated[str, TypedText(3, 500)]
     owner_agency: Text
-    due: date
+    due: Day
 
 
 class ReviewForm(Form):
@@ -80,9 +80,9 @@ class ReviewForm(Form):
     )
     attendees: list[Attendee] = Field(min_length=1)
     actions: list[ActionForm] = []
-    next_review_due: date | None = Field(
+    next_review_due: Day | None = Field(
         None, description="Defaults by rating: red 1 week, amber 2 weeks, green and blue 3 months")
-    held_on: date | None = None
+    held_on: Day | None = None
 
     def review(self) -> ReviewIn:
         return ReviewIn(

@@ -57,7 +57,7 @@ LAX = [
     ("referral.child.education_setting.has_mhst", "true"),
     ("referral.consent.child_aware", 1),
     ("schema_version", "1"),
-    ("schema_version", 1.0),
+    ("schema_version", 1.5),  # 1.0 is a whole number: JSON Schema's integer, taken as 1 (issue 24, item 7)
     ("occurred_at", 1772616600),
     ("occurred_at", "1772616600"),
     ("occurred_at", "2026-03-04T09:30Z"),

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
 from schemas.events import Rationale
+from schemas.names import TypedText
 from schemas.referral import TolerantInput
 from schemas.views import shown
 from schemas.views.children import Different, FlaggedPair, Merge, MergeHistoryItem
@@ -41,7 +42,7 @@ class DifferentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     child_a: uuid.UUID
     child_b: uuid.UUID
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    reason: Annotated[str, TypedText(0, 4000)] | None = None
 
 
 def audited_inside(_: object) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlmodel import Session
 
 from schemas.views.front_door import (
@@ -19,6 +19,7 @@ from schemas.views.front_door import (
     Queue,
 )
 from schemas.views.referrals import ReferralView
+from schemas.wire import Instant
 from services.common import answers
 from services.common.auth import Principal, require
 from services.common.http import TypedText
@@ -50,7 +51,7 @@ class Form(BaseModel):
 class ContactForm(Form):
     contacted: Annotated[str, TypedText(2, 200)]
     how: Literal["phone", "in_person", "video", "email"]
-    contacted_at: AwareDatetime
+    contacted_at: Instant
     note: Note | None = None
 
     @field_validator("contacted_at")

@@ -14,13 +14,13 @@ import asyncio
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from schemas.scalars import Day
 from schemas.views import shown
 from schemas.views.whatif import RulesetInForce, WhatIfReport
 from services.common import answers
@@ -107,8 +107,8 @@ async def get_ruleset_in_force(request: Request, by: RulesReader) -> Any:
              openapi_extra=RULESET_BODY, responses=WHATIF_ANSWERS)
 async def post_whatif(
     request: Request, by: Manager,
-    since: Annotated[date | None, Query(description="first submission day to replay")] = None,
-    until: Annotated[date | None, Query(description="last submission day to replay")] = None,
+    since: Annotated[Day | None, Query(description="first submission day to replay")] = None,
+    until: Annotated[Day | None, Query(description="last submission day to replay")] = None,
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter people type
 ) -> Any:
     """What a proposed ruleset would have done to every stored referral in the period, against the ruleset in
