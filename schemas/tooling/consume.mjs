@@ -128,6 +128,9 @@ class Contract {
     // The document's components are one schema resource, so the schemas' "#/components/schemas/..." references
     // resolve as written; `components` is declared an annotation so strict mode accepts that wrapper itself.
     this.ajv.addKeyword({ keyword: "components", schemaType: "object" });
+    // AsyncAPI's own `discriminator` (a string naming the property that tells a union's schemas apart, unlike
+    // OpenAPI's object that Ajv's `discriminator` option reads): an annotation, it validates nothing.
+    this.ajv.addKeyword({ keyword: "discriminator", schemaType: "string" });
     this.ajv.addSchema({ $id: DOC_ID, components: doc.components }, DOC_ID);
     this.compiled = new Map();
     this.unusable = new Map(); // schema pointer -> why it does not compile
