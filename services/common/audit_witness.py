@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from schemas.audit import TOPIC_AUDIT_HEADS, AuditHeadPublished
 from services.common.audit import head as chain_head
 from services.common.audit import verify
-from services.common.broker import event_headers
+from services.common.broker import broker_source, event_headers
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.tables import AuditEntry, utcnow
@@ -220,8 +220,9 @@ def witness_job(app: Any, settings: Settings, engine: Engine) -> Callable[[], Aw
     `service_app` before its background loops)."""
 
     async def publish(event: AuditHeadPublished) -> None:
-        await app.state.broker.publish(event.model_dump_json().encode(), TOPIC_AUDIT_HEADS,
-                                       key=event.chain.encode(), headers=event_headers(event))
+        broker = app.state.broker
+        await broker.publish(event.model_dump_json().encode(), TOPIC_AUDIT_HEADS, key=event.chain.encode(),
+                             headers=event_headers(event, source=broker_source(broker)))
 
     async def published() -> AuditHeadPublished | None:
         return latest(await read_heads(settings, settings.audit_chain))

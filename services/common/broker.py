@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -123,17 +125,50 @@ async def start_broker(broker: KafkaBroker, *, timeout: float) -> None:
 # Event headers are kebab-case, like the dead-letter headers (`x-error`, `x-original-topic`, ...), which alone
 # start with `x-` (a replay drops them). Documented in schemas/asyncapi.json (EventHeaders) and the README.
 EVENT_HEADERS = ("content-type", "event-id", "event-type", "schema-version", "correlation-id")
+# The CloudEvents 1.0 Kafka protocol binding, binary content mode: the payload is the event's data, its attributes
+# are `ce_` headers (and `content-type` is its datacontenttype). Written beside the names above, which are still
+# written for one version (README, "Contracts").
+CLOUDEVENTS_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject")
+CONTENT_TYPE = "application/json"
 
 
-def event_headers(event: BaseModel) -> dict[str, str]:
-    """The headers every event carries on the bus (its id, type, schema version and correlation id, from the
-    payload, so tools need not parse it)."""
-    kind = getattr(event, "event_type", "")
-    headers = {"content-type": "application/json", "event-id": str(getattr(event, "event_id", "")),
-               "event-type": str(getattr(kind, "value", kind)),
-               "schema-version": str(getattr(event, "schema_version", 1))}
-    correlation = getattr(event, "correlation_id", None)
-    return headers if correlation is None else headers | {"correlation-id": str(correlation)}
+def event_headers(event: BaseModel | Mapping[str, Any], *, source: str) -> dict[str, str]:
+    """The headers every event carries on the bus, from the payload (so tools need not parse it): its id, type,
+    schema version and correlation id, and the CloudEvents attributes. `event` is the model or its JSON form (the
+    outbox relay reads the stored payload); `source` is the producing service's (`event_source`)."""
+    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name, None)
+    kind = get("event_type") or ""
+    kind = str(getattr(kind, "value", kind))
+    event_id = str(get("event_id") or "")
+    headers = {"content-type": CONTENT_TYPE, "event-id": event_id, "event-type": kind,
+               "schema-version": str(get("schema_version") or 1)}
+    correlation = get("correlation_id")
+    if correlation is not None:
+        headers["correlation-id"] = str(correlation)
+    headers |= {"ce_specversion": "1.0", "ce_id": event_id, "ce_source": source, "ce_type": kind,
+                "ce_time": _utc_rfc3339(get("occurred_at"))}
+    # What the event is about: its referral, else its child (a merge: the merged child, the record's key); an audit
+    # chain's head is about no one.
+    subject = next((value for name in ("referral_id", "correlation_id", "child_id", "merged_id")
+                    if (value := get(name)) is not None), None)
+    return headers if subject is None else headers | {"ce_subject": str(subject)}
+
+
+def _utc_rfc3339(moment: Any) -> str:
+    """An event's occurred_at (a datetime, or the payload's RFC 3339 text) in UTC, as pydantic writes it: `Z`."""
+    when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment).upper())
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def event_source(client_id: str) -> str:
+    """The CloudEvents `ce_source` of what a service publishes, `/frontdoor/<service>`, from its broker's client id
+    (`frontdoor-<service>`, or `frontdoor-<service>-<consumer>` for a service of several brokers)."""
+    return "/frontdoor/" + client_id.removeprefix("frontdoor-").split("-", 1)[0]
+
+
+def broker_source(broker: KafkaBroker) -> str:
+    """`event_source` of the broker a service publishes with (make_broker's client id)."""
+    return event_source(str(broker.config.client_id))
 
 
 def read_headers(raw: Any, *, as_written: bool = False) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """Error handling, once, for every consumer (a router-level FastStream middleware).
 
 - Permanent errors (not JSON, invalid UTF-8, wrong schema, a value that makes the code raise) go to
-  `<topic>.dlq` after one attempt, with the original bytes, key and headers, and the headers `x-error`,
-  `x-original-topic`, `x-original-partition`, `x-original-offset`, `x-attempts`; then the offset is
-  committed, so one bad record never blocks its partition.
+  `<topic>.dlq` after one attempt, with the original bytes, key and headers (a `content-type` of
+  `application/octet-stream` when the original had none), and the headers `x-error`, `x-original-topic`,
+  `x-original-partition`, `x-original-offset`, `x-attempts`; then the offset is committed, so one bad
+  record never blocks its partition.
 - Transient errors (database or broker unavailable) are retried in place with capped exponential
   backoff and never dead-lettered: consumption of that partition pauses until the dependency is back.
 
@@ -64,7 +65,11 @@ async def dead_letter(broker: Any, record: Any, exc: BaseException, *, confirm: 
     before committing."""
     dlq = f"{record.topic}.dlq"
     error = safe_error_summary(exc)
-    headers = read_headers(record.headers, as_written=True) | {  # kept, so a replay restores them
+    headers = read_headers(record.headers, as_written=True)  # kept, so a replay restores them
+    # FastStream writes `content-type: ""` for bytes it is not told the type of: a record that came without one
+    # (another producer's) is said to be what the dead-letter message's payload is, bytes of no known type.
+    headers["content-type"] = headers.get("content-type") or "application/octet-stream"
+    headers |= {
         "x-error": error,
         "x-original-topic": record.topic,
         "x-original-partition": str(record.partition),

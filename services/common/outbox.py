@@ -9,6 +9,7 @@ event_id.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
-from services.common.broker import event_headers
+from services.common.broker import EVENT_HEADERS, event_headers
 from services.common.db import session_scope
 from services.common.logging import get_logger
 from services.common.tables import OutboxMessage, utcnow
@@ -29,10 +30,23 @@ LEASE = timedelta(seconds=30)
 
 
 def enqueue(session: Session, event: BaseModel, *, topic: str, key: str) -> None:
-    """Add an event to the outbox inside the caller's transaction (its id and type come from the event)."""
+    """Add an event to the outbox inside the caller's transaction (its id and type come from the event). The row
+    keeps the headers of the previous version (no `ce_`: the service is the relay's to say), which a relay of that
+    version publishes during a rolling deploy; this version's relay writes `relay_headers`."""
     event_id = getattr(event, "event_id")  # noqa: B009 - every event has one; BaseModel does not say so
-    session.add(OutboxMessage(id=event_id, topic=topic, key=key, payload=event.model_dump_json(),
-                              headers=event_headers(event)))
+    headers = {name: value for name, value in event_headers(event, source="").items() if name in EVENT_HEADERS}
+    session.add(OutboxMessage(id=event_id, topic=topic, key=key, payload=event.model_dump_json(), headers=headers))
+
+
+def relay_headers(row: OutboxMessage, *, source: str) -> dict[str, str]:
+    """The headers a row is published with: every event header, CloudEvents' included, from the stored payload and
+    the relay's service (`broker.event_source`), so a row stored by an earlier version gets them too. A payload that is
+    not an event's JSON (enqueue never writes one) goes with the headers it was stored with, rather than hold up every
+    row after it."""
+    try:
+        return event_headers(json.loads(row.payload), source=source)
+    except (ValueError, TypeError):
+        return dict(row.headers)
 
 
 def claim_batch(engine: Engine, *, owner: str, limit: int = 100, now: datetime | None = None) -> list[OutboxMessage]:

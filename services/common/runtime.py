@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 
 from services.common import teams
 from services.common.auth import TokenVerifier
-from services.common.broker import start_broker
+from services.common.broker import broker_source, start_broker
 from services.common.db import wait_for_database
 from services.common.http import api_docs_options, install_common
 from services.common.logging import get_logger
-from services.common.outbox import OutboxRelay
+from services.common.outbox import OutboxRelay, relay_headers
 from services.common.settings import Settings
 from services.common.tables import OutboxMessage, utcnow
 from services.common.transient import TRANSIENT_ERRORS
@@ -51,9 +51,11 @@ def service_app(
         broker = app.state.broker = brokers[0]  # background loops publish with it too (the audit witness)
         tasks: list[asyncio.Task[None]] = []
         if relay and engine is not None:
+            source = broker_source(broker)  # /frontdoor/<service>, the CloudEvents ce_source of what it publishes
 
             async def publish(row: OutboxMessage) -> None:
-                await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(), headers=dict(row.headers))
+                await broker.publish(row.payload.encode(), row.topic, key=row.key.encode(),
+                                     headers=relay_headers(row, source=source))
 
             app.state.relay = OutboxRelay(engine, publish, poll_seconds=settings.outbox_poll_seconds)
         await asyncio.gather(*(start_broker(b, timeout=settings.startup_timeout_seconds) for b in brokers))

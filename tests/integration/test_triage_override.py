@@ -77,7 +77,7 @@ async def test_a_persons_decision_delivered_three_times_gives_the_same_three_kin
 ) -> None:
     event = override_requested()
     record = (str(event.child_id).encode(), event.model_dump_json().encode())
-    headers = [(k, v.encode()) for k, v in event_headers(event).items()]
+    headers = [(k, v.encode()) for k, v in event_headers(event, source="/frontdoor/intake").items()]
     await produce_raw(settings.kafka_bootstrap_servers, TOPIC_SUBMITTED, [record] * 3, headers=headers)
 
     async def three(topic: str, events: int = 1) -> list[dict[str, Any]] | None:

@@ -11,11 +11,12 @@ from typing import Any
 import structlog
 
 from schemas import ServiceOutcome
-from services.common.broker import EVENT_HEADERS, event_headers, read_headers
+from services.common.broker import CLOUDEVENTS_HEADERS, EVENT_HEADERS, event_headers, read_headers
 from services.common.consumer_errors import MessageContextMiddleware, dead_letter
 from services.common.transient import PermanentError
 
 EVENT_ID, REFERRAL = uuid.uuid4(), uuid.uuid4()
+SOURCE = "/frontdoor/worklists"
 
 
 def outcome(**changes: Any) -> ServiceOutcome:
@@ -27,11 +28,12 @@ def outcome(**changes: Any) -> ServiceOutcome:
 
 
 def test_an_event_carries_its_id_type_schema_version_and_correlation_id_in_kebab_case() -> None:
-    assert event_headers(outcome()) == {
+    today = {name: value for name, value in event_headers(outcome(), source=SOURCE).items() if name in EVENT_HEADERS}
+    assert today == {
         "content-type": "application/json", "event-id": str(EVENT_ID), "event-type": "service_request.accepted",
         "schema-version": "1", "correlation-id": str(REFERRAL)}
-    assert "correlation-id" not in event_headers(outcome(correlation_id=None))
-    assert set(event_headers(outcome())) == set(EVENT_HEADERS)
+    assert "correlation-id" not in event_headers(outcome(correlation_id=None), source=SOURCE)
+    assert set(event_headers(outcome(), source=SOURCE)) == {*EVENT_HEADERS, *CLOUDEVENTS_HEADERS}
     assert not [name for name in EVENT_HEADERS if "_" in name or name.startswith("x-") or name != name.lower()]
 
 
@@ -40,8 +42,8 @@ def test_a_record_with_the_old_header_names_is_still_read() -> None:
            ("event_type", b"service_request.accepted"), ("correlation_id", str(REFERRAL).encode())]
     assert read_headers(old) == {"content-type": "application/json", "event-id": str(EVENT_ID),
                                  "event-type": "service_request.accepted", "correlation-id": str(REFERRAL)}
-    new = [(k, v.encode()) for k, v in event_headers(outcome()).items()]
-    assert read_headers(new) == event_headers(outcome())
+    new = [(k, v.encode()) for k, v in event_headers(outcome(), source=SOURCE).items()]
+    assert read_headers(new) == event_headers(outcome(), source=SOURCE)
     # Both present: the current name wins, the old one is left as it is.
     assert read_headers([("event-id", b"new"), ("event_id", b"old")]) == {"event-id": "new", "event_id": "old"}
 
@@ -61,7 +63,7 @@ async def bound_while_handled(headers: list[tuple[str, bytes]]) -> dict[str, Any
 
 
 async def test_the_log_context_reads_the_ids_under_the_new_and_the_old_names() -> None:
-    new = [(k, v.encode()) for k, v in event_headers(outcome()).items()]
+    new = [(k, v.encode()) for k, v in event_headers(outcome(), source=SOURCE).items()]
     old = [("event_id", str(EVENT_ID).encode()), ("correlation_id", str(REFERRAL).encode())]
     for headers in (new, old):
         bound = await bound_while_handled(headers)
@@ -79,9 +81,9 @@ async def test_a_dead_letter_keeps_the_original_headers_so_a_replay_restores_the
         async def publish(self, value: bytes, topic: str, **kwargs: Any) -> None:
             sent.append({"topic": topic, **kwargs})
 
-    original = [(k, v.encode()) for k, v in event_headers(outcome()).items()]
+    original = [(k, v.encode()) for k, v in event_headers(outcome(), source=SOURCE).items()]
     await dead_letter(Broker(), record(original), PermanentError("not an event this consumer handles (x)"))
     headers = sent[0]["headers"]
     assert sent[0]["topic"] == "frontdoor.service.outcomes.dlq"
-    assert {k: v for k, v in headers.items() if not k.startswith("x-")} == event_headers(outcome())
+    assert {k: v for k, v in headers.items() if not k.startswith("x-")} == event_headers(outcome(), source=SOURCE)
     assert headers["x-original-topic"] == "frontdoor.service.outcomes" and headers["x-original-offset"] == "7"
