@@ -2,13 +2,14 @@
 publish the decision, one request per new route and one withdrawal per request a person took away; a bad
 record goes to the DLQ and the rest of the batch goes on. The batch is
 committed only once every send of it (acks=all) is confirmed, so throughput is not bound by one broker
-round trip per message. Triage keeps no state: redelivered input yields the very same events."""
+round trip per message. Triage keeps no state and reads no clock: every output's id and time come from the
+input event, so redelivered input (a retry, a replay from the dead-letter topic days later, intake's redrive)
+yields the very same events, byte for byte."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -31,12 +32,11 @@ from schemas import (
 )
 from schemas.enums import Service
 from services.common import faults
-from services.common.broker import event_headers, raw_bodies, subscriber_options
+from services.common.broker import event_headers, event_source, raw_bodies, subscriber_options
 from services.common.consumer_errors import dead_letter
 from services.common.consuming import consumer_router, event_adapter, kind_of
 from services.common.logging import get_logger
 from services.common.settings import Settings
-from services.common.tables import utcnow
 from services.common.transient import is_transient
 from services.policy.ruleset import Ruleset
 from services.triage.outputs import Published, triage, triage_redirect
@@ -63,12 +63,19 @@ REACTIONS: dict[str, Callable[..., Outputs]] = {
 }
 
 
-def decide_record(body: bytes, ruleset: Ruleset, now: datetime) -> Outputs:
+SOURCE = event_source("frontdoor-triage")
+
+
+def decide_record(body: bytes, ruleset: Ruleset) -> Outputs:
     """One record's events: its decision, a request per new route and a withdrawal per request taken
     away (only a person's decision takes any away). Raises on a record that is not a valid referral
-    event (or that the engine cannot decide): a permanent error, for the DLQ."""
+    event (or that the engine cannot decide): a permanent error, for the DLQ.
+
+    Every output occurs at the input's `occurred_at`, never at the time triage read it: when the referral was
+    received (its statutory clock, so its due dates, start then), redirected or decided by a person. A record
+    replayed from the dead-letter topic days later keeps its original times, so its due dates may be near or past."""
     event = INPUT.validate_json(body)
-    return REACTIONS[kind_of(event)](event, ruleset, now=now)
+    return REACTIONS[kind_of(event)](event, ruleset, now=event.occurred_at)
 
 
 def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
@@ -90,7 +97,8 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
         sends = [(overridden if isinstance(decided, TriageOverridden) else decisions, decided)]
         sends += [(queues[r.service.value], r) for r in requests] + [(outcomes, w) for w in withdrawn]
         return [
-            await to.publish(e.model_dump_json().encode(), key=key, headers=event_headers(e), no_confirm=True)
+            await to.publish(e.model_dump_json().encode(), key=key, headers=event_headers(e, source=SOURCE),
+                             no_confirm=True)
             for to, e in sends
         ]
 
@@ -105,7 +113,7 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
         for record in message.raw_message:
             with structlog.contextvars.bound_contextvars(partition=record.partition, offset=record.offset):
                 try:
-                    outputs = decide_record(record.value or b"", ruleset, utcnow())
+                    outputs = decide_record(record.value or b"", ruleset)
                 except Exception as exc:  # a bad record: dead-letter it, keep the rest of the batch
                     if is_transient(exc):
                         raise

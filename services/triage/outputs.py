@@ -1,5 +1,6 @@
 """What triage publishes (pure): the decision and one service request per route, with ids derived
-from the input event, so a redelivered input yields the very same events."""
+from the input event and the time `now` the consumer takes from it too (its occurred_at), so a redelivered
+input yields the very same events, byte for byte."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def triage(event: ReferralSubmitted, ruleset: Ruleset, *, now: datetime) -> Publ
 
 def triage_redirect(event: ReferralRedirected, ruleset: Ruleset, *, now: datetime) -> Published:
     """Decide again for the redirect's target service only: the policy's own route there if it has
-    one, else the ruleset's redirect pathway at routine; the clock starts now. Nothing else changes.
+    one, else the ruleset's redirect pathway at routine, whose clock starts `now` (when the redirect was made).
+    Nothing else changes.
     While MASH has yet to decide about the child (`history.safeguarding_pending`, which counts the redirected
     request if it was held), the new request waits for it exactly as triage would hold it."""
     target = event.redirect.to_service

@@ -41,7 +41,7 @@ def override_body(**fields: object) -> dict[str, object]:
 
 def test_a_persons_decision_is_applied_with_its_requests_and_withdrawals() -> None:
     body = override_body()
-    decided, requests, withdrawn = decide_record(json.dumps(body).encode(), RULESET, NOW)
+    decided, requests, withdrawn = decide_record(json.dumps(body).encode(), RULESET)
     assert isinstance(decided, TriageOverridden)
     assert (decided, requests, withdrawn) == apply_override(OverrideRequested.model_validate(body), RULESET, now=NOW)
     assert [(r.service.value, r.priority.value) for r in requests] == [("salt", "urgent"), ("counselling", "routine")]
@@ -50,7 +50,7 @@ def test_a_persons_decision_is_applied_with_its_requests_and_withdrawals() -> No
 
 def test_the_same_decision_delivered_again_yields_the_very_same_events() -> None:
     body = json.dumps(override_body()).encode()
-    assert decide_record(body, RULESET, NOW) == decide_record(body, RULESET, NOW)
+    assert decide_record(body, RULESET) == decide_record(body, RULESET)
 
 
 @pytest.mark.parametrize("change", [
@@ -61,5 +61,5 @@ def test_the_same_decision_delivered_again_yields_the_very_same_events() -> None
 ])
 def test_an_invalid_decision_raises_a_permanent_error(change: dict[str, object]) -> None:
     with pytest.raises(ValidationError) as caught:
-        decide_record(json.dumps(override_body(**change)).encode(), RULESET, NOW)
+        decide_record(json.dumps(override_body(**change)).encode(), RULESET)
     assert not is_transient(caught.value)  # the consumer sends it to the DLQ rather than retrying

@@ -123,7 +123,7 @@ def test_triage_dead_letters_it_with_the_field_and_the_command_line_says_which(m
     ruleset = load_ruleset(Settings().ruleset_path)
     body = json.dumps(submitted(submitted_at=moment))
     with pytest.raises(ValidationError) as caught:
-        decide_record(body.encode(), ruleset, NOW)
+        decide_record(body.encode(), ruleset)
     assert "submitted_at" in safe_error_summary(caught.value)
     said = _decide_one("case.json", body, ruleset)
     assert isinstance(said, str) and "submitted_at: must be a time between the years 1 and 9999" in said
