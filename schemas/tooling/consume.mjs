@@ -7,7 +7,8 @@
 // to its end offsets as they were at the start (kafkajs admin fetchTopicOffsets), with kafkajs 2.2.4. kafkajs has
 // no consumer without a group, so the reader joins one group of its own (a new id each run, nothing committed).
 // Each record is checked with Ajv (JSON Schema 2020-12, strict mode, ajv-formats):
-//   - its message: the one of its channel whose `event-type` header (or payload `event_type`) names its type;
+//   - its message: the one of its channel whose type is the record's (its ce_type header, else event-type, else
+//     the payload's event_type);
 //   - the payload against that message's payload schema, the headers (as UTF-8 strings) against its headers
 //     schema, the key against its Kafka binding's key schema;
 //   - an event (a main topic's record) also against the CloudEvents Kafka binding: ce_specversion "1.0", ce_id =
@@ -162,7 +163,8 @@ class Contract {
     if (channel.messages.length === 1) return channel.messages[0];
     return channel.messages.find((name) => {
       const m = this.doc.components.messages[name];
-      return [...typesOf(this.doc, m.headers, "event-type"), ...typesOf(this.doc, m.payload, "event_type")]
+      return [...typesOf(this.doc, m.headers, "ce_type"), ...typesOf(this.doc, m.headers, "event-type"),
+              ...typesOf(this.doc, m.payload, "event_type")]
         .includes(eventType) || (m.name ?? name) === eventType;
     });
   }
@@ -256,7 +258,8 @@ class Check {
     const contentType = (name) => contract.doc.components.messages[name].contentType ?? contract.defaultContentType;
     const body = text(value);
     let payload;
-    let eventType = typeof headers["event-type"] === "string" ? headers["event-type"] : undefined;
+    const named = (h) => (typeof headers[h] === "string" ? headers[h] : undefined);
+    let eventType = named("ce_type") ?? named("event-type");
     if (!dead) {
       if (body === undefined) this.problem(at, "the payload is not UTF-8 text");
       else if (body === null) this.problem(at, "the record has no payload");
