@@ -22,8 +22,23 @@ from schemas.enums import Service
 
 MAIN_TOPICS = [TOPIC_SUBMITTED, TOPIC_DECISIONS, TOPIC_OUTCOMES, TOPIC_DSR_CHANGES, TOPIC_CHILDREN,
                *(queue_topic(s) for s in Service), TOPIC_AUDIT_HEADS]
-# Topics made with settings of their own: the audit witness keeps the latest head of each chain (key) for good.
-TOPIC_CONFIGS: dict[str, dict[str, str]] = {TOPIC_AUDIT_HEADS: {"cleanup.policy": "compact"}}
+DAY_MS = 24 * 60 * 60 * 1000
+# How long the broker keeps a record (retention.ms), set when `frontdoor topics create` makes a topic
+# (deploy/topics.yaml says the same; the AsyncAPI document's channel bindings show it). Every consumer keeps what it
+# needs in its own database and never reads a topic again from the start, so a topic holds records only for
+# recovery: 7 days covers a consumer down over a long bank-holiday weekend and the working days to mend it, and no
+# more, as the records carry children's personal details (names, dates of birth, NHS numbers, the reason for the
+# referral); it is also Kafka's own default (log.retention.hours=168). A dead letter waits for a person to find why
+# it failed, mend it and replay it (the front door's dead-letters page, `frontdoor dlq`), which may take longer:
+# 28 days.
+RETENTION_MS = 7 * DAY_MS
+DEAD_LETTER_RETENTION_MS = 28 * DAY_MS
+# Topics made with settings of their own: the audit witness keeps the latest head of each chain (key) for good
+# (compacted, never deleted by age); every other topic is deleted by age.
+TOPIC_CONFIGS: dict[str, dict[str, str]] = (
+    {t: {"retention.ms": str(RETENTION_MS)} for t in MAIN_TOPICS}
+    | {dlq_topic(t): {"retention.ms": str(DEAD_LETTER_RETENTION_MS)} for t in MAIN_TOPICS}
+    | {TOPIC_AUDIT_HEADS: {"cleanup.policy": "compact"}})
 
 
 def all_topics(partitions: int) -> dict[str, int]:
@@ -33,7 +48,8 @@ def all_topics(partitions: int) -> dict[str, int]:
 
 
 async def ensure_topics(bootstrap: str, topics: dict[str, int], *, timeout: float = 30.0) -> None:
-    """Create missing topics with the given partition counts (existing ones are left alone)."""
+    """Create missing topics with the given partition counts and their TOPIC_CONFIGS (existing ones are left alone:
+    change a topic's settings with the broker's own tools)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     deadline = time.monotonic() + timeout
     while True:
