@@ -136,6 +136,12 @@ def view(note: NoteRecord, column: str) -> dict[str, Any]:
                         "team": note.team, "text": note.text, column: str(getattr(note, column))})
 
 
+# `responses=` beside a note's POST (its own status is 201, the note added): what `added` answers the same form sent
+# again, so a client generated from the document knows the 200 and its body.
+SENT_AGAIN: dict[int | str, dict[str, Any]] = {
+    200: {"model": Note, "description": "The same form (its key and words) sent again: the note it added; no second"}}
+
+
 async def added(request: Request, response: Response, use_case: Callable[[Session], tuple[Any, ...]], column: str, *,
                 by: Principal, action: str, about: About[Any]) -> dict[str, Any]:
     """Run a note's use case (it answers (note, added, ...)) audited, in one transaction: the note as the API answers

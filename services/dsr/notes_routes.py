@@ -30,7 +30,8 @@ async def get_notes(request: Request, entry_id: uuid.UUID, by: PanelOrAdder) -> 
 
 
 @router.post("/dsr/entries/{entry_id}/notes", status_code=201, response_model=Note, response_model_exclude_unset=True,
-             responses=answers.of(404, 409, 413, 422, d409="this form's key was sent already with other words"))
+             responses=answers.of(404, 409, 413, 422, d409="this form's key was sent already with other words")
+             | notes.SENT_AGAIN)
 async def post_note(request: Request, response: Response, entry_id: uuid.UUID, form: notes.NoteForm,
                     by: Panel) -> dict[str, Any]:
     """A note on the entry (201); the same form sent again (its key and words) answers the note it added (200)."""

@@ -31,7 +31,8 @@ async def get_notes(request: Request, service_name: ServicePath, request_id: uui
 
 @router.post("/worklists/{service_name}/requests/{request_id}/notes", status_code=201, response_model=Note,
              response_model_exclude_unset=True, responses=answers.of(
-                 404, 409, 413, 422, d409=f"{HELD}; or this form's key was sent already with other words"))
+                 404, 409, 413, 422, d409=f"{HELD}; or this form's key was sent already with other words")
+             | notes.SENT_AGAIN)
 async def post_note(request: Request, response: Response, service_name: ServicePath, request_id: uuid.UUID,
                     form: notes.NoteForm, by: Worker) -> dict[str, Any]:
     """A note on the request (201); the same form sent again (its key and words) answers the note it added (200)."""

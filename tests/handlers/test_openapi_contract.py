@@ -1,7 +1,9 @@
 """The HTTP contract of intake, the register (dsr) and the worklists, as their OpenAPI documents state it
 (issue 13, "The HTTP contract"): every operation lists the refusals it can give, with one error body; CSV is
 documented as CSV; OPTIONS answers 204 with an Allow header that lists the path's methods, and a method a
-path does not have is 405 with the same Allow; a 422's title fits the API. In-process, on migrated SQLite."""
+path does not have is 405 with the same Allow; a 422's title fits the API; every success answer has a schema a
+generated client can use, for each status the route really answers, and the JSON sent fits it (issue 24, item 5).
+In-process, on migrated SQLite."""
 
 from __future__ import annotations
 
@@ -14,15 +16,21 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from jsonschema import Draft202012Validator
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from schemas import ServiceRequestCreated
 from services.common.answers import Problem
 from services.common.auth import mint_dev_token
 from services.common.settings import Settings
 from services.dsr.main import create_app as dsr_app
 from services.intake.main import create_app as intake_app
+from services.worklists.handlers import receive
 from services.worklists.main import create_app as worklists_app
+from tests.factories import referral_body
+from tests.handlers.conftest import NOW
 
 APPS: dict[str, Callable[..., FastAPI]] = {"intake": intake_app, "dsr": dsr_app, "worklists": worklists_app}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -258,3 +266,256 @@ def test_form_text_is_counted_after_trimming_in_the_schema_too(name: str, compon
     validator = Draft202012Validator(field)
     assert not validator.is_valid("\u3000" * minimum + "a" * (minimum - 1) + "  ")
     assert validator.is_valid(" " + "a" * minimum + "\n")
+
+
+# Success answers (issue 24, item 5): every 2xx a route gives is documented with a schema a generated client can use,
+# and the JSON it sends fits that schema.
+
+# The operations with two success answers: something new (201), and the same thing sent again (200: the
+# client_reference of a referral, the person of a register addition, a note form's key), answering what was made.
+SENT_AGAIN = {
+    "intake": {"POST /referrals", "POST /front-door/referrals/{referral_id}/notes"},
+    "dsr": {"POST /dsr/entries", "POST /dsr/entries/{entry_id}/notes"},
+    "worklists": {"POST /worklists/{service_name}/requests/{request_id}/notes"},
+}
+BODILESS = {"204", "304"}
+METADATA = {"title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly"}
+
+
+def resolved(schema: dict[str, Any], doc: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The schema a `$ref` to a component names (and the component's name), or the schema itself."""
+    ref = schema.get("$ref")
+    if not isinstance(ref, str):
+        return schema, None
+    name = ref.removeprefix("#/components/schemas/")
+    return doc["components"]["schemas"][name], name
+
+
+def vague(schema: Any, doc: dict[str, Any], seen: frozenset[str] = frozenset()) -> list[str]:
+    """Where a success answer's schema leaves a client to guess: no schema, an empty one (anything), an anyOf or
+    oneOf with no member that says something, an object without properties (or of anything), an array of anything.
+    Walks the components it refers to, each once on a path."""
+    if not isinstance(schema, dict):
+        return ["no schema"]
+    schema, name = resolved(schema, doc)
+    if name in seen:
+        return []
+    seen |= {name} if name else set()
+    if set(schema) <= METADATA:
+        return ["an empty schema (anything)"]
+    found = []
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            members = schema[union]
+            if not any(resolved(m, doc)[0] != {"type": "null"} and not set(m) <= METADATA for m in members):
+                found.append(f"an {union} of nothing useful")
+            found += [why for member in members for why in vague(member, doc, seen)]
+    for member in schema.get("allOf", []):
+        found += vague(member, doc, seen)
+    if schema.get("type") == "object" or "properties" in schema:
+        extra = schema.get("additionalProperties", True)
+        if not schema.get("properties") and not (isinstance(extra, dict) and extra):
+            found.append(f"an object without properties{f' ({name})' if name else ''}")
+        found += [why for prop in schema.get("properties", {}).values() for why in vague(prop, doc, seen)]
+        if isinstance(extra, dict):
+            found += vague(extra, doc, seen)
+    if schema.get("type") == "array":
+        found += vague(schema.get("items"), doc, seen) if "items" in schema else ["an array of anything"]
+    return found
+
+
+def untyped(doc: dict[str, Any]) -> list[str]:
+    """Each success answer a generated client would have to guess, as "METHOD /path status [media]: why"."""
+    gaps = []
+    for label, op in operations(doc):
+        for status, answer in op["responses"].items():
+            if not status.startswith("2"):
+                continue
+            content = answer.get("content", {})
+            if status in BODILESS:
+                gaps += [f"{label} {status}: a body on a status that has none"] if content else []
+            elif not content:
+                gaps.append(f"{label} {status}: no content")
+            else:
+                gaps += [f"{label} {status} {media}: {why}" for media, typed in content.items()
+                         for why in sorted(set(vague(typed.get("schema"), doc)))]
+    return gaps
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_success_answer_has_a_schema_a_client_can_use(name: str) -> None:
+    """The reproduction (issue 24, item 5): a repeated POST /referrals answered 200 with JSON the document did not
+    declare, and only 5 of 50 success answers had a schema, so a generated client had to guess `referral_id`."""
+    doc = document(name)
+    assert untyped(doc) == []
+    for label, op in operations(doc):  # a CSV download is text, never a JSON schema under a CSV name
+        for status, answer in op["responses"].items():
+            csv = answer.get("content", {}).get("text/csv")
+            assert csv is None or csv["schema"] == {"type": "string"}, (label, status)
+
+
+def test_an_untyped_success_answer_is_caught() -> None:
+    """The walk fails the ways a route leaves its answer untyped: no response_model (FastAPI documents `{}`), a
+    dict of anything, a list of anything, a 200 documented without content, a union of nothing, a 204 with a body."""
+    app = dsr_app(Settings(database_url="sqlite://"))
+
+    @app.get("/dsr/untyped")
+    async def untyped_route() -> Any:
+        return {}
+
+    @app.get("/dsr/free", response_model=dict[str, Any])
+    async def free() -> dict[str, Any]:
+        return {}
+
+    @app.get("/dsr/many", response_model=list[Any])
+    async def many() -> list[Any]:
+        return []
+
+    @app.post("/dsr/again", status_code=201, response_model=dict[str, int],
+              responses={200: {"description": "sent again"}, 204: {"description": "nothing",
+                                                                 "content": {"application/json": {}}}})
+    async def again() -> dict[str, int]:
+        return {}
+
+    @app.get("/dsr/nothing", response_model=None, responses={200: {"content": {"application/json": {"schema": {
+        "anyOf": [{"type": "null"}, {"description": "anything"}]}}}}})
+    async def nothing() -> None:
+        return None
+
+    assert untyped(app.openapi()) == [
+        "GET /dsr/untyped 200 application/json: an empty schema (anything)",
+        "GET /dsr/free 200 application/json: an object without properties",
+        "GET /dsr/many 200 application/json: an empty schema (anything)",
+        "POST /dsr/again 200: no content",  # its 201, a dict of integers, says what it holds: not listed
+        "POST /dsr/again 204: a body on a status that has none",
+        "GET /dsr/nothing 200 application/json: an anyOf of nothing useful",
+        "GET /dsr/nothing 200 application/json: an empty schema (anything)",
+    ]
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """Every documented API route of the app (those of included routers too) as "METHOD /path" (the path as
+    documented: with its router's prefix, without a converter such as `:uuid`)."""
+    return [(f"{method} {context.path_format}", context.original_route) for context in iter_route_contexts(app.routes)
+            if isinstance(context.original_route, APIRoute) and context.original_route.include_in_schema
+            for method in sorted(context.methods or ())]
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_each_operation_documents_the_success_statuses_it_answers(name: str) -> None:
+    """The route's own status (201 for something made, 202 for a decision sent to triage, 204 for a check, else 200)
+    and, where the same thing may be sent again, 200 (SENT_AGAIN: each answered so in the test below). The
+    reproduction: a note's form sent again answered 200, which no note's POST documented."""
+    app = APPS[name](Settings(database_url="sqlite://"))
+    doc = app.openapi()
+    documented = {label: {s for s in op["responses"] if s.startswith("2")} for label, op in operations(doc)}
+    answered = {label: {str(route.status_code or 200)} | ({"200"} if label in SENT_AGAIN[name] else set())
+                for label, route in api_routes(app) if label.split(" ")[0].lower() in METHODS}
+    assert SENT_AGAIN[name] <= set(answered)
+    assert {label: documented[label] for label in answered} == answered
+
+
+def conforming(doc: dict[str, Any], label: str, answer: httpx.Response, status: int) -> Any:
+    """The answer's JSON, once its status is `status`, documented as a success of `label`, and its body is valid by
+    the schema documented for that status and content type (Draft 2020-12, the document's components resolved,
+    formats checked)."""
+    assert answer.status_code == status, (label, answer.status_code, answer.text)
+    method, path = label.split(" ", 1)
+    media = answer.headers["content-type"].split(";")[0]
+    schema = doc["paths"][path][method.lower()]["responses"][str(status)]["content"][media]["schema"]
+    body = answer.json()
+    Draft202012Validator({**schema, "components": doc["components"]},
+                         format_checker=Draft202012Validator.FORMAT_CHECKER).validate(body)
+    return body
+
+
+class Apis:
+    """The three APIs in-process on one migrated database, each called as a role, with its own document."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.settings = Settings(database_url=str(engine.url))
+        self.apps = {name: build(self.settings, engine=engine) for name, build in APPS.items()}
+        self.docs = {name: document(name) for name in APPS}
+
+    async def call(self, name: str, label: str, role: str, status: int, *, json: Any = None, subject: str = "tester",
+                   **params: Any) -> Any:
+        """`label`'s operation called with the path's parameters filled in; the answer's conforming JSON."""
+        method, path = label.split(" ", 1)
+        token = mint_dev_token(self.settings, subject=subject, roles=[role])
+        async with client(self.apps[name]) as api:
+            answer = await api.request(method, path.format(**params), json=json,
+                                       headers={"Authorization": f"Bearer {token}"})
+        return conforming(self.docs[name], label, answer, status)
+
+
+def submitted_schema() -> dict[str, Any]:
+    doc = document("intake")
+    return resolved(doc["paths"]["/referrals"]["post"]["responses"]["201"]["content"]["application/json"]["schema"],
+                    doc)[0]
+
+
+async def test_a_referral_sent_twice_answers_201_then_200_each_as_documented(engine: Engine) -> None:
+    """The reproduction (issue 24, item 5): POST /referrals repeated with the same client_reference answered 200
+    with a body the document did not declare, and the 201's schema was {} (a client had to guess referral_id). Over
+    real HTTP (ASGI): both answers are valid by their status's schema, the same referral, with its Location."""
+    settings = Settings(database_url=str(engine.url))
+    doc = document("intake")
+    body = referral_body(client_reference="SENCO-2026-0042")
+    async with client(intake_app(settings, engine=engine)) as api:
+        first, again = [await api.post("/referrals", json=body, headers=bearer(settings, "referrer")) for _ in range(2)]
+    made = conforming(doc, "POST /referrals", first, 201)
+    replayed = conforming(doc, "POST /referrals", again, 200)
+    assert {"referral_id", "child_id", "status", "links"} <= set(submitted_schema()["required"])
+    assert made == replayed and made["referral_id"]
+    assert first.headers["location"] == again.headers["location"] == f"/referrals/{made['referral_id']}"
+
+
+async def test_success_answers_across_the_three_apis_fit_their_schemas(engine: Engine) -> None:
+    """The answers Schemathesis seldom reaches (a path id it makes up is a 404): a thing's own page, an action on
+    it, and each SENT_AGAIN operation both ways, read from a referral, a register entry and a worklist's request
+    made here. Every body is valid by the schema its status documents."""
+    apis = Apis(engine)
+    made = await apis.call("intake", "POST /referrals", "referrer", 201, json=referral_body())
+    referral_id = made["referral_id"]
+    assert (await apis.call("intake", "GET /referrals/{referral_id}", "referrer", 200, referral_id=referral_id)
+            )["referral_id"] == referral_id
+    assert [r["referral_id"] for r in await apis.call("intake", "GET /referrals", "referrer", 200)] == [referral_id]
+    await apis.call("intake", "GET /front-door/referrals/{referral_id}", "front_door", 200, referral_id=referral_id)
+    form = {"text": "Rang the school.", "key": str(uuid.uuid4())}
+    notes = "POST /front-door/referrals/{referral_id}/notes"
+    assert await apis.call("intake", notes, "front_door", 201, json=form, referral_id=referral_id) == (
+        await apis.call("intake", notes, "front_door", 200, json=form, referral_id=referral_id))
+
+    person = {"nhs_number": "9434765919", "given_name": "Robin", "family_name": "Quayle", "date_of_birth": "1985-01-01",
+              "diagnoses": ["autism"], "risks": ["mh_admission_risk"], "has_ehcp": False, "consent": "given",
+              "consent_given_by": "The person", "referring_agency": "Adult social care",
+              "referrer_contact": "duty.team@example.gov.uk", "reason": "Placement at risk after two crises",
+              "current_setting": "community"}
+    entry = await apis.call("dsr", "POST /dsr/entries", "dsr_referrer", 201, json=person, subject="asc-1")
+    assert entry["outcome"] == "created" and entry["entry_id"]
+    assert await apis.call("dsr", "POST /dsr/entries", "dsr_referrer", 200, json=person, subject="cmht-1") == {
+        "outcome": "noted"}  # someone else learns only that the person is on the register
+    assert (await apis.call("dsr", "POST /dsr/entries", "dsr_panel", 200, json=person))["entry_id"] == entry["entry_id"]
+    await apis.call("dsr", "GET /dsr/entries/{entry_id}", "dsr_panel", 200, entry_id=entry["entry_id"])
+    await apis.call("dsr", "GET /dsr/entries", "dsr_panel", 200)
+    notes = "POST /dsr/entries/{entry_id}/notes"
+    assert await apis.call("dsr", notes, "dsr_panel", 201, json=form, entry_id=entry["entry_id"]) == (
+        await apis.call("dsr", notes, "dsr_panel", 200, json=form, entry_id=entry["entry_id"]))
+
+    request = ServiceRequestCreated(
+        event_id=uuid.uuid4(), occurred_at=NOW, service_request_id=uuid.uuid4(), referral_id=uuid.UUID(referral_id),
+        child_id=uuid.UUID(made["child_id"]), service="salt", pathway="community", priority="routine", due_by=NOW,
+        held=False, reasons=[{"rule_id": "route.salt", "because": "speech concern"}],
+        details={"given_name": "Sam", "family_name": "Lee", "date_of_birth": "2014-05-01"})
+    with Session(engine) as session:
+        assert receive(session, request, NOW)
+        session.commit()
+    ids = {"service_name": "salt", "request_id": request.service_request_id}
+    assert [r["service_request_id"] for r in await apis.call("worklists", "GET /worklists/{service_name}",
+                                                             "worker:salt", 200, **ids)] == [str(ids["request_id"])]
+    await apis.call("worklists", "GET /worklists/{service_name}/requests/{request_id}", "worker:salt", 200, **ids)
+    notes = "POST /worklists/{service_name}/requests/{request_id}/notes"
+    assert await apis.call("worklists", notes, "worker:salt", 201, json=form, **ids) == (
+        await apis.call("worklists", notes, "worker:salt", 200, json=form, **ids))
+    await apis.call("worklists", "POST /worklists/{service_name}/requests/{request_id}/accept", "worker:salt", 200,
+                    json={}, **ids)

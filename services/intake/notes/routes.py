@@ -36,7 +36,8 @@ async def get_notes(referral_id: uuid.UUID, request: Request, by: FrontDoor) -> 
 @router.post("/front-door/referrals/{referral_id}/notes", status_code=201, response_model=Note,
              response_model_exclude_unset=True, responses=answers.of(
                  404, 409, 413, 422, d404="no such referral",
-                 d409="this form's key was sent already with other words or about another thing: nothing added"))
+                 d409="this form's key was sent already with other words or about another thing: nothing added")
+             | notes.SENT_AGAIN)
 async def post_note(referral_id: uuid.UUID, form: notes.NoteForm, request: Request, response: Response,
                     by: FrontDoor) -> dict[str, Any]:
     """A note on the referral (201); the same form sent again (its key and words) answers the note it added (200)."""
