@@ -35,7 +35,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from schemas.enums import Concern
 from schemas.names import Trimmed
 from schemas.referral import EducationSetting, TolerantInput, Unique, no_duplicates
-from schemas.scalars import Whole
+from schemas.scalars import WHOLE
 
 FindingKind = Literal["nhs_number", "date_of_birth", "postcode"]
 WHY = "Remove it before sending: advice is about a situation, not a named child."
@@ -109,7 +109,7 @@ def identifying_details(text: str) -> list[Finding]:
 
 
 Question = Annotated[str, Trimmed, StringConstraints(min_length=10, max_length=2000)]
-YearGroup = Annotated[Whole, Field(ge=-2, le=14)]  # as the referral's education_setting.year_group
+YearGroup = Annotated[int, Field(ge=-2, le=14), WHOLE]  # as the referral's education_setting.year_group
 Age = Annotated[int, Field(ge=0, le=25)]
 
 

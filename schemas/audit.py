@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from schemas.events import Envelope
-from schemas.scalars import Whole
+from schemas.scalars import WHOLE
 from schemas.wire import Instant
 
 TOPIC_AUDIT_HEADS = "frontdoor.audit.heads"
@@ -23,7 +23,7 @@ class AuditHeadPublished(Envelope):
 
     event_type: Literal["audit.head_published"] = "audit.head_published"
     chain: ChainName = Field(description="The chain's name (AUDIT_CHAIN): one chain per audit database.")
-    head_id: Annotated[Whole, Field(ge=1)] = Field(description="The id of the chain's last row.")
+    head_id: Annotated[int, Field(ge=1), WHOLE] = Field(description="The id of the chain's last row.")
     head_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
         description="That row's SHA-256 chain hash (hex).")
     head_at: Instant = Field(description="When that row was written.")

@@ -25,7 +25,7 @@ from schemas.referral import (
     london_day,
     not_given,
 )
-from schemas.scalars import Day, Whole
+from schemas.scalars import WHOLE, Day, Whole
 from schemas.wire import Instant, Pathway, RuleId, Text, Uuid
 
 SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised only by a change a reader must act on
@@ -58,13 +58,13 @@ class Envelope(Strict):
     """Carried by every event. `event_id` is the idempotency key for every consumer."""
 
     event_id: Uuid
-    schema_version: Annotated[Whole, Field(ge=1)] = SCHEMA_VERSION
+    schema_version: Annotated[int, Field(ge=1), WHOLE] = SCHEMA_VERSION
     occurred_at: Instant
     correlation_id: Uuid | None = None
 
 
 class History(Strict):
-    prior_referrals_365d: Annotated[Whole, Field(ge=0)] = 0
+    prior_referrals_365d: Annotated[int, Field(ge=0), WHOLE] = 0
     open_services: list[Service] = []
     safeguarding_pending: bool = Field(False, description=(
         "MASH has yet to decide about this child (its safeguarding request waits, or a request is still held "

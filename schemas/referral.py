@@ -43,7 +43,7 @@ from schemas.enums import (
 )
 from schemas.identifiers import NhsNumber, Postcode, Upn  # tolerant in lax mode, canonical on the wire
 from schemas.names import WHITE_SPACE, WHITE_SPACE_CLASS, PersonName, Trimmed
-from schemas.scalars import Day, Whole
+from schemas.scalars import WHOLE, Day
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE_YEARS = 26
@@ -159,7 +159,7 @@ class EducationSetting(Strict):
     urn: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
     name: Annotated[str, Trimmed, StringConstraints(min_length=1, max_length=200)]
     has_mhst: bool = False
-    year_group: Annotated[Whole, Field(ge=-2, le=14)] | None = None
+    year_group: Annotated[int, Field(ge=-2, le=14), WHOLE] | None = None
 
 
 class Child(Strict):

@@ -49,5 +49,8 @@ def _whole(value: Any) -> Any:
 
 Day = Annotated[date, BeforeValidator(_a_day)]
 """A date: `2026-03-04` (or a date object), never a number, a boolean or a date and time."""
-Whole = Annotated[int, BeforeValidator(_whole)]
+WHOLE = BeforeValidator(_whole)
+"""An integer field's last metadata, after its limits (`Annotated[int, Field(ge=1), WHOLE]`): behind a validator,
+pydantic could no longer write the limits into the JSON Schema as `minimum` and `maximum`."""
+Whole = Annotated[int, WHOLE]
 """An integer: 5 or 5.0 (taken as 5), never 5.5; strict mode still refuses "5" and true."""

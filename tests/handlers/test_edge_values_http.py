@@ -20,7 +20,8 @@ from services.intake.main import create_app as intake_app
 from services.worklists.main import create_app as worklists_app
 
 ID = str(uuid.uuid4())
-REVIEW = {"rating": "amber", "rationale": "The panel agreed the plan.", "attendees": [{"name": "Chair", "agency": "ICB"}]}
+REVIEW = {"rating": "amber", "rationale": "The panel agreed the plan.",
+          "attendees": [{"name": "Chair", "agency": "ICB"}]}
 CASES = [
     (intake_app, "front_door", f"/advice/{ID}/answer", {"answer": " " * 10 + "x" * 4000}, "answer", "string_too_long"),
     (worklists_app, "worker:safeguarding", f"/worklists/safeguarding/referrals/{ID}/held",

@@ -286,8 +286,8 @@ def test_the_integer_walk_reaches_the_year_group_and_the_schema_version() -> Non
 def test_a_stored_referral_with_year_group_5_0_is_decoded_with_year_group_5() -> None:
     from pathlib import Path as FilePath
 
-    from services.common.consuming import event_adapter
     from schemas.events import ReferralSubmitted
+    from services.common.consuming import event_adapter
 
     stored = json.loads((FilePath(__file__).parent / "stored_events" / "referral.submitted.v1.json").read_text())
     stored["referral"]["child"]["education_setting"]["year_group"] = 5.0
