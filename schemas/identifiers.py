@@ -58,8 +58,9 @@ def _postcode_pattern(*, tolerant: bool) -> str:
     first, second, third, fourth, inward = (
         _letters(x, any_case=tolerant) for x in (_FIRST, _SECOND, _THIRD_A9A, _FOURTH_AA9A, _INWARD)
     )
-    # A9, A99, A9A, AA9, AA99, AA9A. BFPO's BF1 fits AA9; GIR 0AA is the one code outside the rules.
-    outward = f"{first}(?:[0-9](?:[0-9]|{third})?|{second}[0-9](?:[0-9]|{fourth})?)"
+    # A9, A99, A9A, AA9, AA99, AA9A. BFPO's BF1 fits AA9; GIR 0AA is the one code outside the rules. A district
+    # never starts with 0 (B0, B06, AB01, EC0A are refused), except the single digit 0 after two letters (BL0, CR0).
+    outward = f"{first}(?:[1-9](?:[0-9]|{third})?|{second}(?:0|[1-9](?:[0-9]|{fourth})?))"
     gap = f"{_SPACE}*" if tolerant else " "
     gir = "[Gg][Ii][Rr]" if tolerant else "GIR"
     zero_aa = "0[Aa][Aa]" if tolerant else "0AA"
@@ -132,7 +133,8 @@ def normalise_upn(raw: str) -> str:
 def normalise_postcode(raw: str) -> str:
     """Upper case with exactly one space before the inward code; raise ValueError unless a UK postcode.
 
-    BS 7666 position rules; GIR 0AA is the only code outside them (BFPO's BF1 fits them). Non-ASCII is
+    BS 7666 position rules (a district never starts with 0, but for the single digit 0 after two letters: CR0, not
+    B0 or B06); GIR 0AA is the only code outside them (BFPO's BF1 fits them). Non-ASCII is
     refused first, then the spaces are dealt with, then the shape is checked (which bounds the length).
     """
     if not raw.isascii() or not _POSTCODE_INPUT.fullmatch(raw):
@@ -195,6 +197,9 @@ class _Identifier:
 
 
 _TYPED = " Intake also takes it as a person types it: {}."
+POSTCODE_DESCRIPTION = ("UK postcode by the BS 7666 letter positions (or GIR 0AA), upper case, one space before the "
+                        "inward code; a district never starts with 0 but for the single digit 0 after two letters "
+                        "(CR0 1AA, not B06 6UP).")
 NhsNumber = Annotated[str, _Identifier(
     normalise_nhs_number, check_canonical_nhs_number, NHS_NUMBER_PATTERN,
     "NHS number: 10 digits, the last a modulus 11 check digit." + _TYPED.format("with spaces (943 476 5919)"),
@@ -206,8 +211,7 @@ Upn = Annotated[str, _Identifier(
 )]
 Postcode = Annotated[str, _Identifier(
     normalise_postcode, check_canonical_postcode, POSTCODE_PATTERN,
-    "UK postcode by the BS 7666 letter positions (or GIR 0AA), upper case, one space before the inward code."
-    + _TYPED.format("in any case, with or without the space (sw1a1aa)"),
+    POSTCODE_DESCRIPTION + _TYPED.format("in any case, with or without the space (sw1a1aa)"),
 )]
 CanonicalNhsNumber = Annotated[str, _Identifier(
     normalise_nhs_number, check_canonical_nhs_number, NHS_NUMBER_PATTERN,
@@ -215,8 +219,7 @@ CanonicalNhsNumber = Annotated[str, _Identifier(
 )]
 CanonicalPostcode = Annotated[str, _Identifier(
     normalise_postcode, check_canonical_postcode, POSTCODE_PATTERN,
-    "UK postcode by the BS 7666 letter positions (or GIR 0AA), upper case, one space before the inward code.",
-    always_canonical=True,
+    POSTCODE_DESCRIPTION, always_canonical=True,
 )]
 CanonicalUpn = Annotated[str, _Identifier(
     normalise_upn, check_canonical_upn, UPN_PATTERN,

@@ -51,6 +51,8 @@ def bs7666(code: str) -> bool:
         return False
     if shape == "A9A" and outward[2] not in THIRD_IN_A9A:
         return False
+    if shape != "AA9" and outward[shape.index("9")] == "0":  # a district starts with 0 only as AA0 (issue 24)
+        return False
     return not (shape == "AA9A" and outward[3] not in FOURTH_IN_AA9A)
 
 
