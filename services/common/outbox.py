@@ -27,6 +27,20 @@ from services.common.transient import TRANSIENT_ERRORS
 log = get_logger("frontdoor.outbox")
 Publish = Callable[[OutboxMessage], Awaitable[None]]
 LEASE = timedelta(seconds=30)
+# The service whose outbox writes each event type: its CloudEvents `ce_source`. The services share the outbox table
+# (one database), so any service's relay may publish another's row: the source comes from the event, not the relay.
+# tests/unit/test_cloudevents_headers.py holds this to the `enqueue` calls in the code (contract_sources).
+OUTBOX_PRODUCERS: dict[str, str] = {
+    **dict.fromkeys(("referral.submitted", "referral.redirected", "referral.override_requested",
+                     "referral.emergency_unanswered", "referral.assigned", "referral.note_added", "child.merged",
+                     "child.unmerged"), "intake"),
+    **dict.fromkeys(("service_request.accepted", "service_request.declined", "service_request.redirected",
+                     "service_request.completed", "service_request.breached", "service_request.released",
+                     "service_request.withdrawn", "service_request.assigned", "service_request.note_added"),
+                    "worklists"),
+    **dict.fromkeys(("dsr.entry_created", "dsr.candidate_noted", "dsr.review_recorded", "dsr.rating_changed",
+                     "dsr.consent_changed", "dsr.entry_closed", "dsr.note_added"), "dsr"),
+}
 
 
 def enqueue(session: Session, event: BaseModel, *, topic: str, key: str) -> None:
@@ -39,13 +53,16 @@ def enqueue(session: Session, event: BaseModel, *, topic: str, key: str) -> None
 
 
 def relay_headers(row: OutboxMessage, *, source: str) -> dict[str, str]:
-    """The headers a row is published with: every event header, CloudEvents' included, from the stored payload and
-    the relay's service (`broker.event_source`), so a row stored by an earlier version gets them too. A payload that is
-    not an event's JSON (enqueue never writes one) goes with the headers it was stored with, rather than hold up every
-    row after it."""
+    """The headers a row is published with: every event header, CloudEvents' included, from the stored payload, so a
+    row stored by an earlier version gets them too. `ce_source` is the service that wrote the event
+    (`OUTBOX_PRODUCERS`), whichever service's relay publishes it; `source`, the relay's own, only for a type not
+    listed there. A payload that is not an event's JSON (enqueue never writes one) goes with the headers it was
+    stored with, rather than hold up every row after it."""
     try:
-        return event_headers(json.loads(row.payload), source=source)
-    except (ValueError, TypeError):
+        payload = json.loads(row.payload)
+        producer = OUTBOX_PRODUCERS.get(str(payload.get("event_type")))
+        return event_headers(payload, source=f"/frontdoor/{producer}" if producer else source)
+    except (ValueError, TypeError, AttributeError):
         return dict(row.headers)
 
 

@@ -17,9 +17,11 @@ from pydantic import BaseModel
 from schemas.wire import RFC3339_PATTERN
 from services.common.broker import event_headers, event_source
 from services.common.consumer_errors import dead_letter
-from services.common.outbox import enqueue, relay_headers
+from services.common.consuming import event_types
+from services.common.outbox import OUTBOX_PRODUCERS, enqueue, relay_headers
 from services.common.tables import OutboxMessage
 from services.common.transient import PermanentError
+from services.contract_sources import outbox_producers
 from services.contracts import EVENT_NAMES
 
 SOURCE = "/frontdoor/intake"
@@ -90,11 +92,13 @@ def test_the_relay_writes_the_same_headers_as_a_direct_publisher_from_the_stored
     gets them too."""
     for model in EVENT_NAMES:
         event = instance(model)
+        producer = OUTBOX_PRODUCERS.get(type_of(event))
+        source = f"/frontdoor/{producer}" if producer else SOURCE
         rows: list[OutboxMessage] = []
         enqueue(SimpleNamespace(add=rows.append), event, topic="t", key="k")  # type: ignore[arg-type]
-        assert relay_headers(rows[0], source=SOURCE) == event_headers(event, source=SOURCE)
+        assert relay_headers(rows[0], source=SOURCE) == event_headers(event, source=source)
         old = OutboxMessage(id=rows[0].id, topic="t", key="k", payload=rows[0].payload, headers={})
-        assert relay_headers(old, source=SOURCE) == event_headers(event, source=SOURCE)
+        assert relay_headers(old, source=SOURCE) == event_headers(event, source=source)
         assert rows[0].headers == {k: v for k, v in event_headers(event, source=SOURCE).items()
                                    if not k.startswith("ce_")}
         assert json.loads(rows[0].payload)["event_id"] == str(getattr(event, "event_id"))  # noqa: B009
@@ -138,3 +142,25 @@ def test_a_row_that_is_not_an_events_json_goes_with_its_stored_headers() -> None
     for payload in ("{}", "[1]", "not json", '{"occurred_at": "yesterday"}'):
         row = OutboxMessage(id=uuid.uuid4(), topic="t", key="k", payload=payload, headers={"event-id": "x"})
         assert relay_headers(row, source=SOURCE) == {"event-id": "x"}
+
+
+def test_the_source_of_a_row_is_the_service_that_wrote_it_whichever_relay_publishes_it() -> None:
+    """The reproduction (the Node consumer's end-to-end run): the services share one outbox table, and the source
+    was the relay's, so referral.submitted went out as /frontdoor/worklists and service_request.accepted as
+    /frontdoor/intake. Every type an `enqueue` call in the code writes is listed with the one service that writes
+    it, and every relay gives it that source."""
+    written: dict[str, set[str]] = {}
+    for op in outbox_producers():
+        for model in op.models:
+            for kind in event_types(model):
+                written.setdefault(kind, set()).add(op.actor)
+    assert {kind: {service} for kind, service in OUTBOX_PRODUCERS.items()} == written
+    for model in EVENT_NAMES:
+        event = instance(model)
+        if type_of(event) not in OUTBOX_PRODUCERS:
+            continue
+        rows: list[OutboxMessage] = []
+        enqueue(SimpleNamespace(add=rows.append), event, topic="t", key="k")  # type: ignore[arg-type]
+        sources = {relay_headers(rows[0], source=f"/frontdoor/{relay}")["ce_source"]
+                   for relay in ("intake", "worklists", "dsr")}
+        assert sources == {f"/frontdoor/{OUTBOX_PRODUCERS[type_of(event)]}"}
