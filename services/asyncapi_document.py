@@ -20,7 +20,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from schemas.audit import CHAIN_PATTERN, TOPIC_AUDIT_HEADS, AuditHeadPublished
-from schemas.events import CONTRACT_VERSION, SCHEMA_VERSION, dlq_topic
+from schemas.events import CONTRACT_VERSION, SCHEMA_VERSION, ChildMerged, ChildUnmerged, dlq_topic
+from schemas.wire import RFC3339_PATTERN, UUID_PATTERN
+from services.common.broker import event_headers, event_source
+from services.contract_examples import events as example_events
+from services.contract_examples import payload as example_payload
 from services.contract_sources import Operation, consumers, publishers
 from services.contracts import EVENT_NAMES, component_schemas, dump
 
@@ -41,24 +45,50 @@ NO_OPERATION = {
 KEYS: dict[type[BaseModel], dict[str, Any]] = {
     AuditHeadPublished: {"type": "string", "pattern": CHAIN_PATTERN,
                          "description": "The audit chain's name (AUDIT_CHAIN): compaction keeps its latest head."},
+    **{model: {"type": "string", "format": "uuid", "pattern": UUID_PATTERN,
+               "description": "The merged_id (the child record merged into another): a merge and its undo stay "
+                              "in order."} for model in (ChildMerged, ChildUnmerged)},
 }
+NO_CORRELATION = {AuditHeadPublished, ChildMerged, ChildUnmerged}  # never about one referral
 CHANNEL_NOTES = {TOPIC_AUDIT_HEADS: "Compacted (cleanup.policy=compact), one partition: the latest head of each audit "
                                     "chain, published by the services that write audit rows, where the database's "
                                     "owner cannot rewrite it."}
 
+SOURCES = [event_source(f"frontdoor-{service}") for service in ("intake", "triage", "dsr", "worklists")]
+ONE_VERSION = ("Written beside the CloudEvents headers throughout contract 1.x, and for at least six months after "
+               "1.4.0 (when the ce_ headers came); readers should move to {}.")
 EVENT_HEADERS: dict[str, Any] = {
     "type": "object",
-    "description": "Kafka record headers, UTF-8 strings, kebab-case (the dead-letter headers add `x-`). "
-                   "Readers still accept the snake_case names (`event_id`, `correlation_id`, ...) for one version.",
-    "required": ["content-type", "event-id", "event-type", "schema-version"],
+    "description": "Kafka record headers, UTF-8 strings: the CloudEvents 1.0 Kafka protocol binding's (binary "
+                   "content mode: `ce_` attributes, `content-type`; the message trait `cloudEvents`) and Front Door's "
+                   "own, kebab-case (the dead-letter headers add `x-`). Readers still accept the snake_case names "
+                   "(`event_id`, `correlation_id`, ...) for one version.",
+    "required": ["content-type", "event-id", "event-type", "schema-version",
+                 "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time"],
     "properties": {
-        "content-type": {"type": "string", "const": "application/json"},
-        "event-id": {"type": "string", "format": "uuid", "description": "The payload's event_id: the idempotency key."},
-        "event-type": {"type": "string", "description": "The payload's event_type."},
+        "content-type": {"type": "string", "const": "application/json",
+                         "description": "The payload's media type (CloudEvents' datacontenttype)."},
+        "event-id": {"type": "string", "format": "uuid", "deprecated": True,
+                     "description": "The payload's event_id: the idempotency key. " + ONE_VERSION.format("ce_id")},
+        "event-type": {"type": "string", "deprecated": True,
+                       "description": "The payload's event_type. " + ONE_VERSION.format("ce_type")},
         "schema-version": {"type": "string", "pattern": "^[1-9][0-9]*$",
-                           "description": "The payload's schema_version."},
+                           "description": "The payload's schema_version (the contract's major version)."},
         "correlation-id": {"type": "string", "format": "uuid",
                            "description": "The payload's correlation_id (the referral); absent when it has none."},
+        "ce_specversion": {"type": "string", "const": "1.0", "description": "The CloudEvents version."},
+        "ce_id": {"type": "string", "format": "uuid", "pattern": UUID_PATTERN,
+                  "description": "The payload's event_id: the idempotency key (a redelivery has the same one)."},
+        "ce_source": {"type": "string", "enum": SOURCES,
+                      "description": "The producing service: `/frontdoor/<service>`. `ce_source` and `ce_id` "
+                                     "together are unique, as CloudEvents asks (ce_id alone is too)."},
+        "ce_type": {"type": "string", "description": "The payload's event_type, e.g. `referral.submitted`."},
+        "ce_time": {"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN,
+                    "description": "The payload's occurred_at, in UTC (RFC 3339, `Z`)."},
+        "ce_subject": {"type": "string", "format": "uuid", "pattern": UUID_PATTERN,
+                       "description": "What the event is about: its referral (referral_id, else correlation_id) "
+                                      "when it has one, else its child (child_id; merged_id on child.merged and "
+                                      "child.unmerged, the record's key); absent on audit.head_published."},
         "x-replayed-from": {"type": "string", "description": "Set by a replay from a dead-letter topic: "
                                                              "`<dlq topic>:<partition>:<offset>`."},
         "correlation_id": {"type": "string", "deprecated": True,
@@ -82,9 +112,111 @@ DEAD_LETTER_HEADERS: dict[str, Any] = {
                               "too big to copy: its size; the payload is empty, the record stays on its topic."},
         **{name: {**spec, "description": "As on the original record."}
            for name, spec in EVENT_HEADERS["properties"].items() if name != "x-replayed-from"},
+        "content-type": {"type": "string", "minLength": 1, "description": "As on the original record; "
+                         "`application/octet-stream` when it had none (the payload is the original's bytes)."},
     },
 }
 
+
+DEAD_LETTER_EXAMPLE = {
+    "name": "dead-letter-example", "summary": "A record without headers that was not JSON, dead-lettered by triage",
+    "headers": {"content-type": "application/octet-stream", "x-error": "JSONDecodeError: line 1 column 1",
+                "x-original-topic": "frontdoor.referrals.submitted", "x-original-partition": "2",
+                "x-original-offset": "118", "x-attempts": "1"},
+    "payload": "not JSON",
+}
+
+CLOUDEVENTS_BINDING = "https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md"
+CLOUDEVENTS: dict[str, Any] = {
+    "description": (
+        "Every event is a CloudEvent (CloudEvents 1.0) in the Kafka protocol binding's binary content mode: the "
+        "record's value is the event's data (the payload, JSON), its attributes are headers. `ce_specversion` "
+        "`1.0`; `ce_id` the payload's event_id; `ce_source` the producing service, `/frontdoor/<service>` (intake, "
+        "triage, dsr, worklists); `ce_type` the payload's event_type; `ce_time` its occurred_at in UTC (RFC 3339); "
+        "`ce_subject` the referral the event is about, else its child (absent on audit.head_published); "
+        "`content-type` `application/json` (the datacontenttype); the record's key is the partitioning key. There "
+        "is no `ce_dataschema`: `schema-version` and the payload's schema_version give the major version. Front "
+        "Door's own headers (`event-id`, `event-type`, `schema-version`, `correlation-id`) are written beside them; "
+        "`event-id` and `event-type` repeat `ce_id` and `ce_type` and are kept throughout contract 1.x, for at "
+        "least six months after 1.4.0. The headers' schema: EventHeaders."),
+    "externalDocs": {"description": "CloudEvents 1.0 Kafka protocol binding", "url": CLOUDEVENTS_BINDING},
+    "tags": [{"name": "cloudevents", "description": "A CloudEvent, binary content mode."}],
+}
+
+SECURITY_SCHEMES = {
+    "scramSha512": {"type": "scramSha512", "description": "SASL SCRAM-SHA-512 over TLS: KAFKA_SECURITY_PROTOCOL="
+                    "SASL_SSL, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (the mechanism used when "
+                    "KAFKA_SASL_MECHANISM is not set)."},
+    "scramSha256": {"type": "scramSha256", "description": "SASL SCRAM-SHA-256 over TLS: KAFKA_SECURITY_PROTOCOL="
+                    "SASL_SSL, KAFKA_SASL_MECHANISM=SCRAM-SHA-256, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD."},
+    "plain": {"type": "plain", "description": "SASL PLAIN over TLS: KAFKA_SECURITY_PROTOCOL=SASL_SSL, "
+              "KAFKA_SASL_MECHANISM=PLAIN, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD."},
+}
+SERVERS = {
+    "production": {
+        "host": "{bootstrap}", "protocol": "kafka-secure", "title": "The council's Kafka cluster",
+        "description": "TLS (the system's certificate authorities) with SASL: KAFKA_SECURITY_PROTOCOL=SASL_SSL, as "
+                       "the README's \"Production\" asks. One of the mechanisms below; SCRAM-SHA-512 unless "
+                       "KAFKA_SASL_MECHANISM says otherwise. Topics, their ACLs and settings: deploy/topics.yaml.",
+        "variables": {"bootstrap": {"description": "The broker's address, host:port (KAFKA_BOOTSTRAP_SERVERS, a "
+                                                   "comma-separated list: any one of them)",
+                                    "examples": ["kafka-1.example.org:9093"]}},
+        "security": [{"$ref": f"#/components/securitySchemes/{name}"} for name in SECURITY_SCHEMES],
+    },
+    "development": {
+        "host": "{bootstrap}", "protocol": "kafka", "title": "The embedded broker",
+        "description": "`make run`, the demo stack and the tests: the embedded broker (Tansu) on a loopback "
+                       "address, PLAINTEXT (KAFKA_SECURITY_PROTOCOL's default), no authentication.",
+        "variables": {"bootstrap": {"default": "localhost:9092", "description": "KAFKA_BOOTSTRAP_SERVERS"}},
+    },
+}
+
+DESCRIPTION = f"""Topics, keys, headers and payloads of Front Door's events, contract {CONTRACT_VERSION}. \
+Generated by `frontdoor schemas export` from the services' code; do not edit.
+
+## Versions
+
+`info.version` is the contract's version (semantic versioning). Every payload's `schema_version`, and its \
+`schema-version` header, is the major version: now {SCHEMA_VERSION}.
+
+- **A minor version** (1.3 to 1.4) only adds: an optional field (left out when it has no value, never written \
+as `null`), an event type on an existing topic, a header, a topic, a looser limit. A record written under an \
+earlier minor version is valid under the later one. A reader should pass by fields, event types and headers it \
+does not know. One that validates with these schemas (`additionalProperties: false`, an `enum` of event types) \
+must take a minor version's schemas before it receives records that use it. Front Door's own consumers are \
+released with its producers, so they know every field and event type of their release; they decode strictly, \
+and dead-letter a record with a field or an event type they do not know (`<topic>.dlq`).
+- **A major version** is any change a reader must act on: a field removed or renamed, a new required field, a \
+changed type, meaning or limit that refuses what was valid, a changed key or topic, a header removed. The \
+envelope's `schema_version` is raised, and for at least six months, and at least one release, after the new \
+major is first written, producers write each event in both majors on the same topic with the same key and \
+`event_id`, so a reader moves when it is ready; the README and `info.version` say when the old one stops. A \
+reader reads the majors it knows and passes by (does not dead-letter) a record whose `schema_version` is higher: \
+with the same `event_id` it deduplicates the two forms. Front Door's consumers read major 1 only and do not \
+check `schema_version` yet: a record of another major is decoded as major 1, and dead-lettered when it does not \
+fit. They will pass such records by before any major 2 is written.
+
+## Delivery
+
+- **At least once.** Producers write each event in the same database transaction as the change it records (an \
+outbox) and publish with `acks=all`, retrying; consumers commit a record's offset only after its effect is \
+stored. So a record can arrive more than once: a publish retried, a relay or intake's safety net publishing an \
+undecided referral's event again, a consumer restarted or rebalanced before its commit, a replay from a \
+dead-letter topic.
+- **Deduplicate on `event_id`** (`ce_id`, `event-id`): a copy has the same one. Events made in reaction to \
+another (triage's decisions and service requests) take an `event_id` and an `occurred_at` derived from their \
+input, so a redelivered input gives the very same output. Front Door's consumers record each event_id they \
+apply in the transaction that applies it.
+- **Order only per key** within a topic: the key is the child (child_id; merged_id on frontdoor.children; the \
+audit chain on frontdoor.audit.heads). Nothing is ordered across keys or topics, and with several intake \
+replicas two events of one child can be published out of the order they happened: use `occurred_at`.
+- **Retention**: 7 days on every topic, 28 days on dead-letter topics, frontdoor.audit.heads compacted \
+(each channel's Kafka binding): a consumer further behind than that misses records.
+
+## Headers
+
+The CloudEvents Kafka binding, binary content mode (the message trait `cloudEvents`), and Front Door's own \
+kebab-case headers: the EventHeaders schema."""
 
 # ---- reading the producers and consumers off the code ----------------------------------------------------
 
@@ -104,7 +236,10 @@ def asyncapi() -> str:
                              "payloads) and replays chosen records to their original topic, key and headers kept.")
                    for t in MAIN_TOPICS]
     operations = _merged(operations)
-    messages = {EVENT_NAMES[m]: _message(m) for t in MAIN_TOPICS for m in on_topic[t]}
+    sources = {m: sorted({event_source(f"frontdoor-{op.actor}") for op in sends if m in op.models},
+                         key=SOURCES.index) for t in MAIN_TOPICS for m in on_topic[t]}
+    examples = {type(e): e for e in example_events()}
+    messages = {EVENT_NAMES[m]: _message(m, sources[m], examples[m]) for t in MAIN_TOPICS for m in on_topic[t]}
     messages["dead-letter"] = {
         "name": "dead-letter", "title": "A record a consumer could not process",
         "contentType": "application/octet-stream",
@@ -112,6 +247,7 @@ def asyncapi() -> str:
         "headers": {"$ref": "#/components/schemas/DeadLetterHeaders"},
         "bindings": {"kafka": {"key": {"type": "string", "description": "The original record's key."},
                                "bindingVersion": KAFKA}},
+        "examples": [DEAD_LETTER_EXAMPLE],
     }
     channels = {}
     for topic in MAIN_TOPICS:
@@ -127,15 +263,13 @@ def asyncapi() -> str:
             raise ValueError(f"not a valid AsyncAPI key: {key!r}")
     doc = {
         "asyncapi": "3.0.0",
-        "info": {"title": "Front Door events", "version": CONTRACT_VERSION,
-                 "description": "Topics, keys (child_id), headers and payloads of Front Door, contract "
-                                f"{CONTRACT_VERSION}: every event's envelope carries schema_version "
-                                f"{SCHEMA_VERSION} (the major version). Generated by `frontdoor schemas export` "
-                                "from the services' code; do not edit."},
+        "info": {"title": "Front Door events", "version": CONTRACT_VERSION, "description": DESCRIPTION},
         "defaultContentType": "application/json",
+        "servers": SERVERS,
         "channels": channels,
         "operations": ops,
-        "components": {"messages": messages, "schemas": schemas_},
+        "components": {"messages": messages, "schemas": schemas_, "messageTraits": {"cloudEvents": CLOUDEVENTS},
+                       "securitySchemes": SECURITY_SCHEMES},
     }
     return dump(doc)
 
@@ -152,25 +286,48 @@ def _merged(operations: list[Operation]) -> list[Operation]:
     return list(out.values())
 
 
-def _message(model: type[BaseModel]) -> dict[str, Any]:
+def _message(model: type[BaseModel], sources: list[str], example: BaseModel) -> dict[str, Any]:
     name = EVENT_NAMES[model]
     kinds = _event_types(model)
     message = {
         "name": name, "title": model.__name__,
-        "summary": (inspect.getdoc(model) or name).split("\n\n")[0].replace("\n", " "),
+        "summary": _summary(model),
         "contentType": "application/json",
         "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
         "headers": {"allOf": [{"$ref": "#/components/schemas/EventHeaders"},
-                              {"properties": {"event-type": {"type": "string", "enum": kinds}}}]},
+                              {"type": "object", "properties": {
+                                  "event-type": {"type": "string", "enum": kinds},
+                                  "ce_type": {"type": "string", "enum": kinds},
+                                  "ce_source": {"type": "string", "enum": sources}}}]},
         "correlationId": {"location": "$message.header#/correlation-id",
                           "description": "The referral the event belongs to (the payload's correlation_id)."},
-        "bindings": {"kafka": {"key": KEYS.get(model, {"type": "string", "format": "uuid",
+        "bindings": {"kafka": {"key": KEYS.get(model, {"type": "string", "format": "uuid", "pattern": UUID_PATTERN,
                                                         "description": "The child_id."}),
                                "bindingVersion": KAFKA}},
+        "traits": [{"$ref": "#/components/messageTraits/cloudEvents"}],
+        "examples": [_example(example, sources[0])],
     }
-    if model in KEYS:
+    if model in NO_CORRELATION:
         del message["correlationId"]
     return message
+
+
+def _summary(model: type[BaseModel]) -> str:
+    """The model's own docstring's first paragraph (not the envelope's, which every event inherits), else its type."""
+    own = inspect.cleandoc(model.__dict__.get("__doc__") or "")
+    return own.split("\n\n")[0].replace("\n", " ") or f"A {EVENT_NAMES[model]} event."
+
+
+def _example(event: BaseModel, source: str) -> dict[str, Any]:
+    """The record as its producer writes it: its headers (event_headers, as every publisher writes them) and value."""
+    return {"name": f"{EVENT_NAMES[type(event)].replace('.', '-')}-example",
+            "summary": f"{_kind(event)} as {source} writes it (made-up data)",
+            "headers": event_headers(event, source=source), "payload": example_payload(event)}
+
+
+def _kind(event: BaseModel) -> str:
+    kind = getattr(event, "event_type", "")
+    return str(getattr(kind, "value", kind))
 
 
 def _event_types(model: type[BaseModel]) -> list[str]:
@@ -185,8 +342,22 @@ def _channel(topic: str, names: list[str], description: str = "") -> dict[str, A
         "address": topic, "title": topic,
         **({"description": description} if description else {}),
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in sorted(names)},
-        "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA}},
+        "bindings": {"kafka": {"topic": topic, **topic_settings(topic), "bindingVersion": KAFKA}},
     }
+
+
+def topic_settings(topic: str) -> dict[str, Any]:
+    """The topic's partitions (KAFKA_TOPIC_PARTITIONS' default where the setting applies) and configuration as
+    `frontdoor topics create` makes it (services/topics.py; deploy/topics.yaml says the same)."""
+    from services.common.settings import Settings
+    from services.topics import TOPIC_CONFIGS, all_topics
+
+    configs = TOPIC_CONFIGS.get(topic, {})
+    policy = configs.get("cleanup.policy", "delete")
+    return {"partitions": all_topics(Settings.model_fields["kafka_topic_partitions"].default)[topic],
+            "topicConfiguration": {"cleanup.policy": policy.split(","),
+                                   **({"retention.ms": int(configs["retention.ms"])} if "retention.ms" in configs
+                                      else {})}}
 
 
 def _operation_id(op: Operation) -> str:
