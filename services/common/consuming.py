@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Annotated, Any, Union
 
 from faststream.kafka import KafkaRouter
-from pydantic import BaseModel, Discriminator, Tag, TypeAdapter
+from pydantic import BaseModel, Discriminator, Tag, TypeAdapter, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -46,16 +46,45 @@ def event_types(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(str(v) for v in typing.get_args(annotation))
 
 
+WRITTEN_ALWAYS = ("event_type", "schema_version")  # required by every payload schema (services/contracts.py)
+
+
 class WireDecoder:
     """The wire boundary: an event's bytes decoded in pydantic's strict mode, so a record is accepted only as the
     exported JSON Schema says it (no "5" for 5, no 1 for true, no number for a time, nothing trimmed). Tolerant
-    input is intake's business (schemas.referral.TolerantInput), never a consumer's."""
+    input is intake's business (schemas.referral.TolerantInput), never a consumer's.
+
+    The models default `event_type` and `schema_version` for a Python producer; the documents require both on
+    every record, and so does this decoder: a record without them is refused with `<field>: missing` (the dead
+    letter's x-error), never pydantic's `union_tag_not_found`."""
 
     def __init__(self, adapter: TypeAdapter[Any]) -> None:
         self.adapter = adapter
 
     def validate_json(self, body: bytes | str) -> Any:
-        return self.adapter.validate_json(body, strict=True)
+        try:
+            event = self.adapter.validate_json(body, strict=True)
+        except ValidationError as exc:
+            raise _without_tag(exc) from None
+        if missing := [name for name in WRITTEN_ALWAYS if name not in event.model_fields_set]:
+            raise _missing(type(event).__name__, missing, {})
+        return event
+
+
+def _without_tag(exc: ValidationError) -> ValidationError:
+    """A union's refusal of a record that has no `event_type` at all, as the field missing (pydantic says it could
+    not find the tag); any other refusal unchanged."""
+    errors = exc.errors()
+    if len(errors) == 1 and errors[0]["type"] == "union_tag_not_found":
+        record = errors[0]["input"]
+        if isinstance(record, dict) and "event_type" not in record:
+            return _missing(exc.title, ["event_type"], record)
+    return exc
+
+
+def _missing(title: str, names: list[str], record: Any) -> ValidationError:
+    return ValidationError.from_exception_data(title, [{"type": "missing", "loc": (name,), "input": record}
+                                                       for name in names])
 
 
 def event_adapter(*models: type[BaseModel]) -> WireDecoder:
