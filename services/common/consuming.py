@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import os
 import typing
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Discriminator, Tag, TypeAdapter, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from schemas.events import SCHEMA_VERSION
 from services.common import faults
 from services.common.broker import raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES
@@ -46,6 +48,11 @@ def event_types(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(str(v) for v in typing.get_args(annotation))
 
 
+class LaterVersion(Exception):  # noqa: N818 - not an error: a record for readers of a later major version
+    """A record whose `schema_version` is a later major version than this code reads: passed by, neither applied
+    nor dead-lettered (the README's versioning policy: producers write both majors while readers move over)."""
+
+
 WRITTEN_ALWAYS = ("event_type", "schema_version")  # required by every payload schema (services/contracts.py)
 
 
@@ -65,10 +72,29 @@ class WireDecoder:
         try:
             event = self.adapter.validate_json(body, strict=True)
         except ValidationError as exc:
+            later_version(_version_of(body))  # a later major's record need not be valid as this major's
             raise _without_tag(exc) from None
+        later_version(event.schema_version)
         if missing := [name for name in WRITTEN_ALWAYS if name not in event.model_fields_set]:
             raise _missing(type(event).__name__, missing, {})
         return event
+
+
+def later_version(version: Any) -> None:
+    """LaterVersion when `version` is a whole number above the major version this code reads (SCHEMA_VERSION);
+    anything else is for the record's validation to judge."""
+    whole = isinstance(version, int) or (isinstance(version, float) and version.is_integer())  # as the wire reads
+    if whole and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise LaterVersion(f"schema_version {int(version)} is later than {SCHEMA_VERSION}")
+
+
+def _version_of(body: bytes | str) -> Any:
+    """The `schema_version` of a record that did not validate, if it is a JSON object that has one."""
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return None
+    return record.get("schema_version") if isinstance(record, dict) else None
 
 
 def _without_tag(exc: ValidationError) -> ValidationError:
@@ -128,8 +154,12 @@ def handler_for(handlers: Mapping[str, Handler], kind: str) -> Handler:
 def apply_record(engine: Engine, adapter: WireDecoder, handlers: Mapping[str, Handler], body: bytes, *,
                  consumer: str, service: str, now: Callable[[], datetime] = utcnow) -> str:
     """Decode, dispatch and apply one record; returns the outcome for the log line:
-    `applied`, `duplicate` (seen before) or `ignored` (nothing to do here)."""
-    event = adapter.validate_json(body)
+    `applied`, `duplicate` (seen before), `ignored` (nothing to do here) or passed by (a later major version's
+    record, for readers of that version: not remembered, so a replay once this code reads it is applied)."""
+    try:
+        event = adapter.validate_json(body)
+    except LaterVersion:
+        return "passed by: a later schema_version"
     handler = handler_for(handlers, kind_of(event))
     with Session(engine, expire_on_commit=False) as session:
         if not first_delivery(session, consumer=consumer, event_id=event.event_id):

@@ -34,7 +34,7 @@ from schemas.enums import Service
 from services.common import faults
 from services.common.broker import event_headers, event_source, raw_bodies, subscriber_options
 from services.common.consumer_errors import dead_letter
-from services.common.consuming import consumer_router, event_adapter, kind_of
+from services.common.consuming import LaterVersion, consumer_router, event_adapter, kind_of
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.common.transient import is_transient
@@ -114,6 +114,9 @@ def build_router(settings: Settings, ruleset: Ruleset) -> KafkaRouter:
             with structlog.contextvars.bound_contextvars(partition=record.partition, offset=record.offset):
                 try:
                     outputs = decide_record(record.value or b"", ruleset)
+                except LaterVersion as later:  # for readers of a later major version: passed by
+                    log.info("record passed by", reason=str(later))
+                    continue
                 except Exception as exc:  # a bad record: dead-letter it, keep the rest of the batch
                     if is_transient(exc):
                         raise
