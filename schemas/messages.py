@@ -101,8 +101,8 @@ FIELDS: dict[str, Words] = {
     "consent.basis": _words("who has agreed to this referral", "Select"),
     "consent.child_aware": _words("whether the child knows about this referral", "Select"),
     "reason": _words("what is happening and why you are referring now", "Tell us",
-                     string_too_short="The reason for the referral must be {min_length} characters or more",
-                     string_too_long="The reason for the referral must be {max_length} characters or fewer"),
+                     string_too_short="The reason for the referral must be {min_length:,} characters or more",
+                     string_too_long="The reason for the referral must be {max_length:,} characters or fewer"),
     "concerns": _words("what you are concerned about", "Select", too_short="Select at least one concern",
                        enum="Select each concern from the list"),
     "impact": _words("how much this affects the child's daily life", "Select"),
@@ -255,11 +255,11 @@ FORMS: dict[str, dict[str, Words]] = {
                              string_pattern_mismatch="Select each event from the list")},
     # Find a child (services/portal/routes/search.py): one box, whatever it holds.
     "search": {"q": _words("a name, date of birth, NHS number, UPN, postcode or reference",
-                           string_too_long="Enter {max_length} characters or fewer")},
+                           string_too_long="Enter {max_length:,} characters or fewer")},
     # An event that can never succeed, discarded by an administrator (services/intake/dead_letters: DiscardForm).
     "discard": {"event_id": _words("the event to discard", "Choose"),
                 "reason": _words("why you are discarding this event",
-                                 string_too_short="Say why you are discarding this event in {min_length} characters "
+                                 string_too_short="Say why you are discarding this event in {min_length:,} characters "
                                                   "or more")},
 }
 
@@ -273,8 +273,8 @@ TEMPLATES: dict[str, str] = {
     "dict_type": GIVE, "enum": GIVE, "literal_error": GIVE, "uuid_type": GIVE, "uuid_parsing": GIVE,
     "uuid_version": GIVE, "bool_type": GIVE, "bool_parsing": GIVE, "union_tag_invalid": GIVE,
     "union_tag_not_found": GIVE, "none_required": GIVE,
-    "string_too_short": "{Noun} must be {min_length} characters or more",
-    "string_too_long": "{Noun} must be {max_length} characters or fewer",
+    "string_too_short": "{Noun} must be {min_length:,} characters or more",
+    "string_too_long": "{Noun} must be {max_length:,} characters or fewer",
     "string_pattern_mismatch": "Enter {noun} in the correct format",
     "too_short": "{verb} at least {min_length} of {noun}",
     "too_long": "{verb} no more than {max_length} of {noun}",

@@ -109,7 +109,7 @@ async def test_the_front_door_s_decision_says_what_is_wrong(portal: httpx.AsyncC
     too_long = await post(portal, f"{here}/decision", here, {"kind": "close", "close-signpost": "The school nurse",
                                                              "rationale": "x" * 4001})
     assert too_long.status_code == 422
-    assert_words(too_long.text, "Your reasons for this decision must be 4000 characters or fewer")
+    assert_words(too_long.text, "Your reasons for this decision must be 4,000 characters or fewer")
 
 
 async def test_recording_emergency_contact_says_what_is_wrong(portal: httpx.AsyncClient,
@@ -136,4 +136,4 @@ async def test_recording_a_chase_says_what_is_wrong(portal: httpx.AsyncClient, r
     assert_words(empty.text, "Choose how the referrer was contacted")
     too_long = await post(portal, here, here, {"how": "phone", "note": "x" * 2001})
     assert too_long.status_code == 422
-    assert_words(too_long.text, "The note must be 2000 characters or fewer")
+    assert_words(too_long.text, "The note must be 2,000 characters or fewer")

@@ -299,3 +299,15 @@ def test_a_stored_referral_with_year_group_5_0_is_decoded_with_year_group_5() ->
     stored["referral"]["child"]["education_setting"]["year_group"] = 5.5
     with pytest.raises(ValidationError, match="year_group"):
         event_adapter(ReferralSubmitted).validate_json(json.dumps(stored))
+
+
+@pytest.mark.parametrize(("form", "field", "limit", "words"), [
+    ("held", "reason", 2000, "2,000 characters or fewer"),
+    ("advice_answer", "answer", 4000, "4,000 characters or fewer"),
+    ("decline", "signpost", 500, "500 characters or fewer")])
+def test_a_too_long_answer_is_told_with_its_limit_as_people_write_numbers(form: str, field: str, limit: int,
+                                                                          words: str) -> None:
+    from schemas import messages
+
+    said = messages.for_problem({"field": field, "type": "string_too_long", "ctx": {"max_length": limit}}, form=form)
+    assert said.endswith(f"must be {words}"), said
