@@ -192,9 +192,9 @@ envelope's `schema_version` is raised, and for at least six months, and at least
 major is first written, producers write each event in both majors on the same topic with the same key and \
 `event_id`, so a reader moves when it is ready; the README and `info.version` say when the old one stops. A \
 reader reads the majors it knows and passes by (does not dead-letter) a record whose `schema_version` is higher: \
-with the same `event_id` it deduplicates the two forms. Front Door's consumers read major 1 only and do not \
-check `schema_version` yet: a record of another major is decoded as major 1, and dead-lettered when it does not \
-fit. They will pass such records by before any major 2 is written.
+with the same `event_id` it deduplicates the two forms. Front Door's consumers read major {SCHEMA_VERSION} and \
+pass by a record whose `schema_version` is higher (neither applied nor dead-lettered, nor remembered: a replay \
+once they read that major is applied).
 
 ## Delivery
 

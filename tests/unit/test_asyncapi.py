@@ -19,11 +19,11 @@ from referencing.jsonschema import DRAFT7
 
 from schemas import ServiceOutcome, dlq_topic
 from schemas.audit import TOPIC_AUDIT_HEADS
-from schemas.events import CONTRACT_VERSION, ReferralRedirected, ReferralSubmitted
+from schemas.events import CONTRACT_VERSION, SCHEMA_VERSION, ReferralRedirected, ReferralSubmitted
 from schemas.wire import RFC3339_PATTERN, UUID_PATTERN
 from services.asyncapi_document import DLQ_READER, NO_OPERATION
 from services.common.broker import event_headers, kafka_security
-from services.common.consuming import event_adapter
+from services.common.consuming import LaterVersion, event_adapter
 from services.common.settings import Settings
 from services.contract_sources import outbox_producers
 from services.contracts import ASYNCAPI, EVENT_NAMES
@@ -248,14 +248,15 @@ def test_the_version_is_the_contracts_and_the_description_states_the_policy_and_
 
 
 def test_what_the_description_says_front_doors_consumers_do_is_what_they_do() -> None:
-    """info.description says our consumers dead-letter a field or an event type they do not know, and read a record
-    of another major version as major 1 (they do not check schema_version yet). Should that change, so must the
-    description."""
+    """info.description says our consumers dead-letter a field or an event type they do not know, and pass by a record
+    of a later major version. Should that change, so must the description."""
     [example] = document()["components"]["messages"]["referral.submitted"]["examples"]
     decoder = event_adapter(ReferralSubmitted, ReferralRedirected)
     with pytest.raises(ValidationError, match="extra_forbidden"):
         decoder.validate_json(json.dumps(example["payload"] | {"new_field": 1}))
     with pytest.raises(ValidationError, match="union_tag_not_found"):
         decoder.validate_json(json.dumps(example["payload"] | {"event_type": "referral.withdrawn"}))
-    assert decoder.validate_json(json.dumps(example["payload"] | {"schema_version": 2})).schema_version == 2
-    assert "do not check `schema_version` yet" in document()["info"]["description"]
+    with pytest.raises(LaterVersion):
+        decoder.validate_json(json.dumps(example["payload"] | {"schema_version": SCHEMA_VERSION + 1}))
+    assert f"consumers read major {SCHEMA_VERSION} and pass by a record whose `schema_version` is higher" in " ".join(
+        document()["info"]["description"].split())
