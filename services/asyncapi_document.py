@@ -245,7 +245,9 @@ def asyncapi() -> str:
         "contentType": "application/octet-stream",
         "payload": {"description": "The original record's value, byte for byte (it may not be JSON)."},
         "headers": {"$ref": "#/components/schemas/DeadLetterHeaders"},
-        "bindings": {"kafka": {"key": {"type": "string", "description": "The original record's key."},
+        "bindings": {"kafka": {"key": {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                       "description": "The original record's key: none when it had none (a record "
+                                                      "from outside may come without one)."},
                                "bindingVersion": KAFKA}},
         "examples": [DEAD_LETTER_EXAMPLE],
     }
