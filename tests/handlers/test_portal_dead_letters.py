@@ -80,7 +80,8 @@ async def test_discarding_asks_why_then_keeps_who_when_and_why(portal: httpx.Asy
     assert (await portal.get(f"/admin/dead-letters/{EVENT}/discard")).status_code == 404
 
 
-async def test_sending_a_discarded_event_again_is_refused_in_words(portal: httpx.AsyncClient, sent: list) -> None:
+async def test_sending_a_discarded_event_again_is_refused_in_words(portal: httpx.AsyncClient, sent: list,
+                                                                   engine: Engine) -> None:
     await sign_in(portal, "fd-admin")
     confirm = await portal.get(f"/admin/dead-letters/{EVENT}/discard")
     await portal.post(f"/admin/dead-letters/{EVENT}/discard", data={"csrf_token": token_of(confirm.text),
@@ -89,8 +90,10 @@ async def test_sending_a_discarded_event_again_is_refused_in_words(portal: httpx
     again = await portal.post("/admin/dead-letters/replay", data={
         "csrf_token": token_of(page.text), "topic": "frontdoor.referrals.submitted.dlq", "id": ["0:1", "0:2"]})
     assert again.status_code == 409
-    assert summary(again.text) == ["This event was discarded on 7 December 2026: it stays in the log but will not be "
-                                   "offered again"]
+    with Session(engine) as s:
+        [discard] = s.exec(select(DeadLetterDiscard)).all()
+    assert summary(again.text) == [f"This event was discarded on {day(discard.at)}: it stays in the log but will not "
+                                   "be offered again"]  # the day it was discarded: today, not the day this was written
     assert sent == []
     one = await portal.post("/admin/dead-letters/replay", data={
         "csrf_token": token_of(page.text), "topic": "frontdoor.referrals.submitted.dlq", "id": ["0:2"]},
