@@ -13,10 +13,13 @@
 //   falls back to deducing the class from the fields present, and cannot tell ReferralSubmitted from
 //   ReferralRedirected (a redirect is a submission with one more field). The union is given the payloads'
 //   discriminator, `event_type`, so Jackson reads the type from the record.
-import { readFile } from "node:fs/promises";
+// And one thing its TypeScript does with any field that may be null, put right for TypeScript only (see
+// `nullableFields`): the classes it wrote did not compile (290 errors with tsc --strict) nor run.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  InputProcessor, JavaFileGenerator, JAVA_JACKSON_PRESET, TypeScriptFileGenerator, TS_COMMON_PRESET, UnionModel,
+  ArrayModel, ConstrainedObjectModel, ConstrainedReferenceModel, EnumModel, InputProcessor, JavaFileGenerator,
+  JAVA_JACKSON_PRESET, ObjectModel, ReferenceModel, TypeScriptFileGenerator, TS_COMMON_PRESET, UnionModel,
 } from "@asyncapi/modelina";
 
 const [file, out] = process.argv.slice(2);
@@ -37,18 +40,21 @@ for (const [id, channel] of Object.entries(document.channels ?? {})) {
     };
   }
 }
-const input = await InputProcessor.processor.process(document);
-const discriminators = new Set();
-for (const model of Object.values(input.models)) {
-  if (model instanceof UnionModel && model.originalInput?.["x-modelgen-inferred-name"] in unions) {
-    const payloads = model.union.map((m) => m.originalInput?.discriminator).filter(Boolean);
-    const [discriminator] = new Set(payloads);
-    if (discriminator && payloads.length === model.union.length) {
-      model.options.discriminator = { discriminator };
-      discriminators.add(model.name);
+// The document's models, once for each language: a generator splits and renames the models it is given in place.
+async function modelsOf(document) {
+  const input = await InputProcessor.processor.process(document);
+  for (const model of Object.values(input.models)) {
+    if (model instanceof UnionModel && model.originalInput?.["x-modelgen-inferred-name"] in unions) {
+      const payloads = model.union.map((m) => m.originalInput?.discriminator).filter(Boolean);
+      const [discriminator] = new Set(payloads);
+      if (discriminator && payloads.length === model.union.length) {
+        model.options.discriminator = { discriminator };
+      }
     }
   }
+  return input;
 }
+const input = await modelsOf(document);
 
 // A time or a date stays the record's text (Jackson reads java.time only with the jsr310 module, and would write
 // `2026-01-15T10:00:05Z` back as `2026-01-15T10:00:05.000Z`); ids are java.util.UUID, Modelina's own choice.
@@ -82,11 +88,87 @@ const java = new JavaFileGenerator({ presets: [JAVA_JACKSON_PRESET, severalIds],
                                      typeMapping: javaTypes });
 const javaModels = await java.generateToFiles(input, path.join(out, "java", "frontdoor", "models"),
                                               { packageName: "frontdoor.models" }, true);
+
+// TypeScript: a field that may be null is `anyOf: [T, {type: "null"}]` (how pydantic writes `T | None`), which
+// Modelina reads as a union of one member that may be null, and writes as a type alias of its own
+// (`type CorrelationId = string | null`) that its marshalling then treats as a class: `this.correlationId.marshal()`,
+// `CorrelationId.unmarshal(...)`, which neither compiles (TS2339, TS2693) nor runs. Here each such field is its member
+// itself, marked as one that may be null: a string, number, boolean or list is then `T | null` in Modelina's own code;
+// an object or an enum is a reference to its own model, typed `T | null` by `nullableReference`; and `nullSafe` gives
+// every such field's marshal and unmarshal a first branch for null, so a null is read and written as null and the
+// rest of Modelina's code sees only T (and reads an object with `T.unmarshal`, not `T | null.unmarshal`). A class
+// with a field of type T and another of type `T | null` (ServiceOutcome's service and redirect_to) imports T twice,
+// once for each type: the second import is left out.
+function nullableFields(input) {
+  const seen = new Set();
+  const walk = (model) => {
+    if (!model || seen.has(model)) return;
+    seen.add(model);
+    if (model instanceof ObjectModel) {
+      for (const property of Object.values(model.properties)) {
+        const field = property.property;
+        if (field instanceof UnionModel && field.union.length === 1 && field.options.isNullable) {
+          const [member] = field.union;
+          const options = { ...member.options, isNullable: true };
+          if (member instanceof ObjectModel || member instanceof EnumModel) {
+            property.property = new ReferenceModel(member.name, member.originalInput, options, member);
+            input.models[member.name] ??= member;  // a model of its own, as if Modelina had split it out
+          } else {
+            property.property = Object.assign(Object.create(Object.getPrototypeOf(member)), member, { options });
+          }
+        }
+        walk(property.property instanceof ReferenceModel ? property.property.ref : property.property);
+      }
+    } else if (model instanceof UnionModel) {
+      model.union.forEach(walk);
+    } else if (model instanceof ArrayModel) {
+      walk(model.valueModel);
+    }
+  };
+  Object.values(input.models).forEach(walk);
+  return input;
+}
+const nullableReference = ({ constrainedModel }) =>
+  constrainedModel.options.isNullable ? `${constrainedModel.name} | null` : constrainedModel.name;
+const once = (text, find, replace, where) => {
+  const parts = text.split(find);
+  if (parts.length !== 2) throw new Error(`models.mjs: expected Modelina to write ${find} once in ${where}`);
+  return parts.join(replace);
+};
+const nullSafe = {
+  class: {
+    additionalContent({ content, model }) {
+      let text = content;
+      for (const { propertyName: name, unconstrainedPropertyName: raw, property } of Object.values(model.properties)) {
+        if (!property.options.isNullable || property.options.const) continue;
+        const [marshal, unmarshal] = [`if(this.${name} !== undefined) {`, `if (obj["${raw}"] !== undefined) {`];
+        const [writeNull, readNull] = [`json += '"${raw}": null,';`, `instance.${name} = null;`];
+        text = once(text, marshal, `if(this.${name} === null) {\n    ${writeNull}\n  } else ${marshal}`,
+                    `${model.name}.marshal`);
+        text = once(text, unmarshal, `if (obj["${raw}"] === null) {\n    ${readNull}\n  } else ${unmarshal}`,
+                    `${model.name}.unmarshal`);
+        if (property instanceof ConstrainedReferenceModel && property.ref instanceof ConstrainedObjectModel) {
+          const where = `${model.name}.unmarshal`;
+          text = once(text, `${property.type}.unmarshal(`, `${property.ref.type}.unmarshal(`, where);
+        }
+      }
+      return text;
+    },
+  },
+};
 const ts = new TypeScriptFileGenerator({
-  modelType: "class", enumType: "enum", moduleSystem: "ESM",
-  presets: [{ preset: TS_COMMON_PRESET, options: { marshalling: true } }],
+  modelType: "class", enumType: "enum", moduleSystem: "ESM", typeMapping: { Reference: nullableReference },
+  presets: [{ preset: TS_COMMON_PRESET, options: { marshalling: true } }, nullSafe],
 });
-const tsModels = await ts.generateToFiles(input, path.join(out, "ts"), { exportType: "named" }, true);
+const tsModels = (await ts.generateCompleteModels(nullableFields(await modelsOf(document)), { exportType: "named" }))
+  .filter((model) => model.modelName !== "");
+await mkdir(path.join(out, "ts"), { recursive: true });
+for (const model of tsModels) {
+  const imports = new Set();
+  const lines = model.result.split("\n")
+    .filter((line) => !line.startsWith("import ") || (!imports.has(line) && imports.add(line)));
+  await writeFile(path.join(out, "ts", `${model.modelName}.ts`), lines.join("\n"));
+}
 
 const found = {};
 for (const model of javaModels) {
