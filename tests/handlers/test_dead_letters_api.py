@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaConnectionError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from schemas.labels import day
 from services.common import dlq_tools
 from services.common.auth import mint_dev_token
 from services.common.dlq_tools import DeadLetter
@@ -139,7 +140,8 @@ async def test_a_replay_sends_the_newest_copy_once_and_a_discarded_event_never(a
     await api("POST", "/front-door/dead-letters/discard", json={"event_id": str(EVENT), "reason": REASON})
     refused = await api("POST", "/front-door/dead-letters/replay", json={"topic": DLQ, "ids": ["0:1", "0:2"]})
     assert refused.status_code == 409
-    assert refused.json()["title"] == ("This event was discarded on 7 December 2026: it stays in the log but will "
+    today = day(datetime.now(UTC))  # the day it was discarded: just now, not the day this test was written
+    assert refused.json()["title"] == (f"This event was discarded on {today}: it stays in the log but will "
                                        "not be offered again")
     assert sent == [(DLQ, {"0:1"})]  # nothing more was sent, not even the other event
 

@@ -255,7 +255,6 @@ def test_a_printed_page_fetches_nothing_but_the_portals_own_files() -> None:
     assert "Kept here" in text_of(pdf.render_pdf(html))  # the outside addresses were refused, the page still made
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
 def as_image(document: bytes, name: str) -> Path:
     """The first page of a PDF as var/screenshots/<name>-1.png (pdftoppm), for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -267,6 +266,7 @@ def as_image(document: bytes, name: str) -> Path:
     return SCREENSHOTS / f"{name}-1.png"
 
 
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
 async def test_a_summary_pdf_page_as_an_image(portal: httpx.AsyncClient, session: Session) -> None:
     """For people to look at: the summary's first page as var/screenshots/print-summary-pdf-1.png."""
     mine = refer(session, MINE, 0, client_reference="school-3")

@@ -27,7 +27,8 @@ def override_body(**fields: object) -> dict[str, object]:
     decided, _ = triage(MULTI, RULESET, now=NOW)
     salt = next(r.service_request_id for r in decided.routes if r.service == Service.salt)
     return {
-        "event_type": "referral.override_requested", "event_id": str(uuid.uuid4()), "occurred_at": NOW.isoformat(),
+        "event_type": "referral.override_requested", "schema_version": 1, "event_id": str(uuid.uuid4()),
+        "occurred_at": NOW.isoformat(),
         "referral_id": str(MULTI.referral_id), "child_id": str(MULTI.child_id),
         "submitted_at": MULTI.submitted_at.isoformat(), "referral": MULTI.referral.model_dump(mode="json"),
         "current": decided.model_dump(mode="json", include=set(TriageDecision.model_fields)),
