@@ -343,9 +343,10 @@ async def _dead_letter_a_processed_decision(bootstrap: str) -> None:
 
 async def _publish_malformed(bootstrap: str) -> None:
     """Records on the referrals topic that are not valid events: triage sends each to the dead-letter topic. One
-    is bytes without an event's headers; the other a referral.submitted event of an unknown schema version with its
-    headers, sent twice as a replay after a failed fix would send it, so "Events not processed" lists it once,
-    failed twice (an administrator can discard it)."""
+    is bytes without an event's headers; the other a supplier's test referral.submitted event with its headers but
+    not its referral (a later schema version would be passed by, not dead-lettered), sent twice as a replay after a
+    failed fix would send it, so "Events not processed" lists it once, failed twice (an administrator can discard
+    it)."""
     import uuid
 
     from aiokafka import AIOKafkaProducer
@@ -353,14 +354,15 @@ async def _publish_malformed(bootstrap: str) -> None:
     from schemas import TOPIC_SUBMITTED
 
     event_id = str(uuid.uuid4())
-    event = f'{{"event_type": "referral.submitted", "event_id": "{event_id}", "schema_version": 99}}'.encode()
-    headers = [("event-id", event_id.encode()), ("event-type", b"referral.submitted"), ("schema-version", b"99")]
+    event = (f'{{"event_type": "referral.submitted", "event_id": "{event_id}", "schema_version": 1, '
+             '"referral_id": "supplier-test-0001"}').encode()
+    headers = [("event-id", event_id.encode()), ("event-type", b"referral.submitted"), ("schema-version", b"1")]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(TOPIC_SUBMITTED, b'{"event_type": "referral.submitted", "demo": "malformed"}',
                                      key=b"demo-malformed")
         for _ in range(2):
-            await producer.send_and_wait(TOPIC_SUBMITTED, event, key=b"demo-unknown-version", headers=headers)
+            await producer.send_and_wait(TOPIC_SUBMITTED, event, key=b"demo-supplier-test", headers=headers)
     finally:
         await producer.stop()

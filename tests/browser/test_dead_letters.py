@@ -23,7 +23,7 @@ from tests.cases import ROOT
 pytestmark = pytest.mark.integration
 ROW = "A new referral, failed 2 times"
 SENT = "A triage decision, failed once"  # the demo's: a copy of a decision intake had processed, so it succeeds
-REASON = "Schema version 99 was never released: a supplier's test event"
+REASON = "A supplier's test event, sent without its referral: nothing to process"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_an_administrator_discards_an_event_that_failed_twice(browser: Any, port
     for words in ("A new referral", "2 times", "It does not match its contract",
                   "It stays in the log but will not be offered again"):
         assert words in shown, words
-    assert "99" not in page.inner_text(".govuk-summary-list")  # the event's content is not shown
+    assert "supplier-test" not in page.inner_text(".govuk-summary-list")  # the event's content is not shown
 
     page.click("button:has-text('Discard')")  # no reason
     v.check("empty-reason")
