@@ -75,6 +75,8 @@ def service_app(
                 await app.state.relay.stop()
                 await asyncio.gather(*tasks)
             await asyncio.gather(*(b.stop() for b in brokers))
+            if engine is not None:  # the pool's connections closed, not left for the process's exit (or a
+                engine.dispose()    # test's next stack) to drop: PostgreSQL counts them against max_connections
 
     app = FastAPI(title=title, lifespan=lifespan, **(api_docs_options(settings) | fastapi_options))
     app.state.ready = False

@@ -8,6 +8,7 @@ import asyncio
 import os
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel
@@ -27,6 +28,7 @@ pytestmark = [
 class Ping(BaseModel):
     event_id: uuid.UUID
     event_type: str = "ping"
+    occurred_at: datetime = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)  # every event has one: its ce_time header
     n: int
 
 
