@@ -25,10 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 def of(record: Any) -> dict[str, Any]:
-    """A record's JSON object, or nothing: the topics this stack shares hold other tests' poison records too."""
+    """A record's JSON object, or nothing: the topics this stack shares hold other tests' poison records too (bytes,
+    JSON nested too deep to read)."""
     try:
         value = json.loads(record.value or b"")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -88,20 +89,23 @@ async def test_intake_and_triage_write_the_cloudevents_headers_on_every_record(s
         return [r for r in await read_topic(bootstrap, TOPIC_DECISIONS)
                 if of(r).get("referral_id") == rid]
 
-    [decision] = await eventually(decided, timeout=40)
-    [submitted] = [r for r in await read_topic(bootstrap, TOPIC_SUBMITTED)
-                   if of(r).get("referral_id") == rid]
-    check_cloudevents(submitted, "/frontdoor/intake")  # through the outbox relay
-    check_cloudevents(decision, "/frontdoor/triage")
-    routes = json.loads(decision.value)["routes"]
+    # At least once: the safety net may publish an undecided referral again, so every copy is checked.
+    decisions = await eventually(decided, timeout=40)
+    copies = [r for r in await read_topic(bootstrap, TOPIC_SUBMITTED) if of(r).get("referral_id") == rid]
+    assert copies
+    for submitted in copies:
+        check_cloudevents(submitted, "/frontdoor/intake")  # through the outbox relay
+    for decision in decisions:
+        check_cloudevents(decision, "/frontdoor/triage")
+    routes = of(decisions[0])["routes"]
     assert routes
     for route in routes:
         async def requested(route: dict[str, Any] = route) -> list[Any]:
             return [r for r in await read_topic(bootstrap, queue_topic(route["service"]))
-                    if json.loads(r.value)["service_request_id"] == route["service_request_id"]]
+                    if of(r).get("service_request_id") == route["service_request_id"]]
 
-        [request] = await eventually(requested, timeout=20)
-        check_cloudevents(request, "/frontdoor/triage")
+        for request in await eventually(requested, timeout=20):
+            check_cloudevents(request, "/frontdoor/triage")
 
 
 async def test_a_dead_letter_of_a_record_without_headers_has_a_content_type_never_an_empty_one(
