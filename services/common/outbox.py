@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
+from schemas.enums import DsrChangeType, OutcomeEventType
 from services.common.broker import EVENT_HEADERS, event_headers
 from services.common.db import session_scope
 from services.common.logging import get_logger
@@ -34,12 +35,9 @@ OUTBOX_PRODUCERS: dict[str, str] = {
     **dict.fromkeys(("referral.submitted", "referral.redirected", "referral.override_requested",
                      "referral.emergency_unanswered", "referral.assigned", "referral.note_added", "child.merged",
                      "child.unmerged"), "intake"),
-    **dict.fromkeys(("service_request.accepted", "service_request.declined", "service_request.redirected",
-                     "service_request.completed", "service_request.breached", "service_request.released",
-                     "service_request.withdrawn", "service_request.assigned", "service_request.note_added"),
-                    "worklists"),
-    **dict.fromkeys(("dsr.entry_created", "dsr.candidate_noted", "dsr.review_recorded", "dsr.rating_changed",
-                     "dsr.consent_changed", "dsr.entry_closed", "dsr.note_added"), "dsr"),
+    **dict.fromkeys((*(kind.value for kind in OutcomeEventType), "service_request.assigned",
+                     "service_request.note_added"), "worklists"),
+    **dict.fromkeys((*(kind.value for kind in DsrChangeType), "dsr.note_added"), "dsr"),
 }
 
 
