@@ -89,10 +89,11 @@ def later_version(version: Any) -> None:
 
 
 def _version_of(body: bytes | str) -> Any:
-    """The `schema_version` of a record that did not validate, if it is a JSON object that has one."""
+    """The `schema_version` of a record that did not validate, if it is a JSON object that has one (a record nested
+    too deep for Python's reader has none: its refusal stands)."""
     try:
         record = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return record.get("schema_version") if isinstance(record, dict) else None
 

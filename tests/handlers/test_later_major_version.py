@@ -10,6 +10,7 @@ import json
 import uuid
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -70,3 +71,10 @@ def test_triage_passes_a_later_major_by_rather_than_dead_letter_it() -> None:
     with pytest.raises(LaterVersion) as passed:
         decide_record(later(MULTI), RULESET)
     assert str(passed.value) == f"schema_version {SCHEMA_VERSION + 1} is later than {SCHEMA_VERSION}"
+
+
+def test_a_record_nested_too_deep_to_read_is_still_refused_as_invalid_not_a_recursion_error() -> None:
+    """Looking for a later version in a record the decoder refused reads the JSON once more: a record nested too
+    deep for that is refused as it was (a validation error the dead letter names), never a RecursionError."""
+    with pytest.raises(ValidationError):
+        ADAPTER.validate_json("[" * 100_000 + "]" * 100_000)
