@@ -38,6 +38,9 @@ SCHEMA_VERSION = 1  # the envelope's schema_version: the major version, raised o
 # and schema_version, a channel of several messages has a discriminator; the CloudEvents Kafka binding's ce_* headers
 # beside today's; servers, bindings and an example per message in the AsyncAPI document
 CONTRACT_VERSION = "1.4.0"
+# On every record, though the models default them for a Python producer: every payload schema requires them
+# (services/contracts.py) and so does the wire decoder (services/common/consuming.py).
+WRITTEN_ALWAYS = ("event_type", "schema_version")
 TOPIC_SUBMITTED = "frontdoor.referrals.submitted"
 TOPIC_DECISIONS = "frontdoor.triage.decisions"
 TOPIC_OUTCOMES = "frontdoor.service.outcomes"

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Discriminator, Tag, TypeAdapter, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from schemas.events import SCHEMA_VERSION
+from schemas.events import SCHEMA_VERSION, WRITTEN_ALWAYS
 from services.common import faults
 from services.common.broker import raw_bodies, subscriber_options
 from services.common.consumer_errors import CONSUMER_MIDDLEWARES
@@ -51,9 +51,6 @@ def event_types(model: type[BaseModel]) -> tuple[str, ...]:
 class LaterVersion(Exception):  # noqa: N818 - not an error: a record for readers of a later major version
     """A record whose `schema_version` is a later major version than this code reads: passed by, neither applied
     nor dead-lettered (the README's versioning policy: producers write both majors while readers move over)."""
-
-
-WRITTEN_ALWAYS = ("event_type", "schema_version")  # required by every payload schema (services/contracts.py)
 
 
 class WireDecoder:
